@@ -1,0 +1,101 @@
+"""The one way to write the audit log.
+
+Services call :func:`record` inside their own transaction, so the entry and the change commit or
+roll back together. Where the request came from is set once per request by the middleware (or
+by the command line), so services never need the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from .models import AuditEntry, User
+
+
+@dataclass(frozen=True)
+class RequestOrigin:
+    ip: str | None = None
+    user_agent: str = ""
+    via: str = "cli"
+
+
+# A frozen dataclass, so sharing the default is safe; outside a request the origin is the CLI.
+_origin: ContextVar[RequestOrigin] = ContextVar("audit_origin", default=RequestOrigin())  # noqa: B039
+
+
+@contextmanager
+def origin_scope(origin: RequestOrigin) -> Iterator[None]:
+    token = _origin.set(origin)
+    try:
+        yield
+    finally:
+        _origin.reset(token)
+
+
+def current_origin() -> RequestOrigin:
+    return _origin.get()
+
+
+def _org_path_of(obj: models.Model | None) -> str:
+    if obj is None:
+        return ""
+    for attr in ("path", "org_path"):
+        value = getattr(obj, attr, None)
+        if isinstance(value, str):
+            return value
+    org = getattr(obj, "org", None)
+    return getattr(org, "path", "") or ""
+
+
+def record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None = None,
+    changes: Mapping[str, Any] | None = None,
+    actor_name: str = "",
+    object_repr: str = "",
+    org_path: str = "",
+    origin: RequestOrigin | None = None,
+) -> AuditEntry:
+    from .models import AuditEntry
+
+    origin = origin or current_origin()
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_name=(actor_name or (actor.get_username() if actor is not None else ""))[:150],
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
+        org_path=org_path or _org_path_of(obj),
+        changes=dict(changes or {}),
+        ip=origin.ip,
+        user_agent=origin.user_agent,
+        via=origin.via,
+    )
+
+
+def field_changes(
+    before: Mapping[str, Any], after: Mapping[str, Any], *, secret: frozenset[str] = frozenset()
+) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` for the fields that differ; secret fields say only that they did."""
+    changed: dict[str, list[Any]] = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            changed[name] = ["***", "***"] if name in secret else [_plain(old), _plain(new)]
+    return changed
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from shouwang.orgs.models import Org
+from shouwang.orgs.selectors import orgs_visible_to
+
+from .models import AuditAction, AuditEntry, Role, User
+
+
+class UserCreateForm(forms.Form):
+    username = forms.RegexField(
+        label=_("Username"),
+        regex=r"^[A-Za-z0-9_.@+-]{3,150}$",
+        error_messages={"invalid": _("3–150 letters, digits or . @ + - _")},
+    )
+    full_name = forms.CharField(label=_("Full name"), max_length=50)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    org = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Org.objects.none(), to_field_name="code"
+    )
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = orgs_visible_to(actor)  # type: ignore[attr-defined]
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username=username).exists():
+            raise ValidationError(_("This username is taken."))
+        return username
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            probe = User(username=data.get("username", ""), full_name=data.get("full_name", ""))
+            try:
+                validate_password(p1, probe)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class AuditFilter(django_filters.FilterSet):
+    action = django_filters.ChoiceFilter(label=_("Action"), choices=AuditAction.choices)
+    actor_name = django_filters.CharFilter(label=_("Who"), lookup_expr="icontains")
+    object_repr = django_filters.CharFilter(label=_("Object"), lookup_expr="icontains")
+    ip = django_filters.CharFilter(label=_("From address"), lookup_expr="startswith")
+    since = django_filters.DateFilter(
+        label=_("From"),
+        field_name="at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = django_filters.DateFilter(
+        label=_("To"),
+        field_name="at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = AuditEntry
+        fields = ["action", "actor_name", "object_repr", "ip", "since", "until"]

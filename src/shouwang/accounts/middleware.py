@@ -1,0 +1,60 @@
+"""Request-wide plumbing for accounts: where a request comes from, and the login wall."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+
+from .audit import RequestOrigin, origin_scope
+
+# Pages anyone may open without logging in.
+PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/favicon.ico", "/healthz")
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    if settings.TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def origin_of(request: HttpRequest) -> RequestOrigin:
+    return RequestOrigin(
+        ip=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        via="web",
+    )
+
+
+class RequestOriginMiddleware:
+    """Makes the request's address known to every audit entry written while it is served."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with origin_scope(origin_of(request)):
+            return self.get_response(request)
+
+
+class LoginRequiredMiddleware:
+    """Every page needs a logged-in user, except the login page and static files.
+
+    A wall rather than a decorator per view, so a new page cannot forget it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
+            if request.headers.get("HX-Request"):
+                response = HttpResponse(status=401)
+                response["HX-Redirect"] = settings.LOGIN_URL
+                return response
+            return redirect_to_login(request.get_full_path())
+        return self.get_response(request)

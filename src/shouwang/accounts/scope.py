@@ -1,0 +1,120 @@
+"""Who sees what (domain.md §1), decided here and nowhere else.
+
+A user's scope is computed once per request from their active role assignments: the subtrees of
+the org tree they may see, and the subtrees they may change. Selectors in every app turn it into
+a query filter; anything outside it is a 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+
+from shouwang.orgs.models import Org
+
+from .models import Role, RoleAssignment
+
+STEPLEN = Org.steplen
+
+
+def _prefix_q(field_name: str, paths: tuple[str, ...]) -> Q:
+    """Rows whose path lies under any of ``paths``; nothing when ``paths`` is empty."""
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{field_name}__startswith": path})
+    return q
+
+
+def _collapse(paths: set[str]) -> tuple[str, ...]:
+    """Drop paths that lie inside another one, so filters stay short."""
+    kept: list[str] = []
+    for path in sorted(paths, key=len):
+        if not any(path.startswith(other) for other in kept):
+            kept.append(path)
+    return tuple(sorted(kept))
+
+
+@dataclass(frozen=True)
+class Scope:
+    is_sysadmin: bool = False
+    roles: frozenset[str] = frozenset()
+    # Subtrees the user may see as organisations (and, later, the children in them).
+    org_paths: tuple[str, ...] = ()
+    # Subtrees the user may change: add units, record enrolment, set the term calendar.
+    manage_paths: tuple[str, ...] = ()
+    # Role → subtrees it covers; the apps of later issues read their own role's entries.
+    by_role: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def orgs_q(self, field_name: str = "path") -> Q:
+        if self.is_sysadmin:
+            return Q()
+        return _prefix_q(field_name, self.org_paths)
+
+    def manage_q(self, field_name: str = "path") -> Q:
+        if self.is_sysadmin:
+            return Q()
+        return _prefix_q(field_name, self.manage_paths)
+
+    def sees(self, org: Org) -> bool:
+        return self.is_sysadmin or org.path.startswith(self.org_paths)
+
+    def manages(self, org: Org) -> bool:
+        return self.is_sysadmin or org.path.startswith(self.manage_paths)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_sysadmin or bool(self.roles.intersection(roles))
+
+
+def _region_path(org: Org) -> str:
+    """A region officer at a 妇联 / 教育局 works for the region the unit hangs from."""
+    if org.is_region or org.depth == 1:
+        return org.path
+    return org.path[:-STEPLEN]
+
+
+def build_scope(assignments: list[RoleAssignment]) -> Scope:
+    seen: set[str] = set()
+    managed: set[str] = set()
+    by_role: dict[str, set[str]] = {}
+    roles: set[str] = set()
+    for assignment in assignments:
+        org, role = assignment.org, assignment.role
+        roles.add(role)
+        if role == Role.REGION_OFFICER:
+            path = _region_path(org)
+            seen.add(path)
+            managed.add(path)
+        elif role == Role.SCHOOL_ADMIN:
+            path = org.path
+            seen.add(path)
+            managed.add(path)
+        else:
+            # Teachers, counselors, village directors and volunteers see the organisations
+            # under their assignment and change none of them; which children each may see is
+            # a narrower rule of its own (by class, home village or pairing).
+            path = org.path
+            seen.add(path)
+        by_role.setdefault(role, set()).add(path)
+    return Scope(
+        is_sysadmin=Role.SYSADMIN in roles,
+        roles=frozenset(roles),
+        org_paths=_collapse(seen),
+        manage_paths=_collapse(managed),
+        by_role={role: _collapse(paths) for role, paths in by_role.items()},
+    )
+
+
+def scope_of(user: Any) -> Scope:
+    """The user's scope, computed once and kept on the user object for the request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope()
+    cached = getattr(user, "_shouwang_scope", None)
+    if cached is None:
+        assignments = list(
+            RoleAssignment.objects.filter(user=user, is_active=True).select_related("org")
+        )
+        cached = build_scope(assignments)
+        user._shouwang_scope = cached
+    return cached

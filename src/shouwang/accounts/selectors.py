@@ -1,0 +1,27 @@
+"""Reads about users and the audit log, scoped to the acting user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import AuditEntry, RoleAssignment, User
+from .scope import scope_of
+
+
+def users_visible_to(user: Any) -> QuerySet[User]:
+    """Sysadmins manage every account; everyone else sees only their own."""
+    active = RoleAssignment.objects.filter(is_active=True).select_related("org")
+    qs = User.objects.prefetch_related(Prefetch("assignments", queryset=active)).order_by(
+        "username"
+    )
+    if scope_of(user).is_sysadmin:
+        return qs
+    return qs.filter(pk=user.pk)
+
+
+def audit_entries_visible_to(user: Any) -> QuerySet[AuditEntry]:
+    if scope_of(user).is_sysadmin:
+        return AuditEntry.objects.all()
+    return AuditEntry.objects.none()

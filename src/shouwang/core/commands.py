@@ -1,0 +1,28 @@
+"""Helpers shared by the ``shouwang`` management commands: bad input is exit 1, in Chinese."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+
+
+def validation_error_to_command_error(exc: ValidationError) -> CommandError:
+    if hasattr(exc, "message_dict"):
+        text = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    else:
+        text = " ".join(exc.messages)
+    return CommandError(text, returncode=1)
+
+
+def parse_date_arg(value: str | None, *, default: date) -> date:
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(
+            _("%(value)s is not a date (use YYYY-MM-DD).") % {"value": value}, returncode=1
+        ) from exc

@@ -1,0 +1,128 @@
+"""Reads of the org tree, enrolment and calendars; the acting user's scope applied inside."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from shouwang.accounts.scope import scope_of
+
+from .models import Enrolment, Holiday, Org, OrgKind, Stage, Term
+
+
+def orgs_visible_to(user: Any) -> QuerySet[Org]:
+    return Org.objects.filter(scope_of(user).orgs_q()).order_by("path")
+
+
+def org_visible_to(user: Any, code: str) -> Org:
+    """The org with this code, or 404 when it does not exist or lies outside the user's scope."""
+    return get_object_or_404(orgs_visible_to(user), code=code)
+
+
+def orgs_manageable_by(user: Any) -> QuerySet[Org]:
+    return Org.objects.filter(scope_of(user).manage_q()).order_by("path")
+
+
+def org_manageable_by(user: Any, code: str) -> Org:
+    return get_object_or_404(orgs_manageable_by(user), code=code)
+
+
+def top_orgs_visible_to(user: Any) -> list[Org]:
+    """The highest nodes of the user's scope: where their view of the tree starts."""
+    scope = scope_of(user)
+    if scope.is_sysadmin:
+        return list(Org.get_root_nodes())
+    return list(Org.objects.filter(path__in=scope.org_paths).order_by("path"))
+
+
+def ancestors_of(org: Org) -> list[Org]:
+    """Breadcrumb names above an org. Shown as text only: the user's own place in the tree."""
+    return list(org.get_ancestors())
+
+
+@dataclass(frozen=True)
+class EnrolmentFigures:
+    """Enrolled students under an org on a date, from the schools' own counts."""
+
+    on: date
+    male: int = 0
+    female: int = 0
+    by_stage: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Stage.values, 0))
+    by_grade: list[tuple[Org, int, int]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.male + self.female
+
+
+def enrolment_under(org: Org, on: date) -> EnrolmentFigures:
+    """Enrolled students of every school at or under ``org`` (already in the caller's scope).
+
+    Each school counts as the sum of its grades' latest counts on or before ``on`` when it counts
+    by grade, else as its latest whole-school count (seed 000: 学生958名 = 初中630 + 小学328).
+    A whole-school count has no stage, so it adds to the total only.
+    """
+    rows = (
+        Enrolment.objects.filter(on__lte=on)
+        .select_related("grade")
+        .order_by("school_id", "-on", "-recorded_at")
+    )
+    if org.kind == OrgKind.GRADE:
+        rows = rows.filter(grade=org)
+    else:
+        # Classes, federations and the like hold no schools, so they count nothing.
+        rows = rows.filter(school__path__startswith=org.path)
+    latest_grade: dict[int, Enrolment] = {}
+    latest_whole: dict[int, Enrolment] = {}
+    for row in rows:
+        if row.grade_id is not None:
+            latest_grade.setdefault(row.grade_id, row)
+        else:
+            latest_whole.setdefault(row.school_id, row)
+    figures = EnrolmentFigures(on=on)
+    schools_by_grade = {row.school_id for row in latest_grade.values()}
+    male = female = 0
+    for row in sorted(latest_grade.values(), key=lambda r: r.grade.path if r.grade else ""):
+        male, female = male + row.male, female + row.female
+        if row.grade is not None:
+            figures.by_stage[row.grade.stage] = figures.by_stage.get(row.grade.stage, 0) + row.total
+            figures.by_grade.append((row.grade, row.male, row.female))
+    for school_id, row in latest_whole.items():
+        if school_id not in schools_by_grade:
+            male, female = male + row.male, female + row.female
+    return EnrolmentFigures(
+        on=on, male=male, female=female, by_stage=figures.by_stage, by_grade=figures.by_grade
+    )
+
+
+def calendar_region_for(org: Org) -> Org | None:
+    """The nearest region at or above ``org`` that keeps a term calendar."""
+    chain = [org, *reversed(org.get_ancestors())]
+    regions = set(Term.objects.filter(region__in=chain).values_list("region_id", flat=True))
+    return next((node for node in chain if node.pk in regions), None)
+
+
+def terms_for(org: Org) -> tuple[Org | None, list[Term], list[Holiday]]:
+    region = calendar_region_for(org)
+    if region is None:
+        return None, [], []
+    return (
+        region,
+        list(Term.objects.filter(region=region).order_by("-start")),
+        list(Holiday.objects.filter(region=region).order_by("-start")),
+    )
+
+
+def term_on(org: Org, day: date) -> Term | None:
+    region = calendar_region_for(org)
+    if region is None:
+        return None
+    return Term.objects.filter(region=region, start__lte=day, end__gte=day).first()
+
+
+def schools_under(org: Org) -> QuerySet[Org]:
+    return Org.objects.filter(path__startswith=org.path, kind=OrgKind.SCHOOL).order_by("path")

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwang.accounts.access import require_perm
+
+from . import selectors, services
+from .forms import AddOrgForm, EnrolmentForm, HolidayForm, TermForm
+from .models import OrgKind
+
+
+def tree(request: HttpRequest) -> HttpResponse:
+    tops = selectors.top_orgs_visible_to(request.user)
+    nodes = [(top, list(top.get_children())) for top in tops]
+    return render(request, "orgs/tree.html", {"nodes": nodes})
+
+
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    org = selectors.org_visible_to(request.user, code)
+    today = timezone.localdate()
+    region, terms, holidays = selectors.terms_for(org)
+    return render(
+        request,
+        "orgs/detail.html",
+        {
+            "org": org,
+            "ancestors": selectors.ancestors_of(org),
+            "children": org.get_children(),
+            "enrolment": selectors.enrolment_under(org, today),
+            "calendar_region": region,
+            "terms": terms,
+            "holidays": holidays,
+            "current_term": selectors.term_on(org, today),
+            "is_school": org.kind == OrgKind.SCHOOL,
+        },
+    )
+
+
+def _form_page(
+    request: HttpRequest,
+    *,
+    form: forms.Form,
+    title: str,
+    save: Callable[[dict[str, Any]], object],
+    done: str,
+    back: str,
+) -> HttpResponse:
+    """A form posted once, its service called with the cleaned data, errors back at the fields."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, done)
+            return redirect(back)
+    return render(request, "orgs/form.html", {"form": form, "title": title, "back": back})
+
+
+def add_child(request: HttpRequest, code: str) -> HttpResponse:
+    parent = selectors.org_manageable_by(request.user, code)
+    require_perm(request.user, "orgs.manage_org", parent)
+    return _form_page(
+        request,
+        form=AddOrgForm(request.POST or None, parent=parent),
+        title=_("Add a unit under %(name)s") % {"name": parent.name},
+        save=lambda d: services.add_org(
+            parent=parent,
+            name=d["name"],
+            kind=d["kind"],
+            code=d["code"],
+            stage=d["stage"],
+            by=request.user,  # type: ignore[arg-type]
+        ),
+        done=_("The unit was added."),
+        back=parent.get_absolute_url(),
+    )
+
+
+def record_enrolment(request: HttpRequest, code: str) -> HttpResponse:
+    school = selectors.org_manageable_by(request.user, code)
+    if school.kind != OrgKind.SCHOOL:
+        raise Http404
+    return _form_page(
+        request,
+        form=EnrolmentForm(
+            request.POST or None, school=school, initial={"on": timezone.localdate()}
+        ),
+        title=_("Enrolled students of %(name)s") % {"name": school.name},
+        save=lambda d: services.record_enrolment(
+            school=school,
+            grade=d["grade"],
+            male=d["male"],
+            female=d["female"],
+            on=d["on"],
+            by=request.user,  # type: ignore[arg-type]
+        ),
+        done=_("The enrolment was recorded."),
+        back=school.get_absolute_url(),
+    )
+
+
+def add_term(request: HttpRequest, code: str) -> HttpResponse:
+    region = selectors.org_manageable_by(request.user, code)
+    require_perm(request.user, "orgs.set_calendar", region)
+    return _form_page(
+        request,
+        form=TermForm(request.POST or None),
+        title=_("Add a term to the calendar of %(name)s") % {"name": region.name},
+        save=lambda d: services.add_term(region=region, by=request.user, **d),  # type: ignore[arg-type]
+        done=_("The term was added."),
+        back=region.get_absolute_url(),
+    )
+
+
+def add_holiday(request: HttpRequest, code: str) -> HttpResponse:
+    region = selectors.org_manageable_by(request.user, code)
+    require_perm(request.user, "orgs.set_calendar", region)
+    return _form_page(
+        request,
+        form=HolidayForm(request.POST or None),
+        title=_("Add a holiday to the calendar of %(name)s") % {"name": region.name},
+        save=lambda d: services.add_holiday(region=region, by=request.user, **d),  # type: ignore[arg-type]
+        done=_("The holiday was added."),
+        back=region.get_absolute_url(),
+    )

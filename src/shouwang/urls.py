@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from shouwang.web.views import healthz
+
+urlpatterns = [
+    path("", include("shouwang.web.urls")),
+    path("accounts/", include("shouwang.accounts.urls")),
+    path("orgs/", include("shouwang.orgs.urls")),
+    path("healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,55 @@
+"""The menu, per role: one table, each item shown only to the roles it serves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from shouwang.accounts.models import Role
+from shouwang.accounts.scope import Scope, scope_of
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    roles: frozenset[str]  # empty: everyone
+
+    def shown_to(self, scope: Scope) -> bool:
+        return not self.roles or scope.has_role(*self.roles)
+
+
+NAV_ITEMS = [
+    NavItem(_("Home"), "web:home", frozenset()),
+    NavItem(
+        _("Organisations"),
+        "orgs:tree",
+        frozenset(
+            {
+                Role.REGION_OFFICER,
+                Role.SCHOOL_ADMIN,
+                Role.TEACHER,
+                Role.VILLAGE_DIRECTOR,
+                Role.COUNSELOR,
+                Role.VOLUNTEER,
+            }
+        ),
+    ),
+    NavItem(_("Users"), "accounts:users", frozenset({Role.SYSADMIN})),
+    NavItem(_("Audit log"), "accounts:audit", frozenset({Role.SYSADMIN})),
+]
+
+
+def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    scope = scope_of(user)
+    items = []
+    for item in NAV_ITEMS:
+        if item.shown_to(scope):
+            url = reverse(item.url_name)
+            active = current_path == url if url == "/" else current_path.startswith(url)
+            items.append({"label": item.label, "url": url, "active": active})
+    return items

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from shouwang.accounts.scope import scope_of
+from shouwang.orgs import selectors as org_selectors
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands on its own place in the tree: the orgs it looks after, with their figures."""
+    scope = scope_of(request.user)
+    today = timezone.localdate()
+    places = [
+        {
+            "org": org,
+            "enrolment": org_selectors.enrolment_under(org, today),
+            "term": org_selectors.term_on(org, today),
+        }
+        for org in org_selectors.top_orgs_visible_to(request.user)
+    ]
+    assignments = request.user.assignments.filter(is_active=True).select_related("org")  # type: ignore[union-attr]
+    return render(
+        request,
+        "web/home.html",
+        {"places": places, "assignments": assignments, "scope": scope, "today": today},
+    )
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
