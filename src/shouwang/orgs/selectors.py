@@ -35,13 +35,13 @@ def top_orgs_visible_to(user: Any) -> list[Org]:
     """The highest nodes of the user's scope: where their view of the tree starts."""
     scope = scope_of(user)
     if scope.is_sysadmin:
-        return list(Org.get_root_nodes())
+        return list(Org.objects.get_root_nodes())
     return list(Org.objects.filter(path__in=scope.org_paths).order_by("path"))
 
 
 def ancestors_of(org: Org) -> list[Org]:
     """Breadcrumb names above an org. Shown as text only: the user's own place in the tree."""
-    return list(org.get_ancestors())
+    return list(Org.objects.get_ancestors(org))
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def enrolment_under(org: Org, on: date) -> EnrolmentFigures:
 
 def calendar_region_for(org: Org) -> Org | None:
     """The nearest region at or above ``org`` that keeps a term calendar."""
-    chain = [org, *reversed(org.get_ancestors())]
+    chain = [org, *reversed(Org.objects.get_ancestors(org))]
     regions = set(Term.objects.filter(region__in=chain).values_list("region_id", flat=True))
     return next((node for node in chain if node.pk in regions), None)
 

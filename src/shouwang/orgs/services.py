@@ -83,7 +83,11 @@ def add_org(
     org.check_parent(parent)
     _check_code(code, kind)
     org.clean()
-    org = parent.add_child(instance=org) if parent else Org.add_root(instance=org)
+    org = (
+        Org.objects.add_child(parent, instance=org)
+        if parent
+        else Org.objects.add_root(instance=org)
+    )
     audit.record(actor=by, action=AuditAction.CREATE, obj=org, changes={"name": name, "kind": kind})
     return org
 

@@ -15,12 +15,12 @@ from shouwang.accounts.access import require_perm
 
 from . import selectors, services
 from .forms import AddOrgForm, EnrolmentForm, HolidayForm, TermForm
-from .models import OrgKind
+from .models import Org, OrgKind
 
 
 def tree(request: HttpRequest) -> HttpResponse:
     tops = selectors.top_orgs_visible_to(request.user)
-    nodes = [(top, list(top.get_children())) for top in tops]
+    nodes = [(top, list(Org.objects.get_children(top))) for top in tops]
     return render(request, "orgs/tree.html", {"nodes": nodes})
 
 
@@ -34,7 +34,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "org": org,
             "ancestors": selectors.ancestors_of(org),
-            "children": org.get_children(),
+            "children": Org.objects.get_children(org),
             "enrolment": selectors.enrolment_under(org, today),
             "calendar_region": region,
             "terms": terms,

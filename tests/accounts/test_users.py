@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from shouwang.accounts.models import AuditAction, AuditEntry, Role, User
+from tests.personas import PersonaTestCase
+
+
+class UserPagesTests(PersonaTestCase):
+    def test_sysadmin_adds_a_user_with_a_role_and_it_is_audited(self):
+        response = self.client_as("sysadmin").post(
+            reverse("accounts:user_create"),
+            {
+                "username": "wang.laoshi",
+                "full_name": "王老师",
+                "phone": "13800000000",
+                "role": Role.TEACHER,
+                "org": self.org("class_a2").code,
+                "password1": "Strong-pass-123",
+                "password2": "Strong-pass-123",
+            },
+        )
+        self.assertRedirects(response, reverse("accounts:users"))
+        user = User.objects.get(username="wang.laoshi")
+        self.assertEqual(user.assignments.get().org, self.org("class_a2"))
+        entry = AuditEntry.objects.get(
+            action=AuditAction.CREATE, object_type="accounts.user", object_id=str(user.pk)
+        )
+        self.assertEqual(entry.actor, self.sysadmin)
+        self.assertEqual(entry.changes["phone"], "13800000000")
+
+    def test_role_at_the_wrong_kind_of_unit_is_refused_at_the_field(self):
+        response = self.client_as("sysadmin").post(
+            reverse("accounts:user_create"),
+            {
+                "username": "misplaced",
+                "full_name": "错位",
+                "role": Role.SCHOOL_ADMIN,
+                "org": self.org("township_a1").code,
+                "password1": "Strong-pass-123",
+                "password2": "Strong-pass-123",
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "errorlist")
+        self.assertFalse(User.objects.filter(username="misplaced").exists())
+
+    def test_user_list_query_count_does_not_grow_with_users(self):
+        client = self.client_as("sysadmin")
+        client.get(reverse("accounts:users"))  # warm the session
+        with CaptureQueriesContext(connection) as first:
+            client.get(reverse("accounts:users"))
+        from shouwang.accounts import services
+
+        for n in range(10):
+            services.create_user(
+                username=f"extra{n}",
+                password="Strong-pass-123",
+                role=Role.VOLUNTEER,
+                org=self.org("volunteers_a"),
+                by=None,
+            )
+        with self.assertNumQueries(len(first.captured_queries)):
+            client.get(reverse("accounts:users"))
+
+
+@pytest.mark.django_db
+class TestCreateUserCommand:
+    def run(self, monkeypatch, password: str, *args: str) -> str:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+        out = io.StringIO()
+        call_command("createuser", *args, stdout=out)
+        return out.getvalue()
+
+    def test_creates_user_with_password_from_stdin(self, monkeypatch):
+        from shouwang.orgs.services import add_org
+
+        add_org(code="110101000000", name="甲县", kind="county", parent=None, by=None)
+        out = self.run(
+            monkeypatch,
+            "Strong-pass-123",
+            "li",
+            "--role",
+            "region_officer",
+            "--org",
+            "110101000000",
+        )
+        assert "li\tregion_officer\t110101000000" in out
+        user = User.objects.get(username="li")
+        assert user.check_password("Strong-pass-123")
+        assert (
+            AuditEntry.objects.get(object_type="accounts.user", object_id=str(user.pk)).via == "cli"
+        )
+
+    def test_weak_password_or_unknown_org_exits_1(self, monkeypatch):
+        from shouwang.orgs.services import add_org
+
+        add_org(code="110101000000", name="甲县", kind="county", parent=None, by=None)
+        with pytest.raises(CommandError) as weak:
+            self.run(monkeypatch, "123", "li", "--role", "region_officer", "--org", "110101000000")
+        assert weak.value.returncode == 1
+        with pytest.raises(CommandError) as unknown:
+            self.run(monkeypatch, "Strong-pass-123", "li", "--role", "teacher", "--org", "nope")
+        assert unknown.value.returncode == 1
+        assert not User.objects.filter(username="li").exists()

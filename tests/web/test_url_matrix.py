@@ -1,0 +1,109 @@
+"""Every page of the app, requested as every persona: allowed is 200, anything else is 404.
+
+The matrix below is checked against the URL configuration itself, so a new page that is not
+added here fails this test before it can leak.
+"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.personas import PersonaTestCase
+from tests.world import PERSONAS
+
+EVERYONE = frozenset(PERSONAS)
+SEES_SCHOOL_A = frozenset(
+    {
+        "sysadmin",
+        "county_officer",
+        "township_officer",
+        "federation_officer",
+        "school_admin",
+        "counselor",
+    }
+)
+MANAGES_SCHOOL_A = SEES_SCHOOL_A - {"counselor"}
+MANAGES_COUNTY_A = frozenset({"sysadmin", "county_officer", "federation_officer"})
+
+# (url name, org key for the ``code`` argument or None, personas answered 200)
+MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
+    ("web:home", None, EVERYONE),
+    ("orgs:tree", None, EVERYONE),
+    ("orgs:detail", "school_a", SEES_SCHOOL_A),
+    ("orgs:detail", "class_a1", SEES_SCHOOL_A | {"teacher"}),
+    (
+        "orgs:detail",
+        "class_b1",
+        SEES_SCHOOL_A - {"school_admin", "counselor", "township_officer"} | {"teacher_b"},
+    ),
+    ("orgs:detail", "school_c", frozenset({"sysadmin"})),
+    (
+        "orgs:detail",
+        "village_a1",
+        frozenset(
+            {
+                "sysadmin",
+                "county_officer",
+                "township_officer",
+                "federation_officer",
+                "village_director",
+            }
+        ),
+    ),
+    ("orgs:detail", "volunteers_a", MANAGES_COUNTY_A | {"volunteer"}),
+    ("orgs:add_child", "school_a", MANAGES_SCHOOL_A),
+    ("orgs:add_child", "school_c", frozenset({"sysadmin"})),
+    ("orgs:enrolment", "school_a", MANAGES_SCHOOL_A),
+    ("orgs:enrolment", "township_a1", frozenset()),  # not a school
+    ("orgs:add_term", "county_a", MANAGES_COUNTY_A - {"sysadmin"} | {"sysadmin"}),
+    ("orgs:add_term", "township_a1", MANAGES_COUNTY_A | {"township_officer"}),
+    ("orgs:add_term", "school_a", frozenset()),  # calendars belong to regions
+    ("orgs:add_holiday", "county_a", MANAGES_COUNTY_A),
+    ("accounts:password_change", None, EVERYONE),
+    ("accounts:users", None, frozenset({"sysadmin"})),
+    ("accounts:user_create", None, frozenset({"sysadmin"})),
+    ("accounts:audit", None, frozenset({"sysadmin"})),
+]
+# Pages with their own behaviour, tested in their own files.
+NOT_IN_MATRIX = {"accounts:login", "accounts:logout", "healthz"}
+
+
+def _all_url_names(resolver: URLResolver | None = None, prefix: str = "") -> set[str]:
+    names: set[str] = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            names |= _all_url_names(entry, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(prefix + entry.name)
+    return names
+
+
+class UrlMatrixTests(PersonaTestCase):
+    def test_every_named_url_is_in_the_matrix(self):
+        covered = {name for name, _, _ in MATRIX} | NOT_IN_MATRIX
+        self.assertEqual(_all_url_names() - covered, set())
+
+    def test_each_persona_gets_200_where_allowed_and_404_elsewhere(self):
+        checked = 0
+        for name, org_key, allowed in MATRIX:
+            args = [self.org(org_key).code] if org_key else []
+            url = reverse(name, args=args)
+            for persona in PERSONAS:
+                with self.subTest(url=url, persona=persona):
+                    response = self.client_as(persona).get(url)
+                    self.assertEqual(response.status_code, 200 if persona in allowed else 404)
+                    checked += 1
+        self.assertEqual(checked, len(MATRIX) * len(PERSONAS))
+
+    def test_anonymous_visitor_is_sent_to_login_from_every_page(self):
+        for name, org_key, _allowed in MATRIX:
+            url = reverse(name, args=[self.org(org_key).code] if org_key else [])
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertEqual(response.status_code, 302)
+                self.assertTrue(response["Location"].startswith(reverse("accounts:login")))
+
+    def test_unknown_code_is_404_even_for_sysadmin(self):
+        response = self.client_as("sysadmin").get(reverse("orgs:detail", args=["999999999999"]))
+        self.assertEqual(response.status_code, 404)
