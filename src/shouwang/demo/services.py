@@ -90,6 +90,9 @@ def _wipe_for_rebuild() -> None:
     ]
     statements = connection.ops.sql_flush(no_style(), tables, reset_sequences=True)
     with connection.constraint_checks_disabled(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # TRUNCATE refuses tables with deferred foreign-key checks still pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for sql in statements:
             cursor.execute(sql)
 
