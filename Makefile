@@ -52,8 +52,13 @@ constraints: venv
 	  echo "# Regenerate with 'make constraints' after changing dependencies in pyproject.toml."; \
 	  $(BIN)/pip freeze --exclude-editable | grep -v -i '^shouwang'; } > constraints.txt
 
-messages: install
+PO_FILES := $(wildcard src/shouwang/locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+%.mo: %.po $(VENV)/.installed
 	$(BIN)/python scripts/compile_messages.py
+
+messages: $(MO_FILES)
 
 # Debian packages the tests need (PostgreSQL server, Chromium, CJK fonts, Pango for PDFs).
 system-deps:

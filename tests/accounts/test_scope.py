@@ -66,3 +66,26 @@ class ScopeTests(PersonaTestCase):
 
         services.set_active(user=self.school_admin, active=False, by=self.sysadmin)
         self.assertFalse(orgs_visible_to(self.school_admin).exists())
+
+
+class ScopeByRoleTests(PersonaTestCase):
+    def test_each_role_lists_the_subtrees_it_covers(self):
+        self.assertEqual(scope_of(self.teacher).by_role, {"teacher": (self.org("class_a1").path,)})
+        self.assertEqual(
+            scope_of(self.village_director).by_role,
+            {"village_director": (self.org("village_a1").path,)},
+        )
+        # A federation officer covers the county the federation hangs from.
+        self.assertEqual(
+            scope_of(self.federation_officer).by_role,
+            {"region_officer": (self.org("county_a").path,)},
+        )
+
+    def test_two_assignments_in_one_subtree_collapse_to_the_higher_one(self):
+        from shouwang.accounts import services
+
+        services.assign_role(
+            user=self.county_officer, role="region_officer", org=self.org("township_a1"), by=None
+        )
+        fresh = type(self.county_officer).objects.get(pk=self.county_officer.pk)
+        self.assertEqual(scope_of(fresh).org_paths, (self.org("county_a").path,))

@@ -111,3 +111,55 @@ class TestCreateUserCommand:
             self.run(monkeypatch, "Strong-pass-123", "li", "--role", "teacher", "--org", "nope")
         assert unknown.value.returncode == 1
         assert not User.objects.filter(username="li").exists()
+
+
+class UserDetailTests(PersonaTestCase):
+    def url(self, persona: str) -> str:
+        return reverse("accounts:user_detail", args=[self.world.users[persona].pk])
+
+    def test_sysadmin_adds_and_ends_a_role_and_both_are_audited(self):
+        client = self.client_as("sysadmin")
+        client.post(
+            self.url("teacher"),
+            {"action": "add_role", "role": Role.TEACHER, "org": self.org("class_a2").code},
+        )
+        self.assertEqual(self.teacher.assignments.filter(is_active=True).count(), 2)
+        added = self.teacher.assignments.get(org=self.org("class_a2"))
+        client.post(self.url("teacher"), {"action": "end_role", "assignment": added.pk})
+        added.refresh_from_db()
+        self.assertFalse(added.is_active)
+        self.assertIsNotNone(added.ended_at)
+        self.assertEqual(
+            AuditEntry.objects.filter(object_type="accounts.roleassignment").count(), 2
+        )
+
+    def test_deactivated_user_can_no_longer_log_in(self):
+        self.client_as("sysadmin").post(self.url("volunteer"), {"action": "deactivate"})
+        self.volunteer.refresh_from_db()
+        self.assertFalse(self.volunteer.is_active)
+        from django.test import Client
+
+        from tests.world import PASSWORD
+
+        response = Client().post(
+            reverse("accounts:login"), {"username": "volunteer", "password": PASSWORD}
+        )
+        self.assertEqual(response.status_code, 200)  # the form again, not the home page
+
+    def test_profile_change_records_old_and_new_values(self):
+        self.client_as("sysadmin").post(
+            self.url("counselor"),
+            {"action": "profile", "full_name": "陈老师", "phone": "13912345678"},
+        )
+        entry = AuditEntry.objects.filter(
+            object_type="accounts.user", object_id=str(self.counselor.pk), action=AuditAction.UPDATE
+        ).get()
+        self.assertEqual(entry.changes["full_name"], ["测试counselor", "陈老师"])
+
+    def test_role_at_an_org_outside_the_tree_of_the_kind_is_refused(self):
+        response = self.client_as("sysadmin").post(
+            self.url("teacher"),
+            {"action": "add_role", "role": Role.VILLAGE_DIRECTOR, "org": self.org("school_a").code},
+        )
+        self.assertContains(response, "errorlist")
+        self.assertEqual(self.teacher.assignments.count(), 1)

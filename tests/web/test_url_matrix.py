@@ -25,7 +25,7 @@ SEES_SCHOOL_A = frozenset(
 MANAGES_SCHOOL_A = SEES_SCHOOL_A - {"counselor"}
 MANAGES_COUNTY_A = frozenset({"sysadmin", "county_officer", "federation_officer"})
 
-# (url name, org key for the ``code`` argument or None, personas answered 200)
+# (url name, argument: an org key, "user:<persona>" or None, personas answered 200)
 MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("web:home", None, EVERYONE),
     ("orgs:tree", None, EVERYONE),
@@ -62,6 +62,8 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("accounts:password_change", None, EVERYONE),
     ("accounts:users", None, frozenset({"sysadmin"})),
     ("accounts:user_create", None, frozenset({"sysadmin"})),
+    ("accounts:user_detail", "user:teacher", frozenset({"sysadmin"})),
+    ("accounts:user_detail", "user:volunteer", frozenset({"sysadmin"})),
     ("accounts:audit", None, frozenset({"sysadmin"})),
 ]
 # Pages with their own behaviour, tested in their own files.
@@ -80,15 +82,21 @@ def _all_url_names(resolver: URLResolver | None = None, prefix: str = "") -> set
 
 
 class UrlMatrixTests(PersonaTestCase):
+    def args_for(self, arg: str | None) -> list[object]:
+        if arg is None:
+            return []
+        if arg.startswith("user:"):
+            return [self.world.users[arg.removeprefix("user:")].pk]
+        return [self.org(arg).code]
+
     def test_every_named_url_is_in_the_matrix(self):
         covered = {name for name, _, _ in MATRIX} | NOT_IN_MATRIX
         self.assertEqual(_all_url_names() - covered, set())
 
     def test_each_persona_gets_200_where_allowed_and_404_elsewhere(self):
         checked = 0
-        for name, org_key, allowed in MATRIX:
-            args = [self.org(org_key).code] if org_key else []
-            url = reverse(name, args=args)
+        for name, arg, allowed in MATRIX:
+            url = reverse(name, args=self.args_for(arg))
             for persona in PERSONAS:
                 with self.subTest(url=url, persona=persona):
                     response = self.client_as(persona).get(url)
@@ -97,8 +105,8 @@ class UrlMatrixTests(PersonaTestCase):
         self.assertEqual(checked, len(MATRIX) * len(PERSONAS))
 
     def test_anonymous_visitor_is_sent_to_login_from_every_page(self):
-        for name, org_key, _allowed in MATRIX:
-            url = reverse(name, args=[self.org(org_key).code] if org_key else [])
+        for name, arg, _allowed in MATRIX:
+            url = reverse(name, args=self.args_for(arg))
             with self.subTest(url=url):
                 response = self.client.get(url)
                 self.assertEqual(response.status_code, 302)

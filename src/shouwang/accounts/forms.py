@@ -53,6 +53,22 @@ class UserCreateForm(forms.Form):
         return data
 
 
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=50)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    org = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Org.objects.none(), to_field_name="code"
+    )
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = orgs_visible_to(actor)  # type: ignore[attr-defined]
+
+
 class AuditFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(label=_("Action"), choices=AuditAction.choices)
     actor_name = django_filters.CharFilter(label=_("Who"), lookup_expr="icontains")

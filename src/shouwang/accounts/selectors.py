@@ -21,6 +21,10 @@ def users_visible_to(user: Any) -> QuerySet[User]:
     return qs.filter(pk=user.pk)
 
 
+def active_assignments_of(user: Any) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.filter(user=user, is_active=True).select_related("org")
+
+
 def audit_entries_visible_to(user: Any) -> QuerySet[AuditEntry]:
     if scope_of(user).is_sysadmin:
         return AuditEntry.objects.all()

@@ -7,13 +7,13 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
 from . import services
 from .access import require_perm
-from .forms import AuditFilter, UserCreateForm
+from .forms import AuditFilter, ProfileForm, RoleForm, UserCreateForm
 from .selectors import audit_entries_visible_to, users_visible_to
 
 
@@ -60,6 +60,50 @@ def user_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("User %(name)s was added.") % {"name": user.username})
             return redirect("accounts:users")
     return render(request, "accounts/user_form.html", {"form": form})
+
+
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A sysadmin edits a person: name and phone, roles added or ended, account on or off."""
+    require_perm(request.user, "accounts.manage_users")
+    person = get_object_or_404(users_visible_to(request.user), pk=pk)
+    actor = request.user
+    profile = ProfileForm(initial={"full_name": person.full_name, "phone": person.phone})
+    role_form = RoleForm(actor=actor)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "profile":
+                profile = ProfileForm(request.POST)
+                if profile.is_valid():
+                    services.update_profile(user=person, by=actor, **profile.cleaned_data)  # type: ignore[arg-type]
+                    return _saved(request, person)
+            elif action == "add_role":
+                role_form = RoleForm(request.POST, actor=actor)
+                if role_form.is_valid():
+                    services.assign_role(user=person, by=actor, **role_form.cleaned_data)  # type: ignore[arg-type]
+                    return _saved(request, person)
+            elif action == "end_role":
+                assignment = get_object_or_404(
+                    person.assignments.filter(is_active=True), pk=request.POST.get("assignment")
+                )
+                services.end_assignment(assignment=assignment, by=actor)  # type: ignore[arg-type]
+                return _saved(request, person)
+            elif action in ("activate", "deactivate"):
+                services.set_active(user=person, active=action == "activate", by=actor)  # type: ignore[arg-type]
+                return _saved(request, person)
+        except ValidationError as exc:
+            target = role_form if action == "add_role" else profile
+            target.add_error(None, exc)
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {"person": person, "profile": profile, "role_form": role_form},
+    )
+
+
+def _saved(request: HttpRequest, person: Any) -> HttpResponse:
+    messages.success(request, _("Saved."))
+    return redirect("accounts:user_detail", pk=person.pk)
 
 
 def audit_log(request: HttpRequest) -> HttpResponse:

@@ -94,7 +94,8 @@ class Org(MP_Node):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    node_order_by = ["code"]
+    # No node_order_by: a new node is appended, so existing paths never shift under an insert
+    # (paths are copied into the audit log and, later, into children's rows).
 
     class Meta:
         verbose_name = _("organisation")

@@ -122,7 +122,3 @@ def term_on(org: Org, day: date) -> Term | None:
     if region is None:
         return None
     return Term.objects.filter(region=region, start__lte=day, end__gte=day).first()
-
-
-def schools_under(org: Org) -> QuerySet[Org]:
-    return Org.objects.filter(path__startswith=org.path, kind=OrgKind.SCHOOL).order_by("path")

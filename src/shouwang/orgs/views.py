@@ -68,7 +68,6 @@ def _form_page(
 
 def add_child(request: HttpRequest, code: str) -> HttpResponse:
     parent = selectors.org_manageable_by(request.user, code)
-    require_perm(request.user, "orgs.manage_org", parent)
     return _form_page(
         request,
         form=AddOrgForm(request.POST or None, parent=parent),

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from shouwang.accounts.scope import scope_of
+from shouwang.accounts.selectors import active_assignments_of
 from shouwang.orgs import selectors as org_selectors
 
 
@@ -20,7 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         for org in org_selectors.top_orgs_visible_to(request.user)
     ]
-    assignments = request.user.assignments.filter(is_active=True).select_related("org")  # type: ignore[union-attr]
+    assignments = active_assignments_of(request.user)
     return render(
         request,
         "web/home.html",
