@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "shouwang.core",
     "shouwang.orgs",
     "shouwang.accounts",
+    "shouwang.children",
     "shouwang.web",
     "shouwang.demo",
 ]

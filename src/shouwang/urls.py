@@ -6,5 +6,6 @@ urlpatterns = [
     path("", include("shouwang.web.urls")),
     path("accounts/", include("shouwang.accounts.urls")),
     path("orgs/", include("shouwang.orgs.urls")),
+    path("children/", include("shouwang.children.urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -1,34 +1,44 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from datetime import date
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Count
 
 from shouwang.accounts.models import AuditEntry, Role, RoleAssignment, User
+from shouwang.children.models import Child, ChildStatus
+from shouwang.children.types import LeftBehindType
 from shouwang.demo.services import build_demo_county
 from shouwang.orgs.models import Org, OrgKind
 from shouwang.orgs.selectors import enrolment_under, term_on
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 24)
+SMALL = 24
 
 
 def snapshot() -> tuple:
     orgs = list(Org.objects.order_by("path").values_list("path", "code", "name", "kind", "stage"))
     users = list(User.objects.order_by("username").values_list("username", "full_name", "phone"))
+    children = list(
+        Child.objects.order_by("id_number").values_list(
+            "id_number", "name", "left_behind_type", "heart_level", "school__code"
+        )
+    )
     roles = list(
         RoleAssignment.objects.order_by("user__username").values_list(
             "user__username", "role", "org__code"
         )
     )
-    return orgs, users, roles
+    return orgs, users, roles, children
 
 
 def test_demo_county_has_the_promised_shape():
-    county = build_demo_county(seed=7, today=TODAY).county
+    county = build_demo_county(seed=7, children=SMALL, today=TODAY).county
     under = Org.objects.filter(path__startswith=county.path)
     assert under.filter(kind=OrgKind.TOWNSHIP).count() == 3
     assert under.filter(kind=OrgKind.VILLAGE).count() == 10
@@ -42,18 +52,18 @@ def test_demo_county_has_the_promised_shape():
 
 
 def test_same_seed_gives_the_same_county_and_another_seed_does_not():
-    build_demo_county(seed=7, today=TODAY)
+    build_demo_county(seed=7, children=SMALL, today=TODAY)
     first = snapshot()
-    build_demo_county(seed=7, today=TODAY)  # rebuilt in place
+    build_demo_county(seed=7, children=SMALL, today=TODAY)  # rebuilt in place
     assert snapshot() == first
-    build_demo_county(seed=8, today=TODAY)
+    build_demo_county(seed=8, children=SMALL, today=TODAY)
     assert snapshot() != first
 
 
 def test_rebuild_keeps_the_audit_log():
-    build_demo_county(seed=7, today=TODAY)
+    build_demo_county(seed=7, children=SMALL, today=TODAY)
     entries = AuditEntry.objects.count()
-    build_demo_county(seed=7, today=TODAY)
+    build_demo_county(seed=7, children=SMALL, today=TODAY)
     assert AuditEntry.objects.count() > entries
 
 
@@ -78,7 +88,9 @@ def test_demo_refuses_to_overwrite_real_organisations():
 
 def test_demo_if_empty_builds_once_and_prints_the_logins_each_time():
     out = io.StringIO()
-    call_command("demo", "--if-empty", "--seed", "3", stdout=out, stderr=io.StringIO())
+    call_command(
+        "demo", "--if-empty", "--seed", "3", "--children", "5", stdout=out, stderr=io.StringIO()
+    )
     count = Org.objects.count()
     again = io.StringIO()
     call_command("demo", "--if-empty", stdout=again, stderr=io.StringIO())
@@ -86,3 +98,25 @@ def test_demo_if_empty_builds_once_and_prints_the_logins_each_time():
     for text in (out.getvalue(), again.getvalue()):
         assert "demo-teacher" in text and "demo-county" in text
         assert "shouwang-demo-2026" in text
+
+
+def test_default_demo_has_about_600_children_with_a_realistic_mix():
+    county = build_demo_county(seed=2026, today=TODAY).county
+    children = Child.objects.filter(county=county, status=ChildStatus.ACTIVE)
+    assert children.count() == 600
+    types = dict(
+        children.values_list("left_behind_type")
+        .annotate(n=Count("id"))
+        .values_list("left_behind_type", "n")
+    )
+    # Every kind of left-behind child is there, both-away the largest (seed 000: 45%).
+    assert set(types) == set(LeftBehindType.values) - {"not_left_behind"}
+    assert max(types, key=types.get) == LeftBehindType.BOTH_PARENTS_AWAY
+    assert children.filter(heart_level=4).exists()
+    # Grandparents guard most children whose parents are not at home (seed 003: 随祖辈).
+    by_class = Counter(children.values_list("guardian_class", flat=True))
+    assert by_class["class_3"] > by_class["class_2"] + by_class["class_1"] > 0
+    # Some archives are incomplete on purpose, so the 五清楚 indicator has work to show.
+    from shouwang.children.selectors import incomplete_q
+
+    assert 0 < children.filter(incomplete_q()).count() < children.count() / 2

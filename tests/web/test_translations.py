@@ -20,5 +20,7 @@ def test_every_message_is_translated_to_zh_hans():
 
 def test_placeholders_survive_translation():
     for entry in polib.pofile(str(PO)).translated_entries():
-        for token in ("%(", "{"):
-            assert entry.msgid.count(token) == entry.msgstr.count(token), entry.msgid
+        translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+        for text in translations:
+            for token in ("%(", "{"):
+                assert entry.msgid.count(token) == text.count(token), entry.msgid

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
 from tests.world import PERSONAS
 
@@ -25,7 +26,10 @@ SEES_SCHOOL_A = frozenset(
 MANAGES_SCHOOL_A = SEES_SCHOOL_A - {"counselor"}
 MANAGES_COUNTY_A = frozenset({"sysadmin", "county_officer", "federation_officer"})
 
-# (url name, argument: an org key, "user:<persona>" or None, personas answered 200)
+SEES_CHILD_A1 = SEES_SCHOOL_A | {"teacher", "village_director"}
+EDITS_CHILD_A1 = SEES_CHILD_A1 - {"counselor"}
+
+# (url name, argument: an org key, "user:<persona>", "child:<key>" or None, personas answered 200)
 MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("web:home", None, EVERYONE),
     ("orgs:tree", None, EVERYONE),
@@ -60,6 +64,19 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("orgs:add_term", "school_a", frozenset()),  # calendars belong to regions
     ("orgs:add_holiday", "county_a", MANAGES_COUNTY_A),
     ("accounts:password_change", None, EVERYONE),
+    ("children:register", None, EVERYONE),
+    ("children:add", None, EVERYONE - {"counselor", "volunteer"}),
+    ("children:duplicates", None, EVERYONE),
+    ("children:cards", None, SEES_CHILD_A1),
+    ("children:definition", "county_a", MANAGES_COUNTY_A),
+    ("children:definition", "school_a", frozenset()),  # profiles belong to regions
+    ("children:detail", "child:a1", SEES_CHILD_A1),
+    ("children:detail", "child:c1", frozenset({"sysadmin"})),
+    ("children:edit", "child:a1", EDITS_CHILD_A1),
+    ("children:edit", "child:c1", frozenset({"sysadmin"})),
+    ("children:status", "child:a1", EDITS_CHILD_A1),
+    ("children:transfer", "child:a1", EDITS_CHILD_A1),
+    ("children:assess", "child:a1", EDITS_CHILD_A1),
     ("accounts:users", None, frozenset({"sysadmin"})),
     ("accounts:user_create", None, frozenset({"sysadmin"})),
     ("accounts:user_detail", "user:teacher", frozenset({"sysadmin"})),
@@ -67,7 +84,13 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("accounts:audit", None, frozenset({"sysadmin"})),
 ]
 # Pages with their own behaviour, tested in their own files.
-NOT_IN_MATRIX = {"accounts:login", "accounts:logout", "healthz"}
+NOT_IN_MATRIX = {
+    "accounts:login",
+    "accounts:logout",
+    "healthz",
+    "children:validate",  # POST only: tests/children/test_archive.py
+    "children:reveal",  # POST only: tests/children/test_scope_and_masking.py
+}
 
 
 def _all_url_names(resolver: URLResolver | None = None, prefix: str = "") -> set[str]:
@@ -82,9 +105,20 @@ def _all_url_names(resolver: URLResolver | None = None, prefix: str = "") -> set
 
 
 class UrlMatrixTests(PersonaTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        orgs = cls.world.orgs
+        cls.children = {
+            "a1": make_child(school_class=orgs["class_a1"], home_village=orgs["village_a1"]),
+            "c1": make_child(school_class=orgs["class_c1"], name="丙"),
+        }
+
     def args_for(self, arg: str | None) -> list[object]:
         if arg is None:
             return []
+        if arg.startswith("child:"):
+            return [self.children[arg.removeprefix("child:")].pk]
         if arg.startswith("user:"):
             return [self.world.users[arg.removeprefix("user:")].pk]
         return [self.org(arg).code]

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -155,7 +156,7 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     # The org path of the object (or of the actor's unit), so a county's log is one prefix query.
     org_path = models.CharField(max_length=255, blank=True, db_index=True)
-    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     ip = models.GenericIPAddressField(_("from address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
     via = models.CharField(_("via"), max_length=10, default="web")

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from shouwang.orgs.models import Org
+from shouwang.orgs.models import Org, OrgKind
 
 from .models import Role, RoleAssignment
 
@@ -66,6 +66,45 @@ class Scope:
     def has_role(self, *roles: str) -> bool:
         return self.is_sysadmin or bool(self.roles.intersection(roles))
 
+    def children_q(self) -> Q:
+        """Children's archives this user sees (domain.md §1), as a filter on ``Child``.
+
+        Region officers: schools or home villages in their region; school admins and counselors:
+        their school; teachers: their classes; village directors: children whose home is in the
+        village. Volunteers see only children paired to them (the care app adds pairings here).
+        """
+        if self.is_sysadmin:
+            return Q()
+        q = Q(pk__in=[])
+        for role, paths in self.by_role.items():
+            if role == Role.REGION_OFFICER:
+                q |= _prefix_q("school__path", paths) | _prefix_q("home_village__path", paths)
+            elif role in (Role.SCHOOL_ADMIN, Role.COUNSELOR):
+                q |= _prefix_q("school__path", paths)
+            elif role == Role.TEACHER:
+                q |= _prefix_q("school_class__path", paths)
+            elif role == Role.VILLAGE_DIRECTOR:
+                q |= _prefix_q("home_village__path", paths)
+        return q
+
+    @property
+    def may_reveal_id_number(self) -> bool:
+        """Who may unmask an ID number (audited each time). Volunteers never (domain.md §1)."""
+        return self.has_role(
+            Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.TEACHER, Role.VILLAGE_DIRECTOR
+        )
+
+    @property
+    def may_reveal_phones(self) -> bool:
+        """Phones are for calling: everyone who sees the child may unmask them (audited)."""
+        return bool(self.roles) or self.is_sysadmin
+
+    @property
+    def may_edit_children(self) -> bool:
+        return self.has_role(
+            Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.TEACHER, Role.VILLAGE_DIRECTOR
+        )
+
 
 def _region_path(org: Org) -> str:
     """A region officer at a 妇联 / 教育局 works for the region the unit hangs from."""
@@ -96,6 +135,9 @@ def build_scope(assignments: list[RoleAssignment]) -> Scope:
             # a narrower rule of its own (by class, home village or pairing).
             path = org.path
             seen.add(path)
+            if role == Role.TEACHER and org.kind != OrgKind.SCHOOL_CLASS:
+                # A teacher without a class (pairings only) covers no class's children.
+                continue
         by_role.setdefault(role, set()).add(path)
     return Scope(
         is_sysadmin=Role.SYSADMIN in roles,

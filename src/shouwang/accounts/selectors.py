@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from .models import AuditEntry, RoleAssignment, User
+from .models import AuditEntry, Role, RoleAssignment, User
 from .scope import scope_of
 
 
@@ -29,3 +29,14 @@ def audit_entries_visible_to(user: Any) -> QuerySet[AuditEntry]:
     if scope_of(user).is_sysadmin:
         return AuditEntry.objects.all()
     return AuditEntry.objects.none()
+
+
+def teachers_of_classes(classes: list[Any]) -> dict[int, list[User]]:
+    """Class id → the teachers assigned to it, for contact cards and class pages."""
+    out: dict[int, list[User]] = {}
+    rows = RoleAssignment.objects.filter(
+        org__in=classes, role=Role.TEACHER, is_active=True
+    ).select_related("user")
+    for row in rows:
+        out.setdefault(row.org_id, []).append(row.user)
+    return out

@@ -17,8 +17,11 @@ from faker import Faker
 
 from shouwang.accounts import services as account_services
 from shouwang.accounts.models import AuditEntry, Role, RoleAssignment
+from shouwang.children.models import DefinitionProfile, HeartLevelRule
 from shouwang.orgs import services as org_services
 from shouwang.orgs.models import Org, OrgKind
+
+from .children import add_demo_children
 
 DEMO_CODE_PREFIX = "99"
 DEMO_PASSWORD = "shouwang-demo-2026"  # noqa: S105  (printed for the demo logins on purpose)
@@ -82,7 +85,14 @@ def _wipe_for_rebuild() -> None:
     """Empty every table but the audit log (append-only even here) and Django's own registry."""
     if Org.objects.exclude(code__startswith=DEMO_CODE_PREFIX).exists():
         raise NotADemoDatabase
-    keep = {AuditEntry._meta.db_table, "django_content_type", "auth_permission"}
+    # Presets loaded by migrations stay; a region's choices of them go with the demo.
+    keep = {
+        AuditEntry._meta.db_table,
+        "django_content_type",
+        "auth_permission",
+        DefinitionProfile._meta.db_table,
+        HeartLevelRule._meta.db_table,
+    }
     tables = [
         model._meta.db_table
         for model in apps.get_models(include_auto_created=True)
@@ -103,7 +113,7 @@ def _academic_year_start(today: date) -> int:
 
 @transaction.atomic
 def build_demo_county(*, seed: int = 2026, children: int = 600, today: date) -> DemoCounty:
-    """(Re)create the demo county. ``children`` is used by the archive once it exists."""
+    """(Re)create the demo county with ``children`` left-behind children in its schools."""
     if not database_is_empty():
         _wipe_for_rebuild()
     fake = Faker("zh_CN")
@@ -233,6 +243,7 @@ def build_demo_county(*, seed: int = 2026, children: int = 600, today: date) -> 
             phone=fake.phone_number(),
             by=None,
         )
+    add_demo_children(county=county, count=children, rng=rng, fake=fake, today=today)
     return DemoCounty(county=county, logins=demo_logins())
 
 

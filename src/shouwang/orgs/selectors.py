@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from shouwang.accounts.scope import scope_of
@@ -37,6 +37,27 @@ def top_orgs_visible_to(user: Any) -> list[Org]:
     if scope.is_sysadmin:
         return list(Org.objects.get_root_nodes())
     return list(Org.objects.filter(path__in=scope.org_paths).order_by("path"))
+
+
+def villages_for_archives(user: Any) -> QuerySet[Org]:
+    """Home villages a user may pick for a child: every village of the counties they work in
+    (a school's pupils come from villages of other townships too)."""
+    scope = scope_of(user)
+    villages = Org.objects.filter(kind=OrgKind.VILLAGE).order_by("path")
+    if scope.is_sysadmin:
+        return villages
+    prefixes = {
+        path[: n * Org.steplen]
+        for path in scope.org_paths
+        for n in range(1, len(path) // Org.steplen + 1)
+    }
+    counties = Org.objects.filter(path__in=prefixes, kind=OrgKind.COUNTY).values_list(
+        "path", flat=True
+    )
+    q = Q(pk__in=[])
+    for county in counties:
+        q |= Q(path__startswith=county)
+    return villages.filter(q)
 
 
 def ancestors_of(org: Org) -> list[Org]:

@@ -26,6 +26,20 @@ class NavItem:
 NAV_ITEMS = [
     NavItem(_("Home"), "web:home", frozenset()),
     NavItem(
+        _("Left-behind register"),
+        "children:register",
+        frozenset(
+            {
+                Role.REGION_OFFICER,
+                Role.SCHOOL_ADMIN,
+                Role.TEACHER,
+                Role.VILLAGE_DIRECTOR,
+                Role.COUNSELOR,
+                Role.VOLUNTEER,
+            }
+        ),
+    ),
+    NavItem(
         _("Organisations"),
         "orgs:tree",
         frozenset(

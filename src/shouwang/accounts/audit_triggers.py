@@ -1,0 +1,50 @@
+"""Database triggers that make the audit table append-only, whatever code asks.
+
+SQLite drops a table's triggers when a migration rebuilds the table (any AlterField does), so
+every migration that touches ``AuditEntry`` must end with ``install()`` again; the test
+``test_the_database_refuses_raw_updates_and_deletes`` fails if one forgets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TABLE = "accounts_auditentry"
+
+_SQL = {
+    "sqlite": [
+        f"DROP TRIGGER IF EXISTS {TABLE}_no_update;",
+        f"DROP TRIGGER IF EXISTS {TABLE}_no_delete;",
+        f"""CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE}
+            BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;""",
+        f"""CREATE TRIGGER {TABLE}_no_delete BEFORE DELETE ON {TABLE}
+            BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;""",
+    ],
+    "postgresql": [
+        """CREATE OR REPLACE FUNCTION shouwang_audit_append_only() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION 'audit entries are append-only'; END; $$ LANGUAGE plpgsql;""",
+        f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE};",
+        f"""CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {TABLE}
+            FOR EACH STATEMENT EXECUTE FUNCTION shouwang_audit_append_only();""",
+    ],
+}
+_REVERSE = {
+    "sqlite": [
+        f"DROP TRIGGER IF EXISTS {TABLE}_no_update;",
+        f"DROP TRIGGER IF EXISTS {TABLE}_no_delete;",
+    ],
+    "postgresql": [
+        f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE};",
+        "DROP FUNCTION IF EXISTS shouwang_audit_append_only();",
+    ],
+}
+
+
+def install(apps: Any, schema_editor: Any) -> None:
+    for sql in _SQL.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(sql)
+
+
+def remove(apps: Any, schema_editor: Any) -> None:
+    for sql in _REVERSE.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(sql)

@@ -1,0 +1,255 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shouwang.orgs.models import Org, OrgKind
+
+from . import validators
+from .models import (
+    AssessmentKind,
+    Child,
+    ChildStatus,
+    DefinitionProfile,
+    DifficultyKind,
+    Guardian,
+    Parent,
+)
+from .types import LeftBehindType
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ChildForm(forms.ModelForm):
+    school_class = forms.ModelChoiceField(label=_("Class"), queryset=Org.objects.none())
+    home_village = forms.ModelChoiceField(
+        label=_("Home village"), queryset=Org.objects.none(), required=False
+    )
+    difficulties = forms.MultipleChoiceField(
+        label=_("Difficulties"),
+        choices=DifficultyKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Child
+        fields = [
+            "name",
+            "gender",
+            "ethnicity",
+            "birth_date",
+            "id_number",
+            "school_class",
+            "boarding",
+            "home_village",
+            "address",
+            "personality",
+            "hobbies",
+            "health",
+            "study",
+            "contact_name",
+            "contact_phone",
+            "collected_by",
+            "collected_on",
+            "verified_on",
+        ]
+        widgets = {
+            "birth_date": DATE,
+            "collected_on": DATE,
+            "verified_on": DATE,
+            "id_number": forms.TextInput(attrs={"inputmode": "text", "autocomplete": "off"}),
+            "contact_phone": forms.TextInput(attrs={"inputmode": "tel"}),
+            "personality": forms.Textarea(attrs={"rows": 2}),
+            "hobbies": forms.Textarea(attrs={"rows": 2}),
+            "health": forms.Textarea(attrs={"rows": 2}),
+            "study": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, classes: Any, villages: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school_class"].queryset = classes  # type: ignore[attr-defined]
+        self.fields["home_village"].queryset = villages  # type: ignore[attr-defined]
+        if self.instance.pk:
+            self.initial["difficulties"] = [
+                f.kind for f in self.instance.difficulties.filter(ended_on__isnull=True)
+            ]
+
+    def clean_id_number(self) -> str:
+        return validators.normalise_id_number(self.cleaned_data["id_number"])
+
+    def _post_clean(self) -> None:
+        # The school follows from the class, before the model's own rules run.
+        school_class = self.cleaned_data.get("school_class")
+        if school_class is not None:
+            self.instance.school = Org.objects.get(path=school_class.path[: -2 * Org.steplen])
+        super()._post_clean()  # type: ignore[misc]
+
+
+class ParentForm(forms.ModelForm):
+    class Meta:
+        model = Parent
+        fields = ["name", "phone", "status", "work_place", "employer", "away_since", "visits_home"]
+        widgets = {"away_since": DATE, "phone": forms.TextInput(attrs={"inputmode": "tel"})}
+
+
+class GuardianForm(forms.ModelForm):
+    class Meta:
+        model = Guardian
+        fields = [
+            "name",
+            "relation",
+            "age",
+            "phone",
+            "health",
+            "literacy",
+            "address",
+            "responsibility_letter_signed_on",
+        ]
+        widgets = {
+            "responsibility_letter_signed_on": DATE,
+            "phone": forms.TextInput(attrs={"inputmode": "tel"}),
+        }
+
+
+class RegisterFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name, initials or ID number"), required=False)
+    school_class = forms.ModelChoiceField(
+        label=_("Class"), queryset=Org.objects.none(), required=False, to_field_name="code"
+    )
+    grade = forms.ModelChoiceField(
+        label=_("Grade"), queryset=Org.objects.none(), required=False, to_field_name="code"
+    )
+    home_village = forms.ModelChoiceField(
+        label=_("Home village"), queryset=Org.objects.none(), required=False, to_field_name="code"
+    )
+    left_behind_type = forms.ChoiceField(
+        label=_("Left-behind type"), choices=[("", "—"), *LeftBehindType.choices], required=False
+    )
+    guardian_class = forms.ChoiceField(
+        label=_("Guardian class"),
+        choices=[
+            ("", "—"),
+            ("class_1", _("Class 1")),
+            ("class_2", _("Class 2")),
+            ("class_3", _("Class 3")),
+        ],
+        required=False,
+    )
+    risk_grade = forms.ChoiceField(
+        label=_("Risk grade"),
+        choices=[
+            ("", "—"),
+            ("grade_1", _("Grade 1")),
+            ("grade_2", _("Grade 2")),
+            ("grade_3", _("Grade 3")),
+            ("grade_4", _("Grade 4")),
+        ],
+        required=False,
+    )
+    heart_level = forms.TypedChoiceField(
+        label=_("Heart level"),
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—"), *[(n, f"{n}♥") for n in range(1, 5)]],
+        required=False,
+    )
+    boarding = forms.NullBooleanField(
+        label=_("Boarding"),
+        widget=forms.Select(
+            choices=[("", "—"), ("true", _("Boarding")), ("false", _("Day pupil"))]
+        ),
+        required=False,
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("In the register")), ("all", _("All")), *ChildStatus.choices[1:]],
+        required=False,
+    )
+    incomplete = forms.BooleanField(label=_("Archive incomplete"), required=False)
+
+    def __init__(self, *args: Any, orgs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school_class"].queryset = orgs.filter(kind=OrgKind.SCHOOL_CLASS)  # type: ignore[attr-defined]
+        self.fields["grade"].queryset = orgs.filter(kind=OrgKind.GRADE)  # type: ignore[attr-defined]
+        self.fields["home_village"].queryset = orgs.filter(kind=OrgKind.VILLAGE)  # type: ignore[attr-defined]
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("New status"),
+        choices=[
+            (s, label)
+            for s, label in ChildStatus.choices
+            if s not in (ChildStatus.TRANSFERRED, ChildStatus.MERGED)
+        ],
+    )
+    on = forms.DateField(label=_("Date"), widget=DATE)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class TransferForm(forms.Form):
+    to_school = forms.ModelChoiceField(
+        label=_("To school"),
+        queryset=Org.objects.filter(kind=OrgKind.SCHOOL),
+        to_field_name="code",
+        widget=forms.TextInput(attrs={"placeholder": _("the school's code")}),
+    )
+    on = forms.DateField(label=_("Date"), widget=DATE)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class HeartLevelForm(forms.Form):
+    """Five ratings, 0 (fine) to 3 (serious), as in seed 002's 心级 survey."""
+
+    on = forms.DateField(label=_("Assessed on"), widget=DATE)
+
+    def __init__(self, *args: Any, dimensions: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scale = [
+            (0, _("0 fine")),
+            (1, _("1 some concern")),
+            (2, _("2 concern")),
+            (3, _("3 serious")),
+        ]
+        for dimension in dimensions:
+            self.fields[f"rating_{dimension}"] = forms.TypedChoiceField(
+                label=dimension, choices=scale, coerce=int
+            )
+        self.dimensions = dimensions
+
+    def ratings(self) -> dict[str, int]:
+        return {d: self.cleaned_data[f"rating_{d}"] for d in self.dimensions}
+
+
+class AssessmentForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Classification"),
+        choices=[
+            (AssessmentKind.RISK_GRADE, _("Risk grade")),
+            (AssessmentKind.GUARDIAN_ASSESSMENT, _("Guardian assessment")),
+        ],
+    )
+    value = forms.ChoiceField(
+        label=_("Result"),
+        choices=[
+            ("grade_1", _("Grade 1")),
+            ("grade_2", _("Grade 2")),
+            ("grade_3", _("Grade 3")),
+            ("grade_4", _("Grade 4")),
+            ("good", _("Good")),
+            ("fair", _("Fair")),
+            ("poor", _("Poor")),
+        ],
+    )
+    on = forms.DateField(label=_("Assessed on"), widget=DATE)
+    reason = forms.CharField(label=_("Reasons"), max_length=300)
+
+
+class ProfileChoiceForm(forms.Form):
+    profile = forms.ModelChoiceField(
+        label=_("Definition profile"), queryset=DefinitionProfile.objects.all()
+    )
+    since = forms.DateField(label=_("From"), widget=DATE)

@@ -1,0 +1,448 @@
+"""The child's archive (留守儿童档案, "一人一档"), its classifications and its status history.
+
+Glossary (UI term → name in code):
+    留守儿童 / 档案             child / archive
+    身份证号                     id_number
+    住校 / 走读                  boarding
+    户籍村 / 家庭住址            home_village / address
+    性格特征 / 兴趣爱好          personality / hobbies
+    健康状况 / 学业情况          health / study
+    外出务工 / 务工地 / 外出时间 migrant / work_place / away_since
+    监护人 / 委托监护人          guardian
+    监护责任书                   responsibility_letter_signed_on
+    方便联系人                   convenient contact
+    困难类别 (低保, 建档立卡…)   difficulty flag
+    留守类型                     left_behind_type (derived: types.left_behind_type)
+    认定口径                     definition profile
+    监护类型 (一/二/三类)        guardian_class
+    监护评估 (较好/一般/差)      guardian_assessment
+    风险等级 (一级–四级)         risk_grade
+    心级 (1–4 心)                heart_level
+    动态管理                     status changes (returned, transferred, graduated, aged out…)
+    信息采集人 / 信息核查        collected_by / verified_on
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from pypinyin import Style, lazy_pinyin
+
+from shouwang.orgs.models import Org
+
+from . import validators
+from .types import LeftBehindType, ParentStatus, left_behind_type
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class ChildStatus(models.TextChoices):
+    ACTIVE = "active", _("In the register")
+    RETURNED = "returned", _("Parents returned")
+    TRANSFERRED = "transferred", _("Transferred out")
+    GRADUATED = "graduated", _("Graduated")
+    AGED_OUT = "aged_out", _("Aged out")
+    MOVED = "moved", _("Moved away")
+    MERGED = "merged", _("Merged into another archive")
+
+
+class GuardianRelation(models.TextChoices):
+    PARENT = "parent", _("Father or mother")
+    GRANDPARENT = "grandparent", _("Paternal grandparent")
+    MATERNAL_GRANDPARENT = "maternal_grandparent", _("Maternal grandparent")
+    RELATIVE = "relative", _("Other relative")
+    FRIEND = "friend", _("Friend of the family")
+    ENTRUSTED = "entrusted", _("Entrusted carer")
+    NONE = "none", _("No guardian")
+
+
+class DifficultyKind(models.TextChoices):
+    LOW_INCOME = "low_income", _("Subsistence allowance (低保)")
+    POOR_HOUSEHOLD = "poor_household", _("Registered poor household (建档立卡)")
+    DISABLED = "disabled", _("Disabled")
+    ORPHAN = "orphan", _("Orphan")
+    UNSUPPORTED = "unsupported", _("De facto unsupported (事实无人抚养)")
+    SPRING_BUD = "spring_bud", _("Spring Bud girl (春蕾)")
+    SINGLE_PARENT = "single_parent", _("Single parent")
+
+
+class Child(models.Model):
+    """One child's archive. Never deleted: leaving the register is a dated status change."""
+
+    name = models.CharField(_("name"), max_length=50)
+    name_initials = models.CharField(max_length=50, db_index=True, editable=False)
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
+    birth_date = models.DateField(_("birth date"))
+    # Not unique: the same number in two schools is a duplicate to resolve (DuplicateCase).
+    id_number = models.CharField(_("ID number"), max_length=18, db_index=True)
+
+    county = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+", editable=False)
+    school = models.ForeignKey(
+        Org, on_delete=models.PROTECT, related_name="school_children", verbose_name=_("school")
+    )
+    school_class = models.ForeignKey(
+        Org,
+        on_delete=models.PROTECT,
+        related_name="class_children",
+        null=True,
+        blank=True,
+        verbose_name=_("class"),
+    )
+    boarding = models.BooleanField(_("boarding"), default=False)
+    home_village = models.ForeignKey(
+        Org,
+        on_delete=models.PROTECT,
+        related_name="village_children",
+        null=True,
+        blank=True,
+        verbose_name=_("home village"),
+    )
+    address = models.CharField(_("home address"), max_length=200, blank=True)
+
+    personality = models.TextField(_("personality"), blank=True)
+    hobbies = models.TextField(_("hobbies"), blank=True)
+    health = models.TextField(_("health"), blank=True)
+    study = models.TextField(_("study"), blank=True)
+
+    contact_name = models.CharField(_("convenient contact"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("convenient contact's phone"), max_length=20, blank=True)
+
+    # Derived, kept on the row so lists and counts filter in SQL; written only by services.
+    left_behind_type = models.CharField(
+        _("left-behind type"), max_length=32, choices=LeftBehindType.choices, editable=False
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ChildStatus.choices,
+        default=ChildStatus.ACTIVE,
+        editable=False,
+    )
+    guardian_class = models.CharField(max_length=8, blank=True, editable=False)
+    risk_grade = models.CharField(max_length=8, blank=True, editable=False)
+    heart_level = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+
+    collected_by = models.CharField(_("collected by"), max_length=50, blank=True)
+    collected_on = models.DateField(_("collected on"), null=True, blank=True)
+    verified_on = models.DateField(_("last verified on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("child")
+        verbose_name_plural = _("children")
+        ordering = ["school_class__path", "name_initials", "id"]
+        indexes = [
+            models.Index(fields=["county", "status", "left_behind_type"]),
+            models.Index(fields=["school", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_initials = initials_of(self.name)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.id_number:
+            try:
+                info = validators.parse_id_number(self.id_number)
+            except ValidationError as exc:
+                errors["id_number"] = exc.messages
+            else:
+                self.id_number = info.number
+                for field, message in validators.check_id_agrees(
+                    info=info, birth_date=self.birth_date, gender=self.gender
+                ).items():
+                    errors.setdefault(field, []).append(message)
+        _normalise_phone(self, "contact_phone", errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def age_on(self, day: date) -> int:
+        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - before_birthday
+
+    def derive_left_behind_type(self) -> LeftBehindType:
+        statuses = {p.relation: p.status for p in self.parents.all()}
+        return left_behind_type(
+            statuses.get(ParentRelation.FATHER, ParentStatus.AT_HOME),
+            statuses.get(ParentRelation.MOTHER, ParentStatus.AT_HOME),
+        )
+
+
+MIN_GUARDIAN_AGE = 16
+
+
+def _normalise_phone(obj: models.Model, field: str, errors: dict[str, list[str]]) -> None:
+    value = getattr(obj, field)
+    if not value:
+        return
+    try:
+        setattr(obj, field, validators.normalise_phone(value))
+    except ValidationError as exc:
+        errors[field] = exc.messages
+
+
+def initials_of(name: str) -> str:
+    """Pinyin initials for search: 张小明 → zxm (users type these on phones)."""
+    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
+
+
+class ParentRelation(models.TextChoices):
+    FATHER = "father", _("Father")
+    MOTHER = "mother", _("Mother")
+
+
+class Parent(models.Model):
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="parents")
+    relation = models.CharField(_("relation"), max_length=8, choices=ParentRelation.choices)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ParentStatus.choices, default=ParentStatus.AT_HOME
+    )
+    work_place = models.CharField(_("work place"), max_length=100, blank=True)
+    employer = models.CharField(_("employer"), max_length=100, blank=True)
+    away_since = models.DateField(_("away since"), null=True, blank=True)
+    visits_home = models.CharField(_("how often home"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("parent")
+        verbose_name_plural = _("parents")
+        constraints = [
+            models.UniqueConstraint(fields=["child", "relation"], name="one_father_one_mother"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_relation_display()} {self.name}"
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        _normalise_phone(self, "phone", errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+class Guardian(models.Model):
+    child = models.OneToOneField(Child, on_delete=models.PROTECT, related_name="guardian")
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    relation = models.CharField(
+        _("relation to the child"), max_length=24, choices=GuardianRelation.choices
+    )
+    age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)
+    health = models.CharField(_("health"), max_length=100, blank=True)
+    literacy = models.CharField(_("education"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    responsibility_letter_signed_on = models.DateField(
+        _("responsibility letter signed on"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("guardian")
+        verbose_name_plural = _("guardians")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        # A guardian must be an adult able to guard: the law's floor is 16 (民法典 §18).
+        if self.age is not None and self.age < MIN_GUARDIAN_AGE:
+            errors["age"] = [str(_("A guardian must be at least 16 years old."))]
+        _normalise_phone(self, "phone", errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+class DifficultyFlag(models.Model):
+    """A difficulty (低保, 孤儿…) with where it came from: the archive form or a matched list."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="difficulties")
+    kind = models.CharField(_("difficulty"), max_length=20, choices=DifficultyKind.choices)
+    source = models.CharField(_("source"), max_length=50, default="archive")
+    noted_on = models.DateField(_("noted on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("difficulty")
+        verbose_name_plural = _("difficulties")
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class AssessmentKind(models.TextChoices):
+    GUARDIAN_CLASS = "guardian_class", _("Guardian class")
+    GUARDIAN_ASSESSMENT = "guardian_assessment", _("Guardian assessment")
+    RISK_GRADE = "risk_grade", _("Risk grade")
+    HEART_LEVEL = "heart_level", _("Heart level")
+
+
+class Assessment(models.Model):
+    """One dated classification of a child, with the answers that gave it (seed 002)."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="assessments")
+    kind = models.CharField(_("classification"), max_length=24, choices=AssessmentKind.choices)
+    value = models.CharField(_("result"), max_length=16)
+    assessed_on = models.DateField(_("assessed on"))
+    reasons = models.JSONField(_("reasons"), default=dict, blank=True)
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        ordering = ["-assessed_on", "-created_at"]
+        indexes = [models.Index(fields=["child", "kind", "assessed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value}"
+
+
+class StatusChange(models.Model):
+    """Children enter and leave the register; each move is a dated row with its reason."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="status_changes")
+    status = models.CharField(_("status"), max_length=16, choices=ChildStatus.choices)
+    on = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200)
+    from_school = models.ForeignKey(
+        Org, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_school = models.ForeignKey(
+        Org, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["-on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.get_status_display()}"
+
+
+class DefinitionProfile(models.Model):
+    """Who counts as a 留守儿童: the seeds disagree, so it is a region's setting (domain.md §2)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    counted_types = models.JSONField(_("left-behind types counted"), default=list)
+    min_months_away = models.PositiveSmallIntegerField(_("months away at least"), default=0)
+    age_limit = models.PositiveSmallIntegerField(_("under the age of"), default=18)
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("definition profile")
+        verbose_name_plural = _("definition profiles")
+        ordering = ["-is_default", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RegionProfile(models.Model):
+    """A region's choice of profile from a date on; the latest choice at or above a unit counts."""
+
+    region = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="profile_choices")
+    profile = models.ForeignKey(DefinitionProfile, on_delete=models.PROTECT, related_name="+")
+    since = models.DateField(_("since"))
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-since", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.region}: {self.profile} ({self.since})"
+
+
+class DuplicateCase(models.Model):
+    """The same ID number in two archives: one child, to be merged (both histories kept)."""
+
+    id_number = models.CharField(max_length=18, db_index=True)
+    first = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    second = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    found_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    kept = models.ForeignKey(
+        Child, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="one_case_per_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return self.id_number
+
+    @property
+    def pair(self) -> tuple[Child, Child]:
+        return (self.first, self.second)
+
+
+class HeartLevelRule(models.Model):
+    """How the five ratings give 1–4 hearts (seed 002, 习水县), as data a region can edit.
+
+    Each dimension (心理, 身体, 学业, 监护, 安全) is rated 0 (fine) to 3 (serious). The sum meets
+    the thresholds; a serious rating in a ``forcing`` dimension makes the child 4 hearts at once.
+    """
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    dimensions = models.JSONField(default=list)
+    # [[minimum sum, hearts], …] in ascending order of the minimum.
+    thresholds = models.JSONField(default=list)
+    forcing = models.JSONField(default=list)
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("heart level rule")
+        verbose_name_plural = _("heart level rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def level_for(self, ratings: dict[str, int]) -> tuple[int, dict[str, object]]:
+        """The hearts for these ratings, with the reasons to store beside them."""
+        missing = [d for d in self.dimensions if d not in ratings]
+        if missing:
+            raise ValueError(f"ratings missing for {missing}")
+        total = sum(int(ratings[d]) for d in self.dimensions)
+        level = 1
+        for minimum, hearts in self.thresholds:
+            if total >= minimum:
+                level = hearts
+        forced = [d for d in self.forcing if int(ratings[d]) >= 3]
+        if forced:
+            level = 4
+        return level, {
+            "ratings": dict(ratings),
+            "sum": total,
+            "forced_by": forced,
+            "rule": self.code,
+        }

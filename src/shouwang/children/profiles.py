@@ -1,0 +1,76 @@
+"""Which definition profile counts where, and which children it counts (domain.md §2)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from shouwang.orgs.models import Org
+
+from .models import Child, DefinitionProfile, Parent, RegionProfile, StatusChange
+from .types import ParentStatus
+
+
+def default_profile() -> DefinitionProfile:
+    return DefinitionProfile.objects.get(is_default=True)
+
+
+def profile_for(org: Org, on: date) -> DefinitionProfile:
+    """The profile chosen by the nearest region at or above ``org`` that day, else the default."""
+    chain = [org, *Org.objects.get_ancestors(org)]
+    choice = (
+        RegionProfile.objects.filter(region__in=chain, since__lte=on)
+        .select_related("profile", "region")
+        .order_by("-region__depth", "-since", "-created_at")
+        .first()
+    )
+    return choice.profile if choice else default_profile()
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def months_before(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, d)
+        except ValueError:
+            continue
+    return date(year, month + 1, 28)  # pragma: no cover
+
+
+def in_register_on(children: QuerySet[Child], on: date) -> QuerySet[Child]:
+    """Children in the register as it stood that day: their last status change by then is
+    'active' (registering a child writes the first one)."""
+    last_status = (
+        StatusChange.objects.filter(child=OuterRef("pk"), on__lte=on)
+        .order_by("-on", "-created_at")
+        .values("status")[:1]
+    )
+    return children.annotate(status_on=last_status).filter(status_on="active")
+
+
+def counted_by(children: QuerySet[Child], profile: DefinitionProfile, on: date) -> QuerySet[Child]:
+    """The children a profile counts on a day: type, age limit and months away, all as numbers."""
+    counted = in_register_on(children, on).filter(
+        left_behind_type__in=profile.counted_types,
+        birth_date__gt=years_before(on, profile.age_limit),
+    )
+    if profile.min_months_away:
+        cutoff = months_before(on, profile.min_months_away)
+        away_too_short = Parent.objects.filter(
+            child=OuterRef("pk"), status=ParentStatus.MIGRANT
+        ).filter(Q(away_since__isnull=True) | Q(away_since__gt=cutoff))
+        counted = counted.exclude(Exists(away_too_short))
+    return counted
+
+
+def age_limit_exceeded(birth_date: date, profile: DefinitionProfile, on: date) -> bool:
+    return birth_date <= years_before(on, profile.age_limit)

@@ -1,0 +1,147 @@
+"""Reads of children's archives. Every one starts from the acting user's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+
+from shouwang.accounts.models import AuditAction, AuditEntry
+from shouwang.accounts.scope import scope_of
+
+from .models import Assessment, Child, ChildStatus, DifficultyFlag, DuplicateCase, Parent
+from .validators import mask_id_number, mask_phone
+
+# The "五清楚" of the seeds: what must be known of every child.
+FIVE_KNOWN = [
+    ("basic", _("Basic information")),
+    ("personality", _("Personality")),
+    ("hobbies", _("Hobbies")),
+    ("health", _("Health")),
+    ("contacts", _("Parents' and guardian's phones")),
+]
+# Values the timeline shows masked, whoever looks: unmasking is an audited act of its own.
+MASKED_KEYS = ("id_number", "phone")
+
+
+def children_visible_to(user: Any) -> QuerySet[Child]:
+    return Child.objects.filter(scope_of(user).children_q())
+
+
+def register_of(user: Any) -> QuerySet[Child]:
+    """The left-behind register list: one query for the rows, whatever their number."""
+    return children_visible_to(user).select_related(
+        "school", "school_class", "home_village", "guardian"
+    )
+
+
+def child_visible_to(user: Any, pk: int) -> Child:
+    """The child, or 404 when it does not exist or is outside the user's scope."""
+    active_flags = DifficultyFlag.objects.filter(ended_on__isnull=True)
+    qs = (
+        children_visible_to(user)
+        .select_related("school", "school_class", "home_village", "guardian", "county")
+        .prefetch_related(
+            Prefetch("parents", queryset=Parent.objects.order_by("relation")),
+            Prefetch("difficulties", queryset=active_flags, to_attr="active_difficulties"),
+        )
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def missing_of(child: Child) -> list[str]:
+    """Which of the 五清楚 are not yet known for this child (empty: the archive is complete)."""
+    parents = {p.relation: p for p in child.parents.all()}
+    guardian = getattr(child, "guardian", None)
+    known = {
+        "basic": bool(child.id_number and child.birth_date and child.address),
+        "personality": bool(child.personality.strip()),
+        "hobbies": bool(child.hobbies.strip()),
+        "health": bool(child.health.strip()),
+        "contacts": bool(
+            guardian is not None
+            and guardian.phone
+            and all(p.phone for p in parents.values() if p.status in ("migrant", "at_home"))
+        ),
+    }
+    return [key for key, _label in FIVE_KNOWN if not known[key]]
+
+
+def incomplete_q() -> Q:
+    """The same 五清楚 test as :func:`missing_of`, as a filter for the register."""
+    no_parent_phone = Q(
+        pk__in=Parent.objects.filter(status__in=["migrant", "at_home"], phone="").values("child")
+    )
+    return (
+        Q(address="")
+        | Q(personality="")
+        | Q(hobbies="")
+        | Q(health="")
+        | Q(guardian__isnull=True)
+        | Q(guardian__phone="")
+        | no_parent_phone
+    )
+
+
+def classification_history(child: Child) -> QuerySet[Assessment]:
+    return child.assessments.select_related("by").order_by("-assessed_on", "-created_at")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: Any
+    who: str
+    action: str
+    changes: dict[str, Any]
+
+
+def timeline_of(child: Child) -> list[TimelineEntry]:
+    """Every change of the archive, newest first: the child's own audit trail, without views."""
+    entries = AuditEntry.objects.filter(
+        object_type=Child._meta.label_lower, object_id=str(child.pk)
+    ).exclude(action__in=[AuditAction.VIEW, AuditAction.REVEAL])
+    return [
+        TimelineEntry(e.at, e.actor_name, e.get_action_display(), _masked(e.changes))
+        for e in entries
+    ]
+
+
+def _masked(changes: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key.endswith(MASKED_KEYS):
+            mask = mask_id_number if key.endswith("id_number") else mask_phone
+            out[key] = (
+                [mask(str(v)) if v else v for v in value]
+                if isinstance(value, list)
+                else (mask(str(value)) if value else value)
+            )
+        else:
+            out[key] = value
+    return out
+
+
+def duplicates_visible_to(user: Any) -> QuerySet[DuplicateCase]:
+    """Open duplicate cases where the user sees at least one of the two archives."""
+    visible = children_visible_to(user).values("pk")
+    return (
+        DuplicateCase.objects.filter(resolved_at__isnull=True)
+        .filter(Q(first__in=visible) | Q(second__in=visible))
+        .select_related("first__school", "second__school")
+    )
+
+
+def lacks_two_to_one_pairing(child: Child) -> bool:
+    """Seed 002: a 4-heart child needs a "二对一" pairing, one cadre and one teacher.
+
+    Pairings arrive with the care app, which answers this from them; until then every 4-heart
+    child is shown as a gap.
+    """
+    return child.heart_level == 4
+
+
+def in_register(qs: QuerySet[Child]) -> QuerySet[Child]:
+    return qs.filter(status=ChildStatus.ACTIVE)

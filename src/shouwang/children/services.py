@@ -1,0 +1,526 @@
+"""Every write to a child's archive: atomic, validated with the archive's own rules, audited.
+
+The child's timeline is its audit trail (accounts.audit), so every change here is recorded there
+with its before and after values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwang.accounts import audit
+from shouwang.accounts.models import AuditAction
+from shouwang.orgs.models import Org, OrgKind
+
+from .models import (
+    Assessment,
+    AssessmentKind,
+    Child,
+    ChildStatus,
+    DefinitionProfile,
+    DifficultyFlag,
+    DuplicateCase,
+    Guardian,
+    GuardianRelation,
+    HeartLevelRule,
+    Parent,
+    ParentRelation,
+    RegionProfile,
+    StatusChange,
+)
+from .profiles import age_limit_exceeded, profile_for
+
+if TYPE_CHECKING:
+    from shouwang.accounts.models import User
+
+CHILD_FIELDS = [
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "school",
+    "school_class",
+    "boarding",
+    "home_village",
+    "address",
+    "personality",
+    "hobbies",
+    "health",
+    "study",
+    "contact_name",
+    "contact_phone",
+    "collected_by",
+    "collected_on",
+    "verified_on",
+]
+PARENT_FIELDS = ["name", "phone", "status", "work_place", "employer", "away_since", "visits_home"]
+GUARDIAN_FIELDS = [
+    "name",
+    "relation",
+    "age",
+    "health",
+    "literacy",
+    "phone",
+    "address",
+    "responsibility_letter_signed_on",
+]
+# Seed 002: 一类 no parent, grandparent or relative guards; 二类 other relatives; 三类 grandparents.
+GUARDIAN_CLASS_BY_RELATION: dict[str, str] = {
+    GuardianRelation.GRANDPARENT: "class_3",
+    GuardianRelation.MATERNAL_GRANDPARENT: "class_3",
+    GuardianRelation.RELATIVE: "class_2",
+    GuardianRelation.FRIEND: "class_1",
+    GuardianRelation.ENTRUSTED: "class_1",
+    GuardianRelation.NONE: "class_1",
+}
+
+
+def _values(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(obj, name, None)
+        out[name] = getattr(value, "pk", value)
+    return out
+
+
+def _prefixed(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {f"{prefix}.{k}": v for k, v in values.items()}
+
+
+def _county_of(school: Org) -> Org:
+    county = Org.objects.get_ancestors(school).filter(kind=OrgKind.COUNTY).first()
+    if county is None:
+        raise ValidationError({"school": _("The school is not inside a county.")})
+    return county
+
+
+def _check_placement(child: Child) -> None:
+    errors: dict[str, str] = {}
+    if child.school.kind != OrgKind.SCHOOL:
+        errors["school"] = _("Choose a school.")
+    if child.school_class and not (
+        child.school_class.kind == OrgKind.SCHOOL_CLASS
+        and child.school_class.path.startswith(child.school.path)
+    ):
+        errors["school_class"] = _("The class is not in this school.")
+    if child.home_village and child.home_village.kind != OrgKind.VILLAGE:
+        errors["home_village"] = _("Choose a village.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_age_limit(child: Child, on: date) -> DefinitionProfile:
+    profile = profile_for(child.school, on)
+    if age_limit_exceeded(child.birth_date, profile, on):
+        raise ValidationError(
+            {
+                "birth_date": _(
+                    "The child is %(age)s: over the age limit of the definition in use "
+                    "(%(profile)s: under %(limit)s)."
+                )
+                % {"age": child.age_on(on), "profile": profile.name, "limit": profile.age_limit}
+            }
+        )
+    return profile
+
+
+def _save_parts(
+    child: Child,
+    *,
+    father: Mapping[str, Any],
+    mother: Mapping[str, Any],
+    guardian: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Create or update father, mother and guardian rows; return the changed values."""
+    changes: dict[str, Any] = {}
+    for relation, data in ((ParentRelation.FATHER, father), (ParentRelation.MOTHER, mother)):
+        parent = Parent.objects.filter(child=child, relation=relation).first() or Parent(
+            child=child, relation=relation
+        )
+        before = _values(parent, PARENT_FIELDS) if parent.pk else {}
+        for name in PARENT_FIELDS:
+            if name in data:
+                setattr(parent, name, data[name])
+        _clean_part(parent, str(relation))
+        parent.save()
+        changes |= _prefixed(
+            str(relation), audit.field_changes(before, _values(parent, PARENT_FIELDS))
+        )
+    guardian_row = Guardian.objects.filter(child=child).first() or Guardian(child=child)
+    before = _values(guardian_row, GUARDIAN_FIELDS) if guardian_row.pk else {}
+    for name in GUARDIAN_FIELDS:
+        if name in guardian:
+            setattr(guardian_row, name, guardian[name])
+    _clean_part(guardian_row, "guardian")
+    guardian_row.save()
+    changes |= _prefixed(
+        "guardian", audit.field_changes(before, _values(guardian_row, GUARDIAN_FIELDS))
+    )
+    return changes
+
+
+def _clean_part(obj: Parent | Guardian, prefix: str) -> None:
+    try:
+        obj.full_clean(exclude=["child"])
+    except ValidationError as exc:
+        raise ValidationError(
+            {f"{prefix}.{field}": msgs for field, msgs in exc.message_dict.items()}
+        ) from exc
+
+
+def _set_difficulties(child: Child, kinds: Iterable[str], on: date) -> dict[str, Any]:
+    wanted = set(kinds)
+    current = {f.kind: f for f in child.difficulties.filter(ended_on__isnull=True)}
+    for kind in wanted - current.keys():
+        DifficultyFlag.objects.create(child=child, kind=kind, noted_on=on)
+    for kind in current.keys() - wanted:
+        flag = current[kind]
+        flag.ended_on = on
+        flag.save(update_fields=["ended_on"])
+    if wanted == current.keys():
+        return {}
+    return {"difficulties": [sorted(current), sorted(wanted)]}
+
+
+def _derive(child: Child, *, by: User | None, on: date) -> None:
+    """Refresh the derived columns: left-behind type, and the guardian class from the guardian."""
+    child.left_behind_type = child.derive_left_behind_type()
+    guardian = Guardian.objects.filter(child=child).first()
+    guardian_class = GUARDIAN_CLASS_BY_RELATION.get(guardian.relation, "") if guardian else ""
+    if guardian_class != child.guardian_class:
+        if guardian_class:
+            Assessment.objects.create(
+                child=child,
+                kind=AssessmentKind.GUARDIAN_CLASS,
+                value=guardian_class,
+                assessed_on=on,
+                by=by,
+                reasons={"guardian_relation": guardian.relation if guardian else ""},
+            )
+        child.guardian_class = guardian_class
+    child.save(update_fields=["left_behind_type", "guardian_class", "name_initials"])
+
+
+def _raise_duplicates(child: Child) -> list[DuplicateCase]:
+    """The same ID number in another archive is one child twice: open a case to merge."""
+    others = (
+        Child.objects.filter(id_number=child.id_number)
+        .exclude(pk=child.pk)
+        .exclude(status=ChildStatus.MERGED)
+    )
+    cases = []
+    for other in others:
+        first, second = sorted([other, child], key=lambda c: c.pk)
+        case, _created = DuplicateCase.objects.get_or_create(
+            first=first, second=second, defaults={"id_number": child.id_number}
+        )
+        cases.append(case)
+    return cases
+
+
+@transaction.atomic
+def register_child(
+    *,
+    child: Mapping[str, Any],
+    father: Mapping[str, Any],
+    mother: Mapping[str, Any],
+    guardian: Mapping[str, Any],
+    difficulties: Iterable[str] = (),
+    by: User | None,
+    on: date | None = None,
+    reason: str = "",
+) -> Child:
+    """Enter a child into the register with parents and guardian, in one step or not at all."""
+    on = on or timezone.localdate()
+    row = Child(**{k: v for k, v in child.items() if k in CHILD_FIELDS})
+    row.county = _county_of(row.school)
+    row.left_behind_type = ""
+    row.full_clean(exclude=["county", "left_behind_type"])
+    _check_placement(row)
+    _check_age_limit(row, on)
+    row.save()
+    parts = _save_parts(row, father=father, mother=mother, guardian=guardian)
+    _set_difficulties(row, difficulties, on)
+    _derive(row, by=by, on=on)
+    StatusChange.objects.create(
+        child=row,
+        status=ChildStatus.ACTIVE,
+        on=on,
+        reason=reason or _("Registered"),
+        by=by,
+        to_school=row.school,
+    )
+    _raise_duplicates(row)
+    audit.record(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=row,
+        org_path=row.school.path,
+        changes={**_values(row, CHILD_FIELDS), **parts, "left_behind_type": row.left_behind_type},
+    )
+    return row
+
+
+@transaction.atomic
+def update_child(
+    *,
+    child: Child,
+    data: Mapping[str, Any],
+    father: Mapping[str, Any],
+    mother: Mapping[str, Any],
+    guardian: Mapping[str, Any],
+    difficulties: Iterable[str] | None = None,
+    by: User | None,
+    note: str = "",
+) -> dict[str, Any]:
+    """Save an edit of the archive; returns what changed (empty: nothing did)."""
+    today = timezone.localdate()
+    before = _values(child, CHILD_FIELDS)
+    for name in CHILD_FIELDS:
+        if name in data and name not in ("school", "school_class"):
+            setattr(child, name, data[name])
+    if "school_class" in data:
+        child.school_class = data["school_class"]
+    child.full_clean(exclude=["county", "left_behind_type"])
+    _check_placement(child)
+    child.save()
+    changes: dict[str, Any] = dict(audit.field_changes(before, _values(child, CHILD_FIELDS)))
+    changes |= _save_parts(child, father=father, mother=mother, guardian=guardian)
+    if difficulties is not None:
+        changes |= _set_difficulties(child, difficulties, today)
+    old_type = child.left_behind_type
+    _derive(child, by=by, on=today)
+    if child.left_behind_type != old_type:
+        changes["left_behind_type"] = [old_type, child.left_behind_type]
+    if "id_number" in changes:
+        _raise_duplicates(child)
+    if changes:
+        if note:
+            changes["_note"] = note
+        audit.record(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=child,
+            org_path=child.school.path,
+            changes=changes,
+        )
+    return changes
+
+
+@transaction.atomic
+def change_status(
+    *, child: Child, status: str, on: date, reason: str, by: User | None
+) -> StatusChange:
+    """A child leaves (or comes back to) the register; nothing is deleted."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the status changes.")})
+    if status == child.status:
+        raise ValidationError({"status": _("The child already has this status.")})
+    if status in (ChildStatus.TRANSFERRED, ChildStatus.MERGED):
+        raise ValidationError({"status": _("Use the transfer or merge page for this.")})
+    change = StatusChange.objects.create(
+        child=child, status=status, on=on, reason=reason.strip(), by=by, from_school=child.school
+    )
+    old = child.status
+    child.status = status
+    child.save(update_fields=["status"])
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=child,
+        org_path=child.school.path,
+        changes={"status": [old, status], "_reason": reason.strip(), "_on": str(on)},
+    )
+    return change
+
+
+@transaction.atomic
+def transfer_child(
+    *,
+    child: Child,
+    to_school: Org,
+    to_class: Org | None,
+    on: date,
+    reason: str,
+    by: User | None,
+) -> Child:
+    """The archive moves with the child; both schools keep a dated record of the move."""
+    if to_school.kind != OrgKind.SCHOOL or to_school == child.school:
+        raise ValidationError({"to_school": _("Choose the other school.")})
+    from_school = child.school
+    StatusChange.objects.create(
+        child=child,
+        status=ChildStatus.TRANSFERRED,
+        on=on,
+        reason=reason,
+        by=by,
+        from_school=from_school,
+        to_school=to_school,
+    )
+    StatusChange.objects.create(
+        child=child,
+        status=ChildStatus.ACTIVE,
+        on=on,
+        reason=reason,
+        by=by,
+        from_school=from_school,
+        to_school=to_school,
+    )
+    child.school, child.school_class = to_school, to_class
+    child.county = _county_of(to_school)
+    child.status = ChildStatus.ACTIVE
+    _check_placement(child)
+    child.save()
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=child,
+        org_path=to_school.path,
+        changes={"school": [from_school.pk, to_school.pk], "_reason": reason},
+    )
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=child,
+        org_path=from_school.path,
+        changes={"transferred_to": to_school.name, "_reason": reason},
+    )
+    return child
+
+
+@transaction.atomic
+def assess(
+    *,
+    child: Child,
+    kind: str,
+    value: str,
+    on: date,
+    by: User | None,
+    reasons: Mapping[str, Any] | None = None,
+) -> Assessment:
+    valid: dict[str, set[str]] = {
+        AssessmentKind.GUARDIAN_ASSESSMENT: {"good", "fair", "poor"},
+        AssessmentKind.RISK_GRADE: {"grade_1", "grade_2", "grade_3", "grade_4"},
+    }
+    if kind not in valid or value not in valid[kind]:
+        raise ValidationError({"value": _("Not a valid result for this classification.")})
+    assessment = Assessment.objects.create(
+        child=child, kind=kind, value=value, assessed_on=on, by=by, reasons=dict(reasons or {})
+    )
+    if kind == AssessmentKind.RISK_GRADE:
+        child.risk_grade = value
+        child.save(update_fields=["risk_grade"])
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=child,
+        org_path=child.school.path,
+        changes={kind: value, "_reasons": dict(reasons or {})},
+    )
+    return assessment
+
+
+@transaction.atomic
+def assess_heart_level(
+    *,
+    child: Child,
+    ratings: Mapping[str, int],
+    on: date,
+    by: User | None,
+    rule: HeartLevelRule | None = None,
+) -> Assessment:
+    """Rate the five dimensions (seed 002); the rule turns them into 1–4 hearts."""
+    rule = rule or HeartLevelRule.objects.get(is_default=True)
+    if any(int(r) not in range(4) for r in ratings.values()):
+        raise ValidationError({"ratings": _("Each dimension is rated from 0 to 3.")})
+    level, reasons = rule.level_for(dict(ratings))
+    assessment = Assessment.objects.create(
+        child=child,
+        kind=AssessmentKind.HEART_LEVEL,
+        value=str(level),
+        assessed_on=on,
+        by=by,
+        reasons=reasons,
+    )
+    old = child.heart_level
+    child.heart_level = level
+    child.save(update_fields=["heart_level"])
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=child,
+        org_path=child.school.path,
+        changes={"heart_level": [old, level], "_reasons": reasons},
+    )
+    return assessment
+
+
+@transaction.atomic
+def set_region_profile(
+    *, region: Org, profile: DefinitionProfile, since: date, by: User | None
+) -> RegionProfile:
+    if not region.is_region:
+        raise ValidationError({"region": _("A definition is chosen by a region.")})
+    choice = RegionProfile.objects.create(region=region, profile=profile, since=since, by=by)
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=region,
+        changes={"definition_profile": profile.code, "since": str(since)},
+    )
+    return choice
+
+
+@transaction.atomic
+def merge_duplicate(*, case: DuplicateCase, keep: Child, by: User | None) -> Child:
+    """One child, two archives: keep one, mark the other merged into it; both histories stay."""
+    if case.resolved_at is not None:
+        raise ValidationError(_("This duplicate was resolved already."))
+    if keep not in (case.first, case.second):
+        raise ValidationError(_("Keep one of the two archives."))
+    other = case.second if keep == case.first else case.first
+    other.status = ChildStatus.MERGED
+    other.merged_into = keep
+    other.save(update_fields=["status", "merged_into"])
+    StatusChange.objects.create(
+        child=other,
+        status=ChildStatus.MERGED,
+        on=timezone.localdate(),
+        by=by,
+        reason=_("Merged into the archive at %(school)s") % {"school": keep.school.name},
+    )
+    case.kept = keep
+    case.resolved_at = timezone.now()
+    case.save(update_fields=["kept", "resolved_at"])
+    for child in (keep, other):
+        audit.record(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=child,
+            org_path=child.school.path,
+            changes={"merged": {"kept": keep.pk, "merged": other.pk}},
+        )
+    return keep
+
+
+def record_reveal(*, child: Child, field: str, by: User) -> None:
+    """An allowed user unmasked an ID number or phone: that is itself on the record."""
+    audit.record(
+        actor=by,
+        action=AuditAction.REVEAL,
+        obj=child,
+        org_path=child.school.path,
+        changes={"field": field},
+    )
+
+
+def record_view(*, child: Child, by: User) -> None:
+    audit.record(actor=by, action=AuditAction.VIEW, obj=child, org_path=child.school.path)

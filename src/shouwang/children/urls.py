@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "children"
+urlpatterns = [
+    path("", views.register, name="register"),
+    path("new/", views.add, name="add"),
+    path("validate/", views.validate, name="validate"),
+    path("cards.pdf", views.contact_cards, name="cards"),
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path("definition/<str:code>/", views.definition, name="definition"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/status/", views.change_status, name="status"),
+    path("<int:pk>/transfer/", views.transfer, name="transfer"),
+    path("<int:pk>/assess/", views.assess, name="assess"),
+    path("<int:pk>/reveal/<str:field>/", views.reveal, name="reveal"),
+]

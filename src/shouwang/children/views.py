@@ -1,0 +1,395 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shouwang.accounts import audit
+from shouwang.accounts.models import AuditAction
+from shouwang.accounts.scope import scope_of
+from shouwang.accounts.selectors import teachers_of_classes
+from shouwang.orgs.models import OrgKind
+from shouwang.orgs.selectors import orgs_visible_to, villages_for_archives
+
+from . import selectors, services
+from .forms import (
+    AssessmentForm,
+    ChildForm,
+    GuardianForm,
+    HeartLevelForm,
+    ParentForm,
+    ProfileChoiceForm,
+    RegisterFilterForm,
+    StatusForm,
+    TransferForm,
+)
+from .models import Child, ChildStatus, HeartLevelRule
+from .profiles import profile_for
+
+
+def _search(qs: QuerySet[Child], text: str) -> QuerySet[Child]:
+    text = text.strip()
+    if not text:
+        return qs
+    if any(ch.isdigit() for ch in text):
+        return qs.filter(id_number__contains=text.upper())
+    if text.isascii():
+        return qs.filter(name_initials__startswith=text.lower())
+    return qs.filter(name__contains=text)
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegisterFilterForm(request.GET or None, orgs=orgs_visible_to(request.user))
+    qs = selectors.register_of(request.user)
+    data = form.cleaned_data if form.is_valid() else {}
+    status = data.get("status") or ChildStatus.ACTIVE
+    if status != "all":
+        qs = qs.filter(status=status)
+    qs = _search(qs, data.get("q", ""))
+    for field in ("left_behind_type", "guardian_class", "risk_grade"):
+        if data.get(field):
+            qs = qs.filter(**{field: data[field]})
+    if data.get("heart_level"):
+        qs = qs.filter(heart_level=data["heart_level"])
+    if data.get("boarding") is not None:
+        qs = qs.filter(boarding=data["boarding"])
+    if data.get("school_class"):
+        qs = qs.filter(school_class=data["school_class"])
+    if data.get("grade"):
+        qs = qs.filter(school_class__path__startswith=data["grade"].path)
+    if data.get("home_village"):
+        qs = qs.filter(home_village=data["home_village"])
+    if data.get("incomplete"):
+        qs = qs.filter(selectors.incomplete_q())
+    page = Paginator(qs.order_by("school__path", "school_class__path", "name_initials", "pk"), 50)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "children/register.html",
+        {
+            "form": form,
+            "page": page.get_page(request.GET.get("page")),
+            "query": query.urlencode(),
+            "may_add": scope_of(request.user).may_edit_children,
+        },
+    )
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    child = selectors.child_visible_to(request.user, pk)
+    services.record_view(child=child, by=request.user)  # type: ignore[arg-type]
+    scope = scope_of(request.user)
+    today = timezone.localdate()
+    return render(
+        request,
+        "children/detail.html",
+        {
+            "child": child,
+            "age": child.age_on(today),
+            "parents": list(child.parents.all()),
+            "guardian": getattr(child, "guardian", None),
+            "missing": selectors.missing_of(child),
+            "five_known": selectors.FIVE_KNOWN,
+            "history": selectors.classification_history(child),
+            "status_history": child.status_changes.select_related("from_school", "to_school"),
+            "timeline": selectors.timeline_of(child),
+            "profile": profile_for(child.school, today),
+            "needs_pairing": selectors.lacks_two_to_one_pairing(child),
+            "scope": scope,
+            "may_edit": scope.may_edit_children,
+        },
+    )
+
+
+def _edit_forms(request: HttpRequest, child: Child | None) -> dict[str, Any]:
+    orgs = orgs_visible_to(request.user)
+    data = request.POST or None
+    guardian = getattr(child, "guardian", None) if child else None
+    parents = {p.relation: p for p in child.parents.all()} if child else {}
+    return {
+        "child_form": ChildForm(
+            data,
+            instance=child,
+            classes=orgs.filter(kind=OrgKind.SCHOOL_CLASS),
+            villages=villages_for_archives(request.user),
+        ),
+        "father_form": ParentForm(data, instance=parents.get("father"), prefix="father"),
+        "mother_form": ParentForm(data, instance=parents.get("mother"), prefix="mother"),
+        "guardian_form": GuardianForm(data, instance=guardian, prefix="guardian"),
+    }
+
+
+def _save(request: HttpRequest, forms: dict[str, Any], child: Child | None) -> Child | None:
+    if not all(f.is_valid() for f in forms.values()):
+        return None
+    cf = forms["child_form"]
+    data = dict(cf.cleaned_data)
+    data["school"] = cf.instance.school
+    difficulties = data.pop("difficulties", [])
+    father = forms["father_form"].cleaned_data
+    mother = forms["mother_form"].cleaned_data
+    guardian = forms["guardian_form"].cleaned_data
+    try:
+        if child is None:
+            return services.register_child(
+                child=data,
+                father=father,
+                mother=mother,
+                guardian=guardian,
+                difficulties=difficulties,
+                by=request.user,  # type: ignore[arg-type]
+            )
+        services.update_child(
+            child=child,
+            data=data,
+            father=father,
+            mother=mother,
+            guardian=guardian,
+            difficulties=difficulties,
+            by=request.user,  # type: ignore[arg-type]
+        )
+        return child
+    except ValidationError as exc:
+        _spread_errors(forms, exc)
+        return None
+
+
+def _spread_errors(forms: dict[str, Any], exc: ValidationError) -> None:
+    """Put a service's errors back at the fields they name (``father.phone`` → father form)."""
+    if not hasattr(exc, "error_dict"):
+        forms["child_form"].add_error(None, exc)
+        return
+    for key, errors in exc.message_dict.items():
+        prefix, _dot, field = key.rpartition(".")
+        form = forms.get(f"{prefix}_form") if prefix else forms["child_form"]
+        if form is None or field not in form.fields:
+            forms["child_form"].add_error(None, errors)
+        else:
+            form.add_error(field, errors)
+
+
+def add(request: HttpRequest) -> HttpResponse:
+    if not scope_of(request.user).may_edit_children:
+        raise Http404
+    forms = _edit_forms(request, None)
+    if request.method == "POST":
+        child = _save(request, forms, None)
+        if child is not None:
+            messages.success(
+                request, _("%(name)s was added to the register.") % {"name": child.name}
+            )
+            return redirect("children:detail", pk=child.pk)
+    return render(request, "children/edit.html", {**forms, "child": None})
+
+
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    child = selectors.child_visible_to(request.user, pk)
+    if not scope_of(request.user).may_edit_children:
+        raise Http404
+    forms = _edit_forms(request, child)
+    if request.method == "POST" and _save(request, forms, child) is not None:
+        messages.success(request, _("Saved."))
+        return redirect("children:detail", pk=child.pk)
+    return render(request, "children/edit.html", {**forms, "child": child})
+
+
+@require_POST
+def validate(request: HttpRequest) -> HttpResponse:
+    """As the user types: the errors of one field of the archive form, without saving."""
+    forms = _edit_forms(request, None)
+    name = request.POST.get("_field", "")
+    prefix, _dot, field = name.rpartition("-")
+    form = forms.get(f"{prefix}_form") if prefix else forms["child_form"]
+    errors: list[str] = []
+    if form is not None and field in form.fields:
+        with transaction.atomic():
+            form.is_valid()
+            errors = list(form.errors.get(field, []))
+    return render(request, "children/field_errors.html", {"errors": errors})
+
+
+@require_POST
+def reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    """Unmask one value for an allowed role; the act is audited."""
+    child = selectors.child_visible_to(request.user, pk)
+    scope = scope_of(request.user)
+    values = {"id_number": child.id_number, "contact_phone": child.contact_phone}
+    for parent in child.parents.all():
+        values[f"{parent.relation}.phone"] = parent.phone
+    guardian = getattr(child, "guardian", None)
+    if guardian is not None:
+        values["guardian.phone"] = guardian.phone
+    if field not in values:
+        raise Http404
+    allowed = scope.may_reveal_id_number if field == "id_number" else scope.may_reveal_phones
+    if not allowed:
+        raise Http404
+    services.record_reveal(child=child, field=field, by=request.user)  # type: ignore[arg-type]
+    return HttpResponse(f'<span class="revealed">{values[field]}</span>')
+
+
+def change_status(request: HttpRequest, pk: int) -> HttpResponse:
+    child = selectors.child_visible_to(request.user, pk)
+    if not scope_of(request.user).may_edit_children:
+        raise Http404
+    form = StatusForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_status(child=child, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The status was changed."))
+            return redirect("children:detail", pk=child.pk)
+    return render(
+        request, "children/form.html", {"form": form, "child": child, "title": _("Change status")}
+    )
+
+
+def transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    child = selectors.child_visible_to(request.user, pk)
+    if not scope_of(request.user).may_edit_children:
+        raise Http404
+    form = TransferForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transfer_child(
+                child=child,
+                to_class=None,
+                by=request.user,  # type: ignore[arg-type]
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The archive went with the child to the new school."))
+            return redirect("children:register")
+    return render(
+        request,
+        "children/form.html",
+        {"form": form, "child": child, "title": _("Transfer to another school")},
+    )
+
+
+def assess(request: HttpRequest, pk: int) -> HttpResponse:
+    child = selectors.child_visible_to(request.user, pk)
+    if not scope_of(request.user).may_edit_children:
+        raise Http404
+    rule = HeartLevelRule.objects.get(is_default=True)
+    today = timezone.localdate()
+    which = request.POST.get("which")
+    heart = HeartLevelForm(
+        request.POST if which == "heart" else None,
+        dimensions=rule.dimensions,
+        initial={"on": today},
+    )
+    other = AssessmentForm(request.POST if which == "other" else None, initial={"on": today})
+    try:
+        if which == "heart" and heart.is_valid():
+            services.assess_heart_level(
+                child=child,
+                ratings=heart.ratings(),
+                on=heart.cleaned_data["on"],
+                by=request.user,  # type: ignore[arg-type]
+                rule=rule,
+            )
+            return redirect("children:detail", pk=child.pk)
+        if which == "other" and other.is_valid():
+            d = other.cleaned_data
+            services.assess(
+                child=child,
+                kind=d["kind"],
+                value=d["value"],
+                on=d["on"],
+                by=request.user,  # type: ignore[arg-type]
+                reasons={"reason": d["reason"]},
+            )
+            return redirect("children:detail", pk=child.pk)
+    except ValidationError as exc:
+        (heart if which == "heart" else other).add_error(None, exc)
+    return render(
+        request,
+        "children/assess.html",
+        {"child": child, "heart": heart, "other": other, "rule": rule},
+    )
+
+
+def duplicates(request: HttpRequest) -> HttpResponse:
+    cases = selectors.duplicates_visible_to(request.user)
+    if request.method == "POST":
+        case = get_object_or_404(cases, pk=request.POST.get("case"))
+        keep_pk = int(request.POST.get("keep", 0))
+        keep = case.first if case.first.pk == keep_pk else case.second
+        if keep.pk != keep_pk:
+            raise Http404
+        services.merge_duplicate(case=case, keep=keep, by=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("The two archives were merged."))
+        return redirect("children:duplicates")
+    return render(request, "children/duplicates.html", {"cases": cases})
+
+
+def definition(request: HttpRequest, code: str) -> HttpResponse:
+    """A region officer chooses which definition counts in the region."""
+    from shouwang.orgs.selectors import org_manageable_by
+
+    region = org_manageable_by(request.user, code)
+    if not region.is_region or not request.user.has_perm("orgs.set_calendar", region):
+        raise Http404
+    today = timezone.localdate()
+    form = ProfileChoiceForm(
+        request.POST or None, initial={"since": today, "profile": profile_for(region, today)}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.set_region_profile(region=region, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        messages.success(request, _("The definition in use was changed."))
+        return redirect(region.get_absolute_url())
+    return render(
+        request,
+        "children/form.html",
+        {"form": form, "child": None, "title": _("Definition in use")},
+    )
+
+
+def contact_cards(request: HttpRequest) -> HttpResponse:
+    """联系卡: one card per child of a class (or of the register as filtered), A4, CJK fonts."""
+    from weasyprint import HTML
+
+    scope = scope_of(request.user)
+    if not scope.may_reveal_phones:
+        raise Http404
+    qs = selectors.in_register(selectors.register_of(request.user)).prefetch_related("parents")
+    class_code = request.GET.get("class", "")
+    if class_code:
+        qs = qs.filter(school_class__code=class_code)
+    children = list(qs.order_by("school_class__path", "name_initials")[:500])
+    if not children:
+        raise Http404
+    teachers = teachers_of_classes([c.school_class for c in children if c.school_class])
+    for child in children:
+        child.teachers = teachers.get(child.school_class_id or 0, [])  # type: ignore[attr-defined]
+    html = render_to_string(
+        "children/cards.html",
+        {"children": children, "today": timezone.localdate()},
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    audit.record(
+        actor=request.user,  # type: ignore[arg-type]
+        action=AuditAction.EXPORT,
+        object_repr=_("Contact cards"),
+        changes={"rows": len(children), "class": class_code},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="contact-cards.pdf"'
+    return response
