@@ -318,3 +318,27 @@ class ProfileTests(PersonaTestCase):
         )
         self.assertIn("双外出", before)
         self.assertNotIn("双外出", after)
+
+
+class RegisterFollowsProfileTests(PersonaTestCase):
+    def test_switching_the_profile_changes_who_the_register_lists(self):
+        cls = self.org("class_a1")
+        make_child(school_class=cls, name="双外出")
+        make_child(school_class=cls, name="父外出", mother=ParentStatus.AT_HOME)
+        client = self.client_as("school_admin")
+        url = reverse("children:register")
+        page = client.get(url).content.decode()
+        self.assertIn("校级宽口径", page)
+        self.assertIn("父外出", page)
+        services.set_region_profile(
+            region=self.org("county_a"),
+            profile=DefinitionProfile.objects.get(code="plan"),
+            since=date(2026, 1, 1),
+            by=self.county_officer,
+        )
+        page = client.get(url).content.decode()
+        self.assertIn("方案口径", page)
+        self.assertIn("双外出", page)
+        self.assertNotIn("父外出", page)
+        everyone = client.get(url, {"status": "all"}).content.decode()
+        self.assertIn("父外出", everyone)

@@ -169,6 +169,13 @@ class RegisterFilterForm(forms.Form):
         required=False,
     )
     incomplete = forms.BooleanField(label=_("Archive incomplete"), required=False)
+    profile = forms.ModelChoiceField(
+        label=_("Definition profile"),
+        queryset=DefinitionProfile.objects.all(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("The region's own"),
+    )
 
     def __init__(self, *args: Any, orgs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -76,7 +76,7 @@ class DifficultyKind(models.TextChoices):
 class Child(models.Model):
     """One child's archive. Never deleted: leaving the register is a dated status change."""
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     name_initials = models.CharField(max_length=50, db_index=True, editable=False)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
@@ -210,7 +210,7 @@ class ParentRelation(models.TextChoices):
 class Parent(models.Model):
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="parents")
     relation = models.CharField(_("relation"), max_length=8, choices=ParentRelation.choices)
-    name = models.CharField(_("name"), max_length=50, blank=True)
+    name = models.CharField(_("full name"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=ParentStatus.choices, default=ParentStatus.AT_HOME
@@ -239,7 +239,7 @@ class Parent(models.Model):
 
 class Guardian(models.Model):
     child = models.OneToOneField(Child, on_delete=models.PROTECT, related_name="guardian")
-    name = models.CharField(_("name"), max_length=50, blank=True)
+    name = models.CharField(_("full name"), max_length=50, blank=True)
     relation = models.CharField(
         _("relation to the child"), max_length=24, choices=GuardianRelation.choices
     )

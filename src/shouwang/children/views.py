@@ -19,7 +19,11 @@ from shouwang.accounts.models import AuditAction
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import teachers_of_classes
 from shouwang.orgs.models import OrgKind
-from shouwang.orgs.selectors import orgs_visible_to, villages_for_archives
+from shouwang.orgs.selectors import (
+    orgs_visible_to,
+    top_orgs_visible_to,
+    villages_for_archives,
+)
 
 from . import selectors, services
 from .forms import (
@@ -34,7 +38,7 @@ from .forms import (
     TransferForm,
 )
 from .models import Child, ChildStatus, HeartLevelRule
-from .profiles import profile_for
+from .profiles import counted_by, profile_for
 
 
 def _search(qs: QuerySet[Child], text: str) -> QuerySet[Child]:
@@ -52,8 +56,14 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegisterFilterForm(request.GET or None, orgs=orgs_visible_to(request.user))
     qs = selectors.register_of(request.user)
     data = form.cleaned_data if form.is_valid() else {}
+    today = timezone.localdate()
+    tops = top_orgs_visible_to(request.user)
+    profile = data.get("profile") or (profile_for(tops[0], today) if tops else None)
     status = data.get("status") or ChildStatus.ACTIVE
-    if status != "all":
+    if status == ChildStatus.ACTIVE and profile is not None:
+        # The register is who the definition in use counts today (domain.md §2).
+        qs = counted_by(qs, profile, today)
+    elif status != "all":
         qs = qs.filter(status=status)
     qs = _search(qs, data.get("q", ""))
     for field in ("left_behind_type", "guardian_class", "risk_grade"):
@@ -81,6 +91,8 @@ def register(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page.get_page(request.GET.get("page")),
             "query": query.urlencode(),
+            "profile": profile if status == ChildStatus.ACTIVE else None,
+            "today": today,
             "may_add": scope_of(request.user).may_edit_children,
         },
     )
