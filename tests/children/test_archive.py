@@ -342,3 +342,19 @@ class RegisterFollowsProfileTests(PersonaTestCase):
         self.assertNotIn("父外出", page)
         everyone = client.get(url, {"status": "all"}).content.decode()
         self.assertIn("父外出", everyone)
+
+
+class IdNumberGivesBirthAndGenderTests(PersonaTestCase):
+    def test_birth_date_and_gender_left_empty_are_taken_from_the_id_number(self):
+        data = form_data(self.world, gender="", birth_date="")
+        response = self.client_as("teacher").post(reverse("children:add"), data)
+        child = Child.objects.get(name="王小红")
+        self.assertRedirects(response, reverse("children:detail", args=[child.pk]))
+        self.assertEqual((child.gender, child.birth_date), ("female", date(2015, 3, 4)))
+
+    def test_without_a_valid_id_number_they_are_required(self):
+        data = form_data(self.world, gender="", birth_date="", id_number="123")
+        response = self.client_as("teacher").post(reverse("children:add"), data)
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(Child.objects.exists())
+        self.assertContains(response, "errorlist", count=3)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.orgs.models import Org, OrgKind
@@ -70,6 +71,7 @@ class ChildForm(forms.ModelForm):
 
     def __init__(self, *args: Any, classes: Any, villages: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.__init_gender_birth()
         self.fields["school_class"].queryset = classes  # type: ignore[attr-defined]
         self.fields["home_village"].queryset = villages  # type: ignore[attr-defined]
         if self.instance.pk:
@@ -77,8 +79,31 @@ class ChildForm(forms.ModelForm):
                 f.kind for f in self.instance.difficulties.filter(ended_on__isnull=True)
             ]
 
+    def __init_gender_birth(self) -> None:
+        # Typed once: a valid ID number gives the birth date and gender (GB 11643).
+        self.fields["gender"].required = False
+        self.fields["birth_date"].required = False
+        self.fields["gender"].help_text = _("Left empty: taken from the ID number.")
+        self.fields["birth_date"].help_text = _("Left empty: taken from the ID number.")
+
     def clean_id_number(self) -> str:
         return validators.normalise_id_number(self.cleaned_data["id_number"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        number = data.get("id_number")
+        if number and not (data.get("gender") and data.get("birth_date")):
+            try:
+                info = validators.parse_id_number(number)
+            except ValidationError:
+                pass  # reported at the ID number field by the model's own rule
+            else:
+                data["gender"] = data.get("gender") or info.gender
+                data["birth_date"] = data.get("birth_date") or info.birth_date
+        for field in ("gender", "birth_date"):
+            if not data.get(field) and field not in self.errors:
+                self.add_error(field, _("This field is required."))
+        return data
 
     def _post_clean(self) -> None:
         # The school follows from the class, before the model's own rules run.
