@@ -358,3 +358,46 @@ class IdNumberGivesBirthAndGenderTests(PersonaTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertFalse(Child.objects.exists())
         self.assertContains(response, "errorlist", count=3)
+
+
+class HandoverTests(PersonaTestCase):
+    def test_school_admin_hands_a_class_to_the_next_teacher_and_the_archives_follow(self):
+        child = make_child(school_class=self.org("class_a1"))
+        response = self.client_as("school_admin").post(
+            reverse("children:handover", args=[self.org("class_a1").code]),
+            {"to_teacher": "teacher_b", "on": "2027-01-22", "note": "学期末交接"},
+        )
+        self.assertRedirects(response, self.org("class_a1").get_absolute_url())
+        from django.test import Client
+
+        fresh_teacher, fresh_next = Client(), Client()
+        fresh_teacher.force_login(self.teacher)
+        fresh_next.force_login(self.teacher_b)
+        url = reverse("children:detail", args=[child.pk])
+        self.assertEqual(fresh_teacher.get(url).status_code, 404)
+        self.assertEqual(fresh_next.get(url).status_code, 200)
+        handover = self.org("class_a1").handovers.get()
+        self.assertEqual((handover.children, handover.from_teachers), (1, "测试teacher"))
+
+    def test_teacher_cannot_hand_over_a_class(self):
+        url = reverse("children:handover", args=[self.org("class_a1").code])
+        self.assertEqual(self.client_as("teacher").get(url).status_code, 404)
+
+
+class TransferRecordTests(PersonaTestCase):
+    def test_both_schools_see_the_transfer_in_their_list(self):
+        child = make_child(school_class=self.org("class_a1"), name="转学生")
+        services.transfer_child(
+            child=child,
+            to_school=self.org("school_b"),
+            to_class=None,
+            on=ON,
+            reason="随父母",
+            by=None,
+        )
+        for persona in ("school_admin", "county_officer"):
+            page = self.client_as(persona).get(reverse("children:transfers"))
+            self.assertContains(page, "转学生")
+        self.assertNotContains(
+            self.client_as("teacher_b").get(reverse("children:transfers")), "转学生"
+        )

@@ -67,6 +67,9 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("children:register", None, EVERYONE),
     ("children:add", None, EVERYONE - {"counselor", "volunteer"}),
     ("children:duplicates", None, EVERYONE),
+    ("children:transfers", None, EVERYONE),
+    ("children:handover", "class_a1", MANAGES_SCHOOL_A),
+    ("children:handover", "school_a", frozenset()),  # a class is handed over, not a school
     ("children:cards", None, SEES_CHILD_A1),
     ("children:definition", "county_a", MANAGES_COUNTY_A),
     ("children:definition", "school_a", frozenset()),  # profiles belong to regions

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpRequest
+
+from .models import User
 
 
 def require_perm(user: Any, perm: str, obj: Any = None) -> None:
     if not user.has_perm(perm, obj):
         raise Http404
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The logged-in user of a request (the login wall lets no one else through)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise Http404
+    return user

@@ -12,7 +12,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
 from . import services
-from .access import require_perm
+from .access import acting_user, require_perm
 from .forms import AuditFilter, ProfileForm, RoleForm, UserCreateForm
 from .selectors import audit_entries_visible_to, users_visible_to
 
@@ -28,7 +28,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        services.record_password_change(user=self.request.user)  # type: ignore[arg-type]
+        services.record_password_change(user=acting_user(self.request))
         messages.success(self.request, _("Your password was changed."))
         return response
 
@@ -52,7 +52,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
                 org=data["org"],
                 full_name=data["full_name"],
                 phone=data["phone"],
-                by=request.user,  # type: ignore[arg-type]
+                by=acting_user(request),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -66,7 +66,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A sysadmin edits a person: name and phone, roles added or ended, account on or off."""
     require_perm(request.user, "accounts.manage_users")
     person = get_object_or_404(users_visible_to(request.user), pk=pk)
-    actor = request.user
+    actor = acting_user(request)
     profile = ProfileForm(initial={"full_name": person.full_name, "phone": person.phone})
     role_form = RoleForm(actor=actor)
     if request.method == "POST":
@@ -75,21 +75,21 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if action == "profile":
                 profile = ProfileForm(request.POST)
                 if profile.is_valid():
-                    services.update_profile(user=person, by=actor, **profile.cleaned_data)  # type: ignore[arg-type]
+                    services.update_profile(user=person, by=actor, **profile.cleaned_data)
                     return _saved(request, person)
             elif action == "add_role":
                 role_form = RoleForm(request.POST, actor=actor)
                 if role_form.is_valid():
-                    services.assign_role(user=person, by=actor, **role_form.cleaned_data)  # type: ignore[arg-type]
+                    services.assign_role(user=person, by=actor, **role_form.cleaned_data)
                     return _saved(request, person)
             elif action == "end_role":
                 assignment = get_object_or_404(
                     person.assignments.filter(is_active=True), pk=request.POST.get("assignment")
                 )
-                services.end_assignment(assignment=assignment, by=actor)  # type: ignore[arg-type]
+                services.end_assignment(assignment=assignment, by=actor)
                 return _saved(request, person)
             elif action in ("activate", "deactivate"):
-                services.set_active(user=person, active=action == "activate", by=actor)  # type: ignore[arg-type]
+                services.set_active(user=person, active=action == "activate", by=actor)
                 return _saved(request, person)
         except ValidationError as exc:
             target = role_form if action == "add_role" else profile

@@ -285,3 +285,21 @@ class ProfileChoiceForm(forms.Form):
         label=_("Definition profile"), queryset=DefinitionProfile.objects.all()
     )
     since = forms.DateField(label=_("From"), widget=DATE)
+
+
+class HandoverForm(forms.Form):
+    to_teacher = forms.CharField(
+        label=_("Next class teacher (username)"),
+        max_length=150,
+        help_text=_("The teacher's login name; add the account first if they have none."),
+    )
+    on = forms.DateField(label=_("Date"), widget=DATE)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def clean_to_teacher(self) -> Any:
+        from shouwang.accounts.models import User
+
+        user = User.objects.filter(username=self.cleaned_data["to_teacher"], is_active=True).first()
+        if user is None:
+            raise ValidationError(_("No active user has this username."))
+        return user

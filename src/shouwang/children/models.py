@@ -446,3 +446,26 @@ class HeartLevelRule(models.Model):
             "forced_by": forced,
             "rule": self.code,
         }
+
+
+class ClassHandover(models.Model):
+    """Term-end 交接: a class's archives pass from one class teacher to the next."""
+
+    school_class = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="handovers")
+    from_teachers = models.CharField(_("handed over by"), max_length=200, blank=True)
+    to_teacher = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("to")
+    )
+    on = models.DateField(_("date"))
+    children = models.PositiveIntegerField(_("children handed over"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.school_class} {self.on}"

@@ -12,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from shouwang.accounts.models import AuditAction, AuditEntry
 from shouwang.accounts.scope import scope_of
 
-from .models import Assessment, Child, ChildStatus, DifficultyFlag, DuplicateCase, Parent
+from .models import (
+    Assessment,
+    Child,
+    ChildStatus,
+    DifficultyFlag,
+    DuplicateCase,
+    Parent,
+    StatusChange,
+)
 from .validators import mask_id_number, mask_phone
 
 # The "五清楚" of the seeds: what must be known of every child.
@@ -145,3 +153,22 @@ def lacks_two_to_one_pairing(child: Child) -> bool:
 
 def in_register(qs: QuerySet[Child]) -> QuerySet[Child]:
     return qs.filter(status=ChildStatus.ACTIVE)
+
+
+def transfers_visible_to(user: Any) -> QuerySet[StatusChange]:
+    """Transfers in and out of the user's schools: the record each side keeps of a move."""
+    scope = scope_of(user)
+    return (
+        StatusChange.objects.filter(status=ChildStatus.TRANSFERRED)
+        .filter(scope.orgs_q("from_school__path") | scope.orgs_q("to_school__path"))
+        .select_related("child", "from_school", "to_school")
+        .order_by("-on", "-created_at")
+    )
+
+
+def handovers_of(user: Any, school_class: Any) -> QuerySet[Any]:
+    from .models import ClassHandover
+
+    if not scope_of(user).sees(school_class):
+        return ClassHandover.objects.none()
+    return ClassHandover.objects.filter(school_class=school_class).select_related("to_teacher")

@@ -24,6 +24,7 @@ from .models import (
     AssessmentKind,
     Child,
     ChildStatus,
+    ClassHandover,
     DefinitionProfile,
     DifficultyFlag,
     DuplicateCase,
@@ -509,6 +510,48 @@ def merge_duplicate(*, case: DuplicateCase, keep: Child, by: User | None) -> Chi
             changes={"merged": {"kept": keep.pk, "merged": other.pk}},
         )
     return keep
+
+
+@transaction.atomic
+def hand_over_class(
+    *, school_class: Org, to_teacher: User, on: date, by: User | None, note: str = ""
+) -> ClassHandover:
+    """Term-end 交接: the class's teachers end, the next one starts, and the archives follow."""
+    from shouwang.accounts import services as account_services
+    from shouwang.accounts.models import Role, RoleAssignment
+
+    if school_class.kind != OrgKind.SCHOOL_CLASS:
+        raise ValidationError(_("Hand over a class."))
+    current = list(
+        RoleAssignment.objects.filter(
+            org=school_class, role=Role.TEACHER, is_active=True
+        ).select_related("user")
+    )
+    if any(a.user_id == to_teacher.pk for a in current):
+        raise ValidationError({"to_teacher": _("This teacher already has the class.")})
+    for assignment in current:
+        account_services.end_assignment(assignment=assignment, by=by)
+    account_services.assign_role(user=to_teacher, role=Role.TEACHER, org=school_class, by=by)
+    handover = ClassHandover.objects.create(
+        school_class=school_class,
+        from_teachers="、".join(a.user.display_name for a in current),
+        to_teacher=to_teacher,
+        on=on,
+        children=Child.objects.filter(school_class=school_class, status=ChildStatus.ACTIVE).count(),
+        note=note,
+        by=by,
+    )
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=school_class,
+        changes={
+            "handover_to": to_teacher.get_username(),
+            "children": handover.children,
+            "from": handover.from_teachers,
+        },
+    )
+    return handover
 
 
 def record_reveal(*, child: Child, field: str, by: User) -> None:

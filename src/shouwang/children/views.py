@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts import audit
+from shouwang.accounts.access import acting_user
 from shouwang.accounts.models import AuditAction
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import teachers_of_classes
@@ -30,6 +31,7 @@ from .forms import (
     AssessmentForm,
     ChildForm,
     GuardianForm,
+    HandoverForm,
     HeartLevelForm,
     ParentForm,
     ProfileChoiceForm,
@@ -100,7 +102,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     child = selectors.child_visible_to(request.user, pk)
-    services.record_view(child=child, by=request.user)  # type: ignore[arg-type]
+    services.record_view(child=child, by=acting_user(request))
     scope = scope_of(request.user)
     today = timezone.localdate()
     return render(
@@ -160,7 +162,7 @@ def _save(request: HttpRequest, forms: dict[str, Any], child: Child | None) -> C
                 mother=mother,
                 guardian=guardian,
                 difficulties=difficulties,
-                by=request.user,  # type: ignore[arg-type]
+                by=acting_user(request),
             )
         services.update_child(
             child=child,
@@ -169,7 +171,7 @@ def _save(request: HttpRequest, forms: dict[str, Any], child: Child | None) -> C
             mother=mother,
             guardian=guardian,
             difficulties=difficulties,
-            by=request.user,  # type: ignore[arg-type]
+            by=acting_user(request),
         )
         return child
     except ValidationError as exc:
@@ -247,7 +249,7 @@ def reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     allowed = scope.may_reveal_id_number if field == "id_number" else scope.may_reveal_phones
     if not allowed:
         raise Http404
-    services.record_reveal(child=child, field=field, by=request.user)  # type: ignore[arg-type]
+    services.record_reveal(child=child, field=field, by=acting_user(request))
     return HttpResponse(f'<span class="revealed">{values[field]}</span>')
 
 
@@ -258,7 +260,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
     form = StatusForm(request.POST or None, initial={"on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.change_status(child=child, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.change_status(child=child, by=acting_user(request), **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -279,7 +281,7 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
             services.transfer_child(
                 child=child,
                 to_class=None,
-                by=request.user,  # type: ignore[arg-type]
+                by=acting_user(request),
                 **form.cleaned_data,
             )
         except ValidationError as exc:
@@ -313,7 +315,7 @@ def assess(request: HttpRequest, pk: int) -> HttpResponse:
                 child=child,
                 ratings=heart.ratings(),
                 on=heart.cleaned_data["on"],
-                by=request.user,  # type: ignore[arg-type]
+                by=acting_user(request),
                 rule=rule,
             )
             return redirect("children:detail", pk=child.pk)
@@ -324,7 +326,7 @@ def assess(request: HttpRequest, pk: int) -> HttpResponse:
                 kind=d["kind"],
                 value=d["value"],
                 on=d["on"],
-                by=request.user,  # type: ignore[arg-type]
+                by=acting_user(request),
                 reasons={"reason": d["reason"]},
             )
             return redirect("children:detail", pk=child.pk)
@@ -345,7 +347,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
         keep = case.first if case.first.pk == keep_pk else case.second
         if keep.pk != keep_pk:
             raise Http404
-        services.merge_duplicate(case=case, keep=keep, by=request.user)  # type: ignore[arg-type]
+        services.merge_duplicate(case=case, keep=keep, by=acting_user(request))
         messages.success(request, _("The two archives were merged."))
         return redirect("children:duplicates")
     return render(request, "children/duplicates.html", {"cases": cases})
@@ -363,7 +365,7 @@ def definition(request: HttpRequest, code: str) -> HttpResponse:
         request.POST or None, initial={"since": today, "profile": profile_for(region, today)}
     )
     if request.method == "POST" and form.is_valid():
-        services.set_region_profile(region=region, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        services.set_region_profile(region=region, by=acting_user(request), **form.cleaned_data)
         messages.success(request, _("The definition in use was changed."))
         return redirect(region.get_absolute_url())
     return render(
@@ -397,7 +399,7 @@ def contact_cards(request: HttpRequest) -> HttpResponse:
     )
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     audit.record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=acting_user(request),
         action=AuditAction.EXPORT,
         object_repr=_("Contact cards"),
         changes={"rows": len(children), "class": class_code},
@@ -405,3 +407,42 @@ def contact_cards(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="contact-cards.pdf"'
     return response
+
+
+def transfers(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "children/transfers.html",
+        {"moves": selectors.transfers_visible_to(request.user)[:200]},
+    )
+
+
+def handover(request: HttpRequest, code: str) -> HttpResponse:
+    """Term-end 交接 of a class to its next class teacher, by whoever manages the school."""
+    from shouwang.orgs.selectors import org_manageable_by
+
+    school_class = org_manageable_by(request.user, code)
+    if school_class.kind != OrgKind.SCHOOL_CLASS:
+        raise Http404
+    form = HandoverForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.hand_over_class(
+                school_class=school_class,
+                by=acting_user(request),
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The class was handed over."))
+            return redirect(school_class.get_absolute_url())
+    return render(
+        request,
+        "children/handover.html",
+        {
+            "form": form,
+            "school_class": school_class,
+            "history": selectors.handovers_of(request.user, school_class),
+        },
+    )

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.access import require_perm
+from shouwang.accounts.access import acting_user, require_perm
 
 from . import selectors, services
 from .forms import AddOrgForm, EnrolmentForm, HolidayForm, TermForm
@@ -78,7 +78,7 @@ def add_child(request: HttpRequest, code: str) -> HttpResponse:
             kind=d["kind"],
             code=d["code"],
             stage=d["stage"],
-            by=request.user,  # type: ignore[arg-type]
+            by=acting_user(request),
         ),
         done=_("The unit was added."),
         back=parent.get_absolute_url(),
@@ -101,7 +101,7 @@ def record_enrolment(request: HttpRequest, code: str) -> HttpResponse:
             male=d["male"],
             female=d["female"],
             on=d["on"],
-            by=request.user,  # type: ignore[arg-type]
+            by=acting_user(request),
         ),
         done=_("The enrolment was recorded."),
         back=school.get_absolute_url(),
@@ -115,7 +115,7 @@ def add_term(request: HttpRequest, code: str) -> HttpResponse:
         request,
         form=TermForm(request.POST or None),
         title=_("Add a term to the calendar of %(name)s") % {"name": region.name},
-        save=lambda d: services.add_term(region=region, by=request.user, **d),  # type: ignore[arg-type]
+        save=lambda d: services.add_term(region=region, by=acting_user(request), **d),
         done=_("The term was added."),
         back=region.get_absolute_url(),
     )
@@ -128,7 +128,7 @@ def add_holiday(request: HttpRequest, code: str) -> HttpResponse:
         request,
         form=HolidayForm(request.POST or None),
         title=_("Add a holiday to the calendar of %(name)s") % {"name": region.name},
-        save=lambda d: services.add_holiday(region=region, by=request.user, **d),  # type: ignore[arg-type]
+        save=lambda d: services.add_holiday(region=region, by=acting_user(request), **d),
         done=_("The holiday was added."),
         back=region.get_absolute_url(),
     )
