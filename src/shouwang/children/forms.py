@@ -37,26 +37,7 @@ class ChildForm(forms.ModelForm):
 
     class Meta:
         model = Child
-        fields = [
-            "name",
-            "gender",
-            "ethnicity",
-            "birth_date",
-            "id_number",
-            "school_class",
-            "boarding",
-            "home_village",
-            "address",
-            "personality",
-            "hobbies",
-            "health",
-            "study",
-            "contact_name",
-            "contact_phone",
-            "collected_by",
-            "collected_on",
-            "verified_on",
-        ]
+        fields = Child.ARCHIVE_FIELDS
         widgets = {
             "birth_date": DATE,
             "collected_on": DATE,

@@ -76,6 +76,29 @@ class DifficultyKind(models.TextChoices):
 class Child(models.Model):
     """One child's archive. Never deleted: leaving the register is a dated status change."""
 
+    # What a person types into the archive, in the order the form asks for it; the school
+    # follows from the class, everything else on the row is derived.
+    ARCHIVE_FIELDS = (
+        "name",
+        "id_number",
+        "gender",
+        "birth_date",
+        "ethnicity",
+        "school_class",
+        "boarding",
+        "home_village",
+        "address",
+        "personality",
+        "hobbies",
+        "health",
+        "study",
+        "contact_name",
+        "contact_phone",
+        "collected_by",
+        "collected_on",
+        "verified_on",
+    )
+
     name = models.CharField(_("full name"), max_length=50)
     name_initials = models.CharField(max_length=50, db_index=True, editable=False)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)

@@ -41,27 +41,7 @@ from .profiles import age_limit_exceeded, profile_for
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
 
-CHILD_FIELDS = [
-    "name",
-    "gender",
-    "ethnicity",
-    "birth_date",
-    "id_number",
-    "school",
-    "school_class",
-    "boarding",
-    "home_village",
-    "address",
-    "personality",
-    "hobbies",
-    "health",
-    "study",
-    "contact_name",
-    "contact_phone",
-    "collected_by",
-    "collected_on",
-    "verified_on",
-]
+CHILD_FIELDS = ["school", *Child.ARCHIVE_FIELDS]
 PARENT_FIELDS = ["name", "phone", "status", "work_place", "employer", "away_since", "visits_home"]
 GUARDIAN_FIELDS = [
     "name",

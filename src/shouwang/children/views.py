@@ -10,17 +10,20 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts import audit
-from shouwang.accounts.access import acting_user
+from shouwang.accounts.access import acting_user, require_perm
 from shouwang.accounts.models import AuditAction
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import teachers_of_classes
+from shouwang.core.views import form_page
 from shouwang.orgs.models import OrgKind
 from shouwang.orgs.selectors import (
+    org_manageable_by,
     orgs_visible_to,
     top_orgs_visible_to,
     villages_for_archives,
@@ -208,9 +211,7 @@ def add(request: HttpRequest) -> HttpResponse:
 
 
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    child = selectors.child_visible_to(request.user, pk)
-    if not scope_of(request.user).may_edit_children:
-        raise Http404
+    child = _editable_child(request, pk)
     forms = _edit_forms(request, child)
     if request.method == "POST" and _save(request, forms, child) is not None:
         messages.success(request, _("Saved."))
@@ -254,52 +255,42 @@ def reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 
 
 def change_status(request: HttpRequest, pk: int) -> HttpResponse:
-    child = selectors.child_visible_to(request.user, pk)
-    if not scope_of(request.user).may_edit_children:
-        raise Http404
-    form = StatusForm(request.POST or None, initial={"on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.change_status(child=child, by=acting_user(request), **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The status was changed."))
-            return redirect("children:detail", pk=child.pk)
-    return render(
-        request, "children/form.html", {"form": form, "child": child, "title": _("Change status")}
+    child = _editable_child(request, pk)
+    return form_page(
+        request,
+        form=StatusForm(request.POST or None, initial={"on": timezone.localdate()}),
+        save=lambda d: services.change_status(child=child, by=acting_user(request), **d),
+        done=_("The status was changed."),
+        back=reverse("children:detail", args=[child.pk]),
+        template="children/form.html",
+        context={"child": child, "title": _("Change status")},
     )
 
 
-def transfer(request: HttpRequest, pk: int) -> HttpResponse:
+def _editable_child(request: HttpRequest, pk: int) -> Child:
     child = selectors.child_visible_to(request.user, pk)
     if not scope_of(request.user).may_edit_children:
         raise Http404
-    form = TransferForm(request.POST or None, initial={"on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.transfer_child(
-                child=child,
-                to_class=None,
-                by=acting_user(request),
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The archive went with the child to the new school."))
-            return redirect("children:register")
-    return render(
+    return child
+
+
+def transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    child = _editable_child(request, pk)
+    return form_page(
         request,
-        "children/form.html",
-        {"form": form, "child": child, "title": _("Transfer to another school")},
+        form=TransferForm(request.POST or None, initial={"on": timezone.localdate()}),
+        save=lambda d: services.transfer_child(
+            child=child, to_class=None, by=acting_user(request), **d
+        ),
+        done=_("The archive went with the child to the new school."),
+        back=reverse("children:register"),
+        template="children/form.html",
+        context={"child": child, "title": _("Transfer to another school")},
     )
 
 
 def assess(request: HttpRequest, pk: int) -> HttpResponse:
-    child = selectors.child_visible_to(request.user, pk)
-    if not scope_of(request.user).may_edit_children:
-        raise Http404
+    child = _editable_child(request, pk)
     rule = HeartLevelRule.objects.get(is_default=True)
     today = timezone.localdate()
     which = request.POST.get("which")
@@ -355,23 +346,19 @@ def duplicates(request: HttpRequest) -> HttpResponse:
 
 def definition(request: HttpRequest, code: str) -> HttpResponse:
     """A region officer chooses which definition counts in the region."""
-    from shouwang.orgs.selectors import org_manageable_by
-
     region = org_manageable_by(request.user, code)
-    if not region.is_region or not request.user.has_perm("orgs.set_calendar", region):
-        raise Http404
+    require_perm(request.user, "orgs.set_calendar", region)
     today = timezone.localdate()
-    form = ProfileChoiceForm(
-        request.POST or None, initial={"since": today, "profile": profile_for(region, today)}
-    )
-    if request.method == "POST" and form.is_valid():
-        services.set_region_profile(region=region, by=acting_user(request), **form.cleaned_data)
-        messages.success(request, _("The definition in use was changed."))
-        return redirect(region.get_absolute_url())
-    return render(
+    return form_page(
         request,
-        "children/form.html",
-        {"form": form, "child": None, "title": _("Definition in use")},
+        form=ProfileChoiceForm(
+            request.POST or None, initial={"since": today, "profile": profile_for(region, today)}
+        ),
+        save=lambda d: services.set_region_profile(region=region, by=acting_user(request), **d),
+        done=_("The definition in use was changed."),
+        back=region.get_absolute_url(),
+        template="children/form.html",
+        context={"child": None, "title": _("Definition in use")},
     )
 
 
@@ -419,30 +406,24 @@ def transfers(request: HttpRequest) -> HttpResponse:
 
 def handover(request: HttpRequest, code: str) -> HttpResponse:
     """Term-end 交接 of a class to its next class teacher, by whoever manages the school."""
-    from shouwang.orgs.selectors import org_manageable_by
-
     school_class = org_manageable_by(request.user, code)
     if school_class.kind != OrgKind.SCHOOL_CLASS:
         raise Http404
-    form = HandoverForm(request.POST or None, initial={"on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.hand_over_class(
-                school_class=school_class,
-                by=acting_user(request),
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The class was handed over."))
-            return redirect(school_class.get_absolute_url())
-    return render(
+    return form_page(
         request,
-        "children/handover.html",
-        {
-            "form": form,
+        form=HandoverForm(request.POST or None, initial={"on": timezone.localdate()}),
+        save=lambda d: services.hand_over_class(
+            school_class=school_class, by=acting_user(request), **d
+        ),
+        done=_("The class was handed over."),
+        back=school_class.get_absolute_url(),
+        template="children/handover.html",
+        context={
             "school_class": school_class,
             "history": selectors.handovers_of(request.user, school_class),
         },
     )
+
+
+def __END__():
+    pass

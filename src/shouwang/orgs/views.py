@@ -1,17 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from django import forms
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.accounts.access import acting_user, require_perm
+from shouwang.core.views import form_page
 
 from . import selectors, services
 from .forms import AddOrgForm, EnrolmentForm, HolidayForm, TermForm
@@ -45,33 +40,13 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _form_page(
-    request: HttpRequest,
-    *,
-    form: forms.Form,
-    title: str,
-    save: Callable[[dict[str, Any]], object],
-    done: str,
-    back: str,
-) -> HttpResponse:
-    """A form posted once, its service called with the cleaned data, errors back at the fields."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, done)
-            return redirect(back)
-    return render(request, "orgs/form.html", {"form": form, "title": title, "back": back})
-
-
 def add_child(request: HttpRequest, code: str) -> HttpResponse:
     parent = selectors.org_manageable_by(request.user, code)
-    return _form_page(
+    return form_page(
         request,
+        template="orgs/form.html",
         form=AddOrgForm(request.POST or None, parent=parent),
-        title=_("Add a unit under %(name)s") % {"name": parent.name},
+        context={"title": _("Add a unit under %(name)s") % {"name": parent.name}},
         save=lambda d: services.add_org(
             parent=parent,
             name=d["name"],
@@ -89,12 +64,13 @@ def record_enrolment(request: HttpRequest, code: str) -> HttpResponse:
     school = selectors.org_manageable_by(request.user, code)
     if school.kind != OrgKind.SCHOOL:
         raise Http404
-    return _form_page(
+    return form_page(
         request,
+        template="orgs/form.html",
         form=EnrolmentForm(
             request.POST or None, school=school, initial={"on": timezone.localdate()}
         ),
-        title=_("Enrolled students of %(name)s") % {"name": school.name},
+        context={"title": _("Enrolled students of %(name)s") % {"name": school.name}},
         save=lambda d: services.record_enrolment(
             school=school,
             grade=d["grade"],
@@ -111,10 +87,11 @@ def record_enrolment(request: HttpRequest, code: str) -> HttpResponse:
 def add_term(request: HttpRequest, code: str) -> HttpResponse:
     region = selectors.org_manageable_by(request.user, code)
     require_perm(request.user, "orgs.set_calendar", region)
-    return _form_page(
+    return form_page(
         request,
+        template="orgs/form.html",
         form=TermForm(request.POST or None),
-        title=_("Add a term to the calendar of %(name)s") % {"name": region.name},
+        context={"title": _("Add a term to the calendar of %(name)s") % {"name": region.name}},
         save=lambda d: services.add_term(region=region, by=acting_user(request), **d),
         done=_("The term was added."),
         back=region.get_absolute_url(),
@@ -124,10 +101,11 @@ def add_term(request: HttpRequest, code: str) -> HttpResponse:
 def add_holiday(request: HttpRequest, code: str) -> HttpResponse:
     region = selectors.org_manageable_by(request.user, code)
     require_perm(request.user, "orgs.set_calendar", region)
-    return _form_page(
+    return form_page(
         request,
+        template="orgs/form.html",
         form=HolidayForm(request.POST or None),
-        title=_("Add a holiday to the calendar of %(name)s") % {"name": region.name},
+        context={"title": _("Add a holiday to the calendar of %(name)s") % {"name": region.name}},
         save=lambda d: services.add_holiday(region=region, by=acting_user(request), **d),
         done=_("The holiday was added."),
         back=region.get_absolute_url(),

@@ -23,36 +23,22 @@ class NavItem:
         return not self.roles or scope.has_role(*self.roles)
 
 
+# Everyone with a place in the tree; sysadmins see everything anyway.
+WORKERS = frozenset(
+    {
+        Role.REGION_OFFICER,
+        Role.SCHOOL_ADMIN,
+        Role.TEACHER,
+        Role.VILLAGE_DIRECTOR,
+        Role.COUNSELOR,
+        Role.VOLUNTEER,
+    }
+)
+
 NAV_ITEMS = [
     NavItem(_("Home"), "web:home", frozenset()),
-    NavItem(
-        _("Left-behind register"),
-        "children:register",
-        frozenset(
-            {
-                Role.REGION_OFFICER,
-                Role.SCHOOL_ADMIN,
-                Role.TEACHER,
-                Role.VILLAGE_DIRECTOR,
-                Role.COUNSELOR,
-                Role.VOLUNTEER,
-            }
-        ),
-    ),
-    NavItem(
-        _("Organisations"),
-        "orgs:tree",
-        frozenset(
-            {
-                Role.REGION_OFFICER,
-                Role.SCHOOL_ADMIN,
-                Role.TEACHER,
-                Role.VILLAGE_DIRECTOR,
-                Role.COUNSELOR,
-                Role.VOLUNTEER,
-            }
-        ),
-    ),
+    NavItem(_("Left-behind register"), "children:register", WORKERS),
+    NavItem(_("Organisations"), "orgs:tree", WORKERS),
     NavItem(_("Users"), "accounts:users", frozenset({Role.SYSADMIN})),
     NavItem(_("Audit log"), "accounts:audit", frozenset({Role.SYSADMIN})),
 ]
