@@ -5,13 +5,13 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -228,9 +228,8 @@ def validate(request: HttpRequest) -> HttpResponse:
     form = forms.get(f"{prefix}_form") if prefix else forms["child_form"]
     errors: list[str] = []
     if form is not None and field in form.fields:
-        with transaction.atomic():
-            form.is_valid()
-            errors = list(form.errors.get(field, []))
+        form.is_valid()
+        errors = list(form.errors.get(field, []))
     return render(request, "children/field_errors.html", {"errors": errors})
 
 
@@ -251,7 +250,7 @@ def reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     if not allowed:
         raise Http404
     services.record_reveal(child=child, field=field, by=acting_user(request))
-    return HttpResponse(f'<span class="revealed">{values[field]}</span>')
+    return HttpResponse(format_html('<span class="revealed">{}</span>', values[field]))
 
 
 def change_status(request: HttpRequest, pk: int) -> HttpResponse:
