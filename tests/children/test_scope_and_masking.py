@@ -150,3 +150,11 @@ class ChildScopeTests(PersonaTestCase):
         self.assertNotIn("乙一", text)
         entry = AuditEntry.objects.get(action=AuditAction.EXPORT)
         self.assertEqual(entry.changes["rows"], 1)
+
+    def test_a_large_register_is_printed_class_by_class(self):
+        from unittest import mock
+
+        with mock.patch("shouwang.children.views.CARDS_AT_ONCE", 1):
+            response = self.client_as("county_officer").get(reverse("children:cards"))
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("班级", response.content.decode())

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -361,6 +361,10 @@ def definition(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+# A class, or a small school's whole register; a county prints class by class.
+CARDS_AT_ONCE = 120
+
+
 def contact_cards(request: HttpRequest) -> HttpResponse:
     """联系卡: one card per child of a class (or of the register as filtered), A4, CJK fonts."""
     from weasyprint import HTML
@@ -372,9 +376,13 @@ def contact_cards(request: HttpRequest) -> HttpResponse:
     class_code = request.GET.get("class", "")
     if class_code:
         qs = qs.filter(school_class__code=class_code)
-    children = list(qs.order_by("school_class__path", "name_initials")[:500])
+    children = list(qs.order_by("school_class__path", "name_initials")[: CARDS_AT_ONCE + 1])
     if not children:
         raise Http404
+    if len(children) > CARDS_AT_ONCE:
+        return HttpResponseBadRequest(
+            _("Choose a class in the register first, then print its contact cards.")
+        )
     teachers = teachers_of_classes([c.school_class for c in children if c.school_class])
     for child in children:
         child.teachers = teachers.get(child.school_class_id or 0, [])  # type: ignore[attr-defined]

@@ -76,6 +76,11 @@ ALLOWED_PARENTS: dict[str, frozenset[str]] = {
 }
 
 
+def counts_enrolment(org: Org) -> bool:
+    """Regions, schools and grades have enrolled students; classes and other units do not."""
+    return org.kind in REGION_KINDS or org.kind in (OrgKind.SCHOOL, OrgKind.GRADE)
+
+
 class Stage(models.TextChoices):
     KINDERGARTEN = "kindergarten", _("Kindergarten")
     PRIMARY = "primary", _("Primary")

@@ -10,7 +10,7 @@ from shouwang.core.views import form_page
 
 from . import selectors, services
 from .forms import AddOrgForm, EnrolmentForm, HolidayForm, TermForm
-from .models import Org, OrgKind
+from .models import Org, OrgKind, counts_enrolment
 
 
 def tree(request: HttpRequest) -> HttpResponse:
@@ -30,7 +30,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "org": org,
             "ancestors": selectors.ancestors_of(org),
             "children": Org.objects.get_children(org),
-            "enrolment": selectors.enrolment_under(org, today),
+            "enrolment": selectors.enrolment_under(org, today) if counts_enrolment(org) else None,
             "calendar_region": region,
             "terms": terms,
             "holidays": holidays,

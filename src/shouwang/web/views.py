@@ -7,6 +7,7 @@ from django.utils import timezone
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import active_assignments_of
 from shouwang.orgs import selectors as org_selectors
+from shouwang.orgs.models import counts_enrolment as org_counts
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -16,7 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
     places = [
         {
             "org": org,
-            "enrolment": org_selectors.enrolment_under(org, today),
+            "enrolment": org_selectors.enrolment_under(org, today) if org_counts(org) else None,
             "term": org_selectors.term_on(org, today),
         }
         for org in org_selectors.top_orgs_visible_to(request.user)
