@@ -134,6 +134,7 @@ class Child(models.Model):
     hobbies = models.TextField(_("hobbies"), blank=True)
     health = models.TextField(_("health"), blank=True)
     study = models.TextField(_("study"), blank=True)
+    note = models.TextField(_("note"), blank=True)
 
     contact_name = models.CharField(_("convenient contact"), max_length=50, blank=True)
     contact_phone = models.CharField(_("convenient contact's phone"), max_length=20, blank=True)

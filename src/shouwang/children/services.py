@@ -29,13 +29,13 @@ from .models import (
     DifficultyFlag,
     DuplicateCase,
     Guardian,
-    GuardianRelation,
     HeartLevelRule,
     Parent,
     ParentRelation,
     RegionProfile,
     StatusChange,
 )
+from . import types
 from .profiles import age_limit_exceeded, profile_for
 
 if TYPE_CHECKING:
@@ -53,15 +53,6 @@ GUARDIAN_FIELDS = [
     "address",
     "responsibility_letter_signed_on",
 ]
-# Seed 002: 一类 no parent, grandparent or relative guards; 二类 other relatives; 三类 grandparents.
-GUARDIAN_CLASS_BY_RELATION: dict[str, str] = {
-    GuardianRelation.GRANDPARENT: "class_3",
-    GuardianRelation.MATERNAL_GRANDPARENT: "class_3",
-    GuardianRelation.RELATIVE: "class_2",
-    GuardianRelation.FRIEND: "class_1",
-    GuardianRelation.ENTRUSTED: "class_1",
-    GuardianRelation.NONE: "class_1",
-}
 
 
 def _values(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
@@ -175,7 +166,7 @@ def _derive(child: Child, *, by: User | None, on: date) -> None:
     """Refresh the derived columns: left-behind type, and the guardian class from the guardian."""
     child.left_behind_type = child.derive_left_behind_type()
     guardian = Guardian.objects.filter(child=child).first()
-    guardian_class = GUARDIAN_CLASS_BY_RELATION.get(guardian.relation, "") if guardian else ""
+    guardian_class = types.guardian_class(guardian.relation if guardian else None)
     if guardian_class != child.guardian_class:
         if guardian_class:
             Assessment.objects.create(

@@ -53,3 +53,19 @@ def left_behind_type(father: str, mother: str) -> LeftBehindType:
     if father in ABSENT or mother in ABSENT:
         return LeftBehindType.ORPHAN_OR_SINGLE_PARENT
     return LeftBehindType.NOT_LEFT_BEHIND
+
+
+# Seed 002's 监护类型: 一类 no parent, grandparent or relative guards; 二类 other relatives;
+# 三类 grandparents. A parent at home guarding is no class at all.
+GUARDIAN_CLASS_BY_RELATION: dict[str, str] = {
+    "grandparent": "class_3",
+    "maternal_grandparent": "class_3",
+    "relative": "class_2",
+    "friend": "class_1",
+    "entrusted": "class_1",
+    "none": "class_1",
+}
+
+
+def guardian_class(relation: str | None) -> str:
+    return GUARDIAN_CLASS_BY_RELATION.get(relation or "", "")
