@@ -14,7 +14,11 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwang.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["shouwang", *(sys.argv[1:] if argv is None else argv)])
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and not args[0].startswith("-"):
+        # interfaces.md names commands with dashes (import-ledger); Django's modules use _.
+        args[0] = args[0].replace("-", "_")
+    execute_from_command_line(["shouwang", *args])
 
 
 if __name__ == "__main__":

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "shouwang.orgs",
     "shouwang.accounts",
     "shouwang.children",
+    "shouwang.ledger",
     "shouwang.web",
     "shouwang.demo",
 ]

@@ -7,5 +7,6 @@ urlpatterns = [
     path("accounts/", include("shouwang.accounts.urls")),
     path("orgs/", include("shouwang.orgs.urls")),
     path("children/", include("shouwang.children.urls")),
+    path("ledger/", include("shouwang.ledger.urls")),
     path("healthz", healthz, name="healthz"),
 ]

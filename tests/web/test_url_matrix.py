@@ -80,6 +80,9 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("children:status", "child:a1", EDITS_CHILD_A1),
     ("children:transfer", "child:a1", EDITS_CHILD_A1),
     ("children:assess", "child:a1", EDITS_CHILD_A1),
+    ("ledger:upload", None, EVERYONE - {"counselor", "volunteer"}),
+    ("ledger:export", "school_a", SEES_SCHOOL_A),
+    ("ledger:export", "school_c", frozenset({"sysadmin"})),
     ("accounts:users", None, frozenset({"sysadmin"})),
     ("accounts:user_create", None, frozenset({"sysadmin"})),
     ("accounts:user_detail", "user:teacher", frozenset({"sysadmin"})),
@@ -93,6 +96,11 @@ NOT_IN_MATRIX = {
     "healthz",
     "children:validate",  # POST only: tests/children/test_archive.py
     "children:reveal",  # POST only: tests/children/test_scope_and_masking.py
+    # An upload's own pages, reachable only by its uploader: tests/ledger/test_pages.py
+    "ledger:preview",
+    "ledger:teach",
+    "ledger:apply",
+    "ledger:errors",
 }
 
 

@@ -83,6 +83,32 @@ def record(
     )
 
 
+def record_many(entries: list[dict[str, Any]], *, actor: User | None) -> int:
+    """Many entries in one statement (a ledger import writes one per child)."""
+    from .models import AuditEntry
+
+    origin = current_origin()
+    name = actor.get_username() if actor is not None else ""
+    rows = [
+        AuditEntry(
+            actor=actor if actor is not None and actor.pk else None,
+            actor_name=name,
+            action=entry["action"],
+            object_type=entry["obj"]._meta.label_lower,
+            object_id=str(entry["obj"].pk),
+            object_repr=str(entry["obj"])[:200],
+            org_path=entry.get("org_path", ""),
+            changes=entry.get("changes", {}),
+            ip=origin.ip,
+            user_agent=origin.user_agent,
+            via=origin.via,
+        )
+        for entry in entries
+    ]
+    AuditEntry.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
 def field_changes(
     before: Mapping[str, Any], after: Mapping[str, Any], *, secret: frozenset[str] = frozenset()
 ) -> dict[str, list[Any]]:

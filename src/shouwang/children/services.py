@@ -19,6 +19,7 @@ from shouwang.accounts import audit
 from shouwang.accounts.models import AuditAction
 from shouwang.orgs.models import Org, OrgKind
 
+from . import types
 from .models import (
     Assessment,
     AssessmentKind,
@@ -35,7 +36,6 @@ from .models import (
     RegionProfile,
     StatusChange,
 )
-from . import types
 from .profiles import age_limit_exceeded, profile_for
 
 if TYPE_CHECKING:

@@ -54,10 +54,21 @@ BY_KEY = {c.key: c for c in COLUMNS}
 # Sub-headers under a two-row "父亲" / "母亲" / "监护人" group: 姓名 / 电话 / 务工地 …
 GROUPS = {"父亲": "father", "母亲": "mother", "监护人": "guardian"}
 SUB_HEADERS = {
-    "姓名": "name", "电话": "phone", "联系电话": "phone", "手机": "phone", "状况": "status",
-    "状态": "status", "情况": "status", "务工地": "work_place", "务工地点": "work_place",
-    "外出地": "work_place", "打工地点": "work_place", "年龄": "age", "关系": "relation",
-    "与儿童关系": "relation", "健康状况": "health",
+    "姓名": "name",
+    "电话": "phone",
+    "联系电话": "phone",
+    "手机": "phone",
+    "状况": "status",
+    "状态": "status",
+    "情况": "status",
+    "务工地": "work_place",
+    "务工地点": "work_place",
+    "外出地": "work_place",
+    "打工地点": "work_place",
+    "年龄": "age",
+    "关系": "relation",
+    "与儿童关系": "relation",
+    "健康状况": "health",
 }
 
 _to_simplified = opencc.OpenCC("t2s")

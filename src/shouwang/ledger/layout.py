@@ -69,7 +69,9 @@ def find_layout(first_rows: list[Row], mapping: dict[str, str] | None = None) ->
                         columns[j] = key
                         group = groups[j] if j in pairs else ""
                         headers[j] = f"{group}{str(below[j]).strip()}"
-        group_labels = {normalise_header(groups[j]) for j in pairs} if len(header_rows) == 2 else set()
+        group_labels = (
+            {normalise_header(groups[j]) for j in pairs} if len(header_rows) == 2 else set()
+        )
         unknown: set[str] = set()
         for _number, row in first_rows[i : i + len(header_rows)]:
             for j, value in enumerate(row):

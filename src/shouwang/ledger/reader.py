@@ -7,6 +7,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -29,19 +30,19 @@ class Sheet:
 
 def read_sheets(source: str | Path | IO[bytes], filename: str = "") -> Iterator[Sheet]:
     name = (filename or str(getattr(source, "name", source))).lower()
-    data = source if not isinstance(source, str | Path) else Path(source).open("rb")
-    try:
-        if name.endswith(".csv"):
-            yield from _csv(data)
-        elif name.endswith(".xls"):
-            yield from _xls(data)
-        elif name.endswith((".xlsx", ".xlsm")):
-            yield from _xlsx(data)
-        else:
-            raise UnreadableFile(_("Only .xlsx, .xls and .csv files can be imported."))
-    finally:
+    readers = {".csv": _csv, ".xls": _xls, ".xlsx": _xlsx, ".xlsm": _xlsx}
+    reader = readers.get(Path(name).suffix)
+    if reader is None:
+        raise UnreadableFile(_("Only .xlsx, .xls and .csv files can be imported."))
+    with ExitStack() as stack:
         if isinstance(source, str | Path):
-            data.close()
+            try:
+                data: IO[bytes] = stack.enter_context(Path(source).open("rb"))
+            except OSError as exc:
+                raise UnreadableFile(_("The file cannot be opened.")) from exc
+        else:
+            data = source
+        yield from reader(data)
 
 
 def _xlsx(data: IO[bytes]) -> Iterator[Sheet]:
@@ -99,5 +100,8 @@ def _csv(data: IO[bytes]) -> Iterator[Sheet]:
     reader = csv.reader(io.StringIO(text))
     yield Sheet(
         "csv",
-        ((n, tuple(cell if cell != "" else None for cell in row)) for n, row in enumerate(reader, 1)),
+        (
+            (n, tuple(cell if cell != "" else None for cell in row))
+            for n, row in enumerate(reader, 1)
+        ),
     )

@@ -14,15 +14,27 @@ from shouwang.children.validators import normalise_phone, parse_date_loose, to_h
 
 from .columns import normalise_header
 
-GENDER = {"男": "male", "女": "female", "m": "male", "f": "female", "男性": "male",
-          "女性": "female", "male": "male", "female": "female"}
+GENDER = {
+    "男": "male",
+    "女": "female",
+    "m": "male",
+    "f": "female",
+    "男性": "male",
+    "女性": "female",
+    "male": "male",
+    "female": "female",
+}
 YES = {"是", "住校", "寄宿", "√", "✓", "y", "yes", "1", "true"}
 NO = {"否", "走读", "不住校", "×", "x", "n", "no", "0", "false", ""}
 # Seeds' and clerks' words for a parent's situation (domain.md §2's list).
 PARENT_STATUS = {
-    **dict.fromkeys(["在家", "在家务农", "务农", "在本地", "本地务工", "在乡"], ParentStatus.AT_HOME),
-    **dict.fromkeys(["外出", "外出务工", "打工", "外出打工", "在外", "务工", "外地务工",
-                     "外出经商", "流动"], ParentStatus.MIGRANT),
+    **dict.fromkeys(
+        ["在家", "在家务农", "务农", "在本地", "本地务工", "在乡"], ParentStatus.AT_HOME
+    ),
+    **dict.fromkeys(
+        ["外出", "外出务工", "打工", "外出打工", "在外", "务工", "外地务工", "外出经商", "流动"],
+        ParentStatus.MIGRANT,
+    ),
     **dict.fromkeys(["去世", "已故", "死亡", "病故", "亡"], ParentStatus.DECEASED),
     **dict.fromkeys(["离异", "离婚", "离异不在", "改嫁", "离家"], ParentStatus.DIVORCED_AWAY),
     **dict.fromkeys(["服刑", "坐牢", "在押"], ParentStatus.IN_PRISON),
@@ -31,17 +43,42 @@ PARENT_STATUS = {
     **dict.fromkeys(["失联", "下落不明", "失踪", "出走"], ParentStatus.MISSING),
 }
 RELATION = {
-    **dict.fromkeys(["祖父母", "祖父", "祖母", "爷爷", "奶奶", "爷孙", "祖孙"],
-                    GuardianRelation.GRANDPARENT),
-    **dict.fromkeys(["外祖父母", "外祖父", "外祖母", "外公", "外婆", "姥姥", "姥爷"],
-                    GuardianRelation.MATERNAL_GRANDPARENT),
-    **dict.fromkeys(["父亲", "母亲", "父母", "父", "母", "父子", "母子", "母女", "父女"],
-                    GuardianRelation.PARENT),
-    **dict.fromkeys(["叔叔", "伯父", "伯母", "婶婶", "姑姑", "姑妈", "舅舅", "舅妈", "姨妈",
-                     "阿姨", "哥哥", "姐姐", "其他亲属", "亲属", "叔侄", "姑侄"],
-                    GuardianRelation.RELATIVE),
+    **dict.fromkeys(
+        ["祖父母", "祖父", "祖母", "爷爷", "奶奶", "爷孙", "祖孙"], GuardianRelation.GRANDPARENT
+    ),
+    **dict.fromkeys(
+        ["外祖父母", "外祖父", "外祖母", "外公", "外婆", "姥姥", "姥爷"],
+        GuardianRelation.MATERNAL_GRANDPARENT,
+    ),
+    **dict.fromkeys(
+        ["父亲", "母亲", "父母", "父", "母", "父子", "母子", "母女", "父女"],
+        GuardianRelation.PARENT,
+    ),
+    **dict.fromkeys(
+        [
+            "叔叔",
+            "伯父",
+            "伯母",
+            "婶婶",
+            "姑姑",
+            "姑妈",
+            "舅舅",
+            "舅妈",
+            "姨妈",
+            "阿姨",
+            "哥哥",
+            "姐姐",
+            "其他亲属",
+            "亲属",
+            "叔侄",
+            "姑侄",
+        ],
+        GuardianRelation.RELATIVE,
+    ),
     **dict.fromkeys(["亲友", "邻居", "朋友"], GuardianRelation.FRIEND),
-    **dict.fromkeys(["代管", "代管家长", "委托", "代理家长", "委托监护"], GuardianRelation.ENTRUSTED),
+    **dict.fromkeys(
+        ["代管", "代管家长", "委托", "代理家长", "委托监护"], GuardianRelation.ENTRUSTED
+    ),
     **dict.fromkeys(["无"], GuardianRelation.NONE),
 }
 

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from shouwang.ledger.ledgers import export_ledger
+from shouwang.orgs.models import Org
+
+
+class Command(BaseCommand):
+    help = "Write a unit's 台账 as Excel, masked unless --unmasked."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--org", required=True)
+        parser.add_argument("--out", required=True)
+        parser.add_argument("--unmasked", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        org = Org.objects.filter(code=options["org"]).first()
+        if org is None:
+            raise CommandError(
+                _("No organisation has the code %(code)s.") % {"code": options["org"]}, returncode=1
+            )
+        rows = export_ledger(
+            org=org, out=Path(options["out"]), by=None, unmasked=options["unmasked"]
+        )
+        self.stderr.write(_("%(rows)s children written.") % {"rows": rows})

@@ -1,0 +1,657 @@
+"""Importing a 台账: read, understand, validate every row, then apply all of it or nothing.
+
+The rows are checked with the archive's own rules (``Child.clean``, ``Guardian.clean``, the
+validators and the definition profile's age limit), and written in bulk: a county's 50,000 rows
+must not cost a query each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from itertools import islice
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwang.accounts import audit
+from shouwang.accounts.models import AuditAction
+from shouwang.children.models import (
+    Assessment,
+    AssessmentKind,
+    Child,
+    ChildStatus,
+    DuplicateCase,
+    Guardian,
+    Parent,
+    ParentRelation,
+    StatusChange,
+    initials_of,
+)
+from shouwang.children.profiles import age_limit_exceeded, profile_for
+from shouwang.children.selectors import children_visible_to
+from shouwang.children.types import guardian_class, left_behind_type
+from shouwang.children.validators import check_id_agrees, parse_id_number
+from shouwang.orgs.models import Org, OrgKind
+
+from . import values
+from .classes import ClassIndex
+from .columns import BY_KEY
+from .layout import HEADER_SEARCH_ROWS, Layout, find_layout
+from .reader import Row, UnreadableFile, read_sheets
+
+if TYPE_CHECKING:
+    from shouwang.accounts.models import User
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "name": values.text,
+    "gender": values.gender,
+    "ethnicity": values.text,
+    "birth_date": values.a_date,
+    "id_number": values.id_number,
+    "boarding": values.boarding,
+    "address": values.text,
+    "health": values.text,
+    "personality": values.text,
+    "hobbies": values.text,
+    "note": values.text,
+    "school": values.text,
+    "grade": values.text,
+    "school_class": values.text,
+    "father.name": values.text,
+    "father.phone": values.phone,
+    "father.status": values.parent_status,
+    "father.work_place": values.text,
+    "mother.name": values.text,
+    "mother.phone": values.phone,
+    "mother.status": values.parent_status,
+    "mother.work_place": values.text,
+    "guardian.name": values.text,
+    "guardian.relation": values.relation,
+    "guardian.age": values.age,
+    "guardian.phone": values.phone,
+    "guardian.health": values.text,
+}
+CHILD_KEYS = [
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "boarding",
+    "address",
+    "health",
+    "personality",
+    "hobbies",
+    "note",
+]
+PARENT_KEYS = ["name", "phone", "status", "work_place"]
+GUARDIAN_KEYS = ["name", "relation", "age", "phone", "health"]
+TOTAL_WORDS = ("合计", "总计", "小计", "共计")
+
+
+@dataclass
+class RowError:
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    file: str
+    org: str
+    dry_run: bool
+    applied: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    not_in_file: int = 0
+    unknown_columns: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["errors"] = [asdict(e) for e in self.errors]
+        return data
+
+
+@dataclass
+class LedgerRow:
+    sheet: str
+    row: int
+    headers: dict[str, str]
+    fields: dict[str, Any]
+    school: Org | None = None
+    school_class: Org | None = None
+
+
+@dataclass
+class SheetCopy:
+    """The clerk's own rows, kept to write the error report back in their layout."""
+
+    name: str
+    header: list[tuple[Any, ...]]
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    result: ImportResult
+    rows: list[LedgerRow] = field(default_factory=list)
+    sheets: list[SheetCopy] = field(default_factory=list)
+    new: list[LedgerRow] = field(default_factory=list)
+    changed: list[tuple[Child, LedgerRow, dict[str, Any]]] = field(default_factory=list)
+
+
+def _blank(values_: tuple[Any, ...]) -> bool:
+    return all(v is None or str(v).strip() == "" for v in values_)
+
+
+def _total(values_: tuple[Any, ...]) -> bool:
+    head = [str(v).strip() for v in values_[:4] if v is not None and str(v).strip()]
+    return bool(head) and head[0].replace(" ", "").startswith(TOTAL_WORDS)
+
+
+def _parse_row(
+    sheet: str, number: int, cells: tuple[Any, ...], layout: Layout
+) -> tuple[LedgerRow, list[RowError]]:
+    headers = {key: layout.headers[j] for j, key in layout.columns.items()}
+    fields: dict[str, Any] = {}
+    errors: list[RowError] = []
+    for j, key in layout.columns.items():
+        raw = cells[j] if j < len(cells) else None
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        try:
+            fields[key] = PARSERS[key](raw)
+        except ValidationError as exc:
+            errors.append(RowError(sheet, number, headers[key], " ".join(exc.messages)))
+    return LedgerRow(sheet, number, headers, fields), errors
+
+
+def read_plan(
+    *,
+    source: str | Path | IO[bytes],
+    filename: str,
+    org: Org,
+    by: User | None,
+    dry_run: bool,
+    mapping: dict[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Plan:
+    """Everything but the writing: what the file says, what is wrong, what would change."""
+    plan = Plan(ImportResult(file=Path(filename).name, org=org.code, dry_run=dry_run))
+    result = plan.result
+    unknown: set[str] = set()
+    found_header = False
+    for sheet in read_sheets(source, filename):
+        first = list(islice(sheet.rows, HEADER_SEARCH_ROWS))
+        layout = find_layout(first, mapping)
+        if layout is None:
+            if any(not _blank(v) for _n, v in first):
+                result.errors.append(RowError(sheet.name, 1, "", _("No header row was found.")))
+            continue
+        found_header = True
+        unknown.update(layout.unknown)
+        last_header = layout.header_rows[-1]
+        copy = SheetCopy(sheet.name, [v for n, v in first if n <= last_header])
+        plan.sheets.append(copy)
+        remaining: Iterator[Row] = (r for r in first if r[0] > last_header)
+        for number, cells in _chain(remaining, sheet.rows):
+            copy.rows.append((number, cells))
+            if _blank(cells) or _total(cells):
+                continue
+            row, errors = _parse_row(sheet.name, number, cells, layout)
+            plan.rows.append(row)
+            result.errors.extend(errors)
+            if progress and len(plan.rows) % 1000 == 0:
+                progress(len(plan.rows))
+    if not found_header:
+        raise UnreadableFile(
+            _("No sheet of the file has a header row naming the ledger's columns.")
+        )
+    result.rows = len(plan.rows)
+    result.unknown_columns = sorted(unknown)
+    _check_rows(plan, org=org, by=by)
+    result.errors.sort(key=lambda e: (e.sheet, e.row))
+    if not result.errors:
+        _compare(plan, org=org, by=by)
+    return plan
+
+
+def _chain(*iterables: Iterator[Row]) -> Iterator[Row]:
+    for iterable in iterables:
+        yield from iterable
+
+
+def _check_rows(plan: Plan, *, org: Org, by: User | None) -> None:
+    """The archive's own rules, row by row, plus what only a whole file can show."""
+    index = ClassIndex(org)
+    today = timezone.localdate()
+    profiles: dict[int, Any] = {}
+    errors = plan.result.errors
+    # A cell that could not be read is reported once, not again as missing.
+    unreadable = {(e.sheet, e.row, e.column) for e in errors}
+    seen: dict[str, LedgerRow] = {}
+    for row in plan.rows:
+        f, h = row.fields, row.headers
+
+        def error(key: str, message: str, row: LedgerRow = row) -> None:
+            errors.append(
+                RowError(row.sheet, row.row, row.headers.get(key, BY_KEY[key].header), message)
+            )
+
+        for key in ("name", "id_number"):
+            header = h.get(key, BY_KEY[key].header)
+            if not f.get(key) and (row.sheet, row.row, header) not in unreadable:
+                error(key, _("This field is required."))
+        number = f.get("id_number")
+        if number:
+            try:
+                info = parse_id_number(number)
+            except ValidationError as exc:
+                error("id_number", " ".join(exc.messages))
+            else:
+                f.setdefault("gender", info.gender)
+                f.setdefault("birth_date", info.birth_date)
+                for key, message in check_id_agrees(
+                    info=info, birth_date=f.get("birth_date"), gender=f.get("gender")
+                ).items():
+                    error(key, message)
+            if number in seen:
+                other = seen[number]
+                error(
+                    "id_number",
+                    _("The same ID number as row %(row)s of %(sheet)s.")
+                    % {"row": other.row, "sheet": other.sheet},
+                )
+                errors.append(
+                    RowError(
+                        other.sheet,
+                        other.row,
+                        h.get("id_number", "身份证号"),
+                        _("The same ID number as row %(row)s of %(sheet)s.")
+                        % {"row": row.row, "sheet": row.sheet},
+                    )
+                )
+            else:
+                seen[number] = row
+        school = index.school(f.get("school", ""))
+        if school is None:
+            error(
+                "school",
+                _("No school %(name)s in %(org)s.")
+                % {"name": f.get("school", ""), "org": org.name},
+            )
+        else:
+            row.school = school
+            if f.get("school_class") or f.get("grade"):
+                row.school_class = index.school_class(
+                    school, f.get("grade", ""), f.get("school_class", "")
+                )
+                if row.school_class is None:
+                    error(
+                        "school_class",
+                        _("No class %(grade)s %(klass)s in %(school)s.")
+                        % {
+                            "grade": f.get("grade", ""),
+                            "klass": f.get("school_class", ""),
+                            "school": school.name,
+                        },
+                    )
+            if f.get("birth_date"):
+                profile = profiles.get(school.pk) or profile_for(school, today)
+                profiles[school.pk] = profile
+                if age_limit_exceeded(f["birth_date"], profile, today):
+                    error(
+                        "birth_date",
+                        _("Over the age limit of %(profile)s.") % {"profile": profile.name},
+                    )
+        guardian = Guardian(**_part(f, "guardian", GUARDIAN_KEYS))
+        try:
+            guardian.clean()
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                error(f"guardian.{key}", " ".join(messages))
+    if by is not None and plan.rows:
+        _check_scope(plan, by=by)
+
+
+def _check_scope(plan: Plan, *, by: User) -> None:
+    """Rows for a school the user may not change are errors, like any other."""
+    from shouwang.accounts.scope import scope_of
+
+    scope = scope_of(by)
+    for row in plan.rows:
+        if row.school is not None and not scope.manages(row.school):
+            plan.result.errors.append(
+                RowError(
+                    row.sheet,
+                    row.row,
+                    row.headers.get("school", "学校"),
+                    _("%(school)s is outside what you may change.") % {"school": row.school.name},
+                )
+            )
+
+
+def _part(fields_: dict[str, Any], prefix: str, keys: list[str]) -> dict[str, Any]:
+    return {k: fields_[f"{prefix}.{k}"] for k in keys if f"{prefix}.{k}" in fields_}
+
+
+def _existing(plan: Plan, *, org: Org, by: User | None) -> dict[str, Child]:
+    base = children_visible_to(by) if by is not None else Child.objects.all()
+    ids = [row.fields["id_number"] for row in plan.rows]
+    found: dict[str, Child] = {}
+    qs = (
+        base.filter(school__path__startswith=org.path)
+        .exclude(status=ChildStatus.MERGED)
+        .select_related("guardian")
+        .prefetch_related("parents")
+    )
+    for start in range(0, len(ids), 500):
+        for child in qs.filter(id_number__in=ids[start : start + 500]):
+            found[child.id_number] = child
+    return found
+
+
+def _compare(plan: Plan, *, org: Org, by: User | None) -> None:
+    existing = _existing(plan, org=org, by=by)
+    result = plan.result
+    for row in plan.rows:
+        child = existing.get(row.fields["id_number"])
+        if child is None:
+            plan.new.append(row)
+            continue
+        changes = _differences(child, row)
+        if changes:
+            plan.changed.append((child, row, changes))
+        else:
+            result.unchanged += 1
+    result.created, result.updated = len(plan.new), len(plan.changed)
+    in_file = {row.fields["id_number"] for row in plan.rows}
+    base = children_visible_to(by) if by is not None else Child.objects.all()
+    in_org = base.filter(school__path__startswith=org.path, status=ChildStatus.ACTIVE)
+    result.not_in_file = sum(
+        1 for number in in_org.values_list("id_number", flat=True) if number not in in_file
+    )
+
+
+def _differences(child: Child, row: LedgerRow) -> dict[str, list[Any]]:
+    """What the file says differently from the archive; an empty cell says nothing."""
+    changes: dict[str, list[Any]] = {}
+    f = row.fields
+    for key in CHILD_KEYS:
+        if key in f and getattr(child, key) != f[key]:
+            changes[key] = [getattr(child, key), f[key]]
+    if row.school is not None and child.school_id != row.school.pk:
+        changes["school"] = [child.school_id, row.school.pk]
+    if row.school_class is not None and child.school_class_id != row.school_class.pk:
+        changes["school_class"] = [child.school_class_id, row.school_class.pk]
+    parents = {p.relation: p for p in child.parents.all()}
+    for relation in (ParentRelation.FATHER, ParentRelation.MOTHER):
+        parent = parents.get(relation)
+        for key, value in _part(f, str(relation), PARENT_KEYS).items():
+            old = getattr(parent, key) if parent else None
+            if old != value:
+                changes[f"{relation}.{key}"] = [old, value]
+    guardian = getattr(child, "guardian", None)
+    for key, value in _part(f, "guardian", GUARDIAN_KEYS).items():
+        old = getattr(guardian, key) if guardian else None
+        if old != value:
+            changes[f"guardian.{key}"] = [old, value]
+    return changes
+
+
+def mapping_for(org: Org) -> dict[str, str]:
+    """The header words taught by this unit and the units above it (normalised → column)."""
+    from .columns import normalise_header
+    from .models import ColumnMapping
+
+    chain = [*Org.objects.get_ancestors(org), org]
+    rows = ColumnMapping.objects.filter(org__in=chain).order_by("org__depth")
+    return {normalise_header(m.header): m.column for m in rows}
+
+
+@transaction.atomic
+def teach_column(*, org: Org, header: str, column: str, by: User | None) -> None:
+    from .columns import BY_KEY
+    from .models import ColumnMapping
+
+    if column not in BY_KEY:
+        raise ValidationError({"column": _("Unknown column.")})
+    mapping, _created = ColumnMapping.objects.update_or_create(
+        org=org, header=header.strip(), defaults={"column": column}
+    )
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=mapping,
+        org_path=org.path,
+        changes={"header": header, "column": column},
+    )
+
+
+def import_ledger(
+    *,
+    source: str | Path | IO[bytes],
+    filename: str,
+    org: Org,
+    by: User | None,
+    dry_run: bool = False,
+    mapping: dict[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Plan:
+    """Read and check the whole file; unless it is a dry run with no errors, apply all of it."""
+    plan = read_plan(
+        source=source,
+        filename=filename,
+        org=org,
+        by=by,
+        dry_run=dry_run,
+        mapping=mapping,
+        progress=progress,
+    )
+    if not plan.result.errors and not dry_run:
+        _apply(plan, org=org, by=by)
+        plan.result.applied = True
+    return plan
+
+
+@transaction.atomic
+def _apply(plan: Plan, *, org: Org, by: User | None) -> None:
+    today = timezone.localdate()
+    source = _("imported from %(file)s by %(user)s") % {
+        "file": plan.result.file,
+        "user": by.get_username() if by else "shouwang import-ledger",
+    }
+    counties: dict[str, Org] = {}
+
+    def county_of(school: Org) -> Org:
+        key = school.path[: Org.steplen * 3]
+        if key not in counties:
+            counties[key] = Org.objects.get_ancestors(school).get(kind=OrgKind.COUNTY)
+        return counties[key]
+
+    new_children = []
+    for row in plan.new:
+        f = row.fields
+        father = _part(f, "father", PARENT_KEYS)
+        mother = _part(f, "mother", PARENT_KEYS)
+        guardian = _part(f, "guardian", GUARDIAN_KEYS)
+        assert row.school is not None
+        child = Child(
+            **{k: f[k] for k in CHILD_KEYS if k in f},
+            school=row.school,
+            school_class=row.school_class,
+            county=county_of(row.school),
+            left_behind_type=left_behind_type(
+                father.get("status", "at_home"), mother.get("status", "at_home")
+            ),
+            guardian_class=guardian_class(guardian.get("relation")),
+            name_initials=initials_of(f["name"]),
+        )
+        new_children.append((child, father, mother, guardian))
+    Child.objects.bulk_create([c for c, *_ in new_children], batch_size=1000)
+    Parent.objects.bulk_create(
+        [Parent(child=c, relation=ParentRelation.FATHER, **fa) for c, fa, _m, _g in new_children]
+        + [Parent(child=c, relation=ParentRelation.MOTHER, **mo) for c, _f, mo, _g in new_children],
+        batch_size=1000,
+    )
+    Guardian.objects.bulk_create(
+        [Guardian(child=c, **g) for c, _f, _m, g in new_children if g], batch_size=1000
+    )
+    StatusChange.objects.bulk_create(
+        [
+            StatusChange(
+                child=c,
+                status=ChildStatus.ACTIVE,
+                on=today,
+                reason=source,
+                by=by,
+                to_school=c.school,
+            )
+            for c, *_ in new_children
+        ],
+        batch_size=1000,
+    )
+    Assessment.objects.bulk_create(
+        [
+            Assessment(
+                child=c,
+                kind=AssessmentKind.GUARDIAN_CLASS,
+                value=c.guardian_class,
+                assessed_on=today,
+                by=by,
+                reasons={"guardian_relation": g.get("relation")},
+            )
+            for c, _f, _m, g in new_children
+            if c.guardian_class
+        ],
+        batch_size=1000,
+    )
+    _update(plan, by=by, today=today, county_of=county_of)
+    _raise_duplicates([c for c, *_ in new_children])
+    entries = [
+        {
+            "action": AuditAction.IMPORT,
+            "obj": c,
+            "org_path": c.school.path,
+            "changes": {"_source": source},
+        }
+        for c, *_ in new_children
+    ] + [
+        {
+            "action": AuditAction.IMPORT,
+            "obj": c,
+            "org_path": c.school.path,
+            "changes": {**changes, "_source": source},
+        }
+        for c, _row, changes in plan.changed
+    ]
+    audit.record_many(entries, actor=by)
+    audit.record(
+        actor=by,
+        action=AuditAction.IMPORT,
+        obj=org,
+        changes={
+            "file": plan.result.file,
+            "rows": plan.result.rows,
+            "created": plan.result.created,
+            "updated": plan.result.updated,
+        },
+    )
+
+
+def _update(plan: Plan, *, by: User | None, today: date, county_of: Callable[[Org], Org]) -> None:
+    children, parents_new, parents_changed, guardians_new, guardians_changed = [], [], [], [], []
+    for child, row, _changes in plan.changed:
+        f = row.fields
+        for key in CHILD_KEYS:
+            if key in f:
+                setattr(child, key, f[key])
+        if row.school is not None:
+            child.school, child.county = row.school, county_of(row.school)
+        if row.school_class is not None:
+            child.school_class = row.school_class
+        child.name_initials = initials_of(child.name)
+        existing = {p.relation: p for p in child.parents.all()}
+        statuses: dict[str, str] = {}
+        for relation in (ParentRelation.FATHER, ParentRelation.MOTHER):
+            values_ = _part(f, str(relation), PARENT_KEYS)
+            parent = existing.get(relation)
+            if parent is None:
+                parent = Parent(child=child, relation=relation, **values_)
+                parents_new.append(parent)
+            elif values_:
+                for key, value in values_.items():
+                    setattr(parent, key, value)
+                parents_changed.append(parent)
+            statuses[relation] = parent.status
+        child.left_behind_type = left_behind_type(statuses["father"], statuses["mother"])
+        g_values = _part(f, "guardian", GUARDIAN_KEYS)
+        guardian = getattr(child, "guardian", None)
+        if guardian is None and g_values:
+            guardian = Guardian(child=child, **g_values)
+            guardians_new.append(guardian)
+        elif guardian is not None and g_values:
+            for key, value in g_values.items():
+                setattr(guardian, key, value)
+            guardians_changed.append(guardian)
+        new_class = guardian_class(guardian.relation if guardian else None)
+        if new_class != child.guardian_class and new_class:
+            Assessment.objects.create(
+                child=child,
+                kind=AssessmentKind.GUARDIAN_CLASS,
+                value=new_class,
+                assessed_on=today,
+                by=by,
+                reasons={"guardian_relation": guardian.relation if guardian else ""},
+            )
+        child.guardian_class = new_class
+        children.append(child)
+    if children:
+        Child.objects.bulk_update(
+            children,
+            [
+                *CHILD_KEYS,
+                "school",
+                "school_class",
+                "county",
+                "name_initials",
+                "left_behind_type",
+                "guardian_class",
+            ],
+            batch_size=1000,
+        )
+    Parent.objects.bulk_create(parents_new, batch_size=1000)
+    if parents_changed:
+        Parent.objects.bulk_update(parents_changed, PARENT_KEYS, batch_size=1000)
+    Guardian.objects.bulk_create(guardians_new, batch_size=1000)
+    if guardians_changed:
+        Guardian.objects.bulk_update(guardians_changed, GUARDIAN_KEYS, batch_size=1000)
+
+
+def _raise_duplicates(children: list[Child]) -> None:
+    """A new archive whose ID number another school already has: one child, to merge."""
+    by_number = {c.id_number: c for c in children}
+    numbers = list(by_number)
+    cases = []
+    for start in range(0, len(numbers), 500):
+        others = (
+            Child.objects.filter(id_number__in=numbers[start : start + 500])
+            .exclude(pk__in=[c.pk for c in children])
+            .exclude(status=ChildStatus.MERGED)
+        )
+        for other in others:
+            mine = by_number[other.id_number]
+            first, second = sorted([other, mine], key=lambda c: c.pk)
+            cases.append(DuplicateCase(id_number=other.id_number, first=first, second=second))
+    DuplicateCase.objects.bulk_create(cases, ignore_conflicts=True)

@@ -1,0 +1,168 @@
+"""Uploading a ledger: read and check it, show how it was understood, then apply it whole."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shouwang.accounts.access import acting_user
+from shouwang.accounts.scope import scope_of
+from shouwang.orgs.selectors import org_manageable_by, org_visible_to, orgs_manageable_by
+
+from . import services
+from .forms import TeachForm, UploadForm
+from .ledgers import export_ledger
+from .reader import UnreadableFile
+from .report import write_error_report
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _upload_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _pending(request: HttpRequest, token: str) -> tuple[Path, str, Any]:
+    """The file this user uploaded under ``token`` (kept in their session), or 404."""
+    entry = request.session.get("ledger_uploads", {}).get(token)
+    if not entry:
+        raise Http404
+    path = _upload_dir() / entry["stored"]
+    if not path.exists():
+        raise Http404
+    return path, entry["filename"], org_manageable_by(request.user, entry["org"])
+
+
+def _plan(request: HttpRequest, token: str, *, dry_run: bool) -> tuple[services.Plan, Any]:
+    path, filename, org = _pending(request, token)
+    plan = services.import_ledger(
+        source=path,
+        filename=filename,
+        org=org,
+        by=acting_user(request),
+        dry_run=dry_run,
+        mapping=services.mapping_for(org),
+    )
+    return plan, org
+
+
+def upload(request: HttpRequest) -> HttpResponse:
+    if not scope_of(request.user).may_edit_children:
+        raise Http404
+    form = UploadForm(
+        request.POST or None,
+        request.FILES or None,
+        orgs=orgs_manageable_by(request.user).filter(
+            kind__in=["school", "township", "county", "city", "province"]
+        ),
+    )
+    if request.method == "POST" and form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        token = secrets.token_urlsafe(16)
+        suffix = Path(upload_file.name).suffix.lower()
+        with (_upload_dir() / f"{token}{suffix}").open("wb") as fh:
+            for chunk in upload_file.chunks():
+                fh.write(chunk)
+        uploads = request.session.get("ledger_uploads", {})
+        uploads[token] = {
+            "stored": f"{token}{suffix}",
+            "filename": upload_file.name,
+            "org": form.cleaned_data["org"].code,
+        }
+        request.session["ledger_uploads"] = uploads
+        return redirect("ledger:preview", token=token)
+    return render(request, "ledger/upload.html", {"form": form})
+
+
+def preview(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        plan, org = _plan(request, token, dry_run=True)
+    except UnreadableFile as exc:
+        return render(
+            request,
+            "ledger/upload.html",
+            {"form": UploadForm(orgs=orgs_manageable_by(request.user)), "unreadable": str(exc)},
+        )
+    columns = [
+        (row_header, key) for row in plan.rows[:1] for key, row_header in row.headers.items()
+    ]
+    return render(
+        request,
+        "ledger/preview.html",
+        {
+            "token": token,
+            "org": org,
+            "result": plan.result,
+            "columns": columns,
+            "first_rows": plan.rows[:5],
+            "teach_forms": [TeachForm(initial={"header": h}) for h in plan.result.unknown_columns],
+            "errors": plan.result.errors[:200],
+        },
+    )
+
+
+@require_POST
+def teach(request: HttpRequest, token: str) -> HttpResponse:
+    _path, _filename, org = _pending(request, token)
+    form = TeachForm(request.POST)
+    if form.is_valid():
+        services.teach_column(org=org, by=acting_user(request), **form.cleaned_data)
+        messages.success(request, _("Saved: this unit's files will be read this way from now on."))
+    return redirect("ledger:preview", token=token)
+
+
+@require_POST
+def apply(request: HttpRequest, token: str) -> HttpResponse:
+    plan, _org = _plan(request, token, dry_run=False)
+    if plan.result.errors:
+        return redirect("ledger:preview", token=token)
+    path, _filename, _org = _pending(request, token)
+    path.unlink(missing_ok=True)  # the file's rows are in the archive now
+    uploads = request.session.get("ledger_uploads", {})
+    uploads.pop(token, None)
+    request.session["ledger_uploads"] = uploads
+    r = plan.result
+    messages.success(
+        request,
+        _(
+            "%(rows)s children imported: %(created)s new, %(updated)s changed, %(unchanged)s "
+            "unchanged."
+        )
+        % {"rows": r.rows, "created": r.created, "updated": r.updated, "unchanged": r.unchanged},
+    )
+    return redirect("children:register")
+
+
+def error_report(request: HttpRequest, token: str) -> FileResponse:
+    plan, _org = _plan(request, token, dry_run=True)
+    if not plan.result.errors:
+        raise Http404
+    out = io.BytesIO()
+    write_error_report(plan, out, by=acting_user(request))
+    out.seek(0)
+    name = Path(plan.result.file).stem + "-错误报告.xlsx"
+    return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
+
+
+def export(request: HttpRequest, code: str) -> FileResponse:
+    """The unit's ledger, with only the children the user sees; masked unless asked and allowed."""
+    org = org_visible_to(request.user, code)
+    out = io.BytesIO()
+    export_ledger(
+        org=org, out=out, by=acting_user(request), unmasked=request.GET.get("unmasked") == "1"
+    )
+    out.seek(0)
+    name = f"{org.name}留守儿童台账{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
