@@ -322,8 +322,41 @@ def test_the_console_script_takes_the_dashed_command_names(world, tmp_path):
         ],
         capture_output=True,
         text=True,
-        env={**os.environ, "SHOUWANG_VAR_DIR": str(tmp_path)},
+        env=env,
         timeout=120,
     )
     assert result.returncode == 2  # the command ran and refused the unknown unit
     assert "nowhere" in result.stderr
+
+
+def test_the_error_report_covers_every_sheet(world, tmp_path):
+    from shouwang.ledger.report import write_error_report
+
+    rows = [child_row(n) for n in range(4)]
+    rows[3]["性别"] = "?"
+    path = Ledger(rows, sheets=2).write_xlsx(tmp_path / "two-sheets.xlsx")
+    plan = import_ledger(source=path, filename=path.name, org=world.orgs["school_a"], by=None)
+    report = tmp_path / "report.xlsx"
+    write_error_report(plan, report, by=None)
+    book = openpyxl.load_workbook(report)
+    assert book.sheetnames == ["三(1)班", "三(2)班"]
+    second = list(book["三(2)班"].iter_rows(values_only=True))
+    assert len(second) == 3  # header and its two rows
+    assert "性别" in second[2][-1]
+
+
+def test_an_id_number_already_in_another_county_is_raised_as_a_duplicate(world, tmp_path):
+    from shouwang.children.models import DuplicateCase
+    from tests.children.factories import make_child
+
+    row = child_row(5)
+    elsewhere = make_child(
+        school_class=world.orgs["class_c1"],
+        id_number=row["身份证号"],
+        birth=row["出生日期"],
+        male=False,
+    )
+    run(world, Ledger([row]).write_xlsx(tmp_path / "dup.xlsx"))
+    case = DuplicateCase.objects.get()
+    assert elsewhere in (case.first, case.second)
+    assert Child.objects.filter(id_number=row["身份证号"]).count() == 2

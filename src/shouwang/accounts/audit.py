@@ -85,6 +85,8 @@ def record(
 
 def record_many(entries: list[dict[str, Any]], *, actor: User | None) -> int:
     """Many entries in one statement (a ledger import writes one per child)."""
+    from shouwang.core.bulk import insert_many
+
     from .models import AuditEntry
 
     origin = current_origin()
@@ -105,8 +107,7 @@ def record_many(entries: list[dict[str, Any]], *, actor: User | None) -> int:
         )
         for entry in entries
     ]
-    AuditEntry.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
+    return insert_many(AuditEntry, rows)
 
 
 def field_changes(

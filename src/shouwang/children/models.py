@@ -25,6 +25,7 @@ Glossary (UI term → name in code):
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -223,7 +224,14 @@ def _normalise_phone(obj: models.Model, field: str, errors: dict[str, list[str]]
 
 def initials_of(name: str) -> str:
     """Pinyin initials for search: 张小明 → zxm (users type these on phones)."""
-    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
+    return "".join(_initial(ch) for ch in name)
+
+
+@lru_cache(maxsize=8192)
+def _initial(ch: str) -> str:
+    # Character by character (cached: a county's names share a few thousand characters); a
+    # surname's reading in context is rarely different from its own.
+    return "".join(lazy_pinyin(ch, style=Style.FIRST_LETTER)).lower()
 
 
 class ParentRelation(models.TextChoices):

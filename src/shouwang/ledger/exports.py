@@ -35,7 +35,7 @@ def neutralise(value: Any) -> Any:
 def write_xlsx(
     out: str | Path | IO[bytes],
     *,
-    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
+    sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
     by: User | None,
     what: str,
     org_path: str = "",

@@ -4,47 +4,58 @@ wrong with each, so they fix the file they know and upload it again."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
 from .exports import write_xlsx
+from .layout import HEADER_SEARCH_ROWS, find_layout
+from .reader import Row, read_sheets
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
 
     from .services import Plan
 
+Messages = dict[tuple[str, int], list[str]]
+
 
 def write_error_report(plan: Plan, out: str | Path | IO[bytes], *, by: User | None) -> int:
-    messages: dict[tuple[str, int], list[str]] = defaultdict(list)
+    messages: Messages = defaultdict(list)
     for error in plan.result.errors:
         messages[(error.sheet, error.row)].append(
             f"{error.column}：{error.message}" if error.column else error.message
         )
-    column = _("What is wrong")
-    sheets = []
-    for sheet in plan.sheets:
-        header = list(sheet.header[-1]) if sheet.header else []
-        width = max([len(header), *(len(cells) for _n, cells in sheet.rows)])
-        headers = [
-            *(str(h) if h is not None else "" for h in header),
-            *[""] * (width - len(header)),
-            column,
-        ]
-
-        def rows(sheet: Any = sheet, width: int = width) -> Any:
-            for number, cells in sheet.rows:
-                padded = [*cells, *[None] * (width - len(cells))]
-                yield [*padded, "；".join(messages.get((sheet.name, number), []))]
-
-        sheets.append((sheet.name, headers, rows()))
+    if hasattr(plan.source, "seek"):
+        plan.source.seek(0)
     # The clerk's own data goes back to the clerk who sent it: not masked.
     return write_xlsx(
         out,
-        sheets=sheets,
+        sheets=_sheets(plan, messages),
         by=by,
         what=_("Ledger error report: %(file)s") % {"file": plan.result.file},
         masked=None,
     )
+
+
+def _sheets(plan: Plan, messages: Messages) -> Iterator[tuple[str, list[str], Iterator[list[Any]]]]:
+    """One sheet at a time, each read while the writer takes it: the file is read once more,
+    not kept in memory for the rare file that has mistakes."""
+    column = _("What is wrong")
+    for sheet in read_sheets(plan.source, plan.filename):
+        first = list(islice(sheet.rows, HEADER_SEARCH_ROWS))
+        layout = find_layout(first, plan.mapping)
+        last = layout.header_rows[-1] if layout else 0
+        header = next((list(v) for n, v in first if n == last), [])
+        headers = [*("" if h is None else str(h) for h in header), column]
+        rest = chain((r for r in first if r[0] > last), sheet.rows)
+        yield sheet.name, headers, _rows(sheet.name, rest, len(header), messages)
+
+
+def _rows(name: str, rows: Iterator[Row], width: int, messages: Messages) -> Iterator[list[Any]]:
+    for number, cells in rows:
+        padded = [*cells, *[None] * (width - len(cells))]
+        yield [*padded, "；".join(messages.get((name, number), []))]

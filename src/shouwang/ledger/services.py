@@ -37,6 +37,7 @@ from shouwang.children.profiles import age_limit_exceeded, profile_for
 from shouwang.children.selectors import children_visible_to
 from shouwang.children.types import guardian_class, left_behind_type
 from shouwang.children.validators import check_id_agrees, parse_id_number
+from shouwang.core.bulk import insert_many
 from shouwang.orgs.models import Org, OrgKind
 
 from . import values
@@ -92,6 +93,7 @@ CHILD_KEYS = [
 ]
 PARENT_KEYS = ["name", "phone", "status", "work_place"]
 GUARDIAN_KEYS = ["name", "relation", "age", "phone", "health"]
+PLACEMENT = frozenset({"school", "grade", "school_class"})
 TOTAL_WORDS = ("合计", "总计", "小计", "共计")
 
 
@@ -134,19 +136,14 @@ class LedgerRow:
 
 
 @dataclass
-class SheetCopy:
-    """The clerk's own rows, kept to write the error report back in their layout."""
-
-    name: str
-    header: list[tuple[Any, ...]]
-    rows: list[Row] = field(default_factory=list)
-
-
-@dataclass
 class Plan:
     result: ImportResult
+    # Where the rows came from: the error report reads the file again rather than keeping a
+    # county's 50,000 raw rows in memory for the rare file that has mistakes.
+    source: str | Path | IO[bytes]
+    filename: str
+    mapping: dict[str, str] | None
     rows: list[LedgerRow] = field(default_factory=list)
-    sheets: list[SheetCopy] = field(default_factory=list)
     new: list[LedgerRow] = field(default_factory=list)
     changed: list[tuple[Child, LedgerRow, dict[str, Any]]] = field(default_factory=list)
 
@@ -188,7 +185,12 @@ def read_plan(
     progress: Callable[[int], None] | None = None,
 ) -> Plan:
     """Everything but the writing: what the file says, what is wrong, what would change."""
-    plan = Plan(ImportResult(file=Path(filename).name, org=org.code, dry_run=dry_run))
+    plan = Plan(
+        ImportResult(file=Path(filename).name, org=org.code, dry_run=dry_run),
+        source=source,
+        filename=filename,
+        mapping=mapping,
+    )
     result = plan.result
     unknown: set[str] = set()
     found_header = False
@@ -202,11 +204,8 @@ def read_plan(
         found_header = True
         unknown.update(layout.unknown)
         last_header = layout.header_rows[-1]
-        copy = SheetCopy(sheet.name, [v for n, v in first if n <= last_header])
-        plan.sheets.append(copy)
         remaining: Iterator[Row] = (r for r in first if r[0] > last_header)
         for number, cells in _chain(remaining, sheet.rows):
-            copy.rows.append((number, cells))
             if _blank(cells) or _total(cells):
                 continue
             row, errors = _parse_row(sheet.name, number, cells, layout)
@@ -346,35 +345,60 @@ def _part(fields_: dict[str, Any], prefix: str, keys: list[str]) -> dict[str, An
     return {k: fields_[f"{prefix}.{k}"] for k in keys if f"{prefix}.{k}" in fields_}
 
 
-def _existing(plan: Plan, *, org: Org, by: User | None) -> dict[str, Child]:
+def _existing(plan: Plan, *, org: Org, by: User | None) -> dict[str, dict[str, Any]]:
+    """The archive as plain values, keyed by ID number, for comparing with the file: three
+    queries a chunk, no model object per child (a re-import of a county must stay cheap)."""
     base = children_visible_to(by) if by is not None else Child.objects.all()
-    ids = [row.fields["id_number"] for row in plan.rows]
-    found: dict[str, Child] = {}
-    qs = (
-        base.filter(school__path__startswith=org.path)
-        .exclude(status=ChildStatus.MERGED)
-        .select_related("guardian")
-        .prefetch_related("parents")
-    )
-    for start in range(0, len(ids), 500):
-        for child in qs.filter(id_number__in=ids[start : start + 500]):
-            found[child.id_number] = child
+    numbers = [row.fields["id_number"] for row in plan.rows]
+    found: dict[str, dict[str, Any]] = {}
+    scoped = base.filter(school__path__startswith=org.path).exclude(status=ChildStatus.MERGED)
+    for start in range(0, len(numbers), 2000):
+        chunk = scoped.filter(id_number__in=numbers[start : start + 2000])
+        by_pk: dict[int, dict[str, Any]] = {}
+        for values_ in chunk.values("pk", "school_id", "school_class_id", *CHILD_KEYS):
+            snapshot = {k: values_[k] for k in CHILD_KEYS}
+            snapshot |= {
+                "pk": values_["pk"],
+                "school": values_["school_id"],
+                "school_class": values_["school_class_id"],
+            }
+            by_pk[values_["pk"]] = snapshot
+            found[values_["id_number"]] = snapshot
+        for parent in Parent.objects.filter(child__in=list(by_pk)).values(
+            "child_id", "relation", *PARENT_KEYS
+        ):
+            for key in PARENT_KEYS:
+                by_pk[parent["child_id"]][f"{parent['relation']}.{key}"] = parent[key]
+        for guardian in Guardian.objects.filter(child__in=list(by_pk)).values(
+            "child_id", *GUARDIAN_KEYS
+        ):
+            for key in GUARDIAN_KEYS:
+                by_pk[guardian["child_id"]][f"guardian.{key}"] = guardian[key]
     return found
 
 
 def _compare(plan: Plan, *, org: Org, by: User | None) -> None:
     existing = _existing(plan, org=org, by=by)
     result = plan.result
+    changed: list[tuple[int, LedgerRow, dict[str, Any]]] = []
     for row in plan.rows:
-        child = existing.get(row.fields["id_number"])
-        if child is None:
+        snapshot = existing.get(row.fields["id_number"])
+        if snapshot is None:
             plan.new.append(row)
             continue
-        changes = _differences(child, row)
+        changes = _differences(snapshot, row)
         if changes:
-            plan.changed.append((child, row, changes))
+            changed.append((snapshot["pk"], row, changes))
         else:
             result.unchanged += 1
+    if changed:
+        children = (
+            Child.objects.filter(pk__in=[pk for pk, _r, _c in changed])
+            .select_related("guardian")
+            .prefetch_related("parents")
+            .in_bulk()
+        )
+        plan.changed = [(children[pk], row, changes) for pk, row, changes in changed]
     result.created, result.updated = len(plan.new), len(plan.changed)
     in_file = {row.fields["id_number"] for row in plan.rows}
     base = children_visible_to(by) if by is not None else Child.objects.all()
@@ -384,29 +408,19 @@ def _compare(plan: Plan, *, org: Org, by: User | None) -> None:
     )
 
 
-def _differences(child: Child, row: LedgerRow) -> dict[str, list[Any]]:
+def _differences(snapshot: dict[str, Any], row: LedgerRow) -> dict[str, list[Any]]:
     """What the file says differently from the archive; an empty cell says nothing."""
     changes: dict[str, list[Any]] = {}
-    f = row.fields
-    for key in CHILD_KEYS:
-        if key in f and getattr(child, key) != f[key]:
-            changes[key] = [getattr(child, key), f[key]]
-    if row.school is not None and child.school_id != row.school.pk:
-        changes["school"] = [child.school_id, row.school.pk]
-    if row.school_class is not None and child.school_class_id != row.school_class.pk:
-        changes["school_class"] = [child.school_class_id, row.school_class.pk]
-    parents = {p.relation: p for p in child.parents.all()}
-    for relation in (ParentRelation.FATHER, ParentRelation.MOTHER):
-        parent = parents.get(relation)
-        for key, value in _part(f, str(relation), PARENT_KEYS).items():
-            old = getattr(parent, key) if parent else None
-            if old != value:
-                changes[f"{relation}.{key}"] = [old, value]
-    guardian = getattr(child, "guardian", None)
-    for key, value in _part(f, "guardian", GUARDIAN_KEYS).items():
-        old = getattr(guardian, key) if guardian else None
-        if old != value:
-            changes[f"guardian.{key}"] = [old, value]
+    for key, value in row.fields.items():
+        if key in PLACEMENT:
+            continue  # compared below, as the org nodes they name
+        if key in snapshot and snapshot[key] != value:
+            changes[key] = [snapshot[key], value]
+        elif "." in key and key not in snapshot:
+            changes[key] = [None, value]  # a parent or guardian the archive lacks
+    for key, org_ in (("school", row.school), ("school_class", row.school_class)):
+        if org_ is not None and snapshot[key] != org_.pk:
+            changes[key] = [snapshot[key], org_.pk]
     return changes
 
 
@@ -499,46 +513,48 @@ def _apply(plan: Plan, *, org: Org, by: User | None) -> None:
             name_initials=initials_of(f["name"]),
         )
         new_children.append((child, father, mother, guardian))
-    Child.objects.bulk_create([c for c, *_ in new_children], batch_size=1000)
-    Parent.objects.bulk_create(
-        [Parent(child=c, relation=ParentRelation.FATHER, **fa) for c, fa, _m, _g in new_children]
-        + [Parent(child=c, relation=ParentRelation.MOTHER, **mo) for c, _f, mo, _g in new_children],
-        batch_size=1000,
-    )
-    Guardian.objects.bulk_create(
-        [Guardian(child=c, **g) for c, _f, _m, g in new_children if g], batch_size=1000
-    )
-    StatusChange.objects.bulk_create(
+    _insert_children([c for c, *_ in new_children], org=org)
+    by_id = by.pk if by is not None else None
+    insert_many(
+        Parent,
         [
-            StatusChange(
-                child=c,
-                status=ChildStatus.ACTIVE,
-                on=today,
-                reason=source,
-                by=by,
-                to_school=c.school,
-            )
+            {"child_id": c.pk, "relation": relation, **values_}
+            for c, father, mother, _g in new_children
+            for relation, values_ in (("father", father), ("mother", mother))
+        ],
+    )
+    insert_many(Guardian, [{"child_id": c.pk, **g} for c, _f, _m, g in new_children if g])
+    insert_many(
+        StatusChange,
+        [
+            {
+                "child_id": c.pk,
+                "status": ChildStatus.ACTIVE,
+                "on": today,
+                "reason": source,
+                "by_id": by_id,
+                "to_school_id": c.school_id,
+            }
             for c, *_ in new_children
         ],
-        batch_size=1000,
     )
-    Assessment.objects.bulk_create(
+    insert_many(
+        Assessment,
         [
-            Assessment(
-                child=c,
-                kind=AssessmentKind.GUARDIAN_CLASS,
-                value=c.guardian_class,
-                assessed_on=today,
-                by=by,
-                reasons={"guardian_relation": g.get("relation")},
-            )
+            {
+                "child_id": c.pk,
+                "kind": AssessmentKind.GUARDIAN_CLASS,
+                "value": c.guardian_class,
+                "assessed_on": today,
+                "by_id": by_id,
+                "reasons": {"guardian_relation": g.get("relation")},
+            }
             for c, _f, _m, g in new_children
             if c.guardian_class
         ],
-        batch_size=1000,
     )
     _update(plan, by=by, today=today, county_of=county_of)
-    _raise_duplicates([c for c, *_ in new_children])
+    _raise_duplicates([c for c, *_ in new_children], org=org)
     entries = [
         {
             "action": AuditAction.IMPORT,
@@ -568,6 +584,21 @@ def _apply(plan: Plan, *, org: Org, by: User | None) -> None:
             "updated": plan.result.updated,
         },
     )
+
+
+def _insert_children(children: list[Child], *, org: Org) -> None:
+    """Insert, then learn the new keys by ID number: none of these numbers was in the unit
+    before (that is what made the rows new), so within the unit each names one new child."""
+    insert_many(Child, children)
+    by_number = {c.id_number: c for c in children}
+    numbers = list(by_number)
+    for start in range(0, len(numbers), 2000):
+        rows = Child.objects.filter(
+            school__path__startswith=org.path, id_number__in=numbers[start : start + 2000]
+        ).values_list("id_number", "pk")
+        for number, pk in rows:
+            by_number[number].pk = pk
+            by_number[number]._state.adding = False
 
 
 def _update(plan: Plan, *, by: User | None, today: date, county_of: Callable[[Org], Org]) -> None:
@@ -639,15 +670,16 @@ def _update(plan: Plan, *, by: User | None, today: date, county_of: Callable[[Or
         Guardian.objects.bulk_update(guardians_changed, GUARDIAN_KEYS, batch_size=1000)
 
 
-def _raise_duplicates(children: list[Child]) -> None:
-    """A new archive whose ID number another school already has: one child, to merge."""
+def _raise_duplicates(children: list[Child], *, org: Org) -> None:
+    """A new archive whose ID number a school outside the unit already has: one child, to
+    merge (inside the unit, the same number was the same archive, updated)."""
     by_number = {c.id_number: c for c in children}
     numbers = list(by_number)
     cases = []
-    for start in range(0, len(numbers), 500):
+    for start in range(0, len(numbers), 2000):
         others = (
-            Child.objects.filter(id_number__in=numbers[start : start + 500])
-            .exclude(pk__in=[c.pk for c in children])
+            Child.objects.filter(id_number__in=numbers[start : start + 2000])
+            .exclude(school__path__startswith=org.path)
             .exclude(status=ChildStatus.MERGED)
         )
         for other in others:
