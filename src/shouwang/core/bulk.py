@@ -8,7 +8,8 @@ the import's time. Here each field's conversion is chosen once, and the rows go 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
+from itertools import islice
 from typing import Any
 
 from django.db import connection, models
@@ -44,11 +45,9 @@ def _getter(
     return get
 
 
-def insert_many(model: type[models.Model], objs: Sequence[models.Model | Mapping[str, Any]]) -> int:
+def insert_many(model: type[models.Model], objs: Iterable[models.Model | Mapping[str, Any]]) -> int:
     """Insert model objects, or plain mappings of column attnames to values (cheaper: no model
     object is built); a missing key takes the field's default."""
-    if not objs:
-        return 0
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     now = timezone.now()
     getters: list[Callable[[models.Model | Mapping[str, Any]], Any]] = []
@@ -58,8 +57,12 @@ def insert_many(model: type[models.Model], objs: Sequence[models.Model | Mapping
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608  (model metadata)
-    rows = [[get(obj) for get in getters] for obj in objs]
+    count = 0
+    rows = iter(objs)
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[start : start + 5000])
-    return len(rows)
+        # A few thousand rows at a time: a county's import never holds all its rows as SQL
+        # parameters at once.
+        while chunk := [[get(obj) for get in getters] for obj in islice(rows, 5000)]:
+            cursor.executemany(sql, chunk)
+            count += len(chunk)
+    return count

@@ -125,7 +125,7 @@ class ImportResult:
         return data
 
 
-@dataclass
+@dataclass(slots=True)
 class LedgerRow:
     sheet: str
     row: int
@@ -158,9 +158,8 @@ def _total(values_: tuple[Any, ...]) -> bool:
 
 
 def _parse_row(
-    sheet: str, number: int, cells: tuple[Any, ...], layout: Layout
+    sheet: str, number: int, cells: tuple[Any, ...], layout: Layout, headers: dict[str, str]
 ) -> tuple[LedgerRow, list[RowError]]:
-    headers = {key: layout.headers[j] for j, key in layout.columns.items()}
     fields: dict[str, Any] = {}
     errors: list[RowError] = []
     for j, key in layout.columns.items():
@@ -205,10 +204,12 @@ def read_plan(
         unknown.update(layout.unknown)
         last_header = layout.header_rows[-1]
         remaining: Iterator[Row] = (r for r in first if r[0] > last_header)
+        # One header dict per sheet, shared by its rows (a county has 50,000 of them).
+        headers = {key: layout.headers[j] for j, key in layout.columns.items()}
         for number, cells in _chain(remaining, sheet.rows):
             if _blank(cells) or _total(cells):
                 continue
-            row, errors = _parse_row(sheet.name, number, cells, layout)
+            row, errors = _parse_row(sheet.name, number, cells, layout, headers)
             plan.rows.append(row)
             result.errors.extend(errors)
             if progress and len(plan.rows) % 1000 == 0:
@@ -517,16 +518,16 @@ def _apply(plan: Plan, *, org: Org, by: User | None) -> None:
     by_id = by.pk if by is not None else None
     insert_many(
         Parent,
-        [
+        (
             {"child_id": c.pk, "relation": relation, **values_}
             for c, father, mother, _g in new_children
             for relation, values_ in (("father", father), ("mother", mother))
-        ],
+        ),
     )
-    insert_many(Guardian, [{"child_id": c.pk, **g} for c, _f, _m, g in new_children if g])
+    insert_many(Guardian, ({"child_id": c.pk, **g} for c, _f, _m, g in new_children if g))
     insert_many(
         StatusChange,
-        [
+        (
             {
                 "child_id": c.pk,
                 "status": ChildStatus.ACTIVE,
@@ -536,11 +537,11 @@ def _apply(plan: Plan, *, org: Org, by: User | None) -> None:
                 "to_school_id": c.school_id,
             }
             for c, *_ in new_children
-        ],
+        ),
     )
     insert_many(
         Assessment,
-        [
+        (
             {
                 "child_id": c.pk,
                 "kind": AssessmentKind.GUARDIAN_CLASS,
@@ -551,7 +552,7 @@ def _apply(plan: Plan, *, org: Org, by: User | None) -> None:
             }
             for c, _f, _m, g in new_children
             if c.guardian_class
-        ],
+        ),
     )
     _update(plan, by=by, today=today, county_of=county_of)
     _raise_duplicates([c for c, *_ in new_children], org=org)
