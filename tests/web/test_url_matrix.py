@@ -80,7 +80,7 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("children:status", "child:a1", EDITS_CHILD_A1),
     ("children:transfer", "child:a1", EDITS_CHILD_A1),
     ("children:assess", "child:a1", EDITS_CHILD_A1),
-    ("ledger:upload", None, EVERYONE - {"counselor", "volunteer"}),
+    ("ledger:upload", None, MANAGES_SCHOOL_A),
     ("ledger:export", "school_a", SEES_SCHOOL_A),
     ("ledger:export", "school_c", frozenset({"sysadmin"})),
     ("accounts:users", None, frozenset({"sysadmin"})),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.access import acting_user
-from shouwang.accounts.scope import scope_of
+from shouwang.orgs.models import REGION_KINDS, OrgKind
 from shouwang.orgs.selectors import org_manageable_by, org_visible_to, orgs_manageable_by
 
 from . import services
@@ -59,15 +59,11 @@ def _plan(request: HttpRequest, token: str, *, dry_run: bool) -> tuple[services.
 
 
 def upload(request: HttpRequest) -> HttpResponse:
-    if not scope_of(request.user).may_edit_children:
+    """School admins and region officers import into the units they manage."""
+    units = orgs_manageable_by(request.user).filter(kind__in=[OrgKind.SCHOOL, *REGION_KINDS])
+    if not units.exists():
         raise Http404
-    form = UploadForm(
-        request.POST or None,
-        request.FILES or None,
-        orgs=orgs_manageable_by(request.user).filter(
-            kind__in=["school", "township", "county", "city", "province"]
-        ),
-    )
+    form = UploadForm(request.POST or None, request.FILES or None, orgs=units)
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]
         token = secrets.token_urlsafe(16)

@@ -35,14 +35,14 @@ WORKERS = frozenset(
     }
 )
 
-# Those who change archives (domain.md §1): not counselors, not volunteers.
-EDITORS = frozenset({Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.TEACHER, Role.VILLAGE_DIRECTOR})
+# Those who manage units, and so import their ledgers (domain.md §1).
+MANAGERS = frozenset({Role.REGION_OFFICER, Role.SCHOOL_ADMIN})
 
 NAV_ITEMS = [
     NavItem(_("Home"), "web:home", frozenset()),
     NavItem(_("Left-behind register"), "children:register", WORKERS),
     NavItem(_("Organisations"), "orgs:tree", WORKERS),
-    NavItem(_("Import a ledger"), "ledger:upload", EDITORS),
+    NavItem(_("Import a ledger"), "ledger:upload", MANAGERS),
     NavItem(_("Users"), "accounts:users", frozenset({Role.SYSADMIN})),
     NavItem(_("Audit log"), "accounts:audit", frozenset({Role.SYSADMIN})),
 ]
