@@ -93,6 +93,7 @@ CHILD_KEYS = [
 ]
 PARENT_KEYS = ["name", "phone", "status", "work_place"]
 GUARDIAN_KEYS = ["name", "relation", "age", "phone", "health"]
+APPLY_CHUNK = 2000
 PLACEMENT = frozenset({"school", "grade", "school_class"})
 TOTAL_WORDS = ("合计", "总计", "小计", "共计")
 
@@ -495,8 +496,53 @@ def _apply(plan: Plan, *, org: Org, by: User | None) -> None:
             counties[key] = Org.objects.get_ancestors(school).get(kind=OrgKind.COUNTY)
         return counties[key]
 
+    # New children a chunk at a time: a county's file never has 50,000 model objects alive.
+    for start in range(0, len(plan.new), APPLY_CHUNK):
+        _create(
+            plan.new[start : start + APPLY_CHUNK],
+            org=org,
+            by=by,
+            today=today,
+            source=source,
+            county_of=county_of,
+        )
+    _update(plan, by=by, today=today, county_of=county_of)
+    audit.record_many(
+        [
+            {
+                "action": AuditAction.IMPORT,
+                "obj": c,
+                "org_path": c.school.path,
+                "changes": {**changes, "_source": source},
+            }
+            for c, _row, changes in plan.changed
+        ],
+        actor=by,
+    )
+    audit.record(
+        actor=by,
+        action=AuditAction.IMPORT,
+        obj=org,
+        changes={
+            "file": plan.result.file,
+            "rows": plan.result.rows,
+            "created": plan.result.created,
+            "updated": plan.result.updated,
+        },
+    )
+
+
+def _create(
+    rows: list[LedgerRow],
+    *,
+    org: Org,
+    by: User | None,
+    today: date,
+    source: str,
+    county_of: Callable[[Org], Org],
+) -> None:
     new_children = []
-    for row in plan.new:
+    for row in rows:
         f = row.fields
         father = _part(f, "father", PARENT_KEYS)
         mother = _part(f, "mother", PARENT_KEYS)
@@ -554,36 +600,18 @@ def _apply(plan: Plan, *, org: Org, by: User | None) -> None:
             if c.guardian_class
         ),
     )
-    _update(plan, by=by, today=today, county_of=county_of)
     _raise_duplicates([c for c, *_ in new_children], org=org)
-    entries = [
-        {
-            "action": AuditAction.IMPORT,
-            "obj": c,
-            "org_path": c.school.path,
-            "changes": {"_source": source},
-        }
-        for c, *_ in new_children
-    ] + [
-        {
-            "action": AuditAction.IMPORT,
-            "obj": c,
-            "org_path": c.school.path,
-            "changes": {**changes, "_source": source},
-        }
-        for c, _row, changes in plan.changed
-    ]
-    audit.record_many(entries, actor=by)
-    audit.record(
+    audit.record_many(
+        [
+            {
+                "action": AuditAction.IMPORT,
+                "obj": c,
+                "org_path": c.school.path,
+                "changes": {"_source": source},
+            }
+            for c, *_ in new_children
+        ],
         actor=by,
-        action=AuditAction.IMPORT,
-        obj=org,
-        changes={
-            "file": plan.result.file,
-            "rows": plan.result.rows,
-            "created": plan.result.created,
-            "updated": plan.result.updated,
-        },
     )
 
 
