@@ -16,7 +16,10 @@ from .models import (
     DefinitionProfile,
     DifficultyKind,
     Guardian,
+    GuardianAssessment,
+    GuardianClass,
     Parent,
+    RiskGrade,
 )
 from .types import LeftBehindType
 
@@ -136,23 +139,12 @@ class RegisterFilterForm(forms.Form):
     )
     guardian_class = forms.ChoiceField(
         label=_("Guardian class"),
-        choices=[
-            ("", "—"),
-            ("class_1", _("Class 1")),
-            ("class_2", _("Class 2")),
-            ("class_3", _("Class 3")),
-        ],
+        choices=[("", "—"), *GuardianClass.choices],
         required=False,
     )
     risk_grade = forms.ChoiceField(
         label=_("Risk grade"),
-        choices=[
-            ("", "—"),
-            ("grade_1", _("Grade 1")),
-            ("grade_2", _("Grade 2")),
-            ("grade_3", _("Grade 3")),
-            ("grade_4", _("Grade 4")),
-        ],
+        choices=[("", "—"), *RiskGrade.choices],
         required=False,
     )
     heart_level = forms.TypedChoiceField(
@@ -247,15 +239,7 @@ class AssessmentForm(forms.Form):
     )
     value = forms.ChoiceField(
         label=_("Result"),
-        choices=[
-            ("grade_1", _("Grade 1")),
-            ("grade_2", _("Grade 2")),
-            ("grade_3", _("Grade 3")),
-            ("grade_4", _("Grade 4")),
-            ("good", _("Good")),
-            ("fair", _("Fair")),
-            ("poor", _("Poor")),
-        ],
+        choices=[*RiskGrade.choices, *GuardianAssessment.choices],
     )
     on = forms.DateField(label=_("Assessed on"), widget=DATE)
     reason = forms.CharField(label=_("Reasons"), max_length=300)

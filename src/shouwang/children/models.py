@@ -318,6 +318,27 @@ class DifficultyFlag(models.Model):
         return self.get_kind_display()
 
 
+class GuardianClass(models.TextChoices):
+    CLASS_1 = "class_1", _("Class 1")
+    CLASS_2 = "class_2", _("Class 2")
+    CLASS_3 = "class_3", _("Class 3")
+
+
+class RiskGrade(models.TextChoices):
+    """Seed 002: 一级 is the most severe."""
+
+    GRADE_1 = "grade_1", _("Grade 1")
+    GRADE_2 = "grade_2", _("Grade 2")
+    GRADE_3 = "grade_3", _("Grade 3")
+    GRADE_4 = "grade_4", _("Grade 4")
+
+
+class GuardianAssessment(models.TextChoices):
+    GOOD = "good", _("Good")
+    FAIR = "fair", _("Fair")
+    POOR = "poor", _("Poor")
+
+
 class AssessmentKind(models.TextChoices):
     GUARDIAN_CLASS = "guardian_class", _("Guardian class")
     GUARDIAN_ASSESSMENT = "guardian_assessment", _("Guardian assessment")
@@ -345,7 +366,18 @@ class Assessment(models.Model):
         indexes = [models.Index(fields=["child", "kind", "assessed_on"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.value}"
+        return f"{self.get_kind_display()} {self.value_display}"
+
+    @property
+    def value_display(self) -> str:
+        labels: dict[str, type[models.TextChoices]] = {
+            AssessmentKind.GUARDIAN_CLASS: GuardianClass,
+            AssessmentKind.RISK_GRADE: RiskGrade,
+            AssessmentKind.GUARDIAN_ASSESSMENT: GuardianAssessment,
+        }
+        if self.kind in labels:
+            return str(dict(labels[self.kind].choices).get(self.value, self.value))
+        return f"{self.value}♥"
 
 
 class StatusChange(models.Model):

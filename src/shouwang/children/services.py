@@ -30,10 +30,12 @@ from .models import (
     DifficultyFlag,
     DuplicateCase,
     Guardian,
+    GuardianAssessment,
     HeartLevelRule,
     Parent,
     ParentRelation,
     RegionProfile,
+    RiskGrade,
     StatusChange,
 )
 from .profiles import age_limit_exceeded, profile_for
@@ -379,8 +381,8 @@ def assess(
     reasons: Mapping[str, Any] | None = None,
 ) -> Assessment:
     valid: dict[str, set[str]] = {
-        AssessmentKind.GUARDIAN_ASSESSMENT: {"good", "fair", "poor"},
-        AssessmentKind.RISK_GRADE: {"grade_1", "grade_2", "grade_3", "grade_4"},
+        AssessmentKind.GUARDIAN_ASSESSMENT: set(GuardianAssessment.values),
+        AssessmentKind.RISK_GRADE: set(RiskGrade.values),
     }
     if kind not in valid or value not in valid[kind]:
         raise ValidationError({"value": _("Not a valid result for this classification.")})

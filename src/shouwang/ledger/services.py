@@ -347,52 +347,55 @@ def _part(fields_: dict[str, Any], prefix: str, keys: list[str]) -> dict[str, An
     return {k: fields_[f"{prefix}.{k}"] for k in keys if f"{prefix}.{k}" in fields_}
 
 
-def _existing(plan: Plan, *, org: Org, by: User | None) -> dict[str, dict[str, Any]]:
-    """The archive as plain values, keyed by ID number, for comparing with the file: three
-    queries a chunk, no model object per child (a re-import of a county must stay cheap)."""
-    base = children_visible_to(by) if by is not None else Child.objects.all()
-    numbers = [row.fields["id_number"] for row in plan.rows]
+def _snapshots(rows: list[LedgerRow], scoped: Any) -> dict[str, dict[str, Any]]:
+    """The archive of these rows' children as plain values, keyed by ID number: three queries,
+    no model object per child (a re-import of a county must stay cheap)."""
+    numbers = [row.fields["id_number"] for row in rows]
     found: dict[str, dict[str, Any]] = {}
-    scoped = base.filter(school__path__startswith=org.path).exclude(status=ChildStatus.MERGED)
-    for start in range(0, len(numbers), 2000):
-        chunk = scoped.filter(id_number__in=numbers[start : start + 2000])
-        by_pk: dict[int, dict[str, Any]] = {}
-        for values_ in chunk.values("pk", "school_id", "school_class_id", *CHILD_KEYS):
-            snapshot = {k: values_[k] for k in CHILD_KEYS}
-            snapshot |= {
-                "pk": values_["pk"],
-                "school": values_["school_id"],
-                "school_class": values_["school_class_id"],
-            }
-            by_pk[values_["pk"]] = snapshot
-            found[values_["id_number"]] = snapshot
-        for parent in Parent.objects.filter(child__in=list(by_pk)).values(
-            "child_id", "relation", *PARENT_KEYS
-        ):
-            for key in PARENT_KEYS:
-                by_pk[parent["child_id"]][f"{parent['relation']}.{key}"] = parent[key]
-        for guardian in Guardian.objects.filter(child__in=list(by_pk)).values(
-            "child_id", *GUARDIAN_KEYS
-        ):
-            for key in GUARDIAN_KEYS:
-                by_pk[guardian["child_id"]][f"guardian.{key}"] = guardian[key]
+    by_pk: dict[int, dict[str, Any]] = {}
+    for values_ in scoped.filter(id_number__in=numbers).values(
+        "pk", "school_id", "school_class_id", *CHILD_KEYS
+    ):
+        snapshot = {k: values_[k] for k in CHILD_KEYS}
+        snapshot |= {
+            "pk": values_["pk"],
+            "school": values_["school_id"],
+            "school_class": values_["school_class_id"],
+        }
+        by_pk[values_["pk"]] = snapshot
+        found[values_["id_number"]] = snapshot
+    for parent in Parent.objects.filter(child__in=list(by_pk)).values(
+        "child_id", "relation", *PARENT_KEYS
+    ):
+        for key in PARENT_KEYS:
+            by_pk[parent["child_id"]][f"{parent['relation']}.{key}"] = parent[key]
+    for guardian in Guardian.objects.filter(child__in=list(by_pk)).values(
+        "child_id", *GUARDIAN_KEYS
+    ):
+        for key in GUARDIAN_KEYS:
+            by_pk[guardian["child_id"]][f"guardian.{key}"] = guardian[key]
     return found
 
 
 def _compare(plan: Plan, *, org: Org, by: User | None) -> None:
-    existing = _existing(plan, org=org, by=by)
+    base = children_visible_to(by) if by is not None else Child.objects.all()
+    scoped = base.filter(school__path__startswith=org.path).exclude(status=ChildStatus.MERGED)
     result = plan.result
     changed: list[tuple[int, LedgerRow, dict[str, Any]]] = []
-    for row in plan.rows:
-        snapshot = existing.get(row.fields["id_number"])
-        if snapshot is None:
-            plan.new.append(row)
-            continue
-        changes = _differences(snapshot, row)
-        if changes:
-            changed.append((snapshot["pk"], row, changes))
-        else:
-            result.unchanged += 1
+    # A chunk at a time, so only a chunk's snapshots are ever held.
+    for start in range(0, len(plan.rows), APPLY_CHUNK):
+        chunk = plan.rows[start : start + APPLY_CHUNK]
+        existing = _snapshots(chunk, scoped)
+        for row in chunk:
+            snapshot = existing.get(row.fields["id_number"])
+            if snapshot is None:
+                plan.new.append(row)
+                continue
+            changes = _differences(snapshot, row)
+            if changes:
+                changed.append((snapshot["pk"], row, changes))
+            else:
+                result.unchanged += 1
     if changed:
         children = (
             Child.objects.filter(pk__in=[pk for pk, _r, _c in changed])
@@ -403,7 +406,6 @@ def _compare(plan: Plan, *, org: Org, by: User | None) -> None:
         plan.changed = [(children[pk], row, changes) for pk, row, changes in changed]
     result.created, result.updated = len(plan.new), len(plan.changed)
     in_file = {row.fields["id_number"] for row in plan.rows}
-    base = children_visible_to(by) if by is not None else Child.objects.all()
     in_org = base.filter(school__path__startswith=org.path, status=ChildStatus.ACTIVE)
     result.not_in_file = sum(
         1 for number in in_org.values_list("id_number", flat=True) if number not in in_file
