@@ -361,23 +361,54 @@ class IdNumberGivesBirthAndGenderTests(PersonaTestCase):
 
 
 class HandoverTests(PersonaTestCase):
+    def next_teacher(self):
+        from shouwang.accounts import services as accounts
+
+        return accounts.create_user(
+            username="next",
+            password="Strong-pass-123",
+            role="teacher",
+            org=self.org("school_a"),
+            full_name="接班老师",
+            by=None,
+        )
+
     def test_school_admin_hands_a_class_to_the_next_teacher_and_the_archives_follow(self):
         child = make_child(school_class=self.org("class_a1"))
+        successor = self.next_teacher()
         response = self.client_as("school_admin").post(
             reverse("children:handover", args=[self.org("class_a1").code]),
-            {"to_teacher": "teacher_b", "on": "2027-01-22", "note": "学期末交接"},
+            {"to_teacher": successor.pk, "on": "2027-01-22", "note": "学期末交接"},
         )
         self.assertRedirects(response, self.org("class_a1").get_absolute_url())
         from django.test import Client
 
-        fresh_teacher, fresh_next = Client(), Client()
-        fresh_teacher.force_login(self.teacher)
-        fresh_next.force_login(self.teacher_b)
+        old, new = Client(), Client()
+        old.force_login(self.teacher)
+        new.force_login(successor)
         url = reverse("children:detail", args=[child.pk])
-        self.assertEqual(fresh_teacher.get(url).status_code, 404)
-        self.assertEqual(fresh_next.get(url).status_code, 200)
+        self.assertEqual(old.get(url).status_code, 404)
+        self.assertEqual(new.get(url).status_code, 200)
         handover = self.org("class_a1").handovers.get()
         self.assertEqual((handover.children, handover.from_teachers), (1, "测试teacher"))
+
+    def test_only_a_teacher_of_the_school_can_take_the_class(self):
+        from shouwang.accounts.models import RoleAssignment
+
+        for persona in ("volunteer", "teacher_b"):
+            with self.subTest(persona=persona):
+                response = self.client_as("school_admin").post(
+                    reverse("children:handover", args=[self.org("class_a1").code]),
+                    {"to_teacher": self.world.users[persona].pk, "on": "2027-01-22"},
+                )
+                self.assertContains(response, "errorlist")
+        self.assertFalse(
+            RoleAssignment.objects.filter(org=self.org("class_a1"), user=self.volunteer).exists()
+        )
+        with self.assertRaises(ValidationError):
+            services.hand_over_class(
+                school_class=self.org("class_a1"), to_teacher=self.volunteer, on=ON, by=None
+            )
 
     def test_teacher_cannot_hand_over_a_class(self):
         url = reverse("children:handover", args=[self.org("class_a1").code])

@@ -120,3 +120,26 @@ def test_default_demo_has_about_600_children_with_a_realistic_mix():
     from shouwang.children.selectors import incomplete_q
 
     assert 0 < children.filter(incomplete_q()).count() < children.count() / 2
+
+
+def test_demo_refuses_a_database_with_real_users():
+    build_demo_county(seed=7, children=SMALL, today=TODAY)
+    from shouwang.accounts import services as accounts
+
+    accounts.create_user(
+        username="li.wei",
+        password="Strong-pass-123",
+        role="sysadmin",
+        org=Org.objects.get(code="990101000000"),
+        by=None,
+    )
+    with pytest.raises(CommandError):
+        call_command("demo", stdout=io.StringIO(), stderr=io.StringIO())
+    assert User.objects.filter(username="li.wei").exists()
+
+
+def test_a_rebuilt_demo_does_not_inherit_the_old_audit_trail():
+    build_demo_county(seed=7, children=SMALL, today=TODAY)
+    old_ids = set(Child.objects.values_list("pk", flat=True))
+    build_demo_county(seed=7, children=SMALL, today=TODAY)
+    assert not old_ids & set(Child.objects.values_list("pk", flat=True))

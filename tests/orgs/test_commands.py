@@ -187,3 +187,39 @@ def test_enrolment_refuses_bad_input_with_exit_1(county, args):
         shouwang("enrolment", *args)
     assert exc.value.returncode == 1
     assert not Enrolment.objects.exists()
+
+
+def test_the_newest_count_of_a_school_wins_whether_by_grade_or_whole(county):
+    school = Org.objects.get(code="5203300001")
+    shouwang(
+        "enrolment",
+        "--org",
+        "5203300001",
+        "--grade",
+        "一年级",
+        "--male",
+        "10",
+        "--female",
+        "10",
+        "--on",
+        "2025-09-01",
+    )
+    shouwang(
+        "enrolment", "--org", "5203300001", "--male", "300", "--female", "300", "--on", "2026-09-01"
+    )
+    assert enrolment_under(school, date(2026, 9, 2)).total == 600
+    assert enrolment_under(school, date(2026, 8, 31)).total == 20
+    shouwang(
+        "enrolment",
+        "--org",
+        "5203300001",
+        "--grade",
+        "一年级",
+        "--male",
+        "11",
+        "--female",
+        "9",
+        "--on",
+        "2026-10-01",
+    )
+    assert enrolment_under(school, date(2026, 10, 2)).total == 20

@@ -126,3 +126,28 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+# Keys whose values are personal identifiers: shown masked wherever the log is read.
+MASKED_KEYS = ("id_number", "phone")
+
+
+def masked_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The log keeps what happened; reading it shows ID numbers and phones masked (unmasking
+    is an audited act of its own, on the child's page)."""
+    from shouwang.children.validators import mask_id_number, mask_phone
+
+    def mask(key: str, value: Any) -> Any:
+        if not value or not isinstance(value, str):
+            return value
+        return mask_id_number(value) if key.endswith("id_number") else mask_phone(value)
+
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key.endswith(MASKED_KEYS):
+            out[key] = (
+                [mask(key, v) for v in value] if isinstance(value, list) else mask(key, value)
+            )
+        else:
+            out[key] = value
+    return out

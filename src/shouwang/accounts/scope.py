@@ -17,6 +17,11 @@ from shouwang.orgs.models import Org, OrgKind
 from .models import Role, RoleAssignment
 
 STEPLEN = Org.steplen
+# Roles that change children's archives, and roles that may unmask an ID number (domain.md §1).
+EDIT_ROLES = frozenset(
+    {Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.TEACHER, Role.VILLAGE_DIRECTOR}
+)
+ID_ROLES = EDIT_ROLES
 
 
 def _prefix_q(field_name: str, paths: tuple[str, ...]) -> Q:
@@ -66,17 +71,21 @@ class Scope:
     def has_role(self, *roles: str) -> bool:
         return self.is_sysadmin or bool(self.roles.intersection(roles))
 
-    def children_q(self) -> Q:
+    def children_q(self, roles: frozenset[str] | None = None) -> Q:
         """Children's archives this user sees (domain.md §1), as a filter on ``Child``.
 
         Region officers: schools or home villages in their region; school admins and counselors:
         their school; teachers: their classes; village directors: children whose home is in the
         village. Volunteers see only children paired to them (the care app adds pairings here).
+        ``roles`` narrows it to what those roles give: a counselor at one school who teaches a
+        class at another edits only that class's children (EDIT_ROLES), not the school's.
         """
         if self.is_sysadmin:
             return Q()
         q = Q(pk__in=[])
         for role, paths in self.by_role.items():
+            if roles is not None and role not in roles:
+                continue
             if role == Role.REGION_OFFICER:
                 q |= _prefix_q("school__path", paths) | _prefix_q("home_village__path", paths)
             elif role in (Role.SCHOOL_ADMIN, Role.COUNSELOR):
@@ -87,12 +96,16 @@ class Scope:
                 q |= _prefix_q("home_village__path", paths)
         return q
 
+    def editable_children_q(self) -> Q:
+        return self.children_q(EDIT_ROLES)
+
+    def id_revealable_children_q(self) -> Q:
+        return self.children_q(ID_ROLES)
+
     @property
     def may_reveal_id_number(self) -> bool:
         """Who may unmask an ID number (audited each time). Volunteers never (domain.md §1)."""
-        return self.has_role(
-            Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.TEACHER, Role.VILLAGE_DIRECTOR
-        )
+        return self.has_role(*ID_ROLES)
 
     @property
     def may_reveal_phones(self) -> bool:
@@ -101,14 +114,12 @@ class Scope:
 
     @property
     def may_edit_children(self) -> bool:
-        return self.has_role(
-            Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.TEACHER, Role.VILLAGE_DIRECTOR
-        )
+        return self.has_role(*EDIT_ROLES)
 
 
 def _region_path(org: Org) -> str:
     """A region officer at a 妇联 / 教育局 works for the region the unit hangs from."""
-    if org.is_region or org.depth == 1:
+    if org.is_region:
         return org.path
     return org.path[:-STEPLEN]
 

@@ -40,3 +40,17 @@ def teachers_of_classes(classes: list[Any]) -> dict[int, list[User]]:
     for row in rows:
         out.setdefault(row.org_id, []).append(row.user)
     return out
+
+
+def teachers_of_school(school: Any) -> QuerySet[User]:
+    """Active users holding a teacher role in the school (at the school or one of its classes)."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            assignments__is_active=True,
+            assignments__role=Role.TEACHER,
+            assignments__org__path__startswith=school.path,
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )

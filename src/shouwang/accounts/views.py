@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
-from . import services
+from . import audit, services
 from .access import acting_user, require_perm
 from .forms import AuditFilter, ProfileForm, RoleForm, UserCreateForm
 from .selectors import audit_entries_visible_to, users_visible_to
@@ -110,6 +110,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, "accounts.view_audit")
     entries = AuditFilter(request.GET or None, queryset=audit_entries_visible_to(request.user))
     page = Paginator(entries.qs, 50).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.shown_changes = audit.masked_changes(entry.changes)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -253,18 +253,14 @@ class ProfileChoiceForm(forms.Form):
 
 
 class HandoverForm(forms.Form):
-    to_teacher = forms.CharField(
-        label=_("Next class teacher (username)"),
-        max_length=150,
-        help_text=_("The teacher's login name; add the account first if they have none."),
+    to_teacher = forms.ModelChoiceField(
+        label=_("Next class teacher"),
+        queryset=Org.objects.none(),
+        help_text=_("A teacher of this school; add their account and role first if needed."),
     )
     on = forms.DateField(label=_("Date"), widget=DATE)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
-    def clean_to_teacher(self) -> Any:
-        from shouwang.accounts.models import User
-
-        user = User.objects.filter(username=self.cleaned_data["to_teacher"], is_active=True).first()
-        if user is None:
-            raise ValidationError(_("No active user has this username."))
-        return user
+    def __init__(self, *args: Any, teachers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_teacher"].queryset = teachers  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.accounts.audit import masked_changes
 from shouwang.accounts.models import AuditAction, AuditEntry
 from shouwang.accounts.scope import scope_of
 
@@ -21,7 +22,6 @@ from .models import (
     Parent,
     StatusChange,
 )
-from .validators import mask_id_number, mask_phone
 
 # The "五清楚" of the seeds: what must be known of every child.
 FIVE_KNOWN = [
@@ -31,12 +31,23 @@ FIVE_KNOWN = [
     ("health", _("Health")),
     ("contacts", _("Parents' and guardian's phones")),
 ]
-# Values the timeline shows masked, whoever looks: unmasking is an audited act of its own.
-MASKED_KEYS = ("id_number", "phone")
 
 
 def children_visible_to(user: Any) -> QuerySet[Child]:
     return Child.objects.filter(scope_of(user).children_q())
+
+
+def children_editable_by(user: Any) -> QuerySet[Child]:
+    return Child.objects.filter(scope_of(user).editable_children_q())
+
+
+def child_editable_by(user: Any, pk: int) -> Child:
+    """The child, or 404 unless one of the user's editing roles covers it."""
+    return get_object_or_404(children_editable_by(user).select_related("school", "guardian"), pk=pk)
+
+
+def id_number_revealable(user: Any, child: Child) -> bool:
+    return Child.objects.filter(scope_of(user).id_revealable_children_q(), pk=child.pk).exists()
 
 
 def register_of(user: Any) -> QuerySet[Child]:
@@ -112,33 +123,32 @@ def timeline_of(child: Child) -> list[TimelineEntry]:
         object_type=Child._meta.label_lower, object_id=str(child.pk)
     ).exclude(action__in=[AuditAction.VIEW, AuditAction.REVEAL])
     return [
-        TimelineEntry(e.at, e.actor_name, e.get_action_display(), _masked(e.changes))
+        TimelineEntry(e.at, e.actor_name, e.get_action_display(), masked_changes(e.changes))
         for e in entries
     ]
 
 
-def _masked(changes: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in changes.items():
-        if key.endswith(MASKED_KEYS):
-            mask = mask_id_number if key.endswith("id_number") else mask_phone
-            out[key] = (
-                [mask(str(v)) if v else v for v in value]
-                if isinstance(value, list)
-                else (mask(str(value)) if value else value)
-            )
-        else:
-            out[key] = value
-    return out
-
-
 def duplicates_visible_to(user: Any) -> QuerySet[DuplicateCase]:
-    """Open duplicate cases where the user sees at least one of the two archives."""
+    """Open duplicate cases whose two archives the user may both change: only they can decide
+    which to keep (a case reaching outside the user's scope goes to the level above)."""
+    editable = children_editable_by(user).values("pk")
+    return (
+        DuplicateCase.objects.filter(resolved_at__isnull=True)
+        .filter(first__in=editable, second__in=editable)
+        .select_related("first__school", "second__school")
+    )
+
+
+def duplicates_beyond_scope_count(user: Any) -> int:
+    """Cases where only one archive is the user's: counted, never shown (no name or school of
+    the other side leaks)."""
     visible = children_visible_to(user).values("pk")
+    editable = children_editable_by(user).values("pk")
     return (
         DuplicateCase.objects.filter(resolved_at__isnull=True)
         .filter(Q(first__in=visible) | Q(second__in=visible))
-        .select_related("first__school", "second__school")
+        .exclude(first__in=editable, second__in=editable)
+        .count()
     )
 
 

@@ -495,6 +495,12 @@ def hand_over_class(
 
     if school_class.kind != OrgKind.SCHOOL_CLASS:
         raise ValidationError(_("Hand over a class."))
+    school_path = school_class.path[: -2 * Org.steplen]
+    if not RoleAssignment.objects.filter(
+        user=to_teacher, role=Role.TEACHER, is_active=True, org__path__startswith=school_path
+    ).exists():
+        # Handing over never creates a teacher: accounts are made by the system administrator.
+        raise ValidationError({"to_teacher": _("Choose a teacher of this school.")})
     current = list(
         RoleAssignment.objects.filter(
             org=school_class, role=Role.TEACHER, is_active=True

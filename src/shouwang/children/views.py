@@ -19,7 +19,7 @@ from shouwang.accounts import audit
 from shouwang.accounts.access import acting_user, require_perm
 from shouwang.accounts.models import AuditAction
 from shouwang.accounts.scope import scope_of
-from shouwang.accounts.selectors import teachers_of_classes
+from shouwang.accounts.selectors import teachers_of_classes, teachers_of_school
 from shouwang.core.views import form_page
 from shouwang.orgs.models import OrgKind
 from shouwang.orgs.selectors import (
@@ -46,12 +46,17 @@ from .models import Child, ChildStatus, HeartLevelRule
 from .profiles import counted_by, profile_for
 
 
-def _search(qs: QuerySet[Child], text: str) -> QuerySet[Child]:
+def _search(qs: QuerySet[Child], text: str, user: Any) -> QuerySet[Child]:
     text = text.strip()
     if not text:
         return qs
     if any(ch.isdigit() for ch in text):
-        return qs.filter(id_number__contains=text.upper())
+        # Part of an ID number finds children only where the user may see ID numbers; anyone
+        # else must type the whole number (or digits would reveal it a prefix at a time).
+        number = text.upper()
+        if len(number) == 18:
+            return qs.filter(id_number=number)
+        return qs.filter(scope_of(user).id_revealable_children_q(), id_number__contains=number)
     if text.isascii():
         return qs.filter(name_initials__startswith=text.lower())
     return qs.filter(name__contains=text)
@@ -70,7 +75,7 @@ def register(request: HttpRequest) -> HttpResponse:
         qs = counted_by(qs, profile, today)
     elif status != "all":
         qs = qs.filter(status=status)
-    qs = _search(qs, data.get("q", ""))
+    qs = _search(qs, data.get("q", ""), request.user)
     for field in ("left_behind_type", "guardian_class", "risk_grade"):
         if data.get(field):
             qs = qs.filter(**{field: data[field]})
@@ -124,7 +129,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "profile": profile_for(child.school, today),
             "needs_pairing": selectors.lacks_two_to_one_pairing(child),
             "scope": scope,
-            "may_edit": scope.may_edit_children,
+            "may_edit": selectors.children_editable_by(request.user).filter(pk=child.pk).exists(),
+            "may_reveal_id": selectors.id_number_revealable(request.user, child),
         },
     )
 
@@ -246,7 +252,11 @@ def reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
         values["guardian.phone"] = guardian.phone
     if field not in values:
         raise Http404
-    allowed = scope.may_reveal_id_number if field == "id_number" else scope.may_reveal_phones
+    allowed = (
+        selectors.id_number_revealable(request.user, child)
+        if field == "id_number"
+        else scope.may_reveal_phones
+    )
     if not allowed:
         raise Http404
     services.record_reveal(child=child, field=field, by=acting_user(request))
@@ -267,10 +277,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _editable_child(request: HttpRequest, pk: int) -> Child:
-    child = selectors.child_visible_to(request.user, pk)
-    if not scope_of(request.user).may_edit_children:
-        raise Http404
-    return child
+    return selectors.child_editable_by(request.user, pk)
 
 
 def transfer(request: HttpRequest, pk: int) -> HttpResponse:
@@ -340,7 +347,11 @@ def duplicates(request: HttpRequest) -> HttpResponse:
         services.merge_duplicate(case=case, keep=keep, by=acting_user(request))
         messages.success(request, _("The two archives were merged."))
         return redirect("children:duplicates")
-    return render(request, "children/duplicates.html", {"cases": cases})
+    return render(
+        request,
+        "children/duplicates.html",
+        {"cases": cases, "beyond": selectors.duplicates_beyond_scope_count(request.user)},
+    )
 
 
 def definition(request: HttpRequest, code: str) -> HttpResponse:
@@ -403,6 +414,12 @@ def contact_cards(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _school_of(school_class: Any) -> Any:
+    from shouwang.orgs.models import Org
+
+    return Org.objects.get(path=school_class.path[: -2 * Org.steplen])
+
+
 def transfers(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -418,7 +435,11 @@ def handover(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     return form_page(
         request,
-        form=HandoverForm(request.POST or None, initial={"on": timezone.localdate()}),
+        form=HandoverForm(
+            request.POST or None,
+            initial={"on": timezone.localdate()},
+            teachers=teachers_of_school(_school_of(school_class)),
+        ),
         save=lambda d: services.hand_over_class(
             school_class=school_class, by=acting_user(request), **d
         ),

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from faker import Faker
 
 from shouwang.accounts import services as account_services
-from shouwang.accounts.models import AuditEntry, Role, RoleAssignment
+from shouwang.accounts.models import AuditEntry, Role, RoleAssignment, User
 from shouwang.children.models import DefinitionProfile, HeartLevelRule
 from shouwang.orgs import services as org_services
 from shouwang.orgs.models import Org, OrgKind
@@ -83,7 +83,10 @@ def demo_logins() -> list[DemoLogin]:
 
 def _wipe_for_rebuild() -> None:
     """Empty every table but the audit log (append-only even here) and Django's own registry."""
-    if Org.objects.exclude(code__startswith=DEMO_CODE_PREFIX).exists():
+    if (
+        Org.objects.exclude(code__startswith=DEMO_CODE_PREFIX).exists()
+        or User.objects.exclude(username__startswith="demo-").exists()
+    ):
         raise NotADemoDatabase
     # Presets loaded by migrations stay; a region's choices of them go with the demo.
     keep = {
@@ -98,7 +101,8 @@ def _wipe_for_rebuild() -> None:
         for model in apps.get_models(include_auto_created=True)
         if model._meta.managed and not model._meta.proxy and model._meta.db_table not in keep
     ]
-    statements = connection.ops.sql_flush(no_style(), tables, reset_sequences=True)
+    # Keys are not reused: the audit log kept above still names the old rows by key.
+    statements = connection.ops.sql_flush(no_style(), tables, reset_sequences=False)
     with connection.constraint_checks_disabled(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # TRUNCATE refuses tables with deferred foreign-key checks still pending.

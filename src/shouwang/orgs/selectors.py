@@ -83,15 +83,12 @@ class EnrolmentFigures:
 def enrolment_under(org: Org, on: date) -> EnrolmentFigures:
     """Enrolled students of every school at or under ``org`` (already in the caller's scope).
 
-    Each school counts as the sum of its grades' latest counts on or before ``on`` when it counts
-    by grade, else as its latest whole-school count (seed 000: 学生958名 = 初中630 + 小学328).
-    A whole-school count has no stage, so it adds to the total only.
+    Each school counts by its newest snapshot on or before ``on``: the sum of its grades' latest
+    counts when its newest count is by grade, else its newest whole-school count (seed 000:
+    学生958名 = 初中630 + 小学328). A whole-school count has no stage, so it adds to the total
+    only.
     """
-    rows = (
-        Enrolment.objects.filter(on__lte=on)
-        .select_related("grade")
-        .order_by("school_id", "-on", "-recorded_at")
-    )
+    rows = Enrolment.objects.filter(on__lte=on).select_related("grade").order_by("-on", "-pk")
     if org.kind == OrgKind.GRADE:
         rows = rows.filter(grade=org)
     else:
@@ -99,22 +96,28 @@ def enrolment_under(org: Org, on: date) -> EnrolmentFigures:
         rows = rows.filter(school__path__startswith=org.path)
     latest_grade: dict[int, Enrolment] = {}
     latest_whole: dict[int, Enrolment] = {}
+    newest_grade_day: dict[int, date] = {}
     for row in rows:
         if row.grade_id is not None:
             latest_grade.setdefault(row.grade_id, row)
+            newest_grade_day.setdefault(row.school_id, row.on)
         else:
             latest_whole.setdefault(row.school_id, row)
+    by_whole = {
+        school_id
+        for school_id, row in latest_whole.items()
+        if row.on > newest_grade_day.get(school_id, date.min)
+    }
     figures = EnrolmentFigures(on=on)
-    schools_by_grade = {row.school_id for row in latest_grade.values()}
     male = female = 0
     for row in sorted(latest_grade.values(), key=lambda r: r.grade.path if r.grade else ""):
+        if row.school_id in by_whole or row.grade is None:
+            continue
         male, female = male + row.male, female + row.female
-        if row.grade is not None:
-            figures.by_stage[row.grade.stage] = figures.by_stage.get(row.grade.stage, 0) + row.total
-            figures.by_grade.append((row.grade, row.male, row.female))
-    for school_id, row in latest_whole.items():
-        if school_id not in schools_by_grade:
-            male, female = male + row.male, female + row.female
+        figures.by_stage[row.grade.stage] += row.total
+        figures.by_grade.append((row.grade, row.male, row.female))
+    for school_id in by_whole:
+        male, female = male + latest_whole[school_id].male, female + latest_whole[school_id].female
     return EnrolmentFigures(
         on=on, male=male, female=female, by_stage=figures.by_stage, by_grade=figures.by_grade
     )

@@ -27,7 +27,10 @@ class Command(BaseCommand):
                 services.build_demo_county(seed=seed, children=children, today=timezone.localdate())
             except services.NotADemoDatabase as exc:
                 raise CommandError(
-                    _("This database holds real organisations; the demo will not overwrite it."),
+                    _(
+                        "This database holds real organisations or users; the demo will not "
+                        "overwrite it."
+                    ),
                     returncode=1,
                 ) from exc
             self.stderr.write(_("Demo county built (seed %(seed)s).") % {"seed": seed})
