@@ -1,109 +1,124 @@
 # Shouwang: `make run` and `make test` are the two set-up commands (README).
+# GNU make 4.3. Every part of `make test` is also a target of its own.
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV := .venv
-BIN := $(VENV)/bin
+VENV = .venv
+BIN = $(VENV)/bin
+PIP = $(BIN)/python -m pip --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
-APT_PACKAGES := postgresql chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
 CHROMIUM ?= /usr/bin/chromium
-PYTEST_SUITE := env -u DATABASE_URL $(BIN)/pytest -m "not e2e" -q
+APT_PACKAGES := postgresql chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+# The suite without the browser tests, in file order.
+PYTEST_SUITE := $(BIN)/pytest -m "not e2e" -p no:randomly -q
+# The parts of `make test`, run in this order by scripts/test.sh.
+TEST_PARTS := lint typecheck migrations-check test-sqlite test-postgres test-browser
 
-.PHONY: run test install install-dev venv messages migrate system-deps lint typecheck \
-	migrations-check test-sqlite test-postgres test-browser constraints format clean
+.PHONY: run test venv install install-dev messages system-deps constraints \
+	$(TEST_PARTS) format clean
 
 # ---- running --------------------------------------------------------------------------------
 
 run: install messages
-	$(BIN)/shouwang migrate --noinput -v0
+	$(BIN)/shouwang migrate --noinput
 	$(BIN)/shouwang collectstatic --noinput -v0
 	$(BIN)/shouwang demo --if-empty
 	$(BIN)/shouwang serve --host $(HOST) --port $(PORT)
 
 # ---- installing -----------------------------------------------------------------------------
 
-$(BIN)/python:
+# bin/pip only exists once `python -m venv` got as far as ensurepip, so a half-made venv is
+# rebuilt. Debian's python3 needs python3-venv for that; as root it is installed here.
+$(BIN)/pip:
+	@rm -rf $(VENV)
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing python3-venv" >&2; apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && \
-	    rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); \
-	  else echo "$(PYTHON) -m venv failed: install python3-venv" >&2; exit 1; fi; }
-	@$(BIN)/pip install -q --upgrade pip
+	  rm -rf $(VENV); \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "'$(PYTHON) -m venv' failed: install python3-venv (apt-get install python3-venv)" >&2; \
+	    exit 1; fi; \
+	  echo "installing python3-venv" >&2; \
+	  apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && \
+	  $(PYTHON) -m venv $(VENV); }
+	@$(PIP) install -q --upgrade pip
 
-venv: $(BIN)/python
+venv: $(BIN)/pip
 
-# Reinstall only when the dependency list or the pins change.
-$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
-	$(BIN)/pip install -q -c constraints.txt -e .
-	@touch $@
-
-$(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
+# Reinstall only when the dependency list or the pins change (the stamp lives in the venv, so a
+# new venv reinstalls too).
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/pip
+	$(PIP) install -q -c constraints.txt -e ".[dev]"
 	@touch $@
 
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: install
 
-constraints: venv
-	rm -f $(VENV)/.installed $(VENV)/.installed-dev
-	$(BIN)/pip install -q -e ".[dev]"
-	{ echo "# Exact versions every machine installs (pip install -c constraints.txt …)."; \
-	  echo "# Regenerate with 'make constraints' after changing dependencies in pyproject.toml."; \
-	  $(BIN)/pip freeze --exclude-editable | grep -v -i '^shouwang'; } > constraints.txt
+# Re-resolve every dependency afresh (newest allowed by pyproject.toml) in a scratch venv and pin
+# what it got. The next `make install` then brings .venv in line.
+constraints:
+	rm -rf var/constraints-venv
+	$(PYTHON) -m venv var/constraints-venv
+	var/constraints-venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+	var/constraints-venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+	{ echo "# Exact versions every install uses: pip install -c constraints.txt -e \".[dev]\"."; \
+	  echo "# Generated, do not edit: 'make constraints' reinstalls from pyproject.toml unpinned"; \
+	  echo "# (in a scratch venv) and freezes the result."; \
+	  var/constraints-venv/bin/python -m pip freeze --exclude-editable \
+	    | grep -v -i -E '^(-e |shouwang[=@ ])'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf var/constraints-venv
 
-PO_FILES := $(wildcard src/shouwang/locale/*/LC_MESSAGES/django.po)
-MO_FILES := $(PO_FILES:.po=.mo)
+# Compiles every src/shouwang/locale/*/LC_MESSAGES/django.po with polib (no GNU gettext).
+messages: install
+	@$(BIN)/python scripts/compile_messages.py
 
-%.mo: %.po $(VENV)/.installed
-	$(BIN)/python scripts/compile_messages.py
-
-messages: $(MO_FILES)
-
-# Debian packages the tests need (PostgreSQL server, Chromium, CJK fonts, Pango for PDFs).
+# Debian packages the tests need: PostgreSQL server, Chromium, CJK fonts, Pango (PDFs).
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" != 0 ]; then echo "missing Debian packages:$$missing (run as root, or apt-get install them)" >&2; exit 1; fi; \
-	echo "installing$$missing" >&2; \
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+	  dpkg -s $$p 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "system-deps: all present ($(APT_PACKAGES))"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "system-deps: missing Debian packages:$$missing" >&2; \
+	  echo "  run 'make system-deps' as root, or: apt-get install$$missing" >&2; exit 1; fi; \
+	echo "system-deps: installing$$missing" >&2; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq && apt-get install -y -qq $$missing >/dev/null
 
 # ---- checking -------------------------------------------------------------------------------
 
-test: system-deps install-dev messages
-	@bash scripts/test.sh lint typecheck migrations-check test-sqlite test-postgres test-browser
+test: system-deps install messages
+	@bash scripts/test.sh $(TEST_PARTS)
 
-lint: install-dev
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 
-format: install-dev
-	$(BIN)/ruff format src tests scripts
-	$(BIN)/ruff check --fix src tests scripts
+format: install
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
 
-typecheck: install-dev
+typecheck: install
 	$(BIN)/mypy
 
 migrations-check: install
 	env -u DATABASE_URL $(BIN)/shouwang makemigrations --check --dry-run
 
-test-sqlite: install-dev messages
-	$(PYTEST_SUITE)
+test-sqlite: install messages
+	env -u DATABASE_URL $(PYTEST_SUITE)
 
-# Uses DATABASE_URL when it points at PostgreSQL; otherwise a throw-away cluster of its own.
-test-postgres: install-dev messages
-	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
-	  $(BIN)/pytest -m "not e2e" -q; \
-	else \
-	  url=$$(scripts/pg_test_cluster.sh start) || exit 1; \
-	  DATABASE_URL=$$url $(BIN)/pytest -m "not e2e" -q; status=$$?; \
-	  scripts/pg_test_cluster.sh stop; exit $$status; \
-	fi
+# DATABASE_URL when it names a reachable PostgreSQL; otherwise a throw-away cluster of its own.
+test-postgres: install messages
+	@bash scripts/test_postgres.sh $(PYTEST_SUITE)
 
-test-browser: install-dev messages
-	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is missing: run 'make system-deps' as root" >&2; exit 1; }
-	env -u DATABASE_URL SHOUWANG_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -m e2e -q
+test-browser: install messages
+	@test -x $(CHROMIUM) || { \
+	  echo "test-browser: $(CHROMIUM) is missing: run 'make system-deps' as root" >&2; exit 1; }
+	env -u DATABASE_URL SHOUWANG_CHROMIUM=$(CHROMIUM) DJANGO_ALLOW_ASYNC_UNSAFE=true \
+	  $(BIN)/pytest -m e2e -p no:randomly -q
 
+# Test and build artefacts; keeps .venv and the development database/secret key in var/.
 clean:
-	rm -rf var/test-results var/static .pytest_cache .mypy_cache .ruff_cache
+	-@bash scripts/pg_test_cluster.sh stop 2>/dev/null
+	rm -rf var/test-results var/static var/constraints-venv constraints.txt.new test-results \
+	  .pytest_cache .mypy_cache .ruff_cache .hypothesis

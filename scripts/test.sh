@@ -1,25 +1,48 @@
 #!/usr/bin/env bash
-# Runs each part of `make test` even when an earlier one failed, then prints one line per part
-# and fails if any part failed. A part that runs no test (pytest's exit 5) has failed too.
+# Runs each part of `make test` (each a make target) even when an earlier one failed, then prints
+# one line per part and exits 1 if any part failed. Any non-zero exit is a failure, including
+# pytest's 5 (no tests collected): a part that tests nothing has not passed.
+#   scripts/test.sh lint typecheck migrations-check test-sqlite test-postgres test-browser
 set -uo pipefail
+cd "$(dirname "$0")/.."
+
+[ $# -gt 0 ] || { echo "usage: $0 PART..." >&2; exit 2; }
+
+log=$(mktemp "${TMPDIR:-/tmp}/shouwang-test.XXXXXX")
+trap 'rm -f "$log"' EXIT
 
 results=()
 failed=0
 for part in "$@"; do
-  echo "==> $part"
+  echo
+  echo "==> make $part"
   start=$SECONDS
-  make --no-print-directory "$part"
-  status=$?
+  make --no-print-directory "$part" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
   took=$((SECONDS - start))
-  if [ $status -eq 0 ]; then
-    results+=("$(printf '  %-18s ok      (%ss)' "$part" "$took")")
+  width=$((22 - ${#part}))
+  [ "$width" -ge 3 ] || width=3
+  dots=$(printf '%*s' "$width" '' | tr ' ' '.')
+  if [ "$status" -eq 0 ]; then
+    results+=("  $part $dots ok (${took}s)")
   else
     failed=1
-    results+=("$(printf '  %-18s FAILED  (%ss, exit %s)' "$part" "$took" "$status")")
+    # make reports the failing recipe's own exit code as "Error N".
+    code=$(grep -o -E '\] Error [0-9]+' "$log" | tail -n 1 | grep -o -E '[0-9]+$' || true)
+    case "$code" in
+      5) why="exit 5: no tests collected" ;;
+      "") why="exit $status" ;;
+      *) why="exit $code" ;;
+    esac
+    results+=("  $part $dots FAILED (${took}s, $why)")
   fi
 done
 
 echo
 echo "make test summary:"
 printf '%s\n' "${results[@]}"
-exit $failed
+if [ "$failed" -ne 0 ]; then
+  echo "make test: FAILED" >&2
+  exit 1
+fi
+echo "make test: all parts passed"

@@ -163,3 +163,16 @@ class UserDetailTests(PersonaTestCase):
         )
         self.assertContains(response, "errorlist")
         self.assertEqual(self.teacher.assignments.count(), 1)
+
+
+class SelfLockoutTests(PersonaTestCase):
+    def test_a_sysadmin_cannot_deactivate_themselves_or_end_their_own_role(self):
+        client = self.client_as("sysadmin")
+        url = reverse("accounts:user_detail", args=[self.sysadmin.pk])
+        response = client.post(url, {"action": "deactivate"}, follow=True)
+        self.assertContains(response, "不能停用自己的账号")
+        own = self.sysadmin.assignments.get()
+        client.post(url, {"action": "end_role", "assignment": own.pk})
+        self.sysadmin.refresh_from_db()
+        own.refresh_from_db()
+        self.assertTrue(self.sysadmin.is_active and own.is_active)

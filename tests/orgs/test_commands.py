@@ -223,3 +223,40 @@ def test_the_newest_count_of_a_school_wins_whether_by_grade_or_whole(county):
         "2026-10-01",
     )
     assert enrolment_under(school, date(2026, 10, 2)).total == 20
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--name", "九年级", "--kind", "grade", "--parent", "5203300001", "--stage", "nonsense"],
+        [
+            "--name",
+            "乙校",
+            "--kind",
+            "school",
+            "--parent",
+            "520330100000",
+            "--stage",
+            "primary",
+            "--code",
+            "5203300002",
+        ],
+        [
+            "--name",
+            "长" * 101,
+            "--kind",
+            "school",
+            "--parent",
+            "520330100000",
+            "--code",
+            "5203300003",
+        ],
+    ],
+    ids=["unknown-stage", "stage-on-a-school", "name-too-long"],
+)
+def test_org_add_checks_every_typed_value(county, args):
+    before = Org.objects.count()
+    with pytest.raises(CommandError) as exc:
+        shouwang("org", "add", *args)
+    assert exc.value.returncode == 1
+    assert Org.objects.count() == before

@@ -81,7 +81,8 @@ class OrgPageTests(PersonaTestCase):
             },
         )
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "errorlist")
+        self.assertContains(response, "依次排列")
+        self.assertNotContains(response, "term_dates_in_order")  # no database words for users
         self.assertFalse(Term.objects.filter(name="乱序学期").exists())
 
     def test_org_page_shows_the_units_below_and_the_current_term(self):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shouwang.orgs.models import Org
 
 from . import audit
-from .models import AuditAction, RoleAssignment, User
+from .models import AuditAction, Role, RoleAssignment, User
 
 
 @transaction.atomic
@@ -58,6 +60,9 @@ def assign_role(*, user: User, role: str, org: Org, by: User | None) -> RoleAssi
 
 @transaction.atomic
 def end_assignment(*, assignment: RoleAssignment, by: User | None) -> RoleAssignment:
+    if by is not None and assignment.user_id == by.pk and assignment.role == Role.SYSADMIN:
+        # The last way in must not be closed from inside: another sysadmin ends this role.
+        raise ValidationError(_("You cannot end your own system administrator role."))
     assignment.is_active = False
     assignment.ended_at = timezone.now()
     assignment.save(update_fields=["is_active", "ended_at"])
@@ -85,6 +90,8 @@ def update_profile(*, user: User, by: User | None, full_name: str, phone: str) -
 
 @transaction.atomic
 def set_active(*, user: User, active: bool, by: User | None) -> User:
+    if not active and by is not None and user.pk == by.pk:
+        raise ValidationError(_("You cannot deactivate your own account."))
     if user.is_active != active:
         user.is_active = active
         user.save(update_fields=["is_active"])

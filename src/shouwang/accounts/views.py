@@ -92,8 +92,13 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 services.set_active(user=person, active=action == "activate", by=actor)
                 return _saved(request, person)
         except ValidationError as exc:
-            target = role_form if action == "add_role" else profile
-            target.add_error(None, exc)
+            if action == "add_role":
+                role_form.add_error(None, exc)
+            elif action == "profile":
+                profile.add_error(None, exc)
+            else:
+                messages.error(request, " ".join(exc.messages))
+                return redirect("accounts:user_detail", pk=person.pk)
     return render(
         request,
         "accounts/user_detail.html",

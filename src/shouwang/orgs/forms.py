@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import ALLOWED_PARENTS, Org, OrgKind, Stage
 
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 class AddOrgForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
@@ -36,7 +38,7 @@ class EnrolmentForm(forms.Form):
     grade = forms.ModelChoiceField(
         label=_("Grade"), queryset=Org.objects.none(), required=False, empty_label=_("Whole school")
     )
-    on = forms.DateField(label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("As of"), widget=DATE)
     male = forms.IntegerField(label=_("Boys"), min_value=0, max_value=100000)
     female = forms.IntegerField(label=_("Girls"), min_value=0, max_value=100000)
 
@@ -49,12 +51,12 @@ class EnrolmentForm(forms.Form):
 
 class TermForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
-    start = forms.DateField(label=_("Term start"), widget=forms.DateInput(attrs={"type": "date"}))
-    midterm = forms.DateField(label=_("Mid-term"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Term end"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("Term start"), widget=DATE)
+    midterm = forms.DateField(label=_("Mid-term"), widget=DATE)
+    end = forms.DateField(label=_("Term end"), widget=DATE)
 
 
 class HolidayForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
-    start = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("First day"), widget=DATE)
+    end = forms.DateField(label=_("Last day"), widget=DATE)

@@ -125,6 +125,8 @@ class Org(MP_Node):
     def clean(self) -> None:
         if self.kind == OrgKind.GRADE and not self.stage:
             raise ValidationError({"stage": _("A grade needs its school stage.")})
+        if self.kind != OrgKind.GRADE and self.stage:
+            raise ValidationError({"stage": _("Only a grade has a school stage.")})
 
     def check_parent(self, parent: Org | None) -> None:
         allowed = ALLOWED_PARENTS[self.kind]
