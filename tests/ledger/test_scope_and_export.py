@@ -116,3 +116,13 @@ class ExportTests(PersonaTestCase):
             .status_code,
             404,
         )
+
+    def test_an_unmasked_export_holds_only_children_whose_id_the_user_may_see(self):
+        from shouwang.accounts import services as accounts
+
+        accounts.assign_role(user=self.counselor, role="teacher", org=self.org("class_a2"), by=None)
+        own = make_child(school_class=self.org("class_a2"), name="二班")
+        text = str(self.exported("counselor", unmasked=True))
+        self.assertIn(own.id_number, text)
+        self.assertNotIn(self.child.id_number, text)
+        self.assertNotIn(self.child.id_number[:4] + "*" * 10, text)  # not even masked

@@ -59,7 +59,7 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("orgs:add_child", "school_c", frozenset({"sysadmin"})),
     ("orgs:enrolment", "school_a", MANAGES_SCHOOL_A),
     ("orgs:enrolment", "township_a1", frozenset()),  # not a school
-    ("orgs:add_term", "county_a", MANAGES_COUNTY_A - {"sysadmin"} | {"sysadmin"}),
+    ("orgs:add_term", "county_a", MANAGES_COUNTY_A),
     ("orgs:add_term", "township_a1", MANAGES_COUNTY_A | {"township_officer"}),
     ("orgs:add_term", "school_a", frozenset()),  # calendars belong to regions
     ("orgs:add_holiday", "county_a", MANAGES_COUNTY_A),

@@ -168,19 +168,26 @@ def _derive(child: Child, *, by: User | None, on: date) -> None:
     """Refresh the derived columns: left-behind type, and the guardian class from the guardian."""
     child.left_behind_type = child.derive_left_behind_type()
     guardian = Guardian.objects.filter(child=child).first()
-    guardian_class = types.guardian_class(guardian.relation if guardian else None)
-    if guardian_class != child.guardian_class:
-        if guardian_class:
-            Assessment.objects.create(
-                child=child,
-                kind=AssessmentKind.GUARDIAN_CLASS,
-                value=guardian_class,
-                assessed_on=on,
-                by=by,
-                reasons={"guardian_relation": guardian.relation if guardian else ""},
-            )
-        child.guardian_class = guardian_class
+    reclassify_guardian(child, guardian, on=on, by=by)
     child.save(update_fields=["left_behind_type", "guardian_class", "name_initials"])
+
+
+def reclassify_guardian(
+    child: Child, guardian: Guardian | None, *, on: date, by: User | None
+) -> None:
+    """Set the derived guardian class; a new class is a dated classification row (seed 002).
+    The caller saves the child (the ledger importer saves thousands at once)."""
+    guardian_class = types.guardian_class(guardian.relation if guardian else None)
+    if guardian_class and guardian_class != child.guardian_class:
+        Assessment.objects.create(
+            child=child,
+            kind=AssessmentKind.GUARDIAN_CLASS,
+            value=guardian_class,
+            assessed_on=on,
+            by=by,
+            reasons={"guardian_relation": guardian.relation if guardian else ""},
+        )
+    child.guardian_class = guardian_class
 
 
 def _raise_duplicates(child: Child) -> list[DuplicateCase]:
@@ -541,6 +548,15 @@ def record_reveal(*, child: Child, field: str, by: User) -> None:
         obj=child,
         org_path=child.school.path,
         changes={"field": field},
+    )
+
+
+def record_cards_export(*, by: User, rows: int, class_code: str) -> None:
+    audit.record(
+        actor=by,
+        action=AuditAction.EXPORT,
+        object_repr=_("Contact cards"),
+        changes={"rows": rows, "class": class_code},
     )
 
 

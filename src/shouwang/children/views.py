@@ -15,9 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shouwang.accounts import audit
 from shouwang.accounts.access import acting_user, require_perm
-from shouwang.accounts.models import AuditAction
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import teachers_of_classes, teachers_of_school
 from shouwang.core.views import form_page
@@ -403,12 +401,7 @@ def contact_cards(request: HttpRequest) -> HttpResponse:
         request=request,
     )
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    audit.record(
-        actor=acting_user(request),
-        action=AuditAction.EXPORT,
-        object_repr=_("Contact cards"),
-        changes={"rows": len(children), "class": class_code},
-    )
+    services.record_cards_export(by=acting_user(request), rows=len(children), class_code=class_code)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="contact-cards.pdf"'
     return response

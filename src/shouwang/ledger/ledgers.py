@@ -119,8 +119,16 @@ def _rows(children: Any, grades: dict[str, str]) -> Iterator[list[Any]]:
 
 def export_ledger(*, org: Org, out: str | Path | IO[bytes], by: User | None, unmasked: bool) -> int:
     """Write the ledger of ``org``; masked unless asked and allowed (CLI: county IT staff)."""
-    base = children_visible_to(by) if by is not None else Child.objects.all()
-    may_unmask = by is None or scope_of(by).may_reveal_id_number
+    # Unmasked, the ledger holds only children whose ID numbers the user may see (a counselor
+    # who also teaches a class exports that class in full, not the school).
+    unmasked_for_user = unmasked and by is not None and scope_of(by).may_reveal_id_number
+    if by is None:
+        base = Child.objects.all()
+    elif unmasked_for_user:
+        base = Child.objects.filter(scope_of(by).id_revealable_children_q())
+    else:
+        base = children_visible_to(by)
+    may_unmask = by is None or unmasked_for_user
     children = base.filter(school__path__startswith=org.path, status=ChildStatus.ACTIVE).order_by(
         "school__path", "school_class__path", "name_initials", "pk"
     )

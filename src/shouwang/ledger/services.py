@@ -35,6 +35,7 @@ from shouwang.children.models import (
 )
 from shouwang.children.profiles import age_limit_exceeded, profile_for
 from shouwang.children.selectors import children_visible_to
+from shouwang.children.services import reclassify_guardian
 from shouwang.children.types import guardian_class, left_behind_type
 from shouwang.children.validators import check_id_agrees, parse_id_number
 from shouwang.core.bulk import insert_many
@@ -667,17 +668,7 @@ def _update(plan: Plan, *, by: User | None, today: date, county_of: Callable[[Or
             for key, value in g_values.items():
                 setattr(guardian, key, value)
             guardians_changed.append(guardian)
-        new_class = guardian_class(guardian.relation if guardian else None)
-        if new_class != child.guardian_class and new_class:
-            Assessment.objects.create(
-                child=child,
-                kind=AssessmentKind.GUARDIAN_CLASS,
-                value=new_class,
-                assessed_on=today,
-                by=by,
-                reasons={"guardian_relation": guardian.relation if guardian else ""},
-            )
-        child.guardian_class = new_class
+        reclassify_guardian(child, guardian, on=today, by=by)
         children.append(child)
     if children:
         Child.objects.bulk_update(
