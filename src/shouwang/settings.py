@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "shouwang.accounts",
     "shouwang.children",
     "shouwang.ledger",
+    "shouwang.care",
     "shouwang.web",
     "shouwang.demo",
 ]

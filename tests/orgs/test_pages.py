@@ -61,9 +61,11 @@ class OrgPageTests(PersonaTestCase):
         self.assertRedirects(response, county.get_absolute_url())
         client.post(
             reverse("orgs:add_holiday", args=[county.code]),
-            {"name": "2027年寒假", "start": "2027-01-23", "end": "2027-02-28"},
+            {"name": "2027年寒假", "season": "winter", "start": "2027-01-23", "end": "2027-02-28"},
         )
-        self.assertTrue(Holiday.objects.filter(region=county, name="2027年寒假").exists())
+        self.assertTrue(
+            Holiday.objects.filter(region=county, name="2027年寒假", season="winter").exists()
+        )
         school = self.org("school_a")
         self.assertEqual(term_on(school, date(2027, 4, 1)).name, "2027年春季学期")
         self.assertEqual(term_on(school, date(2026, 10, 1)).name, "2026年秋季学期")

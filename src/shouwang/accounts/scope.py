@@ -7,6 +7,7 @@ a query filter; anything outside it is a 404.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,7 @@ def _collapse(paths: set[str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Scope:
+    user_id: int | None = None
     is_sysadmin: bool = False
     roles: frozenset[str] = frozenset()
     # Subtrees the user may see as organisations (and, later, the children in them).
@@ -71,18 +73,19 @@ class Scope:
     def has_role(self, *roles: str) -> bool:
         return self.is_sysadmin or bool(self.roles.intersection(roles))
 
-    def children_q(self, roles: frozenset[str] | None = None) -> Q:
+    def children_q(self, roles: Collection[str] | None = None) -> Q:
         """Children's archives this user sees (domain.md §1), as a filter on ``Child``.
 
         Region officers: schools or home villages in their region; school admins and counselors:
         their school; teachers: their classes; village directors: children whose home is in the
-        village. Volunteers see only children paired to them (the care app adds pairings here).
+        village; anyone: the children paired to them now (volunteers see only those).
         ``roles`` narrows it to what those roles give: a counselor at one school who teaches a
-        class at another edits only that class's children (EDIT_ROLES), not the school's.
+        class at another edits only that class's children (EDIT_ROLES), not the school's; a
+        pairing lets one see the child and record care, never edit the archive or see its ID.
         """
         if self.is_sysadmin:
             return Q()
-        q = Q(pk__in=[])
+        q = self.paired_q() if roles is None else Q(pk__in=[])
         for role, paths in self.by_role.items():
             if roles is not None and role not in roles:
                 continue
@@ -95,6 +98,25 @@ class Scope:
             elif role == Role.VILLAGE_DIRECTOR:
                 q |= _prefix_q("home_village__path", paths)
         return q
+
+    def paired_q(self) -> Q:
+        """Children with an open pairing to this user as caregiver (domain.md §3)."""
+        if self.user_id is None:
+            return Q(pk__in=[])
+        from django.utils import timezone
+
+        from shouwang.care.models import Pairing  # care builds on accounts, not the reverse
+
+        today = timezone.localdate()
+        current = Pairing.objects.filter(caregiver__user_id=self.user_id, starts_on__lte=today)
+        current = current.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        return Q(pk__in=current.values("child_id"))
+
+    def recordable_children_q(self) -> Q:
+        """Children whose care this user may record: editing roles, and their own pairings."""
+        if self.is_sysadmin:
+            return Q(pk__in=[])
+        return self.children_q(EDIT_ROLES) | self.paired_q()
 
     def editable_children_q(self) -> Q:
         return self.children_q(EDIT_ROLES)
@@ -124,7 +146,7 @@ def _region_path(org: Org) -> str:
     return org.path[:-STEPLEN]
 
 
-def build_scope(assignments: list[RoleAssignment]) -> Scope:
+def build_scope(assignments: list[RoleAssignment], user_id: int | None = None) -> Scope:
     seen: set[str] = set()
     managed: set[str] = set()
     by_role: dict[str, set[str]] = {}
@@ -151,6 +173,7 @@ def build_scope(assignments: list[RoleAssignment]) -> Scope:
                 continue
         by_role.setdefault(role, set()).add(path)
     return Scope(
+        user_id=user_id,
         is_sysadmin=Role.SYSADMIN in roles,
         roles=frozenset(roles),
         org_paths=_collapse(seen),
@@ -168,6 +191,6 @@ def scope_of(user: Any) -> Scope:
         assignments = list(
             RoleAssignment.objects.filter(user=user, is_active=True).select_related("org")
         )
-        cached = build_scope(assignments)
+        cached = build_scope(assignments, user.pk)
         user._shouwang_scope = cached
     return cached

@@ -19,7 +19,7 @@ from shouwang.accounts import services as account_services
 from shouwang.accounts.models import AuditEntry, Role, RoleAssignment, User
 from shouwang.children.models import DefinitionProfile, HeartLevelRule
 from shouwang.orgs import services as org_services
-from shouwang.orgs.models import Org, OrgKind
+from shouwang.orgs.models import HolidaySeason, Org, OrgKind
 
 from .children import add_demo_children
 
@@ -262,7 +262,11 @@ def _demo_calendar(county: Org, year: int) -> None:
         by=None,
     )
     add_holiday(
-        region=county, name=f"{year}年暑假", start=date(year, 7, 11), end=date(year, 8, 31), by=None
+        region=county, name=f"{year}年暑假",
+        season=HolidaySeason.SUMMER,
+        start=date(year, 7, 11),
+        end=date(year, 8, 31),
+        by=None,
     )
     add_term(
         region=county,
@@ -283,6 +287,7 @@ def _demo_calendar(county: Org, year: int) -> None:
     add_holiday(
         region=county,
         name=f"{year + 1}年寒假",
+        season=HolidaySeason.WINTER,
         start=winter,
         end=winter + timedelta(days=34),
         by=None,

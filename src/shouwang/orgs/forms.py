@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ALLOWED_PARENTS, Org, OrgKind, Stage
+from .models import ALLOWED_PARENTS, HolidaySeason, Org, OrgKind, Stage
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -58,5 +58,8 @@ class TermForm(forms.Form):
 
 class HolidayForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
+    season = forms.ChoiceField(
+        label=_("Kind"), choices=HolidaySeason.choices, initial=HolidaySeason.OTHER
+    )
     start = forms.DateField(label=_("First day"), widget=DATE)
     end = forms.DateField(label=_("Last day"), widget=DATE)

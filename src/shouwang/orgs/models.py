@@ -223,13 +223,23 @@ class Term(models.Model):
             raise ValidationError({"region": _("A term calendar belongs to a region.")})
 
 
+class HolidaySeason(models.TextChoices):
+    SUMMER = "summer", _("Summer holiday")
+    WINTER = "winter", _("Winter holiday")
+    OTHER = "other", _("Other holiday")
+
+
 class Holiday(models.Model):
-    """A holiday of a region's calendar (寒假, 暑假, 国庆); term duties pause during it."""
+    """A holiday of a region's calendar (寒假, 暑假, 国庆); term duties pause during it, and the
+    summer holiday has duties of its own (seed 003: 暑期 tutoring visits)."""
 
     region = models.ForeignKey(
         Org, on_delete=models.PROTECT, related_name="holidays", verbose_name=_("region")
     )
     name = models.CharField(_("name"), max_length=50)
+    season = models.CharField(
+        _("kind"), max_length=8, choices=HolidaySeason.choices, default=HolidaySeason.OTHER
+    )
     start = models.DateField(_("first day"))
     end = models.DateField(_("last day"))
 

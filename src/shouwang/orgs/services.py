@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts import audit
 from shouwang.accounts.models import AuditAction
 
-from .models import REGION_KINDS, Enrolment, Holiday, Org, OrgKind, Stage, Term
+from .models import REGION_KINDS, Enrolment, Holiday, HolidaySeason, Org, OrgKind, Stage, Term
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
@@ -142,8 +142,16 @@ def add_term(
 
 
 @transaction.atomic
-def add_holiday(*, region: Org, name: str, start: date, end: date, by: User | None) -> Holiday:
-    holiday = Holiday(region=region, name=name.strip(), start=start, end=end)
+def add_holiday(
+    *,
+    region: Org,
+    name: str,
+    start: date,
+    end: date,
+    by: User | None,
+    season: str = HolidaySeason.OTHER,
+) -> Holiday:
+    holiday = Holiday(region=region, name=name.strip(), season=season, start=start, end=end)
     holiday.full_clean(validate_constraints=False)
     holiday.save()
     audit.record(
@@ -151,6 +159,6 @@ def add_holiday(*, region: Org, name: str, start: date, end: date, by: User | No
         action=AuditAction.CREATE,
         obj=holiday,
         org_path=region.path,
-        changes={"start": str(start), "end": str(end)},
+        changes={"season": season, "start": str(start), "end": str(end)},
     )
     return holiday

@@ -1,0 +1,408 @@
+"""Reads of care work. Every one starts from the acting user's scope (accounts.scope).
+
+The duty engine's inputs are loaded here in a fixed number of queries for any set of children
+(a caregiver's few, a county's twenty thousand), then :func:`engine.obligations` does the rest.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from shouwang.accounts.models import Role, RoleAssignment
+from shouwang.accounts.scope import scope_of
+from shouwang.children.models import Child, ChildStatus
+from shouwang.orgs.models import Holiday, Org, OrgKind, Term
+
+from . import engine
+from .models import (
+    TWO_TO_ONE_ROLES,
+    Caregiver,
+    CarePlan,
+    CareRecord,
+    DutyPolicy,
+    DutyRule,
+    FollowUp,
+    Pairing,
+)
+
+STEPLEN = Org.steplen
+# Above this many children, records are read by county (one index range) instead of by child.
+COUNTY_READ_FROM = 5000
+
+
+def open_pairings(on: date | None = None) -> Q:
+    on = on or timezone.localdate()
+    return Q(starts_on__lte=on) & (Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+
+def caregiver_of(user: Any) -> Caregiver | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Caregiver.objects.filter(user=user).first()
+
+
+def children_recordable_by(user: Any) -> QuerySet[Child]:
+    """Children whose care the user may record: their classes, school or region, and pairings."""
+    return Child.objects.filter(scope_of(user).recordable_children_q(), status=ChildStatus.ACTIVE)
+
+
+def child_recordable_by(user: Any, pk: int) -> Child:
+    return get_object_or_404(children_recordable_by(user), pk=pk)
+
+
+def pairings_visible_to(user: Any) -> QuerySet[Pairing]:
+    children = Child.objects.filter(scope_of(user).children_q())
+    return Pairing.objects.filter(child__in=children).select_related(
+        "child", "child__school_class", "caregiver"
+    )
+
+
+def pairing_manageable_by(user: Any, pk: int) -> Pairing:
+    children = Child.objects.filter(
+        scope_of(user).children_q({Role.REGION_OFFICER, Role.SCHOOL_ADMIN})
+    )
+    return get_object_or_404(
+        Pairing.objects.filter(child__in=children).select_related("child", "caregiver"), pk=pk
+    )
+
+
+def children_pairable_by(user: Any) -> QuerySet[Child]:
+    """School admins pair the children of their school; region officers those of the region."""
+    scope = scope_of(user)
+    return Child.objects.filter(
+        scope.children_q({Role.REGION_OFFICER, Role.SCHOOL_ADMIN}), status=ChildStatus.ACTIVE
+    )
+
+
+def caregivers_visible_to(user: Any) -> QuerySet[Caregiver]:
+    """Caregivers of the units the user sees (their own unit's people and those under it)."""
+    return Caregiver.objects.filter(scope_of(user).orgs_q("org__path")).select_related(
+        "org", "user"
+    )
+
+
+def caregivers_manageable_by(user: Any) -> QuerySet[Caregiver]:
+    return Caregiver.objects.filter(scope_of(user).manage_q("org__path")).select_related("org")
+
+
+def lacks_two_to_one_pairing(child: Child) -> bool:
+    """Seed 002: a 4-heart child needs a "二对一" pairing, one cadre and one teacher."""
+    if child.heart_level != 4:
+        return False
+    roles = set(child.pairings.filter(open_pairings()).values_list("role", flat=True))
+    return not roles >= TWO_TO_ONE_ROLES
+
+
+def pairings_of(child: Child) -> QuerySet[Pairing]:
+    return child.pairings.select_related("caregiver", "created_by").order_by(
+        "ends_on", "-starts_on"
+    )
+
+
+def records_of(child: Child) -> QuerySet[CareRecord]:
+    return child.care_records.filter(is_current=True).select_related("caregiver", "recorded_by")
+
+
+def record_visible_to(user: Any, pk: int) -> CareRecord:
+    children = Child.objects.filter(scope_of(user).children_q())
+    return get_object_or_404(
+        CareRecord.objects.filter(child__in=children).select_related(
+            "child", "caregiver", "recorded_by"
+        ),
+        pk=pk,
+    )
+
+
+def versions_of(record: CareRecord) -> QuerySet[CareRecord]:
+    root = record.root_id
+    return (
+        CareRecord.objects.filter(Q(pk=root) | Q(original_id=root))
+        .select_related("recorded_by", "caregiver")
+        .order_by("-version")
+    )
+
+
+def plan_of(child: Child) -> CarePlan | None:
+    return CarePlan.objects.filter(child=child).prefetch_related("items__responsible").first()
+
+
+def records_serving(plan: CarePlan) -> QuerySet[CareRecord]:
+    """The care records made for the child since the plan was drawn up."""
+    return records_of(plan.child).filter(on__gte=plan.started_on)
+
+
+def policies_for(org: Org) -> tuple[list[DutyPolicy], list[DutyPolicy]]:
+    """The unit's own policies, and those in force above it (which apply to it too)."""
+    own = list(
+        DutyPolicy.objects.filter(org=org).prefetch_related("rules").order_by("-is_active", "name")
+    )
+    above = list(
+        DutyPolicy.objects.filter(org__in=Org.objects.get_ancestors(org), is_active=True)
+        .select_related("org")
+        .prefetch_related("rules")
+    )
+    return own, above
+
+
+def presets() -> QuerySet[DutyPolicy]:
+    return DutyPolicy.objects.filter(org__isnull=True).prefetch_related("rules").order_by("pk")
+
+
+def policy_manageable_by(user: Any, pk: int) -> DutyPolicy:
+    return get_object_or_404(
+        DutyPolicy.objects.filter(scope_of(user).manage_q("org__path")).select_related("org"),
+        pk=pk,
+    )
+
+
+def open_follow_ups_for(user: Any) -> QuerySet[FollowUp]:
+    """Follow-ups for the user's classes (as teacher) and schools (as school admin)."""
+    scope = scope_of(user)
+    q = Q(pk__in=[])
+    for path in scope.by_role.get(Role.TEACHER, ()):
+        q |= Q(school_class__path__startswith=path)
+    for path in scope.by_role.get(Role.SCHOOL_ADMIN, ()):
+        q |= Q(school__path__startswith=path)
+    return FollowUp.objects.filter(q, closed_on__isnull=True).select_related("child", "record")
+
+
+def follow_up_for(user: Any, pk: int) -> FollowUp:
+    return get_object_or_404(open_follow_ups_for(user), pk=pk)
+
+
+def plans_due_for(user: Any, on: date, within: int = 14) -> QuerySet[CarePlan]:
+    """Care plans to review by ``on + within`` of the children the user looks after."""
+    return (
+        CarePlan.objects.filter(child__in=children_recordable_by(user))
+        .filter(review_on__lte=on + timedelta(days=within))
+        .select_related("child")
+        .order_by("review_on")
+    )
+
+
+# --- the duty engine's inputs -------------------------------------------------------------
+
+
+def _ancestor_paths(paths: set[str]) -> set[str]:
+    out: set[str] = set()
+    for path in paths:
+        out.update(path[:i] for i in range(STEPLEN, len(path) + 1, STEPLEN))
+    return out
+
+
+@dataclass
+class Loaded:
+    inputs: engine.Inputs
+    first: date | None
+    on: date
+    schools: dict[int, str]  # school id → path
+
+
+def load(children: QuerySet[Child], on: date) -> Loaded:
+    """The engine's inputs for these children, in a fixed number of queries."""
+    rows = list(
+        children.filter(status=ChildStatus.ACTIVE).values_list(
+            "id",
+            "school_id",
+            "school__path",
+            "school_class_id",
+            "left_behind_type",
+            "heart_level",
+            "county_id",
+        )
+    )
+    schools = {row[1]: row[2] for row in rows}
+    prefixes = _ancestor_paths(set(schools.values()))
+
+    # Calendars: each school follows the nearest region above it that keeps one.
+    regions = dict(
+        Org.objects.filter(path__in=prefixes, terms__isnull=False)
+        .distinct()
+        .values_list("path", "pk")
+    )
+    terms: dict[int, list[engine.TermSpan]] = defaultdict(list)
+    for region_id, name, start, midterm, end in Term.objects.filter(
+        region_id__in=regions.values()
+    ).values_list("region_id", "name", "start", "midterm", "end"):
+        terms[region_id].append(engine.TermSpan(name, start, midterm, end))
+    holidays: dict[int, list[engine.HolidaySpan]] = defaultdict(list)
+    for region_id, name, start, end, season in Holiday.objects.filter(
+        region_id__in=regions.values()
+    ).values_list("region_id", "name", "start", "end", "season"):
+        holidays[region_id].append(engine.HolidaySpan(name, start, end, season))
+    calendars = {
+        region_id: engine.Calendar(
+            tuple(sorted(terms[region_id], key=lambda t: t.start)), tuple(holidays[region_id])
+        )
+        for region_id in regions.values()
+    }
+    calendar_of: dict[int, int | None] = {}
+    for school_id, path in schools.items():
+        deepest = max((p for p in _ancestor_paths({path}) if p in regions), key=len, default=None)
+        calendar_of[school_id] = regions[deepest] if deepest else None
+
+    facts = [
+        engine.ChildFacts(cid, school_id, path, class_id, lbt, heart, calendar_of[school_id])
+        for cid, school_id, path, class_id, lbt, heart, _county in rows
+    ]
+    starts = [
+        engine.window_start(calendars[c], on) for c in set(calendar_of.values()) if c is not None
+    ]
+    first = min((s for s in starts if s is not None), default=None)
+    if first is None:
+        return Loaded(engine.Inputs([], facts, [], [], calendars), None, on, schools)
+
+    rules = [
+        engine.RuleSpec(
+            id=r.pk,
+            label=r.label,
+            policy=r.policy.name,
+            org_path=r.policy.org.path if r.policy.org else "",
+            kinds=frozenset(r.kinds),
+            count=r.count,
+            period=r.period,
+            season=r.season,
+            assignee=r.assignee,
+            caregiver_roles=frozenset(r.caregiver_roles),
+            left_behind_types=frozenset(r.left_behind_types),
+            min_heart_level=r.min_heart_level,
+            each_child=r.each_child,
+        )
+        for r in DutyRule.objects.filter(
+            policy__is_active=True, policy__org__path__in=prefixes
+        ).select_related("policy__org")
+    ]
+
+    ids = [row[0] for row in rows]
+    by_child = len(ids) < COUNTY_READ_FROM
+    child_filter = (
+        Q(child__in=children.values("pk"))
+        if by_child
+        else Q(county_id__in={row[6] for row in rows})
+    )
+    pairings = [
+        engine.PairingFacts(*values)
+        for values in Pairing.objects.filter(child_filter, starts_on__lte=on)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
+        .values_list("child_id", "caregiver_id", "role", "starts_on", "ends_on")
+    ]
+    kinds = sorted({kind for rule in rules for kind in rule.kinds})
+    records = [
+        engine.RecordRow(child_id, caregiver_id, kind, day, n)
+        for child_id, caregiver_id, kind, day, n in CareRecord.objects.filter(
+            child_filter, is_current=True, withdrawn=False, on__range=(first, on), kind__in=kinds
+        )
+        .values_list("child_id", "caregiver_id", "kind", "on")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ]
+
+    class_teachers: dict[int, set[int]] = defaultdict(set)
+    leaders: dict[int, set[int]] = defaultdict(set)
+    wants_people = any(r.assignee in (engine.CLASS_TEACHER, engine.LEADERSHIP) for r in rules)
+    logins: dict[int, int] = {}
+    if wants_people:
+        for role, org_id, user_id in RoleAssignment.objects.filter(
+            Q(role=Role.TEACHER, org_id__in=children.values("school_class_id"))
+            | Q(role=Role.SCHOOL_ADMIN, org_id__in=children.values("school_id")),
+            is_active=True,
+        ).values_list("role", "org_id", "user_id"):
+            (class_teachers if role == Role.TEACHER else leaders)[org_id].add(user_id)
+        people = set().union(*class_teachers.values(), *leaders.values())
+        logins = dict(Caregiver.objects.filter(user_id__in=people).values_list("pk", "user_id"))
+    return Loaded(
+        engine.Inputs(
+            rules=rules,
+            children=facts,
+            pairings=pairings,
+            records=records,
+            calendars=calendars,
+            class_teachers={k: frozenset(v) for k, v in class_teachers.items()},
+            leaders={k: frozenset(v) for k, v in leaders.items()},
+            logins=logins,
+        ),
+        first,
+        on,
+        schools,
+    )
+
+
+def obligations_for(children: QuerySet[Child], on: date) -> list[engine.Obligation]:
+    loaded = load(children, on)
+    if loaded.first is None:
+        return []
+    return engine.obligations(loaded.inputs, first=loaded.first, on=on)
+
+
+# --- my tasks -----------------------------------------------------------------------------
+
+
+@dataclass
+class MyTasks:
+    overdue: list[engine.Obligation]
+    due: list[engine.Obligation]
+    done: list[engine.Obligation]
+    children: dict[int, Child]
+    caregiver: Caregiver | None
+
+
+def owned_by(user: Any, caregiver: Caregiver | None) -> set[tuple[str, int]]:
+    """The owners (engine.Obligation.owner) a user answers for."""
+    scope = scope_of(user)
+    owners: set[tuple[str, int]] = set()
+    if caregiver is not None:
+        owners.add(("caregiver", caregiver.pk))
+    class_paths = scope.by_role.get(Role.TEACHER, ())
+    admin_paths = scope.by_role.get(Role.SCHOOL_ADMIN, ())
+    if class_paths or admin_paths:
+        q = Q(pk__in=[])
+        for path in class_paths:
+            q |= Q(path=path, kind=OrgKind.SCHOOL_CLASS)
+        for path in admin_paths:
+            q |= Q(path=path, kind=OrgKind.SCHOOL)
+        for pk, kind in Org.objects.filter(q).values_list("pk", "kind"):
+            owners.add(("class" if kind == OrgKind.SCHOOL_CLASS else "school", pk))
+    return owners
+
+
+def my_children(user: Any, caregiver: Caregiver | None) -> QuerySet[Child]:
+    """The children a person owes duties to: paired, in their classes, in the schools they lead."""
+    scope = scope_of(user)
+    q = scope.paired_q() if caregiver is not None else Q(pk__in=[])
+    q |= scope.children_q({Role.TEACHER, Role.SCHOOL_ADMIN})
+    return Child.objects.filter(q, status=ChildStatus.ACTIVE)
+
+
+def my_tasks(user: Any, on: date) -> MyTasks:
+    """A caregiver's obligations, overdue first, then what is due soonest; queries do not
+    depend on how big the county is."""
+    caregiver = caregiver_of(user)
+    owners = owned_by(user, caregiver)
+    children_qs = my_children(user, caregiver)
+    mine = []
+    for item in obligations_for(children_qs, on):
+        if item.owner in owners or (
+            caregiver is not None
+            and item.owner[0] == "shared"
+            and caregiver.pk in item.caregiver_ids
+        ):
+            mine.append(item)
+    child_ids = {item.child_id for item in mine if item.child_id}
+    children = {
+        c.pk: c for c in Child.objects.filter(pk__in=child_ids).select_related("school_class")
+    }
+    order = lambda o: (o.period.end, o.rule.label, o.child_id or 0)  # noqa: E731
+    return MyTasks(
+        overdue=sorted((o for o in mine if o.status == engine.OVERDUE), key=order),
+        due=sorted((o for o in mine if o.status == engine.DUE), key=order),
+        done=sorted((o for o in mine if o.status == engine.DONE), key=order, reverse=True),
+        children=children,
+        caregiver=caregiver,
+    )
