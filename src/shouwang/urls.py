@@ -8,5 +8,6 @@ urlpatterns = [
     path("orgs/", include("shouwang.orgs.urls")),
     path("children/", include("shouwang.children.urls")),
     path("ledger/", include("shouwang.ledger.urls")),
+    path("care/", include("shouwang.care.urls")),
     path("healthz", healthz, name="healthz"),
 ]

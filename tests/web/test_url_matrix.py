@@ -6,7 +6,12 @@ added here fails this test before it can leak.
 
 from __future__ import annotations
 
+from datetime import date
+
+import time_machine
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from shouwang.care import services as care_services
 
 from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
@@ -28,6 +33,8 @@ MANAGES_COUNTY_A = frozenset({"sysadmin", "county_officer", "federation_officer"
 
 SEES_CHILD_A1 = SEES_SCHOOL_A | {"teacher", "village_director"}
 EDITS_CHILD_A1 = SEES_CHILD_A1 - {"counselor"}
+# Care is recorded by those who edit the archive and by the child's own caregivers, not sysadmins.
+RECORDS_CHILD_A1 = EDITS_CHILD_A1 - {"sysadmin"} | {"volunteer"}
 
 # (url name, argument: an org key, "user:<persona>", "child:<key>" or None, personas answered 200)
 MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
@@ -70,10 +77,10 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("children:transfers", None, EVERYONE),
     ("children:handover", "class_a1", MANAGES_SCHOOL_A),
     ("children:handover", "school_a", frozenset()),  # a class is handed over, not a school
-    ("children:cards", None, SEES_CHILD_A1),
+    ("children:cards", None, SEES_CHILD_A1 | {"volunteer"}),
     ("children:definition", "county_a", MANAGES_COUNTY_A),
     ("children:definition", "school_a", frozenset()),  # profiles belong to regions
-    ("children:detail", "child:a1", SEES_CHILD_A1),
+    ("children:detail", "child:a1", SEES_CHILD_A1 | {"volunteer"}),
     ("children:detail", "child:c1", frozenset({"sysadmin"})),
     ("children:edit", "child:a1", EDITS_CHILD_A1),
     ("children:edit", "child:c1", frozenset({"sysadmin"})),
@@ -83,6 +90,26 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("ledger:upload", None, MANAGES_SCHOOL_A),
     ("ledger:export", "school_a", SEES_SCHOOL_A),
     ("ledger:export", "school_c", frozenset({"sysadmin"})),
+    ("care:tasks", None, EVERYONE),
+    ("care:record", None, EVERYONE),
+    ("care:child", "child:a1", SEES_CHILD_A1 | {"volunteer"}),
+    ("care:child", "child:c1", frozenset({"sysadmin"})),
+    ("care:record_detail", "record:a1", SEES_CHILD_A1 | {"volunteer"}),
+    ("care:correct", "record:a1", RECORDS_CHILD_A1),
+    ("care:start_plan", "child:a1", EDITS_CHILD_A1),
+    ("care:add_plan_item", "child:a1", EDITS_CHILD_A1),
+    ("care:review_plan", "child:a1", RECORDS_CHILD_A1),
+    ("care:close_follow_up", "follow_up:a1", frozenset({"teacher", "school_admin"})),
+    ("care:pairings", None, MANAGES_SCHOOL_A),
+    ("care:pair", None, MANAGES_SCHOOL_A),
+    ("care:end_pairing", "pairing:a1", MANAGES_SCHOOL_A),
+    ("care:caregivers", None, MANAGES_SCHOOL_A),
+    ("care:add_caregiver", None, MANAGES_SCHOOL_A),
+    ("care:policies", None, MANAGES_SCHOOL_A),
+    ("care:add_policy", "school_a", MANAGES_SCHOOL_A),
+    ("care:add_policy", "school_c", frozenset({"sysadmin"})),
+    ("care:add_rule", "policy:school_a", MANAGES_SCHOOL_A),
+    ("care:compliance", None, MANAGES_SCHOOL_A),
     ("accounts:users", None, frozenset({"sysadmin"})),
     ("accounts:user_create", None, frozenset({"sysadmin"})),
     ("accounts:user_detail", "user:teacher", frozenset({"sysadmin"})),
@@ -101,6 +128,10 @@ NOT_IN_MATRIX = {
     "ledger:teach",
     "ledger:apply",
     "ledger:errors",
+    # POST only: tests/care/test_care_pages.py
+    "care:apply_preset",
+    "care:set_in_force",
+    "care:end_plan_item",
 }
 
 
@@ -115,6 +146,7 @@ def _all_url_names(resolver: URLResolver | None = None, prefix: str = "") -> set
     return names
 
 
+@time_machine.travel(date(2026, 11, 24), tick=False)
 class UrlMatrixTests(PersonaTestCase):
     @classmethod
     def setUpTestData(cls):
@@ -124,6 +156,30 @@ class UrlMatrixTests(PersonaTestCase):
             "a1": make_child(school_class=orgs["class_a1"], home_village=orgs["village_a1"]),
             "c1": make_child(school_class=orgs["class_c1"], name="丙"),
         }
+        # The volunteer looks after a1; something they found needs following up.
+        a1 = cls.children["a1"]
+        caregiver = care_services.caregiver_for_login(cls.world.users["volunteer"])
+        cls.care = {
+            "pairing:a1": care_services.pair(
+                child=a1, caregiver=caregiver, role="volunteer", starts_on=date(2026, 9, 1), by=None
+            ),
+            "record:a1": care_services.record_care(
+                child=a1,
+                caregiver=caregiver,
+                kind="home_visit",
+                on=date(2026, 9, 10),
+                by=cls.world.users["volunteer"],
+                findings="爷爷生病住院",
+                abnormal=True,
+            ),
+            "policy:school_a": care_services.add_policy(
+                org=orgs["school_a"], name="本校制度", by=None
+            ),
+        }
+        cls.care["follow_up:a1"] = cls.care["record:a1"].follow_ups.get()
+        care_services.start_plan(
+            child=a1, review_on=date(2026, 12, 1), by=None, on=date(2026, 9, 2)
+        )
 
     def args_for(self, arg: str | None) -> list[object]:
         if arg is None:
@@ -132,6 +188,8 @@ class UrlMatrixTests(PersonaTestCase):
             return [self.children[arg.removeprefix("child:")].pk]
         if arg.startswith("user:"):
             return [self.world.users[arg.removeprefix("user:")].pk]
+        if arg in self.care:
+            return [self.care[arg].pk]
         return [self.org(arg).code]
 
     def test_every_named_url_is_in_the_matrix(self):

@@ -108,7 +108,7 @@ class Pairing(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -190,7 +190,7 @@ class CareRecord(models.Model):
     withdrawn = models.BooleanField(default=False)
     reason = models.CharField(_("reason for the correction"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -271,7 +271,7 @@ class CarePlan(models.Model):
     started_on = models.DateField(_("plan made on"))
     review_on = models.DateField(_("review by"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -409,6 +409,27 @@ class DutyRule(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def summary(self) -> str:
+        """The rule in one line, as the unit would write it in its 制度."""
+        kinds = "、".join(str(RecordKind(k).label) for k in self.kinds if k in RecordKind.values)
+        parts = [
+            str(_("%(kinds)s × %(count)d per %(period)s"))
+            % {"kinds": kinds, "count": self.count, "period": self.get_period_display()},
+            str(self.get_assignee_display()),
+        ]
+        if self.caregiver_roles:
+            parts.append("、".join(str(CaregiverRole(r).label) for r in self.caregiver_roles))
+        if self.left_behind_types:
+            parts.append("、".join(str(LeftBehindType(t).label) for t in self.left_behind_types))
+        if self.min_heart_level:
+            parts.append(str(_("from %(n)d♥") % {"n": self.min_heart_level}))
+        if self.season == Season.SUMMER:
+            parts.append(str(Season.SUMMER.label))
+        if not self.each_child:
+            parts.append(str(_("once per school")))
+        return " · ".join(parts)
 
     def clean(self) -> None:
         errors: dict[str, object] = {}

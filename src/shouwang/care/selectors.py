@@ -406,3 +406,134 @@ def my_tasks(user: Any, on: date) -> MyTasks:
         children=children,
         caregiver=caregiver,
     )
+
+
+def caregivers_pairable_by(user: Any) -> QuerySet[Caregiver]:
+    """Caregivers a manager may pair: those of their units, and any of their county (an
+    爱心妈妈 of the county's 妇联 looks after children of every school)."""
+    scope = scope_of(user)
+    if scope.is_sysadmin:
+        return Caregiver.objects.select_related("org")
+    ancestors = _ancestor_paths(set(scope.manage_paths))
+    counties = Org.objects.filter(kind=OrgKind.COUNTY).filter(
+        Q(path__in=ancestors) | scope.manage_q("path")
+    )
+    return Caregiver.objects.filter(
+        Q(county__in=counties) | scope.manage_q("org__path")
+    ).select_related("org")
+
+
+# --- compliance ---------------------------------------------------------------------------
+
+
+@dataclass
+class ComplianceRow:
+    key: Any
+    label: str
+    tally: engine.Tally
+    url_org: str = ""  # an org code to drill into
+    child_id: int | None = None
+
+
+@dataclass
+class Compliance:
+    org: Org
+    by: str
+    on: date
+    first: date | None
+    total: engine.Tally
+    rows: list[ComplianceRow]
+    by_rule: list[tuple[str, engine.Tally]]
+
+
+DRILL = {  # what a unit's rows are, by default
+    OrgKind.SCHOOL: "class",
+    OrgKind.SCHOOL_CLASS: "child",
+}
+
+
+def compliance(user: Any, org: Org, on: date, by: str = "") -> Compliance:
+    """Done / due / overdue under ``org`` this term, by sub-unit, class, child or caregiver."""
+    children = Child.objects.filter(scope_of(user).children_q())
+    if org.kind == OrgKind.SCHOOL_CLASS:
+        children = children.filter(school_class=org)
+    else:
+        children = children.filter(school__path__startswith=org.path)
+    by = by or DRILL.get(org.kind, "unit")
+    loaded = load(children, on)
+    items = (
+        engine.obligations(loaded.inputs, first=loaded.first, on=on)
+        if loaded.first is not None
+        else []
+    )
+    total = engine.tally(items, lambda o: "all").get("all", engine.Tally())
+    rule_tallies = engine.tally(items, lambda o: o.rule.label)
+    rows: list[ComplianceRow] = []
+    if by == "caregiver":
+        tallies = engine.tally(items, lambda o: o.caregiver_ids)
+        names = Caregiver.objects.in_bulk(list(tallies))
+        rows = [ComplianceRow(pk, names[pk].name, t) for pk, t in tallies.items() if pk in names]
+    elif by == "child":
+        tallies = engine.tally(items, lambda o: o.child_id or ())
+        kids = dict(Child.objects.filter(pk__in=list(tallies)).values_list("pk", "name"))
+        rows = [ComplianceRow(pk, kids.get(pk, ""), t, child_id=pk) for pk, t in tallies.items()]
+    elif by == "class":
+        tallies = engine.tally(items, lambda o: o.class_id or ())
+        classes = Org.objects.in_bulk(list(tallies))
+        rows = [
+            ComplianceRow(pk, classes[pk].name, t, url_org=classes[pk].code)
+            for pk, t in tallies.items()
+            if pk in classes
+        ]
+    else:
+        depth = len(org.path) + STEPLEN
+        tallies = engine.tally(items, lambda o: loaded.schools[o.school_id][:depth])
+        units = {u.path: u for u in Org.objects.filter(path__in=list(tallies))}
+        rows = [
+            ComplianceRow(path, units[path].name, t, url_org=units[path].code)
+            for path, t in tallies.items()
+            if path in units
+        ]
+    rows.sort(key=lambda r: (-(r.tally.overdue), r.label))
+    return Compliance(
+        org=org,
+        by=by,
+        on=on,
+        first=loaded.first,
+        total=total,
+        rows=rows,
+        by_rule=sorted(rule_tallies.items()),
+    )
+
+
+def child_obligations(child: Child, on: date) -> list[engine.Obligation]:
+    items = obligations_for(Child.objects.filter(pk=child.pk), on)
+    return sorted(items, key=lambda o: (o.period.start, o.rule.label))
+
+
+def coverage(children: QuerySet[Child], on: date) -> dict[str, Any]:
+    """How many of these children have an open pairing, and which 4-heart children lack 二对一."""
+    open_now = Pairing.objects.filter(open_pairings(on))
+    total = children.count()
+    unpaired = children.exclude(pk__in=open_now.values("child_id"))
+    paired = total - unpaired.count()
+    four_hearts = children.filter(heart_level=4)
+    roles: dict[int, set[str]] = defaultdict(set)
+    for child_id, role in open_now.filter(child__in=four_hearts).values_list("child_id", "role"):
+        roles[child_id].add(role)
+    complete = [cid for cid, r in roles.items() if r >= TWO_TO_ONE_ROLES]
+    return {
+        "total": total,
+        "paired": paired,
+        "rate": round(paired / total, 4) if total else None,
+        "unpaired": unpaired,
+        "gaps": four_hearts.exclude(pk__in=complete),
+    }
+
+
+def pairing_load(caregivers: QuerySet[Caregiver], on: date) -> QuerySet[Caregiver]:
+    """Caregivers with how many children each looks after now (seed: 每位教师结对2—3名学生)."""
+    now = Q(pairings__starts_on__lte=on) & (
+        Q(pairings__ends_on__isnull=True) | Q(pairings__ends_on__gte=on)
+    )
+    return caregivers.annotate(load=Count("pairings", filter=now))

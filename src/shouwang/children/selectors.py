@@ -152,15 +152,6 @@ def duplicates_beyond_scope_count(user: Any) -> int:
     )
 
 
-def lacks_two_to_one_pairing(child: Child) -> bool:
-    """Seed 002: a 4-heart child needs a "二对一" pairing, one cadre and one teacher.
-
-    Pairings arrive with the care app, which answers this from them; until then every 4-heart
-    child is shown as a gap.
-    """
-    return child.heart_level == 4
-
-
 def in_register(qs: QuerySet[Child]) -> QuerySet[Child]:
     return qs.filter(status=ChildStatus.ACTIVE)
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from shouwang.accounts.access import acting_user, require_perm
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import teachers_of_classes, teachers_of_school
+from shouwang.care.selectors import lacks_two_to_one_pairing
 from shouwang.core.views import form_page
 from shouwang.orgs.models import OrgKind
 from shouwang.orgs.selectors import (
@@ -125,7 +126,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "status_history": child.status_changes.select_related("from_school", "to_school"),
             "timeline": selectors.timeline_of(child),
             "profile": profile_for(child.school, today),
-            "needs_pairing": selectors.lacks_two_to_one_pairing(child),
+            "needs_pairing": lacks_two_to_one_pairing(child),
             "scope": scope,
             "may_edit": selectors.children_editable_by(request.user).filter(pk=child.pk).exists(),
             "may_reveal_id": selectors.id_number_revealable(request.user, child),

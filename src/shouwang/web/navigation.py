@@ -40,7 +40,10 @@ MANAGERS = frozenset({Role.REGION_OFFICER, Role.SCHOOL_ADMIN})
 
 NAV_ITEMS = [
     NavItem(_("Home"), "web:home", frozenset()),
+    NavItem(_("My tasks"), "care:tasks", WORKERS - {Role.REGION_OFFICER}),
     NavItem(_("Left-behind register"), "children:register", WORKERS),
+    NavItem(_("Pairings"), "care:pairings", MANAGERS),
+    NavItem(_("Duty compliance"), "care:compliance", MANAGERS),
     NavItem(_("Organisations"), "orgs:tree", WORKERS),
     NavItem(_("Import a ledger"), "ledger:upload", MANAGERS),
     NavItem(_("Users"), "accounts:users", frozenset({Role.SYSADMIN})),

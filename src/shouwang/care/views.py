@@ -1,0 +1,520 @@
+"""Care pages: my tasks and the one-minute record form for caregivers; pairings, duty policies
+and compliance for school admins and region officers. Thin: scope in selectors, writes in
+services."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from shouwang.accounts.access import acting_user
+from shouwang.accounts.scope import scope_of
+from shouwang.children.selectors import (
+    child_editable_by,
+    child_visible_to,
+    children_editable_by,
+)
+from shouwang.core.views import form_page
+from shouwang.orgs.models import Org, OrgKind
+from shouwang.orgs.selectors import (
+    org_manageable_by,
+    org_visible_to,
+    orgs_manageable_by,
+    top_orgs_visible_to,
+)
+
+from . import engine, selectors, services
+from .forms import (
+    CaregiverForm,
+    CorrectRecordForm,
+    EndPairingForm,
+    FollowUpForm,
+    PairForm,
+    PlanItemForm,
+    PolicyForm,
+    RecordForm,
+    ReviewForm,
+    RuleForm,
+    StartPlanForm,
+)
+from .models import CarePlanItem, RecordKind
+
+
+def _manager_only(request: HttpRequest) -> None:
+    if not scope_of(request.user).manage_paths and not scope_of(request.user).is_sysadmin:
+        raise Http404
+
+
+# --- caregivers: my tasks and records -----------------------------------------------------
+
+
+# "Due this week / month / term" (the issue's words), by the rule's period.
+DUE_GROUPS = [
+    ((engine.WEEK,), _lazy("Due this week")),
+    ((engine.TWO_WEEKS,), _lazy("Due within two weeks")),
+    ((engine.MONTH,), _lazy("Due this month")),
+    ((engine.TERM, engine.TERM_PHASES), _lazy("Due this term")),
+]
+
+
+def tasks(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    mine = selectors.my_tasks(request.user, today)
+
+    def rows(items: list[engine.Obligation]) -> list[dict[str, Any]]:
+        return [
+            {
+                "o": o,
+                "child": mine.children.get(o.child_id or 0),
+                "kind": sorted(o.rule.kinds)[0],
+            }
+            for o in items
+        ]
+
+    groups = [
+        (label, rows([o for o in mine.due if o.rule.period in periods]))
+        for periods, label in DUE_GROUPS
+    ]
+    return render(
+        request,
+        "care/tasks.html",
+        {
+            "tasks": mine,
+            "overdue": rows(mine.overdue),
+            "due_groups": [(label, items) for label, items in groups if items],
+            "done": rows(mine.done),
+            "today": today,
+            "follow_ups": selectors.open_follow_ups_for(request.user),
+            "plans_due": selectors.plans_due_for(request.user, today),
+            "may_record": selectors.children_recordable_by(request.user).exists(),
+        },
+    )
+
+
+def record(request: HttpRequest) -> HttpResponse:
+    children = selectors.children_recordable_by(request.user)
+    initial: dict[str, Any] = {}
+    if request.method == "GET":
+        initial = {key: request.GET[key] for key in ("child", "kind") if request.GET.get(key)}
+    form = RecordForm(request.POST or None, children=children, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                caregiver = services.caregiver_for_login(acting_user(request))
+                services.record_care(caregiver=caregiver, by=acting_user(request), **data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Recorded: %(kind)s with %(child)s.")
+                % {"kind": RecordKind(data["kind"]).label, "child": data["child"].name},
+            )
+            return redirect(request.POST.get("next") or reverse("care:tasks"))
+    return render(
+        request,
+        "care/record.html",
+        {"form": form, "next": request.GET.get("next", "") if request.method == "GET" else ""},
+    )
+
+
+def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.record_visible_to(request.user, pk)
+    return render(
+        request,
+        "care/record_detail.html",
+        {
+            "record": item,
+            "versions": selectors.versions_of(item),
+            "may_correct": item.is_current
+            and selectors.children_recordable_by(request.user).filter(pk=item.child_id).exists(),
+        },
+    )
+
+
+def correct(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.record_visible_to(request.user, pk)
+    selectors.child_recordable_by(request.user, item.child_id)
+    if not item.is_current:
+        raise Http404
+    fields = ("kind", "on", "minutes", "with_whom", "findings", "abnormal")
+    form = CorrectRecordForm(
+        request.POST or None, initial={name: getattr(item, name) for name in fields}
+    )
+    return form_page(
+        request,
+        form=form,
+        save=lambda d: services.correct_record(record=item, by=acting_user(request), **d),
+        done=_("The record was corrected; the earlier version is kept."),
+        back=reverse("care:child", args=[item.child_id]),
+        template="care/form.html",
+        context={"title": _("Correct a record"), "child": item.child},
+    )
+
+
+# --- a child's care -----------------------------------------------------------------------
+
+
+def child(request: HttpRequest, pk: int) -> HttpResponse:
+    kid = child_visible_to(request.user, pk)
+    today = timezone.localdate()
+    plan = selectors.plan_of(kid)
+    obligations = selectors.child_obligations(kid, today)
+    manages = selectors.children_pairable_by(request.user).filter(pk=kid.pk).exists()
+    return render(
+        request,
+        "care/child.html",
+        {
+            "child": kid,
+            "today": today,
+            "pairings": selectors.pairings_of(kid),
+            "needs_pairing": selectors.lacks_two_to_one_pairing(kid),
+            "records": selectors.records_of(kid)[:30],
+            "plan": plan,
+            "plan_records": selectors.records_serving(plan)[:30] if plan else [],
+            "obligations": obligations,
+            "may_record": selectors.children_recordable_by(request.user).filter(pk=kid.pk).exists(),
+            "may_manage": manages,
+            "may_plan": children_editable_by(request.user).filter(pk=kid.pk).exists(),
+        },
+    )
+
+
+def start_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    kid = _plannable_child(request, pk)
+    return form_page(
+        request,
+        form=StartPlanForm(request.POST or None),
+        save=lambda d: services.start_plan(child=kid, by=acting_user(request), **d),
+        done=_("The care plan was started; add the needs and measures."),
+        back=reverse("care:child", args=[kid.pk]),
+        template="care/form.html",
+        context={"title": _("Start a care plan"), "child": kid},
+    )
+
+
+def add_plan_item(request: HttpRequest, pk: int) -> HttpResponse:
+    kid = _plannable_child(request, pk)
+    plan = selectors.plan_of(kid)
+    if plan is None:
+        raise Http404
+    caregivers = (
+        selectors.caregivers_pairable_by(request.user).filter(pairings__child=kid).distinct()
+    )
+    return form_page(
+        request,
+        form=PlanItemForm(request.POST or None, caregivers=caregivers),
+        save=lambda d: services.add_plan_item(plan=plan, by=acting_user(request), **d),
+        done=_("The measure was added to the plan."),
+        back=reverse("care:child", args=[kid.pk]),
+        template="care/form.html",
+        context={"title": _("Add a need and measure"), "child": kid},
+    )
+
+
+@require_POST
+def end_plan_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    kid = _plannable_child(request, pk)
+    item = get_object_or_404(CarePlanItem, pk=item_pk, plan__child=kid)
+    try:
+        services.end_plan_item(item=item, by=acting_user(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("care:child", pk=kid.pk)
+
+
+def review_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    kid = selectors.child_recordable_by(request.user, pk)
+    plan = selectors.plan_of(kid)
+    if plan is None:
+        raise Http404
+    return form_page(
+        request,
+        form=ReviewForm(request.POST or None),
+        save=lambda d: services.review_plan(plan=plan, by=acting_user(request), **d),
+        done=_("The review was recorded."),
+        back=reverse("care:child", args=[kid.pk]),
+        template="care/form.html",
+        context={"title": _("Review the care plan"), "child": kid},
+    )
+
+
+def _plannable_child(request: HttpRequest, pk: int) -> Any:
+    """Plans are drawn up by those who keep the archive (school, class teacher, region); the
+    child's caregivers review progress."""
+    return child_editable_by(request.user, pk)
+
+
+def close_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    follow_up = selectors.follow_up_for(request.user, pk)
+    return form_page(
+        request,
+        form=FollowUpForm(request.POST or None),
+        save=lambda d: services.close_follow_up(follow_up=follow_up, by=acting_user(request), **d),
+        done=_("The follow-up was closed."),
+        back=reverse("care:tasks"),
+        template="care/form.html",
+        context={
+            "title": _("Close a follow-up"),
+            "child": follow_up.child,
+            "note": follow_up.summary,
+        },
+    )
+
+
+# --- managers: pairings and caregivers ----------------------------------------------------
+
+
+def pairings(request: HttpRequest) -> HttpResponse:
+    _manager_only(request)
+    today = timezone.localdate()
+    children = selectors.children_pairable_by(request.user)
+    figures = selectors.coverage(children, today)
+    current = (
+        selectors.pairings_visible_to(request.user)
+        .filter(selectors.open_pairings(today), child__in=children)
+        .order_by("child__school_class__path", "child__name", "pk")
+    )
+    page = Paginator(current, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "care/pairings.html",
+        {
+            "figures": figures,
+            "unpaired": figures["unpaired"]
+            .select_related("school", "school_class")
+            .order_by("school_class__path", "name")[:200],
+            "gaps": figures["gaps"].select_related("school_class").order_by("name")[:200],
+            "page": page,
+            "today": today,
+        },
+    )
+
+
+def pair(request: HttpRequest) -> HttpResponse:
+    _manager_only(request)
+    children = selectors.children_pairable_by(request.user)
+    initial = {"children": request.GET.getlist("child")} if request.method == "GET" else None
+    form = PairForm(
+        request.POST or None,
+        children=children,
+        caregivers=selectors.caregivers_pairable_by(request.user),
+        initial=initial,
+    )
+    return form_page(
+        request,
+        form=form,
+        save=lambda d: services.pair_many(
+            children=d["children"],
+            caregivers=form.caregivers(),
+            starts_on=d["starts_on"],
+            by=acting_user(request),
+        ),
+        done=_("The pairing was made."),
+        back=reverse("care:pairings"),
+        template="care/form.html",
+        context={"title": _("Pair children with caregivers")},
+    )
+
+
+def end_pairing(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.pairing_manageable_by(request.user, pk)
+    form = EndPairingForm(
+        request.POST or None,
+        caregivers=selectors.caregivers_pairable_by(request.user).exclude(pk=item.caregiver_id),
+    )
+    return form_page(
+        request,
+        form=form,
+        save=lambda d: services.end_pairing(pairing=item, by=acting_user(request), **d),
+        done=_("The pairing was ended."),
+        back=reverse("care:child", args=[item.child_id]),
+        template="care/form.html",
+        context={
+            "title": _("End the pairing of %(caregiver)s") % {"caregiver": item.caregiver.name},
+            "child": item.child,
+        },
+    )
+
+
+def caregivers(request: HttpRequest) -> HttpResponse:
+    _manager_only(request)
+    today = timezone.localdate()
+    rows = list(
+        selectors.pairing_load(selectors.caregivers_manageable_by(request.user), today).order_by(
+            "org__path", "name"
+        )
+    )
+    loads = [c.load for c in rows if c.load]  # type: ignore[attr-defined]
+    return render(
+        request,
+        "care/caregivers.html",
+        {
+            "caregivers": rows,
+            "load": {
+                "min": min(loads),
+                "median": statistics.median(loads),
+                "max": max(loads),
+            }
+            if loads
+            else None,
+        },
+    )
+
+
+def add_caregiver(request: HttpRequest) -> HttpResponse:
+    _manager_only(request)
+    return form_page(
+        request,
+        form=CaregiverForm(request.POST or None, orgs=orgs_manageable_by(request.user)),
+        save=lambda d: services.add_caregiver(by=acting_user(request), **d),
+        done=_("The caregiver was added."),
+        back=reverse("care:caregivers"),
+        template="care/form.html",
+        context={"title": _("Add a caregiver")},
+    )
+
+
+# --- managers: duty policies and compliance -----------------------------------------------
+
+
+def _unit(request: HttpRequest, manage: bool) -> Any:
+    code = request.GET.get("org")
+    if code:
+        return (
+            org_manageable_by(request.user, code) if manage else org_visible_to(request.user, code)
+        )
+    tops = [o for o in top_orgs_visible_to(request.user) if o.kind in _UNIT_KINDS]
+    if not tops:
+        raise Http404
+    return tops[0]
+
+
+_UNIT_KINDS = {
+    OrgKind.PROVINCE,
+    OrgKind.CITY,
+    OrgKind.COUNTY,
+    OrgKind.TOWNSHIP,
+    OrgKind.SCHOOL,
+    OrgKind.SCHOOL_CLASS,
+}
+
+
+def policies(request: HttpRequest) -> HttpResponse:
+    _manager_only(request)
+    unit = _unit(request, manage=True)
+    if unit.kind not in _UNIT_KINDS - {OrgKind.SCHOOL_CLASS}:
+        raise Http404
+    own, above = selectors.policies_for(unit)
+    return render(
+        request,
+        "care/policies.html",
+        {
+            "unit": unit,
+            "own": own,
+            "above": above,
+            "presets": selectors.presets(),
+            "units": list(orgs_manageable_by(request.user).filter(kind__in=_UNIT_KINDS)[:100]),
+        },
+    )
+
+
+@require_POST
+def apply_preset(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    unit = org_manageable_by(request.user, code)
+    preset = get_object_or_404(selectors.presets(), pk=pk)
+    try:
+        services.apply_preset(preset=preset, org=unit, by=acting_user(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(name)s is now in force.") % {"name": preset.name})
+    return redirect(reverse("care:policies") + f"?org={unit.code}")
+
+
+@require_POST
+def set_in_force(request: HttpRequest, pk: int) -> HttpResponse:
+    policy = selectors.policy_manageable_by(request.user, pk)
+    services.set_policy_in_force(
+        policy=policy, in_force=request.POST.get("in_force") == "1", by=acting_user(request)
+    )
+    return redirect(reverse("care:policies") + f"?org={policy.org.code if policy.org else ''}")
+
+
+def add_policy(request: HttpRequest, code: str) -> HttpResponse:
+    unit = org_manageable_by(request.user, code)
+    return form_page(
+        request,
+        form=PolicyForm(request.POST or None),
+        save=lambda d: services.add_policy(org=unit, by=acting_user(request), **d),
+        done=_("The policy was added; now add its rules."),
+        back=reverse("care:policies") + f"?org={unit.code}",
+        template="care/form.html",
+        context={"title": _("Write a policy of your own")},
+    )
+
+
+def add_rule(request: HttpRequest, pk: int) -> HttpResponse:
+    policy = selectors.policy_manageable_by(request.user, pk)
+    return form_page(
+        request,
+        form=RuleForm(request.POST or None),
+        save=lambda d: services.add_rule(policy=policy, by=acting_user(request), **d),
+        done=_("The rule was added."),
+        back=reverse("care:policies") + f"?org={policy.org.code if policy.org else ''}",
+        template="care/form.html",
+        context={"title": _("Add a rule to %(name)s") % {"name": policy.name}},
+    )
+
+
+def compliance(request: HttpRequest) -> HttpResponse:
+    _manager_only(request)
+    unit = _unit(request, manage=False)
+    today = timezone.localdate()
+    by = request.GET.get("by", "")
+    if by not in ("", "unit", "class", "child", "caregiver"):
+        by = ""
+    result = selectors.compliance(request.user, unit, today, by)
+    chart = {
+        "labels": [row.label for row in result.rows[:40]],
+        "links": [_row_link(row) for row in result.rows[:40]],
+        "series": {
+            status: [getattr(row.tally, status) for row in result.rows[:40]]
+            for status in (engine.DONE, engine.DUE, engine.OVERDUE)
+        },
+        "names": {engine.DONE: _("done"), engine.DUE: _("due"), engine.OVERDUE: _("overdue")},
+    }
+    return render(
+        request,
+        "care/compliance.html",
+        {
+            "result": result,
+            "rows": [(row, _row_link(row)) for row in result.rows],
+            "chart": json.dumps(chart, ensure_ascii=False),
+            "ancestors": [
+                o for o in Org.objects.get_ancestors(unit) if scope_of(request.user).sees(o)
+            ],
+        },
+    )
+
+
+def _row_link(row: selectors.ComplianceRow) -> str:
+    if row.child_id:
+        return reverse("care:child", args=[row.child_id])
+    if row.url_org:
+        return reverse("care:compliance") + f"?org={row.url_org}"
+    return ""
