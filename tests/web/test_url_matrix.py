@@ -12,7 +12,6 @@ import time_machine
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from shouwang.care import services as care_services
-
 from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
 from tests.world import PERSONAS

@@ -69,7 +69,7 @@ class RecordForm(forms.Form):
     )
 
     def __init__(self, *args: Any, children: QuerySet[Child], **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {}).setdefault("on", timezone.localdate())
+        kwargs["initial"] = {"on": timezone.localdate(), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         field = self.fields["child"]
         assert isinstance(field, forms.ModelChoiceField)
@@ -129,7 +129,7 @@ class PairForm(forms.Form):
         caregivers: QuerySet[Caregiver],
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("initial", {}).setdefault("starts_on", timezone.localdate())
+        kwargs["initial"] = {"starts_on": timezone.localdate(), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         for name in ("children", "caregiver_1", "caregiver_2", "caregiver_3"):
             field = self.fields[name]
@@ -167,7 +167,7 @@ class EndPairingForm(forms.Form):
     )
 
     def __init__(self, *args: Any, caregivers: QuerySet[Caregiver], **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {}).setdefault("on", timezone.localdate())
+        kwargs["initial"] = {"on": timezone.localdate(), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         field = self.fields["handover_to"]
         assert isinstance(field, forms.ModelChoiceField)

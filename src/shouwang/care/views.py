@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.access import acting_user
@@ -63,10 +63,10 @@ def _manager_only(request: HttpRequest) -> None:
 
 # "Due this week / month / term" (the words), by the rule's period.
 DUE_GROUPS = [
-    ((engine.WEEK,), _lazy("Due this week")),
-    ((engine.TWO_WEEKS,), _lazy("Due within two weeks")),
-    ((engine.MONTH,), _lazy("Due this month")),
-    ((engine.TERM, engine.TERM_PHASES), _lazy("Due this term")),
+    ((engine.WEEK,), gettext_lazy("Due this week")),
+    ((engine.TWO_WEEKS,), gettext_lazy("Due within two weeks")),
+    ((engine.MONTH,), gettext_lazy("Due this month")),
+    ((engine.TERM, engine.TERM_PHASES), gettext_lazy("Due this term")),
 ]
 
 

@@ -262,7 +262,8 @@ def _demo_calendar(county: Org, year: int) -> None:
         by=None,
     )
     add_holiday(
-        region=county, name=f"{year}年暑假",
+        region=county,
+        name=f"{year}年暑假",
         season=HolidaySeason.SUMMER,
         start=date(year, 7, 11),
         end=date(year, 8, 31),
