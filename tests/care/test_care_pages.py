@@ -142,6 +142,7 @@ class PairingTests(CareTestCase):
         self.assertFalse(selectors.lacks_two_to_one_pairing(Child.objects.get(pk=self.a1b.pk)))
         figures = page.context["figures"]
         self.assertEqual((figures["paired"], figures["total"]), (2, 3))  # a1, a1b of a1/a1b/a2
+        self.assertEqual(figures["without_plan"], 3)
 
     def test_choosing_the_same_caregiver_twice_is_refused(self):
         response = self.client_as("school_admin").post(

@@ -528,6 +528,8 @@ def coverage(children: QuerySet[Child], on: date) -> dict[str, Any]:
         "rate": round(paired / total, 4) if total else None,
         "unpaired": unpaired,
         "gaps": four_hearts.exclude(pk__in=complete),
+        # 一人一档一策: every registered child should have a care plan.
+        "without_plan": children.filter(care_plan__isnull=True).count(),
     }
 
 
