@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from unittest import mock
 
 import time_machine
 from django.db import connection
@@ -442,3 +443,22 @@ class CarePlanTests(CareTestCase):
             reverse("care:start_plan", args=[self.a1.pk]), {"review_on": "2026-11-01"}
         )
         self.assertContains(response, "errorlist")
+
+
+class RecordFormTests(CareTestCase):
+    def test_next_leads_only_back_into_shouwang(self):
+        response = self.record("volunteer", self.a1, next="https://example.com/steal")
+        self.assertRedirects(response, reverse("care:tasks"))
+        child_page = reverse("care:child", args=[self.a1.pk])
+        response = self.record("volunteer", self.a1, kind="talk", next=child_page)
+        self.assertRedirects(response, child_page)
+
+    def test_a_county_sized_list_offers_only_own_children_and_the_one_opened(self):
+        with mock.patch("shouwang.care.forms.MAX_CHOICES", 1):
+            client = self.client_as("county_officer")
+            form = client.get(reverse("care:record")).context["form"]
+            self.assertEqual([c for c, _label in form.fields["child"].choices if c], [])
+            url = reverse("care:record") + f"?child={self.a2.pk}"
+            form = client.get(url).context["form"]
+            self.assertEqual([c for c, _label in form.fields["child"].choices if c], [self.a2.pk])
+            self.assertRedirects(self.record("county_officer", self.a2), reverse("care:tasks"))

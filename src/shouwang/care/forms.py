@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +28,25 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 def child_label(child: Child) -> str:
     place = child.school_class or child.school
     return f"{child.name}（{place.name}）"
+
+
+# A select of a whole county's children is useless on a phone and heavy to send.
+MAX_CHOICES = 300
+
+
+def limit_choices(field: forms.ModelChoiceField, shown: QuerySet[Any] | None, *keep: Any) -> None:
+    """Offer ``shown`` (e.g. the user's own children) when the full list is too long; the full
+    queryset still decides what is valid, so a child opened from the register can be chosen."""
+    queryset = field.queryset
+    assert queryset is not None
+    if shown is None or queryset[: MAX_CHOICES + 1].count() <= MAX_CHOICES:
+        return
+    kept = [k for k in keep if k]
+    offered = queryset.filter(Q(pk__in=shown.values("pk")[:MAX_CHOICES]) | Q(pk__in=kept))
+    field.choices = [("", field.empty_label or "")] + [
+        (obj.pk, field.label_from_instance(obj)) for obj in offered
+    ]
+    field.help_text = _("Only your own children are listed; open another child from the register.")
 
 
 class ChildChoiceField(forms.ModelChoiceField):
@@ -68,12 +87,19 @@ class RecordForm(forms.Form):
         label=_("Something is wrong (the class teacher follows up)"), required=False
     )
 
-    def __init__(self, *args: Any, children: QuerySet[Child], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        children: QuerySet[Child],
+        shown: QuerySet[Child] | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs["initial"] = {"on": timezone.localdate(), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         field = self.fields["child"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = children.select_related("school", "school_class").order_by("name")
+        limit_choices(field, shown, self.initial.get("child"))
 
 
 class CorrectRecordForm(forms.Form):
@@ -127,6 +153,7 @@ class PairForm(forms.Form):
         *args: Any,
         children: QuerySet[Child],
         caregivers: QuerySet[Caregiver],
+        shown: QuerySet[Child] | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs["initial"] = {"starts_on": timezone.localdate(), **(kwargs.get("initial") or {})}
@@ -141,6 +168,9 @@ class PairForm(forms.Form):
             else:
                 field.queryset = caregivers.filter(is_active=True).order_by("name")
         self.fields["children"].widget.attrs["size"] = 8
+        children_field = self.fields["children"]
+        assert isinstance(children_field, forms.ModelChoiceField)
+        limit_choices(children_field, shown, *(self.initial.get("children") or []))
 
     def caregivers(self) -> list[tuple[Caregiver, str]]:
         data = self.cleaned_data

@@ -511,12 +511,16 @@ def child_obligations(child: Child, on: date) -> list[engine.Obligation]:
     return sorted(items, key=lambda o: (o.period.start, o.rule.label))
 
 
+def unpaired(children: QuerySet[Child], on: date) -> QuerySet[Child]:
+    return children.exclude(pk__in=Pairing.objects.filter(open_pairings(on)).values("child_id"))
+
+
 def coverage(children: QuerySet[Child], on: date) -> dict[str, Any]:
     """How many of these children have an open pairing, and which 4-heart children lack 二对一."""
     open_now = Pairing.objects.filter(open_pairings(on))
     total = children.count()
-    unpaired = children.exclude(pk__in=open_now.values("child_id"))
-    paired = total - unpaired.count()
+    without = unpaired(children, on)
+    paired = total - without.count()
     four_hearts = children.filter(heart_level=4)
     roles: dict[int, set[str]] = defaultdict(set)
     for child_id, role in open_now.filter(child__in=four_hearts).values_list("child_id", "role"):
@@ -526,7 +530,7 @@ def coverage(children: QuerySet[Child], on: date) -> dict[str, Any]:
         "total": total,
         "paired": paired,
         "rate": round(paired / total, 4) if total else None,
-        "unpaired": unpaired,
+        "unpaired": without,
         "gaps": four_hearts.exclude(pk__in=complete),
         # 一人一档一策: every registered child should have a care plan.
         "without_plan": children.filter(care_plan__isnull=True).count(),

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -109,7 +110,12 @@ def record(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {}
     if request.method == "GET":
         initial = {key: request.GET[key] for key in ("child", "kind") if request.GET.get(key)}
-    form = RecordForm(request.POST or None, children=children, initial=initial)
+    form = RecordForm(
+        request.POST or None,
+        children=children,
+        initial=initial,
+        shown=selectors.my_children(request.user, selectors.caregiver_of(request.user)),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -124,12 +130,20 @@ def record(request: HttpRequest) -> HttpResponse:
                 _("Recorded: %(kind)s with %(child)s.")
                 % {"kind": RecordKind(data["kind"]).label, "child": data["child"].name},
             )
-            return redirect(request.POST.get("next") or reverse("care:tasks"))
+            return redirect(_next(request, request.POST.get("next", "")))
     return render(
         request,
         "care/record.html",
-        {"form": form, "next": request.GET.get("next", "") if request.method == "GET" else ""},
+        {"form": form, "next": request.GET.get("next", "") or request.POST.get("next", "")},
     )
+
+
+def _next(request: HttpRequest, target: str) -> str:
+    """Back to the page the form was opened from, if it is one of ours."""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and safe else reverse("care:tasks")
 
 
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -314,6 +328,7 @@ def pair(request: HttpRequest) -> HttpResponse:
         children=children,
         caregivers=selectors.caregivers_pairable_by(request.user),
         initial=initial,
+        shown=selectors.unpaired(children, timezone.localdate()),
     )
     return form_page(
         request,
