@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -98,8 +98,7 @@ class Calendar:
     holidays: tuple[HolidaySpan, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class RecordRow:
+class RecordRow(NamedTuple):
     """Current records grouped by child, caregiver, kind and day (``n`` of them)."""
 
     child_id: int
@@ -115,6 +114,7 @@ class PeriodSpan:
     end: date
     label: str
     active: tuple[int, ...]  # ordinals of the days on which the rule runs, sorted
+    owed_whole: bool = False  # owed by someone present all period (filled in by periods())
 
     @property
     def days(self) -> int:
@@ -250,7 +250,8 @@ def periods(
     for start, end, label in _calendar_periods(kind, calendar, season, first, last):
         active = tuple(d for d in range(start.toordinal(), end.toordinal() + 1) if d in days)
         if active:
-            out.append(PeriodSpan(start, end, label, active))
+            whole = len(active) * 2 >= (end - start).days + 1
+            out.append(PeriodSpan(start, end, label, active, whole))
     return out
 
 
@@ -259,6 +260,11 @@ def owed(period: PeriodSpan, spans: Iterable[tuple[date, date | None]] | None) -
     if spans is None:
         active = len(period.active)
     else:
+        spans = list(spans)
+        if len(spans) == 1:
+            start, end = spans[0]
+            if start <= period.start and (end is None or end >= period.end):
+                return period.owed_whole  # the usual case: the pairing ran all period
         active = sum(period.active_between(start, end) for start, end in spans)
     return active * 2 >= period.days
 
@@ -285,7 +291,8 @@ def status_of(done: int, required: int, period: PeriodSpan, on: date) -> str:
 def obligations(inputs: Inputs, *, first: date, on: date) -> list[Obligation]:
     """Every obligation whose period overlaps [first, on], with what was done and its status.
 
-    Set-wise: the records are walked once per rule that counts their kind, the obligations once.
+    Set-wise: each record row is looked at once (for the rules that count its kind), each
+    obligation made once; children alike share the work of finding their rules and periods.
     """
     children = {c.id: c for c in inputs.children}
     # Pairings of each child, by caregiver: the spans they ran and their roles.
@@ -295,18 +302,37 @@ def obligations(inputs: Inputs, *, first: date, on: date) -> list[Obligation]:
             paired[p.child_id][p.caregiver_id].append(p)
 
     # The periods of each (rule shape, calendar), and a day → period index for the records.
-    period_cache: dict[tuple[str, str, int], tuple[list[PeriodSpan], dict[int, int]]] = {}
+    period_cache: dict[tuple[str, str, int], tuple[list[PeriodSpan], dict[date, int]]] = {}
 
-    def periods_of(rule: RuleSpec, calendar_id: int) -> tuple[list[PeriodSpan], dict[int, int]]:
+    def periods_of(rule: RuleSpec, calendar_id: int) -> tuple[list[PeriodSpan], dict[date, int]]:
         key = (rule.period, rule.season, calendar_id)
         if key not in period_cache:
             found = periods(rule.period, inputs.calendars[calendar_id], rule.season, first, on)
             index = {}
             for i, span in enumerate(found):
                 for day in range(span.start.toordinal(), span.end.toordinal() + 1):
-                    index[day] = i
+                    index[date.fromordinal(day)] = i
             period_cache[key] = (found, index)
         return period_cache[key]
+
+    # Which rules apply to a child depends only on its school, type, heart level and calendar:
+    # children alike share one plan (rule → its periods), worked out once.
+    Plan = tuple[list[RuleSpec], dict[str, list[tuple[RuleSpec, dict[date, int]]]]]
+    plans: dict[tuple[str, str, int | None, int], Plan] = {}
+
+    def plan_for(child: ChildFacts) -> Plan:
+        assert child.calendar is not None
+        key = (child.school_path, child.left_behind_type, child.heart_level, child.calendar)
+        plan = plans.get(key)
+        if plan is None:
+            rules = [rule for rule in inputs.rules if applies(rule, child)]
+            by_kind: dict[str, list[tuple[RuleSpec, dict[date, int]]]] = defaultdict(list)
+            for rule in rules:
+                index = periods_of(rule, child.calendar)[1]
+                for kind in rule.kinds:
+                    by_kind[kind].append((rule, index))
+            plan = plans[key] = (rules, dict(by_kind))
+        return plan
 
     def caregivers_for(rule: RuleSpec, child_id: int) -> dict[int, list[PairingFacts]]:
         mine = paired.get(child_id, {})
@@ -318,138 +344,92 @@ def obligations(inputs: Inputs, *, first: date, on: date) -> list[Obligation]:
             if any(p.role in rule.caregiver_roles for p in ps)
         }
 
-    rules_by_kind: dict[str, list[RuleSpec]] = defaultdict(list)
-    for rule in inputs.rules:
-        for kind in rule.kinds:
-            rules_by_kind[kind].append(rule)
-
-    # Done counts, keyed (rule id, owner, child id or 0, period index).
-    counts: dict[tuple[int, tuple[str, int], int, int], int] = defaultdict(int)
+    # Done counts, keyed (rule id, owner id, child id or 0, period index); the rule says what
+    # kind of owner it has (a caregiver, the child's caregivers, a class, a school).
+    counts: dict[tuple[int, int, int, int], int] = defaultdict(int)
     shared_members: dict[tuple[int, int], frozenset[int]] = {}
-    no_teachers: frozenset[int] = frozenset()
-    for row in inputs.records:
-        child = children.get(row.child_id)
-        if child is None or child.calendar is None:
+    nobody: frozenset[int] = frozenset()
+    logins = inputs.logins
+    kind_plans = {c.id: plan_for(c)[1] for c in inputs.children if c.calendar is not None}
+    for child_id, caregiver_id, kind, day, n in inputs.records:
+        plan = kind_plans.get(child_id)
+        if plan is None:
             continue
-        ordinal = row.on.toordinal()
-        for rule in rules_by_kind.get(row.kind, ()):
-            if not applies(rule, child):
+        for rule, index in plan.get(kind, ()):
+            i = index.get(day)
+            if i is None:
                 continue
-            index = periods_of(rule, child.calendar)[1].get(ordinal)
-            if index is None:
+            assignee = rule.assignee
+            if assignee == CAREGIVER:
+                counts[(rule.id, caregiver_id, child_id, i)] += n
                 continue
-            if rule.assignee == CAREGIVER:
-                counts[(rule.id, ("caregiver", row.caregiver_id), row.child_id, index)] += row.n
-            elif rule.assignee == PAIR_SHARED:
-                key = (rule.id, row.child_id)
+            child = children[child_id]
+            if assignee == PAIR_SHARED:
+                key = (rule.id, child_id)
                 if key not in shared_members:
-                    shared_members[key] = frozenset(caregivers_for(rule, row.child_id))
-                if row.caregiver_id in shared_members[key]:
-                    counts[(rule.id, ("shared", row.child_id), row.child_id, index)] += row.n
-            elif rule.assignee == CLASS_TEACHER:
-                teachers = inputs.class_teachers.get(child.class_id or 0, no_teachers)
-                if inputs.logins.get(row.caregiver_id) in teachers and child.class_id:
-                    counts[(rule.id, ("class", child.class_id), row.child_id, index)] += row.n
-            elif inputs.logins.get(row.caregiver_id) in inputs.leaders.get(
-                child.school_id, no_teachers
-            ):
-                target = row.child_id if rule.each_child else 0
-                counts[(rule.id, ("school", child.school_id), target, index)] += row.n
+                    shared_members[key] = frozenset(caregivers_for(rule, child_id))
+                if caregiver_id in shared_members[key]:
+                    counts[(rule.id, child_id, child_id, i)] += n
+            elif assignee == CLASS_TEACHER:
+                teachers = inputs.class_teachers.get(child.class_id or 0, nobody)
+                if child.class_id and logins.get(caregiver_id) in teachers:
+                    counts[(rule.id, child.class_id, child_id, i)] += n
+            elif logins.get(caregiver_id) in inputs.leaders.get(child.school_id, nobody):
+                target = child_id if rule.each_child else 0
+                counts[(rule.id, child.school_id, target, i)] += n
 
     out: list[Obligation] = []
     per_school_done: set[tuple[int, int]] = set()
+
+    def emit(
+        rule: RuleSpec,
+        child: ChildFacts,
+        owner: tuple[str, int],
+        caregiver_ids: tuple[int, ...],
+        ran: list[tuple[date, date | None]] | None,
+        per_child: bool = True,
+    ) -> None:
+        assert child.calendar is not None
+        target = child.id if per_child else 0
+        for i, span in enumerate(periods_of(rule, child.calendar)[0]):
+            if owed(span, ran):
+                done = counts.get((rule.id, owner[1], target, i), 0)
+                status = status_of(done, rule.count, span, on)
+                out.append(
+                    Obligation(
+                        rule,
+                        span,
+                        child.school_id,
+                        child.id if per_child else None,
+                        child.class_id if per_child else None,
+                        owner,
+                        caregiver_ids,
+                        done,
+                        status,
+                    )
+                )
+
     for child in inputs.children:
         if child.calendar is None:
             continue
-        for rule in inputs.rules:
-            if not applies(rule, child):
-                continue
-            spans, _index = periods_of(rule, child.calendar)
+        for rule in plan_for(child)[0]:
             if rule.assignee == CAREGIVER:
                 for caregiver_id, ps in caregivers_for(rule, child.id).items():
                     ran = [(p.starts_on, p.ends_on) for p in ps]
-                    owner = ("caregiver", caregiver_id)
-                    for i, span in enumerate(spans):
-                        if owed(span, ran):
-                            done = counts.get((rule.id, owner, child.id, i), 0)
-                            out.append(
-                                Obligation(
-                                    rule,
-                                    span,
-                                    child.school_id,
-                                    child.id,
-                                    child.class_id,
-                                    owner,
-                                    (caregiver_id,),
-                                    done,
-                                    status_of(done, rule.count, span, on),
-                                )
-                            )
+                    emit(rule, child, ("caregiver", caregiver_id), (caregiver_id,), ran)
             elif rule.assignee == PAIR_SHARED:
                 members = caregivers_for(rule, child.id)
-                if not members:
-                    continue
-                ran = [(p.starts_on, p.ends_on) for ps in members.values() for p in ps]
-                owner = ("shared", child.id)
-                for i, span in enumerate(spans):
-                    if owed(span, _union(ran)):
-                        done = counts.get((rule.id, owner, child.id, i), 0)
-                        out.append(
-                            Obligation(
-                                rule,
-                                span,
-                                child.school_id,
-                                child.id,
-                                child.class_id,
-                                owner,
-                                tuple(sorted(members)),
-                                done,
-                                status_of(done, rule.count, span, on),
-                            )
-                        )
+                if members:
+                    ran = _union([(p.starts_on, p.ends_on) for ps in members.values() for p in ps])
+                    emit(rule, child, ("shared", child.id), tuple(sorted(members)), ran)
             elif rule.assignee == CLASS_TEACHER:
-                if not child.class_id:
-                    continue
-                owner = ("class", child.class_id)
-                for i, span in enumerate(spans):
-                    if owed(span, None):
-                        done = counts.get((rule.id, owner, child.id, i), 0)
-                        out.append(
-                            Obligation(
-                                rule,
-                                span,
-                                child.school_id,
-                                child.id,
-                                child.class_id,
-                                owner,
-                                (),
-                                done,
-                                status_of(done, rule.count, span, on),
-                            )
-                        )
-            else:
-                owner = ("school", child.school_id)
-                if not rule.each_child:
-                    if (rule.id, child.school_id) in per_school_done:
-                        continue
-                    per_school_done.add((rule.id, child.school_id))
-                target = child.id if rule.each_child else 0
-                for i, span in enumerate(spans):
-                    if owed(span, None):
-                        done = counts.get((rule.id, owner, target, i), 0)
-                        out.append(
-                            Obligation(
-                                rule,
-                                span,
-                                child.school_id,
-                                child.id if rule.each_child else None,
-                                child.class_id if rule.each_child else None,
-                                owner,
-                                (),
-                                done,
-                                status_of(done, rule.count, span, on),
-                            )
-                        )
+                if child.class_id:
+                    emit(rule, child, ("class", child.class_id), (), None)
+            elif rule.each_child:
+                emit(rule, child, ("school", child.school_id), (), None)
+            elif (rule.id, child.school_id) not in per_school_done:
+                per_school_done.add((rule.id, child.school_id))
+                emit(rule, child, ("school", child.school_id), (), None, per_child=False)
     return out
 
 

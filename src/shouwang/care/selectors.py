@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -294,15 +294,22 @@ def load(children: QuerySet[Child], on: date) -> Loaded:
         .values_list("child_id", "caregiver_id", "role", "starts_on", "ends_on")
     ]
     kinds = sorted({kind for rule in rules for kind in rule.kinds})
-    records = [
-        engine.RecordRow(child_id, caregiver_id, kind, day, n)
-        for child_id, caregiver_id, kind, day, n in CareRecord.objects.filter(
-            child_filter, is_current=True, withdrawn=False, on__range=(first, on), kind__in=kinds
-        )
-        .values_list("child_id", "caregiver_id", "kind", "on")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ]
+    # Plain tuples in RecordRow's order: no object per row for a county's half-million records.
+    records = cast(
+        list[engine.RecordRow],
+        list(
+            CareRecord.objects.filter(
+                child_filter,
+                is_current=True,
+                withdrawn=False,
+                on__range=(first, on),
+                kind__in=kinds,
+            )
+            .values_list("child_id", "caregiver_id", "kind", "on")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ),
+    )
 
     class_teachers: dict[int, set[int]] = defaultdict(set)
     leaders: dict[int, set[int]] = defaultdict(set)
