@@ -462,3 +462,16 @@ class RecordFormTests(CareTestCase):
             form = client.get(url).context["form"]
             self.assertEqual([c for c, _label in form.fields["child"].choices if c], [self.a2.pk])
             self.assertRedirects(self.record("county_officer", self.a2), reverse("care:tasks"))
+
+
+class HomeTests(CareTestCase):
+    def test_a_caregiver_lands_on_how_many_tasks_are_overdue(self):
+        page = self.client_as("volunteer").get(reverse("web:home"))
+        overdue = len(self.tasks_of("volunteer").overdue)
+        self.assertGreater(overdue, 0)
+        self.assertContains(page, 'data-testid="my-tasks-summary"')
+        self.assertEqual(len(page.context["tasks"].overdue), overdue)
+
+    def test_an_officer_without_duties_sees_no_task_summary(self):
+        page = self.client_as("county_officer").get(reverse("web:home"))
+        self.assertNotContains(page, 'data-testid="my-tasks-summary"')

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import active_assignments_of
+from shouwang.care import selectors as care_selectors
 from shouwang.orgs import selectors as org_selectors
 from shouwang.orgs.models import counts_enrolment as org_counts
 
@@ -23,10 +24,17 @@ def home(request: HttpRequest) -> HttpResponse:
         for org in org_selectors.top_orgs_visible_to(request.user)
     ]
     assignments = active_assignments_of(request.user)
+    tasks = care_selectors.my_tasks(request.user, today) if not scope.is_sysadmin else None
     return render(
         request,
         "web/home.html",
-        {"places": places, "assignments": assignments, "scope": scope, "today": today},
+        {
+            "places": places,
+            "assignments": assignments,
+            "scope": scope,
+            "today": today,
+            "tasks": tasks,
+        },
     )
 
 
