@@ -10,6 +10,8 @@ from django.core.management.base import CommandError
 from django.db.models import Count
 
 from shouwang.accounts.models import AuditEntry, Role, RoleAssignment, User
+from shouwang.care.models import CareRecord, DutyPolicy, FollowUp, Pairing
+from shouwang.care.selectors import coverage, my_tasks
 from shouwang.children.models import Child, ChildStatus
 from shouwang.children.types import LeftBehindType
 from shouwang.demo.services import build_demo_county
@@ -34,7 +36,12 @@ def snapshot() -> tuple:
             "user__username", "role", "org__code"
         )
     )
-    return orgs, users, roles, children
+    care = list(
+        CareRecord.objects.order_by(
+            "child__id_number", "caregiver__name", "kind", "on"
+        ).values_list("child__id_number", "caregiver__name", "kind", "on", "findings")
+    )
+    return orgs, users, roles, children, care
 
 
 def test_demo_county_has_the_promised_shape():
@@ -143,3 +150,28 @@ def test_a_rebuilt_demo_does_not_inherit_the_old_audit_trail():
     old_ids = set(Child.objects.values_list("pk", flat=True))
     build_demo_county(seed=7, children=SMALL, today=TODAY)
     assert not old_ids & set(Child.objects.values_list("pk", flat=True))
+
+
+def test_demo_county_is_part_way_through_a_term_of_care_work():
+    county = build_demo_county(seed=7, children=120, today=TODAY).county
+    children = Child.objects.filter(county=county)
+    # Most children paired, some still waiting, no 4-heart child left without anyone.
+    cover = coverage(children, TODAY)
+    assert 0.8 <= cover["rate"] < 1
+    assert len(cover["gaps"]) <= 2
+    assert Pairing.objects.filter(ends_on__isnull=False, handed_over_to__isnull=False).exists()
+    assert DutyPolicy.objects.filter(org=county, code="three_ones", is_active=True).exists()
+    records = CareRecord.objects.filter(county=county)
+    assert records.count() > len(children)
+    assert not records.filter(on__gt=TODAY).exists()
+    assert FollowUp.objects.filter(record__in=records.filter(abnormal=True)).exists()
+    # The phone walk-through: the volunteer has done visits and still has this month's to do.
+    tasks = my_tasks(User.objects.get(username="demo-volunteer"), TODAY)
+    assert tasks.done
+    assert any(
+        o.rule.label == "每月家访一次" and o.period.start <= TODAY <= o.period.end
+        for o in tasks.due
+    )
+    # Some caregivers are behind: the county has overdue duties to show.
+    cadre = my_tasks(User.objects.get(username="demo-village"), TODAY)
+    assert cadre.overdue

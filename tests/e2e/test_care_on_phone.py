@@ -18,12 +18,12 @@ def test_volunteer_records_a_home_visit_and_sees_it_done(live_url, phone):
 
     todo = phone.locator(
         "[data-testid=task-due], [data-testid=task-overdue]", has_text=MONTHLY_VISIT
-    ).filter(has=phone.get_by_role("link", name="记录"))
+    ).filter(has=phone.get_by_role("button", name="记录", exact=True))
     todo.first.wait_for()
     card = todo.first
     child = card.locator("strong").first.inner_text()
     period = re.search(r"\d{4}年\d{2}月", card.inner_text()).group(0)
-    card.get_by_role("link", name="记录").click()
+    card.get_by_role("button", name="记录", exact=True).click()
 
     phone.wait_for_url(re.compile(r".*/care/record/\?child=\d+.*"))
     assert phone.locator("input[name=kind][value=home_visit]").is_checked()
@@ -35,9 +35,7 @@ def test_volunteer_records_a_home_visit_and_sees_it_done(live_url, phone):
     phone.wait_for_url(f"{live_url}/care/")
     phone.get_by_text(f"已记录：{child}的家访").wait_for()
     phone.locator("details[data-testid=done] summary").click()
-    done = phone.locator("[data-testid=task-done]", has_text=MONTHLY_VISIT).filter(
-        has_text=child
-    )
+    done = phone.locator("[data-testid=task-done]", has_text=MONTHLY_VISIT).filter(has_text=child)
     assert done.filter(has_text=period).count() == 1
     # Nothing on the page is wider than the phone.
     width = phone.evaluate("document.documentElement.scrollWidth")

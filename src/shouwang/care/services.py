@@ -247,7 +247,8 @@ def _check_record(record: CareRecord) -> None:
         raise ValidationError(errors)
 
 
-def _follow_up(record: CareRecord) -> FollowUp:
+def open_follow_up(record: CareRecord) -> FollowUp:
+    """发现异常: a task for the child's class teacher and the school's leadership."""
     child = record.child
     return FollowUp.objects.create(
         child=child,
@@ -299,7 +300,7 @@ def record_care(
         changes={"child": child.pk, "kind": kind, "on": str(on), "abnormal": abnormal},
     )
     if abnormal:
-        _follow_up(record)
+        open_follow_up(record)
     return record
 
 
@@ -348,7 +349,7 @@ def correct_record(*, record: CareRecord, by: User, reason: str, **changes: Any)
         changes={**diff, "reason": reason, "version": new.version},
     )
     if new.abnormal and not current.abnormal and not new.withdrawn:
-        _follow_up(new)
+        open_follow_up(new)
     return new
 
 

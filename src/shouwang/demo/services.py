@@ -17,10 +17,12 @@ from faker import Faker
 
 from shouwang.accounts import services as account_services
 from shouwang.accounts.models import AuditEntry, Role, RoleAssignment, User
+from shouwang.care.models import DutyPolicy, DutyRule
 from shouwang.children.models import DefinitionProfile, HeartLevelRule
 from shouwang.orgs import services as org_services
 from shouwang.orgs.models import HolidaySeason, Org, OrgKind
 
+from .care import add_demo_care
 from .children import add_demo_children
 
 DEMO_CODE_PREFIX = "99"
@@ -89,7 +91,11 @@ def _wipe_for_rebuild() -> None:
     ):
         raise NotADemoDatabase
     # Presets loaded by migrations stay; a region's choices of them go with the demo.
+    DutyRule.objects.filter(policy__org__isnull=False).delete()
+    DutyPolicy.objects.filter(org__isnull=False).delete()
     keep = {
+        DutyPolicy._meta.db_table,
+        DutyRule._meta.db_table,
         AuditEntry._meta.db_table,
         "django_content_type",
         "auth_permission",
@@ -248,6 +254,7 @@ def build_demo_county(*, seed: int = 2026, children: int = 600, today: date) -> 
             by=None,
         )
     add_demo_children(county=county, count=children, rng=rng, fake=fake, today=today)
+    add_demo_care(county=county, rng=rng, fake=fake, today=today)
     return DemoCounty(county=county, logins=demo_logins())
 
 
