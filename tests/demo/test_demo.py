@@ -11,7 +11,7 @@ from django.db.models import Count
 
 from shouwang.accounts.models import AuditEntry, Role, RoleAssignment, User
 from shouwang.care.models import CareRecord, DutyPolicy, FollowUp, Pairing
-from shouwang.care.selectors import coverage, my_tasks
+from shouwang.care.selectors import coverage, my_tasks, obligations_for
 from shouwang.children.models import Child, ChildStatus
 from shouwang.children.types import LeftBehindType
 from shouwang.demo.services import build_demo_county
@@ -159,6 +159,7 @@ def test_demo_county_is_part_way_through_a_term_of_care_work():
     cover = coverage(children, TODAY)
     assert 0.8 <= cover["rate"] < 1
     assert len(cover["gaps"]) <= 2
+    assert 0 < cover["without_plan"] < len(children) / 2
     assert Pairing.objects.filter(ends_on__isnull=False, handed_over_to__isnull=False).exists()
     assert DutyPolicy.objects.filter(org=county, code="three_ones", is_active=True).exists()
     records = CareRecord.objects.filter(county=county)
@@ -172,6 +173,6 @@ def test_demo_county_is_part_way_through_a_term_of_care_work():
         o.rule.label == "每月家访一次" and o.period.start <= TODAY <= o.period.end
         for o in tasks.due
     )
-    # Some caregivers are behind: the county has overdue duties to show.
-    cadre = my_tasks(User.objects.get(username="demo-village"), TODAY)
-    assert cadre.overdue
+    # Some caregivers are behind: the county has overdue duties to show, but most are done.
+    statuses = Counter(o.status for o in obligations_for(children, TODAY))
+    assert 0 < statuses["overdue"] < statuses["done"] / 3

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
+
 
 def _rule(label: str, kinds: list[str], period: str, assignee: str, **extra: Any) -> dict[str, Any]:
     return {"label": label, "kinds": kinds, "period": period, "assignee": assignee, **extra}
@@ -140,3 +142,17 @@ POLICIES: list[dict[str, Any]] = [
         ],
     },
 ]
+
+
+def install(policy_model: type[models.Model], rule_model: type[models.Model]) -> None:
+    """Load the presets (the migration passes its historical models, the demo the real ones)."""
+    for preset in POLICIES:
+        policy, _ = policy_model._default_manager.update_or_create(
+            code=preset["code"],
+            org=None,
+            defaults={"name": preset["name"], "source": preset["source"], "is_active": True},
+        )
+        if rule_model._default_manager.filter(policy=policy).exists():
+            continue
+        for rule in preset["rules"]:
+            rule_model._default_manager.create(policy=policy, **rule)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from faker import Faker
 
 from shouwang.accounts import audit
-from shouwang.accounts.models import AuditAction, User
+from shouwang.accounts.models import AuditAction, RoleAssignment, User
 from shouwang.care import services as care_services
 from shouwang.care.models import (
     Caregiver,
@@ -57,6 +57,7 @@ PLAN_ITEMS = [
     (NeedArea.SAFETY, "上学途中要过河", "安排同村高年级学生结伴上下学"),
     (NeedArea.STUDY, "数学基础弱", "每周两次课后辅导"),
     (NeedArea.LIFE, "冬衣不足", "联系妇联发放冬衣"),
+    (NeedArea.FAMILY, "父母三年未回家，孩子思念父母", "每月安排一次亲情视频通话"),
 ]
 
 
@@ -156,15 +157,33 @@ def _add_records(
     pairings = list(
         Pairing.objects.filter(county=county).select_related("caregiver").order_by("pk")
     )
-    behind = {p.caregiver_id for p in pairings if rng.random() < BEHIND}
+    caregivers = sorted({p.caregiver_id for p in pairings})
+    behind = set(rng.sample(caregivers, round(len(caregivers) * BEHIND)))
     holidays = {  # nobody visits in the holidays
         day
         for start, end in Holiday.objects.filter(region=county).values_list("start", "end")
         for day in _days(start, end)
     }
-    records: list[CareRecord] = []
-    abnormal: list[CareRecord] = []
     recorders = {p.caregiver_id: p.caregiver.user_id for p in pairings}
+    records: list[CareRecord] = []
+
+    def note(child_id: int, caregiver_id: int, kind: str, on: date) -> None:
+        visit = kind == RecordKind.HOME_VISIT
+        record = CareRecord(
+            child_id=child_id,
+            county_id=county.pk,
+            caregiver_id=caregiver_id,
+            kind=kind,
+            on=on,
+            minutes=rng.choice([20, 30, 40, 60]) if visit else 10,
+            with_whom=WithWhom.GUARDIAN if visit else WithWhom.PARENTS,
+            findings=rng.choice(FINDINGS if visit else CALL_NOTES),
+            recorded_by_id=recorders.get(caregiver_id),
+        )
+        if visit and rng.random() < 0.02:
+            record.abnormal, record.findings = True, rng.choice(ABNORMAL)
+        records.append(record)
+
     for p in pairings:
         start = max(p.starts_on, starts_on)
         end = min(p.ends_on or today, today)
@@ -172,51 +191,32 @@ def _add_records(
         while month <= end:
             following = (month + timedelta(days=32)).replace(day=1)
             days = _days(max(month, start), min(following - timedelta(days=1), end))
+            workdays = [d for d in days if d not in holidays] or days
             this_month = following > today
             for kind in (RecordKind.HOME_VISIT, RecordKind.PARENT_CALL):
-                workdays = [d for d in days if d not in holidays] or days
-                if not workdays:
-                    continue
                 skip = (p.caregiver_id in behind and rng.random() < 0.6) or (
-                    this_month and rng.random() < 0.45
+                    this_month and rng.random() < 0.35
                 )
                 if p.caregiver_id == volunteer.pk and this_month and kind == RecordKind.HOME_VISIT:
                     skip = p.child_id % 2 == 0 or skip  # some of this month's visits still due
-                if skip:
-                    continue
-                record = CareRecord(
-                    child_id=p.child_id,
-                    county_id=p.county_id,
-                    caregiver_id=p.caregiver_id,
-                    kind=kind,
-                    on=rng.choice(workdays),
-                    minutes=rng.choice([20, 30, 40, 60]) if kind == RecordKind.HOME_VISIT else 10,
-                    with_whom=WithWhom.GUARDIAN
-                    if kind == RecordKind.HOME_VISIT
-                    else WithWhom.PARENTS,
-                    findings=rng.choice(FINDINGS if kind == RecordKind.HOME_VISIT else CALL_NOTES),
-                    recorded_by_id=recorders[p.caregiver_id],
-                )
-                if kind == RecordKind.HOME_VISIT and rng.random() < 0.02:
-                    record.abnormal, record.findings = True, rng.choice(ABNORMAL)
-                    abnormal.append(record)
-                else:
-                    records.append(record)
+                if not skip:
+                    note(p.child_id, p.caregiver_id, kind, rng.choice(workdays))
             month = following
         if p.ends_on is None and p.caregiver_id not in behind and rng.random() < 0.5:
-            records.append(
-                CareRecord(
-                    child_id=p.child_id,
-                    county_id=p.county_id,
-                    caregiver_id=p.caregiver_id,
-                    kind=RecordKind.LETTER,
-                    on=min(today, start + timedelta(days=rng.randint(10, 60))),
-                    with_whom=WithWhom.PARENTS,
-                    findings="写信告诉家长孩子的在校表现",
-                    recorded_by_id=recorders[p.caregiver_id],
-                )
-            )
-    made = CareRecord.objects.bulk_create(records + abnormal, batch_size=2000)
+            note(p.child_id, p.caregiver_id, RecordKind.LETTER, min(today, start + timedelta(30)))
+    # The first school's class teacher visits their class at the start and middle of term.
+    teacher = Caregiver.objects.get(user__username="demo-teacher")
+    term = term_on(county, today)
+    if term is not None:
+        school_class = RoleAssignment.objects.get(user=teacher.user_id, is_active=True).org
+        for child_id in Child.objects.filter(school_class=school_class).values_list(
+            "pk", flat=True
+        ):
+            for on in (term.start + timedelta(days=9), term.midterm + timedelta(days=2)):
+                if on <= today:
+                    note(child_id, teacher.pk, RecordKind.HOME_VISIT, on)
+
+    made = CareRecord.objects.bulk_create(records, batch_size=2000)
     audit.record_many(
         [
             {"action": AuditAction.CREATE, "obj": r, "changes": {"kind": r.kind, "on": str(r.on)}}
@@ -224,33 +224,39 @@ def _add_records(
         ],
         actor=None,
     )
-    for record in abnormal:
-        care_services.open_follow_up(record)
+    for record in made:
+        if record.abnormal:
+            care_services.open_follow_up(record)
 
 
 def _add_plans(*, children: list[Child], rng: random.Random, today: date) -> None:
-    """Care plans for some of the 3- and 4-heart children; one review already overdue."""
-    serious = [c for c in children if (c.heart_level or 0) >= 3]
+    """一人一档一策: most paired children have a plan; a few reviews are already overdue."""
     by_child: dict[int, list[Caregiver]] = defaultdict(list)
-    for p in Pairing.objects.filter(child__in=serious, ends_on__isnull=True).select_related(
+    for p in Pairing.objects.filter(child__in=children, ends_on__isnull=True).select_related(
         "caregiver"
     ):
         by_child[p.child_id].append(p.caregiver)
-    for n, child in enumerate(serious[:4]):
-        started = today - timedelta(days=rng.randint(20, 50))
-        review_on = (
-            today - timedelta(days=3) if n == 0 else today + timedelta(days=rng.randint(5, 40))
-        )
+    for child in children:
+        helpers = by_child.get(child.pk)
+        if not helpers or rng.random() < 0.25:
+            continue  # no plan yet: counted on the pairings page
+        started = today - timedelta(days=rng.randint(20, 60))
+        overdue = rng.random() < 0.05
         plan = care_services.start_plan(
-            child=child, review_on=max(review_on, started + timedelta(days=1)), on=started, by=None
+            child=child,
+            review_on=today - timedelta(days=rng.randint(1, 10))
+            if overdue
+            else today + timedelta(days=rng.randint(5, 60)),
+            on=started,
+            by=None,
         )
-        for area, need, measure in rng.sample(PLAN_ITEMS, 2):
-            helpers = by_child.get(child.pk, [])
+        needs = 2 if (child.heart_level or 0) >= 3 else 1
+        for area, need, measure in rng.sample(PLAN_ITEMS, needs):
             care_services.add_plan_item(
                 plan=plan,
                 area=area,
                 need=need,
                 measure=measure,
-                responsible=helpers[0] if helpers else None,
+                responsible=rng.choice(helpers),
                 by=None,
             )

@@ -17,6 +17,7 @@ from faker import Faker
 
 from shouwang.accounts import services as account_services
 from shouwang.accounts.models import AuditEntry, Role, RoleAssignment, User
+from shouwang.care import presets
 from shouwang.care.models import DutyPolicy, DutyRule
 from shouwang.children.models import DefinitionProfile, HeartLevelRule
 from shouwang.orgs import services as org_services
@@ -91,11 +92,7 @@ def _wipe_for_rebuild() -> None:
     ):
         raise NotADemoDatabase
     # Presets loaded by migrations stay; a region's choices of them go with the demo.
-    DutyRule.objects.filter(policy__org__isnull=False).delete()
-    DutyPolicy.objects.filter(org__isnull=False).delete()
     keep = {
-        DutyPolicy._meta.db_table,
-        DutyRule._meta.db_table,
         AuditEntry._meta.db_table,
         "django_content_type",
         "auth_permission",
@@ -115,6 +112,9 @@ def _wipe_for_rebuild() -> None:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for sql in statements:
             cursor.execute(sql)
+    # PostgreSQL truncates no table that the kept presets refer to (units, users): they go with
+    # the flush and are loaded again.
+    presets.install(DutyPolicy, DutyRule)
 
 
 def _academic_year_start(today: date) -> int:
