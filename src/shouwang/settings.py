@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "shouwang.children",
     "shouwang.ledger",
     "shouwang.care",
+    "shouwang.stats",
     "shouwang.web",
     "shouwang.demo",
 ]
@@ -190,6 +191,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # django-axes: 5 failed logins for one username within 15 minutes lock it for 15 minutes.
 AXES_FAILURE_LIMIT = env_int("SHOUWANG_LOCKOUT_FAILURES", 5)
+# Exports of figures above school level show counts under 5 children as "<5".
+SHOUWANG_HIDE_SMALL_COUNTS_IN_EXPORTS = env_bool("SHOUWANG_HIDE_SMALL_COUNTS_IN_EXPORTS", True)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SHOUWANG_LOCKOUT_MINUTES", 15))
 # By username, not address: a whole village school often shares one address behind NAT, and
 # locking the address would lock every teacher out at once.

@@ -9,5 +9,6 @@ urlpatterns = [
     path("children/", include("shouwang.children.urls")),
     path("ledger/", include("shouwang.ledger.urls")),
     path("care/", include("shouwang.care.urls")),
+    path("stats/", include("shouwang.stats.urls")),
     path("healthz", healthz, name="healthz"),
 ]

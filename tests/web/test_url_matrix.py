@@ -109,6 +109,11 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("care:add_policy", "school_c", frozenset({"sysadmin"})),
     ("care:add_rule", "policy:school_a", MANAGES_SCHOOL_A),
     ("care:compliance", None, MANAGES_SCHOOL_A),
+    # Figures of the user's own top unit (a volunteer's association holds no schools).
+    ("stats:dashboard", None, EVERYONE - {"volunteer"}),
+    ("stats:export", None, EVERYONE - {"volunteer"}),
+    # The children behind a figure: only for those who see every child of their unit.
+    ("stats:children", None, EVERYONE - {"volunteer", "village_director"}),
     ("accounts:users", None, frozenset({"sysadmin"})),
     ("accounts:user_create", None, frozenset({"sysadmin"})),
     ("accounts:user_detail", "user:teacher", frozenset({"sysadmin"})),

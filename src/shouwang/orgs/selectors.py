@@ -80,15 +80,18 @@ class EnrolmentFigures:
         return self.male + self.female
 
 
-def enrolment_under(org: Org, on: date) -> EnrolmentFigures:
-    """Enrolled students of every school at or under ``org`` (already in the caller's scope).
+def counted_enrolments(org: Org, on: date) -> list[Enrolment]:
+    """The enrolment rows that count under ``org`` on ``on`` (already in the caller's scope).
 
-    Each school counts by its newest snapshot on or before ``on``: the sum of its grades' latest
-    counts when its newest count is by grade, else its newest whole-school count (seed 000:
-    学生958名 = 初中630 + 小学328). A whole-school count has no stage, so it adds to the total
-    only.
+    Each school counts by its newest snapshot on or before ``on``: its grades' latest counts
+    when its newest count is by grade, else its newest whole-school count (seed 000:
+    学生958名 = 初中630 + 小学328). A whole-school count has no grade and no stage.
     """
-    rows = Enrolment.objects.filter(on__lte=on).select_related("grade").order_by("-on", "-pk")
+    rows = (
+        Enrolment.objects.filter(on__lte=on)
+        .select_related("grade", "school")
+        .order_by("-on", "-pk")
+    )
     if org.kind == OrgKind.GRADE:
         rows = rows.filter(grade=org)
     else:
@@ -108,16 +111,22 @@ def enrolment_under(org: Org, on: date) -> EnrolmentFigures:
         for school_id, row in latest_whole.items()
         if row.on > newest_grade_day.get(school_id, date.min)
     }
+    graded = sorted(
+        (r for r in latest_grade.values() if r.school_id not in by_whole),
+        key=lambda r: r.grade.path if r.grade else "",
+    )
+    return graded + [latest_whole[school_id] for school_id in sorted(by_whole)]
+
+
+def enrolment_under(org: Org, on: date) -> EnrolmentFigures:
+    """Enrolled students of every school at or under ``org``, by stage and grade."""
     figures = EnrolmentFigures(on=on)
     male = female = 0
-    for row in sorted(latest_grade.values(), key=lambda r: r.grade.path if r.grade else ""):
-        if row.school_id in by_whole or row.grade is None:
-            continue
+    for row in counted_enrolments(org, on):
         male, female = male + row.male, female + row.female
-        figures.by_stage[row.grade.stage] += row.total
-        figures.by_grade.append((row.grade, row.male, row.female))
-    for school_id in by_whole:
-        male, female = male + latest_whole[school_id].male, female + latest_whole[school_id].female
+        if row.grade is not None:
+            figures.by_stage[row.grade.stage] += row.total
+            figures.by_grade.append((row.grade, row.male, row.female))
     return EnrolmentFigures(
         on=on, male=male, female=female, by_stage=figures.by_stage, by_grade=figures.by_grade
     )

@@ -42,6 +42,7 @@ NAV_ITEMS = [
     NavItem(_("Home"), "web:home", frozenset()),
     NavItem(_("My tasks"), "care:tasks", WORKERS - {Role.REGION_OFFICER}),
     NavItem(_("Left-behind register"), "children:register", WORKERS),
+    NavItem(_("Statistics"), "stats:dashboard", MANAGERS),
     NavItem(_("Pairings"), "care:pairings", MANAGERS),
     NavItem(_("Duty compliance"), "care:compliance", MANAGERS),
     NavItem(_("Organisations"), "orgs:tree", WORKERS),

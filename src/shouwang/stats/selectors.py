@@ -1,0 +1,441 @@
+"""The statistics of a unit on a day (domain.md §7; the JSON in interfaces.md).
+
+Every figure is counted here, from the register as it stood that day under the definition
+profile in use: one grouped query over the counted children (per school and class), rolled up
+in Python to the unit, its sub-units and its school stages, so a county costs the same number
+of queries as a class. The list behind any figure is :func:`children_behind`, filtered by the
+same :data:`DIMENSIONS`, so a chart's number and the list it opens always agree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from shouwang.accounts.models import Role
+from shouwang.accounts.scope import scope_of
+from shouwang.care.models import Pairing
+from shouwang.children.models import (
+    Child,
+    DefinitionProfile,
+    Gender,
+    GuardianClass,
+    GuardianRelation,
+    RiskGrade,
+    StatusChange,
+)
+from shouwang.children.profiles import counted_by, profile_for
+from shouwang.children.types import LeftBehindType
+from shouwang.orgs.models import Org, OrgKind, Stage, Term
+from shouwang.orgs.selectors import calendar_region_for, counted_enrolments, org_visible_to
+
+SMALL = 5  # a cell under this many children could point at a child
+HIDDEN = "<5"
+COUNTED_TYPES = [t for t in LeftBehindType.values if t != LeftBehindType.NOT_LEFT_BEHIND]
+# Seed 003's 随祖辈 / 随其他亲戚 / 随代管家长 / 独自生活, from the guardian's relation.
+LIVING_WITH: dict[str, list[str]] = {
+    "one_parent": [GuardianRelation.PARENT],
+    "grandparents": [GuardianRelation.GRANDPARENT, GuardianRelation.MATERNAL_GRANDPARENT],
+    "other_relatives": [GuardianRelation.RELATIVE, GuardianRelation.FRIEND],
+    "entrusted_carer": [GuardianRelation.ENTRUSTED],
+    "alone": [GuardianRelation.NONE],
+}
+
+# Every breakdown of the JSON, as filters on the counted children: the counts and the lists
+# behind them both come from here.
+DIMENSIONS: dict[str, dict[str, Q]] = {
+    "by_gender": {g: Q(gender=g) for g in Gender.values},
+    "by_type": {t: Q(left_behind_type=t) for t in COUNTED_TYPES},
+    "by_guardian_class": {c: Q(guardian_class=c) for c in GuardianClass.values},
+    "by_risk_grade": {
+        **{g: Q(risk_grade=g) for g in RiskGrade.values},
+        "unassessed": Q(risk_grade=""),
+    },
+    "by_heart_level": {
+        **{str(n): Q(heart_level=n) for n in range(1, 5)},
+        "unassessed": Q(heart_level__isnull=True),
+    },
+    "by_living_with": {
+        key: Q(guardian__relation__in=relations) for key, relations in LIVING_WITH.items()
+    },
+    "boarding": {"yes": Q(boarding=True)},
+    "paired": {"yes": Q(paired=True), "no": Q(paired=False)},
+}
+# Dimensions that are not columns of the row (school stage, sub-unit) are filtered by place.
+PLACE_DIMENSIONS = ("by_stage", "unit")
+
+
+def _column(dimension: str, value: str) -> str:
+    return f"{dimension}__{value}"
+
+
+@dataclass
+class UnitRow:
+    """One sub-unit (township, village, school, grade or class) of the unit shown."""
+
+    org: Org
+    students: int | None = None
+    children: int = 0
+    paired: int = 0
+
+    @property
+    def ratio(self) -> float | None:
+        return round(self.children / self.students, 4) if self.students else None
+
+    @property
+    def coverage(self) -> float | None:
+        return round(self.paired / self.children, 4) if self.children else None
+
+
+@dataclass
+class Figures:
+    org: Org
+    on: date
+    profile: DefinitionProfile
+    students_total: int = 0
+    students_by_stage: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(Stage.values, 0)
+    )
+    left_behind_total: int = 0
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_stage: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Stage.values, 0))
+    units: list[UnitRow] = field(default_factory=list)
+    trend: list[tuple[str, date, int]] = field(default_factory=list)
+    hide_small: bool = False
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.students_total:
+            return None
+        return round(self.left_behind_total / self.students_total, 4)
+
+    @property
+    def paired(self) -> int:
+        return self.counts["paired"]["yes"]
+
+    @property
+    def coverage(self) -> float | None:
+        if not self.left_behind_total:
+            return None
+        return round(self.paired / self.left_behind_total, 4)
+
+    def cell(self, value: int) -> int | str:
+        """A count as shown: under 5 children is "<5" where small counts are hidden."""
+        return HIDDEN if self.hide_small and 0 < value < SMALL else value
+
+    def as_json(self) -> dict[str, Any]:
+        """Exactly the statistics JSON of interfaces.md, every key present."""
+        cell = self.cell
+        groups = {
+            name: {key: cell(n) for key, n in self.counts[name].items()}
+            for name in (
+                "by_gender",
+                "by_type",
+                "by_guardian_class",
+                "by_risk_grade",
+                "by_heart_level",
+            )
+        }
+        return {
+            "org": self.org.code,
+            "org_name": self.org.name,
+            "on": self.on.isoformat(),
+            "profile": self.profile.code,
+            "students_total": self.students_total,
+            "students_by_stage": dict(self.students_by_stage),
+            "left_behind_total": cell(self.left_behind_total),
+            "left_behind_ratio": self.ratio,
+            **groups,
+            "by_stage": {k: cell(n) for k, n in self.by_stage.items()},
+            "by_living_with": {k: cell(n) for k, n in self.counts["by_living_with"].items()},
+            "boarding": cell(self.counts["boarding"]["yes"]),
+            "pairing_coverage": self.coverage,
+        }
+
+
+# --- which children, placed where ------------------------------------------------------------
+
+
+# The annotation placed_on() adds, filtered by name (the type checker knows only the fields).
+PLACED = "placed_school"
+STILL_THERE = {PLACED: F("school_id")}
+
+
+def placed_on(children: QuerySet[Child], on: date) -> QuerySet[Child]:
+    """Annotate the school a child was at on ``on`` (``placed_school``) and, if still there,
+    the class (``placed_class``): a transfer after that day names the school it left."""
+    left_later = (
+        StatusChange.objects.filter(child=OuterRef("pk"), on__gt=on, from_school__isnull=False)
+        .order_by("on", "created_at")
+        .values("from_school")[:1]
+    )
+    placed = Coalesce(Subquery(left_later), F("school_id"), output_field=BigIntegerField())
+    return children.annotate(**{PLACED: placed})
+
+
+def counted_children(
+    children: QuerySet[Child], org: Org, on: date, profile: DefinitionProfile
+) -> QuerySet[Child]:
+    """The children ``profile`` counts on ``on`` at schools under ``org`` (or in its class)."""
+    counted = placed_on(counted_by(children, profile, on), on)
+    if org.kind == OrgKind.SCHOOL_CLASS:
+        counted = counted.filter(school_class=org, **STILL_THERE)
+    elif org.kind == OrgKind.GRADE:
+        counted = counted.filter(school_class__path__startswith=org.path, **STILL_THERE)
+    else:
+        schools = Org.objects.filter(path__startswith=org.path, kind=OrgKind.SCHOOL)
+        counted = counted.filter(**{PLACED + "__in": schools.values("pk")})
+    open_pairing = Pairing.objects.filter(child=OuterRef("pk"), starts_on__lte=on).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=on)
+    )
+    return counted.annotate(paired=Exists(open_pairing))
+
+
+def _unit_path(org: Org, school_path: str, class_path: str | None) -> str | None:
+    """The path of the sub-unit one level below ``org`` that holds this placement."""
+    place = class_path or school_path
+    depth = len(org.path) + Org.steplen
+    return place[:depth] if len(place) >= depth else None
+
+
+# --- the figures ------------------------------------------------------------------------------
+
+
+def figures(
+    *,
+    org: Org,
+    on: date,
+    children: QuerySet[Child] | None = None,
+    profile: DefinitionProfile | None = None,
+    hide_small: bool = False,
+    with_units: bool = True,
+    with_trend: bool = False,
+) -> Figures:
+    """The unit's figures; ``children`` is the caller's scope (all children when ``None``)."""
+    profile = profile or profile_for(org, on)
+    children = Child.objects.all() if children is None else children
+    out = Figures(org=org, on=on, profile=profile, hide_small=hide_small)
+    enrolments = counted_enrolments(org, on)
+    for row in enrolments:
+        out.students_total += row.total
+        if row.grade is not None:
+            out.students_by_stage[row.grade.stage] += row.total
+
+    counted = counted_children(children, org, on, profile)
+    aggregates = {
+        _column(name, value): Count("pk", filter=q)
+        for name, values in DIMENSIONS.items()
+        for value, q in values.items()
+    }
+    rows = list(
+        counted.values(PLACED, "school_class_id", "school_id").annotate(
+            total=Count("pk"), **aggregates
+        )
+    )
+    out.counts = {name: dict.fromkeys(values, 0) for name, values in DIMENSIONS.items()}
+    # The places behind the rows: schools and classes with their paths and grades' stages.
+    place_ids = {r[PLACED] for r in rows} | {r["school_class_id"] for r in rows}
+    paths = dict(Org.objects.filter(pk__in=place_ids - {None}).values_list("pk", "path"))
+    grade_paths = {p[: -Org.steplen] for pk, p in paths.items() if len(p) > len(org.path)}
+    stages = dict(
+        Org.objects.filter(path__in=grade_paths, kind=OrgKind.GRADE).values_list("path", "stage")
+    )
+    units: dict[str, UnitRow] = {}
+    for row in rows:
+        n = row["total"]
+        out.left_behind_total += n
+        for name, values in DIMENSIONS.items():
+            for value in values:
+                out.counts[name][value] += row[_column(name, value)]
+        still_there = row[PLACED] == row["school_id"]
+        class_path = paths.get(row["school_class_id"]) if still_there else None
+        if class_path and (stage := stages.get(class_path[: -Org.steplen])):
+            out.by_stage[stage] += n
+        unit = _unit_path(org, paths[row[PLACED]], class_path)
+        if unit is not None:
+            entry = units.setdefault(unit, UnitRow(org=org))
+            entry.children += n
+            entry.paired += row[_column("paired", "yes")]
+    if with_units:
+        out.units = _units(org, units, enrolments)
+    if with_trend:
+        out.trend = _trend(children, org, on, profile)
+    return out
+
+
+def _units(org: Org, found: dict[str, UnitRow], enrolments: list[Any]) -> list[UnitRow]:
+    """Every sub-unit that has students or counted children, in tree order."""
+    depth = len(org.path) + Org.steplen
+    students: dict[str, int] = defaultdict(int)
+    for row in enrolments:
+        place = row.grade.path if row.grade is not None else row.school.path
+        if len(place) >= depth:
+            students[place[:depth]] += row.total
+    below = Org.objects.filter(path__in=set(found) | set(students)).order_by("path")
+    out = []
+    for node in below:
+        row = found.get(node.path, UnitRow(org=node))
+        row.org = node
+        # Classes have no enrolment of their own (it is counted by grade).
+        row.students = students.get(node.path) if node.kind != OrgKind.SCHOOL_CLASS else None
+        out.append(row)
+    return out
+
+
+def _trend(
+    children: QuerySet[Child], org: Org, on: date, profile: DefinitionProfile
+) -> list[tuple[str, date, int]]:
+    """Left-behind children at the end of each of the last six terms (today for this one)."""
+    region = calendar_region_for(org)
+    if region is None:
+        return []
+    terms = Term.objects.filter(region=region, start__lte=on).order_by("-start")[:6]
+    out = []
+    for term in reversed(terms):
+        day = min(term.end, on)
+        out.append((term.name, day, counted_children(children, org, day, profile).count()))
+    return out
+
+
+def _classes_of_stage(org: Org, stage: str) -> list[int]:
+    """Classes (under ``org``, or of the school ``org`` belongs to) in grades of ``stage``."""
+    root = org.path
+    if org.kind in (OrgKind.GRADE, OrgKind.SCHOOL_CLASS):
+        root = Org.objects.get_ancestors(org).get(kind=OrgKind.SCHOOL).path
+    grades = set(
+        Org.objects.filter(path__startswith=root, kind=OrgKind.GRADE, stage=stage).values_list(
+            "path", flat=True
+        )
+    )
+    classes = Org.objects.filter(path__startswith=root, kind=OrgKind.SCHOOL_CLASS)
+    return [pk for pk, path in classes.values_list("pk", "path") if path[: -Org.steplen] in grades]
+
+
+def children_behind(
+    counted: QuerySet[Child], org: Org, dimension: str, value: str
+) -> QuerySet[Child]:
+    """The children behind one figure: the same filter that counted them."""
+    if dimension == "all":
+        return counted
+    if dimension in DIMENSIONS and value in DIMENSIONS[dimension]:
+        return counted.filter(DIMENSIONS[dimension][value])
+    if dimension == "by_stage" and value in Stage.values:
+        classes = _classes_of_stage(org, value)
+        return counted.filter(school_class__in=classes, **STILL_THERE)
+    if dimension == "unit":
+        unit = Org.objects.filter(code=value, path__startswith=org.path).first()
+        if unit is None:
+            return counted.none()
+        schools = Org.objects.filter(path__startswith=unit.path, kind=OrgKind.SCHOOL)
+        if unit.kind in (OrgKind.GRADE, OrgKind.SCHOOL_CLASS):
+            return counted.filter(school_class__path__startswith=unit.path, **STILL_THERE)
+        return counted.filter(**{PLACED + "__in": schools.values("pk")})
+    return counted.none()
+
+
+# --- for a user ---------------------------------------------------------------------------------
+
+
+# Roles whose view of children covers a whole unit of their own (domain.md §1).
+WHOLE_UNIT_ROLES = (Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.COUNSELOR, Role.TEACHER)
+
+
+def sees_children_of(user: Any, org: Org) -> bool:
+    """Whether the user sees every child behind the unit's figures (a region officer in their
+    region, a school's leaders in the school, a teacher in their class)."""
+    scope = scope_of(user)
+    if scope.is_sysadmin:
+        return True
+    return any(
+        org.path.startswith(path)
+        for role in WHOLE_UNIT_ROLES
+        for path in scope.by_role.get(role, ())
+    )
+
+
+def hides_small_counts(user: Any, org: Org, *, export: bool = False) -> bool:
+    """Small counts are hidden from those who may not see the children, and in every export
+    above school level (a setting, on by default)."""
+    above_school = org.kind not in (OrgKind.SCHOOL, OrgKind.GRADE, OrgKind.SCHOOL_CLASS)
+    if export and above_school and settings.SHOUWANG_HIDE_SMALL_COUNTS_IN_EXPORTS:
+        return True
+    return not sees_children_of(user, org)
+
+
+def figures_for(
+    user: Any,
+    code: str,
+    on: date,
+    profile: DefinitionProfile | None = None,
+    *,
+    export: bool = False,
+    with_trend: bool = False,
+) -> Figures:
+    """A unit's figures as this user may see them: their scope, small counts hidden if due."""
+    org = org_visible_to(user, code)
+    if org.kind not in STATS_KINDS:
+        raise Http404
+    children = Child.objects.filter(scope_of(user).children_q())
+    return figures(
+        org=org,
+        on=on,
+        children=children,
+        profile=profile,
+        hide_small=hides_small_counts(user, org, export=export),
+        with_trend=with_trend,
+    )
+
+
+def list_behind(
+    user: Any, code: str, on: date, profile: DefinitionProfile | None, dimension: str, value: str
+) -> tuple[Org, QuerySet[Child]]:
+    """The children behind one of the unit's figures, in the user's scope."""
+    org = org_visible_to(user, code)
+    if not sees_children_of(user, org):
+        raise Http404
+    children = Child.objects.filter(scope_of(user).children_q())
+    counted = counted_children(children, org, on, profile or profile_for(org, on))
+    return org, children_behind(counted, org, dimension, value)
+
+
+# Units whose figures mean something: the tree above schools, schools and their grades/classes.
+STATS_KINDS = frozenset(
+    {
+        OrgKind.PROVINCE,
+        OrgKind.CITY,
+        OrgKind.COUNTY,
+        OrgKind.TOWNSHIP,
+        OrgKind.VILLAGE,
+        OrgKind.SCHOOL,
+        OrgKind.GRADE,
+        OrgKind.SCHOOL_CLASS,
+    }
+)
+
+
+def profiles() -> QuerySet[DefinitionProfile]:
+    return DefinitionProfile.objects.all()
+
+
+def profile_named(name: str) -> DefinitionProfile | None:
+    """A profile by its code or its name, as typed on the command line."""
+    return DefinitionProfile.objects.filter(Q(code=name) | Q(name=name)).first()
+
+
+def as_rows(data: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+    """The JSON flattened to (group, key, value) rows, for an export of a chart's numbers."""
+    out: list[tuple[str, str, Any]] = []
+    for name, value in data.items():
+        if isinstance(value, dict):
+            out += [(name, key, v) for key, v in value.items()]
+        else:
+            out.append(("", name, value))
+    return out
