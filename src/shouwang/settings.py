@@ -191,8 +191,6 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # django-axes: 5 failed logins for one username within 15 minutes lock it for 15 minutes.
 AXES_FAILURE_LIMIT = env_int("SHOUWANG_LOCKOUT_FAILURES", 5)
-# Exports of figures above school level show counts under 5 children as "<5".
-SHOUWANG_HIDE_SMALL_COUNTS_IN_EXPORTS = env_bool("SHOUWANG_HIDE_SMALL_COUNTS_IN_EXPORTS", True)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SHOUWANG_LOCKOUT_MINUTES", 15))
 # By username, not address: a whole village school often shares one address behind NAT, and
 # locking the address would lock every teacher out at once.
@@ -204,6 +202,9 @@ AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUST_X_FORWARDED_FOR else ["REMOTE_ADDR"]
 )
+
+# Exports of figures above school level show counts under 5 children as "<5" (domain.md §7).
+SHOUWANG_HIDE_SMALL_COUNTS_IN_EXPORTS = env_bool("SHOUWANG_HIDE_SMALL_COUNTS_IN_EXPORTS", True)
 
 # zh-Hans for everyone: no negotiation with the browser's language, so a teacher whose phone is
 # set to English still gets the product in Chinese. English is the source language of the code.
