@@ -218,6 +218,14 @@ class RollUpAndDateTests(PersonaTestCase):
         assert school_total("school_b", date(2026, 11, 20)) == 5
         assert late.pk and gone.pk
 
+    def test_the_county_officer_lands_on_the_countys_figures(self):
+        page = self.client_as("county_officer").get("/")
+        (place,) = page.context["places"]
+        assert place["figures"].left_behind_total == 9
+        self.assertContains(page, f"/stats/?org={self.org('county_a').code}")
+        teacher = self.client_as("teacher").get("/")
+        assert all(p["figures"] is None for p in teacher.context["places"])
+
     def test_the_figures_take_the_same_queries_however_big_the_county(self):
         county = self.org("county_a")
         with CaptureQueriesContext(connection) as small:
