@@ -218,6 +218,13 @@ class RollUpAndDateTests(PersonaTestCase):
         assert school_total("school_b", date(2026, 11, 20)) == 5
         assert late.pk and gone.pk
 
+    def test_a_countys_figures_take_eight_queries(self):
+        # The definition in use (ancestors, the region's choice, the default), enrolment, the
+        # one grouped count, the places' paths, their grades' stages and the sub-units: none
+        # of them per school, class or child.
+        with self.assertNumQueries(8):
+            selectors.figures(org=self.org("county_a"), on=ON)
+
     def test_the_county_officer_lands_on_the_countys_figures(self):
         page = self.client_as("county_officer").get("/")
         (place,) = page.context["places"]
