@@ -10,5 +10,6 @@ urlpatterns = [
     path("ledger/", include("shouwang.ledger.urls")),
     path("care/", include("shouwang.care.urls")),
     path("stats/", include("shouwang.stats.urls")),
+    path("api/", include("shouwang.api.urls")),
     path("healthz", healthz, name="healthz"),
 ]

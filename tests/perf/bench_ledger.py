@@ -120,7 +120,7 @@ def main() -> int:
     return 0
 
 
-def _make_county_and_ledger(var: Path, count: int) -> None:
+def _make_county_and_ledger(var: Path, count: int, schools: int = 50) -> None:
     from django.core.management import call_command
 
     from shouwang.orgs import services as orgs
@@ -136,7 +136,7 @@ def _make_county_and_ledger(var: Path, count: int) -> None:
     )
     grades = ["一年级", "二年级", "三年级", "四年级", "五年级", "六年级"]
     places = []
-    for s in range(50):
+    for s in range(schools):
         school = orgs.add_org(
             code=f"99{s:08d}", name=f"基准{s}小学", kind=OrgKind.SCHOOL, parent=township, by=None
         )

@@ -10,8 +10,10 @@ from django.http import HttpRequest, HttpResponse
 
 from .audit import RequestOrigin, origin_scope
 
-# Pages anyone may open without logging in.
-PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/favicon.ico", "/healthz")
+# Pages anyone may open without logging in. The API answers for itself: a token is checked by
+# Django REST framework, whose default permission (IsAuthenticated) guards every endpoint but
+# the token one; an anonymous call gets 401/403 there, not a redirect to a login page.
+PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/favicon.ico", "/healthz", "/api/v1/")
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -377,6 +377,7 @@ def figures_for(
     profile: DefinitionProfile | None = None,
     *,
     export: bool = False,
+    with_units: bool = True,
     with_trend: bool = False,
 ) -> Figures:
     """A unit's figures as this user may see them: their scope, small counts hidden if due."""
@@ -390,6 +391,7 @@ def figures_for(
         children=children,
         profile=profile,
         hide_small=hides_small_counts(user, org, export=export),
+        with_units=with_units,
         with_trend=with_trend,
     )
 

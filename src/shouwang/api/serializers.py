@@ -1,0 +1,125 @@
+"""What the API says of each thing: the same fields, and the same masking, as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from shouwang.care.models import CareRecord, Pairing
+from shouwang.children.models import Child, Guardian
+from shouwang.children.validators import mask_id_number, mask_phone
+from shouwang.orgs.models import Org
+
+
+class OrgSerializer(serializers.ModelSerializer):
+    parent = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Org
+        fields = ["code", "name", "kind", "stage", "parent", "is_active"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_parent(self, org: Org) -> str | None:
+        return self.context.get("parents", {}).get(org.path[: -Org.steplen])
+
+
+class ChildSerializer(serializers.ModelSerializer):
+    """ID numbers are masked (revealing one is an audited act on the page); those who may
+    never see them (volunteers, for instance) get nothing."""
+
+    id_number = serializers.SerializerMethodField()
+    school = serializers.CharField(source="school.code", read_only=True)
+    school_name = serializers.CharField(source="school.name", read_only=True)
+    school_class = serializers.CharField(
+        source="school_class.code", read_only=True, allow_null=True, default=None
+    )
+    class_name = serializers.CharField(
+        source="school_class.name", read_only=True, allow_null=True, default=None
+    )
+    home_village = serializers.CharField(
+        source="home_village.code", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Child
+        fields = [
+            "id",
+            "name",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "id_number",
+            "school",
+            "school_name",
+            "school_class",
+            "class_name",
+            "home_village",
+            "boarding",
+            "left_behind_type",
+            "guardian_class",
+            "risk_grade",
+            "heart_level",
+            "status",
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_id_number(self, child: Any) -> str | None:
+        return mask_id_number(child.id_number) if child.id_visible else None
+
+
+class GuardianSerializer(serializers.ModelSerializer):
+    phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Guardian
+        fields = ["child", "name", "relation", "age", "health", "phone"]
+
+    @extend_schema_field(serializers.CharField())
+    def get_phone(self, guardian: Guardian) -> str:
+        return mask_phone(guardian.phone) if guardian.phone else ""
+
+
+class PairingSerializer(serializers.ModelSerializer):
+    caregiver = serializers.CharField(source="caregiver.name", read_only=True)
+    caregiver_kind = serializers.CharField(source="caregiver.kind", read_only=True)
+
+    class Meta:
+        model = Pairing
+        fields = [
+            "id",
+            "child",
+            "caregiver",
+            "caregiver_kind",
+            "role",
+            "starts_on",
+            "ends_on",
+            "end_reason",
+        ]
+
+
+class CareRecordSerializer(serializers.ModelSerializer):
+    caregiver = serializers.CharField(source="caregiver.name", read_only=True)
+
+    class Meta:
+        model = CareRecord
+        fields = [
+            "id",
+            "child",
+            "caregiver",
+            "kind",
+            "on",
+            "minutes",
+            "with_whom",
+            "findings",
+            "abnormal",
+            "version",
+        ]
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    org = serializers.CharField(help_text=_("The unit's code."))
+    on = serializers.DateField(required=False, help_text=_("YYYY-MM-DD; today when left out."))
+    profile = serializers.CharField(required=False, help_text=_("A definition profile's code."))

@@ -1,0 +1,23 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("orgs", views.OrgViewSet, basename="org")
+router.register("children", views.ChildViewSet, basename="child")
+router.register("guardians", views.GuardianViewSet, basename="guardian")
+router.register("pairings", views.PairingViewSet, basename="pairing")
+router.register("care-records", views.CareRecordViewSet, basename="care-record")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("v1/stats/", views.StatsView.as_view(), name="stats"),
+    path("v1/token/", obtain_auth_token, name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
