@@ -88,6 +88,8 @@ class ApiTests(PersonaTestCase):
         out = io.StringIO()
         call_command("stats", "--org", code, "--json", stdout=out)
         assert self.api("school_admin", "stats/", org=code) == json.loads(out.getvalue())
+        listed = self.api("school_admin", "stats/", org=code, children="true")["children"]
+        assert [c["name"] for c in listed] == ["甲一", "甲二"]
         outside = self.client_as("school_admin").get(
             "/api/v1/stats/", {"org": self.org("school_b").code}
         )

@@ -22,6 +22,8 @@ def test_county_officer_taps_a_chart_bar_and_sees_the_children_behind_it(live_ur
     phone.get_by_test_id("place-figures").get_by_role("link").first.click()
     phone.wait_for_url(re.compile(r".*/stats/\?org=\d+"))
     assert "认定" in phone.get_by_test_id("figures-basis").inner_text()
+    # This term's duty compliance arrives after the page, from the compliance page itself.
+    phone.locator("[data-testid=compliance-summary] [data-testid=total-overdue]").wait_for()
 
     chart = phone.locator("#chart-by_type")
     chart.scroll_into_view_if_needed()

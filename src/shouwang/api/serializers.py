@@ -123,3 +123,6 @@ class StatsQuerySerializer(serializers.Serializer):
     org = serializers.CharField(help_text=_("The unit's code."))
     on = serializers.DateField(required=False, help_text=_("YYYY-MM-DD; today when left out."))
     profile = serializers.CharField(required=False, help_text=_("A definition profile's code."))
+    children = serializers.BooleanField(
+        required=False, help_text=_("Also list the children counted (for those who see them).")
+    )

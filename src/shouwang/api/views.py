@@ -23,7 +23,7 @@ from shouwang.children.models import Child, DefinitionProfile, Guardian
 from shouwang.children.selectors import children_visible_to
 from shouwang.orgs.models import Org
 from shouwang.orgs.selectors import orgs_visible_to
-from shouwang.stats.selectors import figures_for
+from shouwang.stats.selectors import figures_for, list_behind
 
 from . import filters, serializers
 
@@ -113,11 +113,22 @@ class StatsView(APIView):
             profile = DefinitionProfile.objects.filter(code=data["profile"]).first()
             if profile is None:
                 raise ValidationError({"profile": [_("No definition profile has this code.")]})
-        result = figures_for(
-            request.user,
-            data["org"],
-            data.get("on") or timezone.localdate(),
-            profile,
-            with_units=False,
-        )
-        return Response(result.as_json())
+        on = data.get("on") or timezone.localdate()
+        result = figures_for(request.user, data["org"], on, profile, with_units=False)
+        body = result.as_json()
+        if data.get("children"):
+            # Only for those who see every child behind the figures (404 for the others).
+            _org, counted = list_behind(request.user, data["org"], on, profile, "all", "all")
+            body["children"] = [
+                {
+                    "id": child.pk,
+                    "name": child.name,
+                    "school": child.school.code,
+                    "school_class": child.school_class.code if child.school_class else None,
+                    "left_behind_type": child.left_behind_type,
+                }
+                for child in counted.select_related("school", "school_class").order_by(
+                    "school__path", "school_class__path", "name_initials", "pk"
+                )
+            ]
+        return Response(body)
