@@ -218,6 +218,23 @@ class RollUpAndDateTests(PersonaTestCase):
         assert school_total("school_b", date(2026, 11, 20)) == 5
         assert late.pk and gone.pk
 
+    def test_the_trend_counts_each_term_at_its_end(self):
+        org_services.add_term(
+            region=self.org("county_a"),
+            name="2026年春季学期",
+            start=date(2026, 3, 2),
+            midterm=date(2026, 4, 27),
+            end=date(2026, 7, 10),
+            by=None,
+        )
+        page = self.client_as("county_officer").get(
+            "/stats/", {"org": self.org("county_a").code, "on": "2026-11-24", "part": "trend"}
+        )
+        assert page.context["trend"] == [
+            ("2026年春季学期", date(2026, 7, 10), 0),  # registered in September
+            ("2026年秋季学期", ON, 9),
+        ]
+
     def test_a_countys_figures_take_eight_queries(self):
         # The definition in use (ancestors, the region's choice, the default), enrolment, the
         # one grouped count, the places' paths, their grades' stages and the sub-units: none

@@ -396,6 +396,17 @@ def figures_for(
     )
 
 
+def trend_for(
+    user: Any, code: str, on: date, profile: DefinitionProfile | None = None
+) -> tuple[Org, list[tuple[str, date, int]]]:
+    """Left-behind children at the end of each recent term, in the user's scope."""
+    org = org_visible_to(user, code)
+    if org.kind not in STATS_KINDS:
+        raise Http404
+    children = Child.objects.filter(scope_of(user).children_q())
+    return org, _trend(children, org, on, profile or profile_for(org, on))
+
+
 def list_behind(
     user: Any, code: str, on: date, profile: DefinitionProfile | None, dimension: str, value: str
 ) -> tuple[Org, QuerySet[Child]]:

@@ -98,7 +98,9 @@ def _titles() -> dict[str, str]:
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     code, on, profile, form = _choice(request)
-    result = selectors.figures_for(request.user, code, on, profile, with_trend=True)
+    if request.GET.get("part") == "trend":
+        return _trend(request, code, on, profile)
+    result = selectors.figures_for(request.user, code, on, profile)
     query = {"org": result.org.code, "on": on.isoformat(), "profile": result.profile.code}
     drill = selectors.sees_children_of(request.user, result.org)
 
@@ -145,15 +147,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         for row in result.units
     ]
-    trend = json.dumps(
-        {
-            "kind": "line",
-            "labels": [name for name, _day, _n in result.trend],
-            "series": {"n": [n for _name, _day, n in result.trend]},
-            "names": {"n": _("Left-behind children")},
-        },
-        ensure_ascii=False,
-    )
     scope = scope_of(request.user)
     return render(
         request,
@@ -164,7 +157,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "data": data,
             "charts": charts,
             "units": units,
-            "trend": trend if len(result.trend) > 1 else None,
             "query": urlencode(query),
             "behind_all": behind("all", "all") if drill else "",
             "behind_boarding": behind("boarding", "yes"),
@@ -172,6 +164,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "ancestors": [o for o in Org.objects.get_ancestors(result.org) if scope.sees(o)],
             "shows_compliance": scope.has_role(Role.REGION_OFFICER, Role.SCHOOL_ADMIN),
         },
+    )
+
+
+def _trend(
+    request: HttpRequest, code: str, on: date, profile: DefinitionProfile | None
+) -> HttpResponse:
+    """The trend by term, fetched after the page: each term is a count of its own."""
+    _org, trend = selectors.trend_for(request.user, code, on, profile)
+    chart = {
+        "kind": "line",
+        "labels": [name for name, _day, _n in trend],
+        "series": {"n": [n for _name, _day, n in trend]},
+        "names": {"n": _("Left-behind children")},
+    }
+    return render(
+        request,
+        "stats/_trend.html",
+        {"trend": trend, "chart": json.dumps(chart, ensure_ascii=False) if trend else None},
     )
 
 

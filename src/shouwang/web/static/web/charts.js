@@ -1,10 +1,14 @@
 // Every chart of Shouwang: bars (stacked when there are several series) or a line; a click on
-// a bar opens the list or the unit it stands for (data.links, by bar).
+// a bar opens the list or the unit it stands for (data.links, by bar). Charts that arrive with
+// htmx (a part fetched after the page) are drawn when they land.
 (function () {
   "use strict";
   var colours = { done: "#00895a", due: "#c9a227", overdue: "#c62828" };
   var palette = ["#00895a", "#3b6ea5", "#c9a227", "#c62828", "#7b5ea7", "#5c8a8a", "#a0522d"];
-  document.querySelectorAll("[data-chart]").forEach(function (el) {
+
+  function draw(el) {
+    if (el.getAttribute("data-drawn")) { return; }
+    el.setAttribute("data-drawn", "1");
     var data = JSON.parse(el.getAttribute("data-chart"));
     var line = data.kind === "line";
     var keys = data.order || Object.keys(data.series);
@@ -31,5 +35,13 @@
       if (link) { window.location.href = link; }
     });
     window.addEventListener("resize", function () { chart.resize(); });
-  });
+  }
+
+  function drawIn(root) {
+    if (root.matches && root.matches("[data-chart]")) { draw(root); }
+    if (root.querySelectorAll) { root.querySelectorAll("[data-chart]").forEach(draw); }
+  }
+
+  drawIn(document);
+  document.addEventListener("htmx:load", function (event) { drawIn(event.target); });
 })();
