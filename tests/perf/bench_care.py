@@ -17,11 +17,12 @@ import argparse
 import os
 import random
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+from tests.perf.common import best_of, throwaway_django
 
 ON = date(2026, 11, 24)
 TERM_START = date(2026, 9, 1)
@@ -33,13 +34,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--children", type=int, default=20_000)
     args = parser.parse_args()
-    var = Path(tempfile.mkdtemp(prefix="shouwang-bench-"))
-    os.environ["SHOUWANG_VAR_DIR"] = str(var)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "shouwang.settings"
-    import django
-
-    django.setup()
+    var = throwaway_django()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -71,15 +66,6 @@ def main() -> int:
 
     county = world["county"]
 
-    def timed(label: str, fn: Any) -> tuple[float, Any]:
-        best, result = float("inf"), None
-        for _ in range(3):  # best of three: these machines are noisy
-            begin = time.perf_counter()
-            result = fn()
-            best = min(best, time.perf_counter() - begin)
-        print(f"  {label:<52} {best:7.2f} s", flush=True)
-        return best, result
-
     table = CareRecord._meta.db_table
     month = (
         "strftime('%%Y-%%m', \"on\")"
@@ -96,12 +82,12 @@ def main() -> int:
             cursor.execute(sql, [county.pk])
             return len(cursor.fetchall())
 
-    base, groups = timed("GROUP BY child, caregiver, kind, month (baseline)", baseline)
-    engine, obligations = timed(
+    base, groups = best_of("GROUP BY child, caregiver, kind, month (baseline)", baseline)
+    engine, obligations = best_of(
         "every obligation's status (load + engine)",
         lambda: selectors.obligations_for(Child.objects.filter(county=county), ON),
     )
-    page, _ = timed(
+    page, _ = best_of(
         "county officer's compliance figures",
         lambda: selectors.compliance(world["officer"], county, ON),
     )

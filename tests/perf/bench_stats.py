@@ -17,11 +17,12 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+from tests.perf.common import best_of, throwaway_django
 
 
 def main() -> int:
@@ -29,13 +30,7 @@ def main() -> int:
     parser.add_argument("--children", type=int, default=50_000)
     parser.add_argument("--schools", type=int, default=200)
     args = parser.parse_args()
-    var = Path(tempfile.mkdtemp(prefix="shouwang-bench-"))
-    os.environ["SHOUWANG_VAR_DIR"] = str(var)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "shouwang.settings"
-    import django
-
-    django.setup()
+    var = throwaway_django()
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -48,15 +43,6 @@ def main() -> int:
     county, officer = _make_county(var, args.children, args.schools)
     print(f"county built in {time.perf_counter() - start:.0f} s: {_sizes()}", flush=True)
     on = timezone.localdate()  # the register as it stands after the import
-
-    def best_of(label: str, fn: Any, runs: int = 3) -> tuple[float, Any]:
-        best, result = float("inf"), None
-        for _ in range(runs):
-            begin = time.perf_counter()
-            result = fn()
-            best = min(best, time.perf_counter() - begin)
-        print(f"  {label:<48} {best:7.2f} s", flush=True)
-        return best, result
 
     base, expected = best_of(
         "hand-written GROUP BY queries (baseline)", lambda: _baseline(county, on)

@@ -10,8 +10,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.accounts import services
 from shouwang.accounts.models import Role, User
-from shouwang.core.commands import validation_error_to_command_error
-from shouwang.orgs.models import Org
+from shouwang.core.commands import org_by_code, validation_error_to_command_error
 
 
 class Command(BaseCommand):
@@ -25,11 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--phone", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        org = Org.objects.filter(code=options["org"]).first()
-        if org is None:
-            raise CommandError(
-                _("No organisation has the code %(code)s.") % {"code": options["org"]}, returncode=1
-            )
+        org = org_by_code(options["org"])
         if User.objects.filter(username=options["username"]).exists():
             raise CommandError(
                 _("The username %(username)s is taken.") % {"username": options["username"]},

@@ -3,11 +3,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from shouwang.core.commands import org_by_code
 from shouwang.ledger.ledgers import export_ledger
-from shouwang.orgs.models import Org
 
 
 class Command(BaseCommand):
@@ -19,11 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--unmasked", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        org = Org.objects.filter(code=options["org"]).first()
-        if org is None:
-            raise CommandError(
-                _("No organisation has the code %(code)s.") % {"code": options["org"]}, returncode=1
-            )
+        org = org_by_code(options["org"])
         rows = export_ledger(
             org=org, out=Path(options["out"]), by=None, unmasked=options["unmasked"]
         )

@@ -8,10 +8,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from shouwang.core.commands import org_by_code
 from shouwang.ledger.reader import UnreadableFile
 from shouwang.ledger.report import write_error_report
 from shouwang.ledger.services import import_ledger
-from shouwang.orgs.models import Org
 
 
 class Command(BaseCommand):
@@ -25,11 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", dest="as_json")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        org = Org.objects.filter(code=options["org"]).first()
-        if org is None:
-            raise CommandError(
-                _("No organisation has the code %(code)s.") % {"code": options["org"]}, returncode=2
-            )
+        org = org_by_code(options["org"], returncode=2)
         path = Path(options["file"])
 
         def progress(rows: int) -> None:

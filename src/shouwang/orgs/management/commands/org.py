@@ -3,12 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
+from django.core.management.base import BaseCommand
 
-from shouwang.core.commands import validation_error_to_command_error
+from shouwang.core.commands import org_by_code, validation_error_to_command_error
 from shouwang.orgs import services
-from shouwang.orgs.models import Org, OrgKind
+from shouwang.orgs.models import OrgKind
 
 
 class Command(BaseCommand):
@@ -28,12 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         parent = None
         if options["parent"]:
-            parent = Org.objects.filter(code=options["parent"]).first()
-            if parent is None:
-                raise CommandError(
-                    _("No organisation has the code %(code)s.") % {"code": options["parent"]},
-                    returncode=1,
-                )
+            parent = org_by_code(options["parent"])
         try:
             org = services.add_org(
                 code=options["code"],

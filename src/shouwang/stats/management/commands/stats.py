@@ -7,8 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.core.commands import parse_date_arg
-from shouwang.orgs.models import Org
+from shouwang.core.commands import org_by_code, parse_date_arg
 from shouwang.stats import selectors
 
 
@@ -22,11 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        org = Org.objects.filter(code=options["org"]).first()
-        if org is None:
-            raise CommandError(
-                _("No organisation has the code %(code)s.") % {"code": options["org"]}, returncode=1
-            )
+        org = org_by_code(options["org"])
         if org.kind not in selectors.STATS_KINDS:
             raise CommandError(
                 _("%(name)s holds no schools: it has no statistics of its own.")
