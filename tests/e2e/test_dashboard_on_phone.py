@@ -24,6 +24,8 @@ def test_county_officer_taps_a_chart_bar_and_sees_the_children_behind_it(live_ur
     assert "认定" in phone.get_by_test_id("figures-basis").inner_text()
     # This term's duty compliance arrives after the page, from the compliance page itself.
     phone.locator("[data-testid=compliance-summary] [data-testid=total-overdue]").wait_for()
+    phone.locator("[data-testid=trend] table").wait_for()
+    phone.wait_for_load_state("networkidle")  # nothing more arrives to move the charts
 
     chart = phone.locator("#chart-by_type")
     chart.scroll_into_view_if_needed()

@@ -23,6 +23,7 @@
     });
     var categories = { type: "category", data: data.labels, inverse: !line };
     chart.setOption({
+      animation: false, // drawn at once: cheaper on a phone, and a bar is where it shows
       tooltip: { trigger: "axis", axisPointer: { type: line ? "line" : "shadow" } },
       legend: { top: 0, show: keys.length > 1 },
       grid: { left: 8, right: 32, top: keys.length > 1 ? 32 : 8, bottom: 8, containLabel: true },
