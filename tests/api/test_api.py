@@ -82,6 +82,8 @@ class ApiTests(PersonaTestCase):
             self.org("class_a1").code,
             self.org("class_a2").code,
         }
+        school = self.api("school_admin", f"orgs/{self.org('school_a').code}/")
+        assert school["parent"] == self.org("township_a1").code
 
     def test_stats_are_the_commands_json_for_a_unit_in_scope(self):
         code = self.org("school_a").code

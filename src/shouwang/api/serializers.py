@@ -15,15 +15,11 @@ from shouwang.orgs.models import Org
 
 
 class OrgSerializer(serializers.ModelSerializer):
-    parent = serializers.SerializerMethodField()
+    parent = serializers.CharField(source="parent_code", read_only=True, allow_null=True)
 
     class Meta:
         model = Org
         fields = ["code", "name", "kind", "stage", "parent", "is_active"]
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_parent(self, org: Org) -> str | None:
-        return self.context.get("parents", {}).get(org.path[: -Org.steplen])
 
 
 class ChildSerializer(serializers.ModelSerializer):
