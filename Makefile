@@ -23,7 +23,9 @@ run: install messages
 	$(BIN)/shouwang migrate --noinput
 	$(BIN)/shouwang collectstatic --noinput -v0
 	$(BIN)/shouwang demo --if-empty
-	$(BIN)/shouwang serve --host $(HOST) --port $(PORT)
+	@# The background worker (deadlines passing) runs beside the server and stops with it.
+	$(BIN)/shouwang qcluster & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/shouwang serve --host $(HOST) --port $(PORT)
 
 # ---- installing -----------------------------------------------------------------------------
 

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_q",
     "shouwang.core",
     "shouwang.orgs",
     "shouwang.accounts",
@@ -121,6 +122,8 @@ INSTALLED_APPS = [
     "shouwang.care",
     "shouwang.stats",
     "shouwang.api",
+    "shouwang.notices",
+    "shouwang.safety",
     "shouwang.web",
     "shouwang.demo",
 ]
@@ -234,6 +237,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# The background worker (django-q2, `shouwang qcluster`, started by `make run`): its queue is a
+# table of our own database, so a county needs no Redis. Scheduled: safety's deadline check.
+Q_CLUSTER = {
+    "name": "shouwang",
+    "orm": "default",
+    "workers": 1,
+    "timeout": 120,
+    "retry": 300,
+    "catch_up": False,
+    "label": "Background tasks",
+}
+# Text messages go through this sender (a class with send(phone, text)); by default into
+# var/outbox.log, until the county plugs in its gateway.
+SHOUWANG_SMS_SENDER = os.environ.get("SHOUWANG_SMS_SENDER", "shouwang.notices.services.FileSender")
 
 # Exports of figures above school level show counts under 5 children as "<5" (domain.md §7).
 SHOUWANG_HIDE_SMALL_COUNTS_IN_EXPORTS = env_bool("SHOUWANG_HIDE_SMALL_COUNTS_IN_EXPORTS", True)

@@ -11,5 +11,7 @@ urlpatterns = [
     path("care/", include("shouwang.care.urls")),
     path("stats/", include("shouwang.stats.urls")),
     path("api/", include("shouwang.api.urls")),
+    path("notices/", include("shouwang.notices.urls")),
+    path("safety/", include("shouwang.safety.urls")),
     path("healthz", healthz, name="healthz"),
 ]

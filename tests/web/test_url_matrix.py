@@ -6,12 +6,14 @@ added here fails this test before it can leak.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import time_machine
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from shouwang.care import services as care_services
+from shouwang.safety import services as safety_services
 from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
 from tests.world import PERSONAS
@@ -34,6 +36,9 @@ SEES_CHILD_A1 = SEES_SCHOOL_A | {"teacher", "village_director"}
 EDITS_CHILD_A1 = SEES_CHILD_A1 - {"counselor"}
 # Care is recorded by those who edit the archive and by the child's own caregivers, not sysadmins.
 RECORDS_CHILD_A1 = EDITS_CHILD_A1 - {"sysadmin"} | {"volunteer"}
+
+# An incident a1's class teacher reported: never volunteers, other teachers or village directors.
+INCIDENT_A1 = SEES_SCHOOL_A | {"teacher"}
 
 # (url name, argument: an org key, "user:<persona>", "child:<key>" or None, personas answered 200)
 MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
@@ -130,6 +135,14 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("api:pairing-detail", "pairing:a1", SEES_CHILD_A1 | {"volunteer"}),
     ("api:care-record-list", None, EVERYONE),
     ("api:care-record-detail", "record:a1", SEES_CHILD_A1 | {"volunteer"}),
+    ("api:incident-list", None, EVERYONE),
+    ("api:incident-detail", "incident:a1", INCIDENT_A1),
+    # Emergencies: restricted to the school's leadership, counselors, officers and the reporter.
+    ("safety:incidents", None, EVERYONE),
+    ("safety:report", None, frozenset()),  # needs ?child=
+    ("safety:detail", "incident:a1", INCIDENT_A1),
+    ("safety:chain", None, MANAGES_COUNTY_A | {"township_officer"}),
+    ("notices:centre", None, EVERYONE),
     ("accounts:users", None, frozenset({"sysadmin"})),
     ("accounts:user_create", None, frozenset({"sysadmin"})),
     ("accounts:user_detail", "user:teacher", frozenset({"sysadmin"})),
@@ -155,6 +168,12 @@ NOT_IN_MATRIX = {
     # Needs ?org= (400 without it) and POST only: tests/api/test_api.py
     "api:stats",
     "api:token",
+    # POST only, or a user's own notification: tests/safety/test_incidents.py
+    "safety:tick",
+    "safety:police",
+    "safety:close",
+    "notices:open",
+    "notices:read_all",
 }
 
 
@@ -201,6 +220,14 @@ class UrlMatrixTests(PersonaTestCase):
         }
         cls.care["follow_up:a1"] = cls.care["record:a1"].follow_ups.get()
         cls.care["guardian:a1"] = a1.guardian
+        cls.care["incident:a1"] = safety_services.report_incident(
+            child=a1,
+            kind="injury",
+            occurred_at=timezone.now() - timedelta(minutes=5),
+            place="操场",
+            description="摔伤",
+            by=cls.world.users["teacher"],
+        )
         care_services.start_plan(
             child=a1, review_on=date(2026, 12, 1), by=None, on=date(2026, 9, 2)
         )

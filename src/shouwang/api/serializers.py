@@ -12,6 +12,7 @@ from shouwang.care.models import CareRecord, Pairing
 from shouwang.children.models import Child, Guardian
 from shouwang.children.validators import mask_id_number, mask_phone
 from shouwang.orgs.models import Org
+from shouwang.safety.models import Incident, IncidentStep
 
 
 class OrgSerializer(serializers.ModelSerializer):
@@ -122,3 +123,37 @@ class StatsQuerySerializer(serializers.Serializer):
     children = serializers.BooleanField(
         required=False, help_text=_("Also list the children counted (for those who see them).")
     )
+
+
+class IncidentStepSerializer(serializers.ModelSerializer):
+    late = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IncidentStep
+        fields = ["order", "key", "due_at", "done_at", "told_whom", "how", "late"]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_late(self, step: IncidentStep) -> bool:
+        return step.is_late()
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    school = serializers.CharField(source="school.code", read_only=True)
+    steps = IncidentStepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "child",
+            "school",
+            "kind",
+            "occurred_at",
+            "place",
+            "description",
+            "mandatory_report",
+            "police_reported_at",
+            "closed_at",
+            "outcome",
+            "steps",
+        ]

@@ -13,6 +13,7 @@ router.register("children", views.ChildViewSet, basename="child")
 router.register("guardians", views.GuardianViewSet, basename="guardian")
 router.register("pairings", views.PairingViewSet, basename="pairing")
 router.register("care-records", views.CareRecordViewSet, basename="care-record")
+router.register("incidents", views.IncidentViewSet, basename="incident")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

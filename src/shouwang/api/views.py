@@ -22,6 +22,8 @@ from shouwang.children.models import Child, DefinitionProfile, Guardian
 from shouwang.children.selectors import children_visible_to
 from shouwang.orgs.models import Org
 from shouwang.orgs.selectors import orgs_visible_to
+from shouwang.safety.models import Incident
+from shouwang.safety.selectors import incidents_visible_to
 from shouwang.stats.selectors import figures_for, list_behind
 
 from . import filters, serializers
@@ -94,6 +96,20 @@ class CareRecordViewSet(viewsets.ReadOnlyModelViewSet):
             CareRecord.objects.filter(child__in=children, is_current=True)
             .select_related("caregiver")
             .order_by("-on", "-pk")
+        )
+
+
+class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Emergencies with their chains: only for the school's leadership and counselors, region
+    officers and the reporter (never volunteers)."""
+
+    serializer_class = serializers.IncidentSerializer
+
+    def get_queryset(self) -> QuerySet[Incident]:
+        return (
+            incidents_visible_to(self.request.user)
+            .prefetch_related("steps")
+            .order_by("-occurred_at", "-pk")
         )
 
 

@@ -96,6 +96,7 @@ def _wipe_for_rebuild() -> None:
         AuditEntry._meta.db_table,
         "django_content_type",
         "auth_permission",
+        "django_q_schedule",  # the worker's schedule, set by a migration
         DefinitionProfile._meta.db_table,
         HeartLevelRule._meta.db_table,
     }

@@ -43,6 +43,11 @@ NAV_ITEMS = [
     NavItem(_("My tasks"), "care:tasks", WORKERS - {Role.REGION_OFFICER}),
     NavItem(_("Left-behind register"), "children:register", WORKERS),
     NavItem(_("Statistics"), "stats:dashboard", MANAGERS),
+    NavItem(
+        _("Emergencies"),
+        "safety:incidents",
+        frozenset({Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.COUNSELOR, Role.TEACHER}),
+    ),
     NavItem(_("Pairings"), "care:pairings", MANAGERS),
     NavItem(_("Duty compliance"), "care:compliance", MANAGERS),
     NavItem(_("Organisations"), "orgs:tree", WORKERS),

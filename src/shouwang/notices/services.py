@@ -1,0 +1,78 @@
+"""Telling people: in the app (every time), and by text message or e-mail through a sender the
+county plugs in (a file in var/ by default)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .models import Notification
+
+if TYPE_CHECKING:
+    from shouwang.accounts.models import User
+
+log = logging.getLogger(__name__)
+
+
+def notify(users: Iterable[User], *, text: str, url: str = "", key: str) -> int:
+    """Tell each user once about ``key``; telling them again is a no-op. Returns how many were
+    told now (and texts them where a phone is known and a sender is set)."""
+    users = [u for u in users if u is not None]
+    told = set(
+        Notification.objects.filter(key=key, user__in=users).values_list("user_id", flat=True)
+    )
+    new = [u for u in users if u.pk not in told]
+    Notification.objects.bulk_create(
+        [Notification(user=u, text=text[:300], url=url, key=key) for u in new],
+        ignore_conflicts=True,  # a second worker telling at the same moment
+    )
+    sender = sms_sender()
+    for user in new:
+        if user.phone:
+            sender.send(user.phone, text)
+    return len(new)
+
+
+def mark_read(user: User, pk: int | None = None) -> int:
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if pk is not None:
+        unread = unread.filter(pk=pk)
+    return unread.update(read_at=timezone.now())
+
+
+# --- text messages ---------------------------------------------------------------------------
+
+
+class Sender(Protocol):
+    """A county's SMS gateway: ``SHOUWANG_SMS_SENDER`` names a class with this method."""
+
+    def send(self, phone: str, text: str) -> None: ...
+
+
+class FileSender:
+    """Writes each message to var/outbox.log: the default until a gateway is configured."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or settings.VAR_DIR / "outbox.log"
+
+    def send(self, phone: str, text: str) -> None:
+        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(f"{stamp}\t{phone}\t{text}\n")
+
+
+class ConsoleSender:
+    def send(self, phone: str, text: str) -> None:
+        log.warning("SMS to %s: %s", phone, text)
+
+
+def sms_sender() -> Sender:
+    sender: Sender = import_string(settings.SHOUWANG_SMS_SENDER)()
+    return sender

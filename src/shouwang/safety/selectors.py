@@ -1,0 +1,60 @@
+"""Who sees incidents: the school's leadership and counselors, region officers over the school,
+and whoever reported it. Never volunteers (domain.md §1); everything else is 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from shouwang.accounts.models import Role
+from shouwang.accounts.scope import scope_of
+from shouwang.children.models import Child
+
+from .models import Incident, IncidentStep
+
+RESTRICTED_TO = (Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.COUNSELOR)
+
+
+def incidents_q(user: Any) -> Q:
+    scope = scope_of(user)
+    if scope.is_sysadmin:
+        return Q()
+    q = Q(reported_by_id=scope.user_id) if scope.user_id else Q(pk__in=[])
+    for role in RESTRICTED_TO:
+        for path in scope.by_role.get(role, ()):
+            q |= Q(school__path__startswith=path)
+    return q
+
+
+def incidents_visible_to(user: Any) -> QuerySet[Incident]:
+    return Incident.objects.filter(incidents_q(user)).select_related("child", "school")
+
+
+def incident_visible_to(user: Any, pk: int) -> Incident:
+    return get_object_or_404(incidents_visible_to(user), pk=pk)
+
+
+def reportable_children(user: Any) -> QuerySet[Child]:
+    """Those who keep a child's archive report its emergencies (not volunteers)."""
+    return Child.objects.filter(scope_of(user).editable_children_q())
+
+
+def steps_of(incident: Incident) -> list[IncidentStep]:
+    return list(incident.steps.select_related("done_by"))
+
+
+def late_steps_for(user: Any) -> QuerySet[IncidentStep]:
+    """Steps past their deadline and not done, of incidents the user sees: red until done."""
+    return (
+        IncidentStep.objects.filter(
+            incident__in=incidents_visible_to(user),
+            incident__closed_at__isnull=True,
+            done_at__isnull=True,
+            due_at__lt=timezone.now(),
+        )
+        .select_related("incident", "incident__school", "incident__child")
+        .order_by("due_at")
+    )

@@ -1,0 +1,163 @@
+"""Report an emergency, follow its chain step by step, close it; a region's chain setting."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shouwang.accounts.access import acting_user
+from shouwang.accounts.models import Role
+from shouwang.accounts.scope import scope_of
+from shouwang.core.views import form_page
+from shouwang.orgs.selectors import org_manageable_by, top_orgs_visible_to
+
+from . import selectors, services
+from .chains import label_of
+from .forms import ChainForm, CloseForm, PoliceForm, ReportForm, TickForm
+from .models import IncidentStep
+
+
+def incidents(request: HttpRequest) -> HttpResponse:
+    rows = selectors.incidents_visible_to(request.user).prefetch_related("steps")
+    now = timezone.now()
+    return render(
+        request,
+        "safety/incidents.html",
+        {
+            "rows": [
+                (i, sum(1 for s in i.steps.all() if s.done_at is None and s.is_late(now)))
+                for i in rows[:200]
+            ],
+            "late": [(s, label_of(s.key)) for s in selectors.late_steps_for(request.user)[:50]],
+        },
+    )
+
+
+def report(request: HttpRequest) -> HttpResponse:
+    child = get_object_or_404(
+        selectors.reportable_children(request.user), pk=request.GET.get("child") or 0
+    )
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = services.report_incident(
+                child=child, by=acting_user(request), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Reported. Tell each one in the chain and tick it here."))
+            return redirect("safety:detail", pk=incident.pk)
+    return render(request, "safety/report.html", {"form": form, "child": child})
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = selectors.incident_visible_to(request.user, pk)
+    now = timezone.now()
+    steps = [
+        {
+            "step": s,
+            "label": label_of(s.key),
+            "late": s.is_late(now),
+            "minutes_left": int((s.due_at - now).total_seconds() // 60),
+            "form": TickForm(prefix=f"s{s.pk}"),
+        }
+        for s in selectors.steps_of(incident)
+    ]
+    return render(
+        request,
+        "safety/detail.html",
+        {
+            "incident": incident,
+            "steps": steps,
+            "police_form": PoliceForm(),
+            "close_form": CloseForm(),
+        },
+    )
+
+
+def _after(request: HttpRequest, pk: int, action: object) -> HttpResponse:
+    try:
+        action()  # type: ignore[operator]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("safety:detail", pk=pk)
+
+
+@require_POST
+def tick(request: HttpRequest, pk: int) -> HttpResponse:
+    step = get_object_or_404(
+        IncidentStep.objects.filter(incident__in=selectors.incidents_visible_to(request.user)),
+        pk=pk,
+    )
+    form = TickForm(request.POST, prefix=f"s{step.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Say who was told, how and when."))
+        return redirect("safety:detail", pk=step.incident_id)
+    return _after(
+        request,
+        step.incident_id,
+        lambda: services.tick_step(step=step, by=acting_user(request), **form.cleaned_data),
+    )
+
+
+@require_POST
+def police(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = selectors.incident_visible_to(request.user, pk)
+    form = PoliceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the time of the report and the police receipt."))
+        return redirect("safety:detail", pk=pk)
+    return _after(
+        request,
+        pk,
+        lambda: services.record_police_report(
+            incident=incident, by=acting_user(request), **form.cleaned_data
+        ),
+    )
+
+
+@require_POST
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = selectors.incident_visible_to(request.user, pk)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say how it ended."))
+        return redirect("safety:detail", pk=pk)
+    return _after(
+        request,
+        pk,
+        lambda: services.close_incident(
+            incident=incident, by=acting_user(request), **form.cleaned_data
+        ),
+    )
+
+
+def chain(request: HttpRequest) -> HttpResponse:
+    """A region officer sets the region's chain (steps and minutes)."""
+    if not scope_of(request.user).has_role(Role.REGION_OFFICER):
+        raise Http404
+    tops = top_orgs_visible_to(request.user)
+    code = request.GET.get("org") or (tops[0].code if tops else "")
+    region = org_manageable_by(request.user, code)
+    if not region.is_region:
+        raise Http404
+    current = {s["key"]: s["minutes"] for s in services.chain_for(region, timezone.localdate())}
+    form = ChainForm(request.POST or None, current=current)
+    return form_page(
+        request,
+        form=form,
+        save=lambda _d: services.set_chain(
+            region=region, steps=form.steps(), since=timezone.localdate(), by=acting_user(request)
+        ),
+        done=_("The chain is set for %(region)s.") % {"region": region.name},
+        back=reverse("safety:incidents"),
+        template="safety/chain.html",
+        context={"region": region},
+    )
