@@ -14,7 +14,7 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 
 class ReportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What happened"), choices=IncidentKind.choices)
-    occurred_at = forms.DateTimeField(label=_("When"), widget=DATETIME)
+    occurred_at = forms.DateTimeField(label=_("When it happened"), widget=DATETIME)
     place = forms.CharField(label=_("Where"), max_length=100)
     description = forms.CharField(label=_("What happened, in words"), widget=forms.Textarea)
     mandatory_report = forms.BooleanField(
@@ -30,7 +30,7 @@ class ReportForm(forms.Form):
 class TickForm(forms.Form):
     told_whom = forms.CharField(label=_("Who was told"), max_length=100)
     how = forms.ChoiceField(label=_("How"), choices=HowTold.choices)
-    at = forms.DateTimeField(label=_("When"), widget=DATETIME)
+    at = forms.DateTimeField(label=_("Told at"), widget=DATETIME)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
