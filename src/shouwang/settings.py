@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "shouwang.api",
     "shouwang.notices",
     "shouwang.safety",
+    "shouwang.family",
     "shouwang.web",
     "shouwang.demo",
 ]
@@ -252,6 +253,9 @@ Q_CLUSTER = {
 # Text messages go through this sender (a class with send(phone, text)); by default into
 # var/outbox.log, until the county plugs in its gateway.
 SHOUWANG_SMS_SENDER = os.environ.get("SHOUWANG_SMS_SENDER", "shouwang.notices.services.FileSender")
+
+# A child out of touch with a parent away for longer than this gives the class teacher a task.
+SHOUWANG_FAMILY_CONTACT_DAYS = env_int("SHOUWANG_FAMILY_CONTACT_DAYS", 30)
 
 # Exports of figures above school level show counts under 5 children as "<5" (domain.md §7).
 SHOUWANG_HIDE_SMALL_COUNTS_IN_EXPORTS = env_bool("SHOUWANG_HIDE_SMALL_COUNTS_IN_EXPORTS", True)

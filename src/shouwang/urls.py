@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/", include("shouwang.api.urls")),
     path("notices/", include("shouwang.notices.urls")),
     path("safety/", include("shouwang.safety.urls")),
+    path("family/", include("shouwang.family.urls")),
     path("healthz", healthz, name="healthz"),
 ]

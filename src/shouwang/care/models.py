@@ -221,6 +221,7 @@ class CareRecord(models.Model):
 
 class FollowUpKind(models.TextChoices):
     ABNORMAL_FINDING = "abnormal_finding", _("Something found on a visit")
+    LONG_SILENCE = "long_silence", _("No call with a parent for too long")
 
 
 class FollowUp(models.Model):

@@ -48,6 +48,11 @@ NAV_ITEMS = [
         "safety:incidents",
         frozenset({Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.COUNSELOR, Role.TEACHER}),
     ),
+    NavItem(
+        _("Family contact"),
+        "family:rooms",
+        frozenset({Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.TEACHER}),
+    ),
     NavItem(_("Pairings"), "care:pairings", MANAGERS),
     NavItem(_("Duty compliance"), "care:compliance", MANAGERS),
     NavItem(_("Organisations"), "orgs:tree", WORKERS),

@@ -1,0 +1,69 @@
+"""Days since each child last spoke with each parent away, computed for many children at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Max, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from shouwang.accounts.scope import scope_of
+from shouwang.children.models import Child, ChildStatus, Parent
+from shouwang.children.types import ParentStatus
+
+from .models import Booking, ContactRoom, FamilyCall
+
+
+def last_contacts(children: QuerySet[Child]) -> dict[int, date]:
+    """Parent → the day of the last call that reached them."""
+    rows = (
+        FamilyCall.objects.filter(child__in=children, reached=True)
+        .values("parent_id")
+        .annotate(last=Max("at"))
+    )
+    return {r["parent_id"]: timezone.localdate(r["last"]) for r in rows}
+
+
+def contact_of(child: Child, on: date) -> list[tuple[Parent, int | None]]:
+    """Each parent away with the days since the last call (None: never, as far as we know)."""
+    last = last_contacts(Child.objects.filter(pk=child.pk))
+    away = child.parents.filter(status=ParentStatus.MIGRANT).order_by("relation")
+    return [(p, (on - last[p.pk]).days if p.pk in last else None) for p in away]
+
+
+def silent_parents(
+    children: QuerySet[Child], on: date, days: int
+) -> Iterator[tuple[Child, Parent, date]]:
+    """(child, parent away, since when) for every silence longer than ``days``: the last call,
+    or the day the child entered the register when there was none."""
+    active = children.filter(status=ChildStatus.ACTIVE)
+    last = last_contacts(active)
+    cutoff = on - timedelta(days=days)
+    parents = Parent.objects.filter(child__in=active, status=ParentStatus.MIGRANT).select_related(
+        "child"
+    )
+    entered = dict(active.annotate(entered=Max("status_changes__on")).values_list("pk", "entered"))
+    for parent in parents.order_by("child_id", "relation"):
+        since = last.get(parent.pk) or entered.get(parent.child_id) or on
+        if since < cutoff:
+            yield parent.child, parent, since
+
+
+def rooms_for(user: Any) -> QuerySet[ContactRoom]:
+    """Rooms of the schools the user sees."""
+    return ContactRoom.objects.filter(scope_of(user).orgs_q("school__path"), is_active=True)
+
+
+def room_for(user: Any, pk: int) -> ContactRoom:
+    return get_object_or_404(rooms_for(user), pk=pk)
+
+
+def upcoming_bookings(user: Any) -> QuerySet[Booking]:
+    return (
+        Booking.objects.filter(room__in=rooms_for(user), starts_at__gte=timezone.now())
+        .select_related("room", "child")
+        .order_by("starts_at")
+    )

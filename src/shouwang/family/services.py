@@ -1,0 +1,156 @@
+"""Rooms, bookings and calls; and the daily check that raises a task for the class teacher when
+a child has not spoken with a parent away for too long."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwang.accounts import audit
+from shouwang.accounts.models import AuditAction
+from shouwang.care.models import FollowUp, FollowUpKind
+from shouwang.children.models import Child, Parent
+from shouwang.orgs.models import Org
+
+from .models import Booking, ContactRoom, FamilyCall
+from .selectors import silent_parents
+
+if TYPE_CHECKING:
+    from shouwang.accounts.models import User
+
+BOOKING_MINUTES = 20
+
+
+def _slot_times(slot: dict[str, Any]) -> tuple[time, time]:
+    return time.fromisoformat(slot["start"]), time.fromisoformat(slot["end"])
+
+
+def _check_slots(slots: list[dict[str, Any]]) -> None:
+    for slot in slots:
+        try:
+            start, end = _slot_times(slot)
+            weekday = int(slot["weekday"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValidationError(
+                {"slots": _("Write each opening as a day and two times.")}
+            ) from exc
+        if not 0 <= weekday <= 6 or start >= end:
+            raise ValidationError(
+                {"slots": _("An opening ends after it starts, on a day of the week.")}
+            )
+
+
+@transaction.atomic
+def add_room(
+    *, school: Org, name: str, kind: str, slots: list[dict[str, Any]], by: User
+) -> ContactRoom:
+    if not slots:
+        raise ValidationError({"slots": _("Say when the room is open.")})
+    _check_slots(slots)
+    room = ContactRoom.objects.create(school=school, name=name.strip(), kind=kind, slots=slots)
+    audit.record(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=room,
+        org_path=school.path,
+        changes={"name": room.name, "slots": slots},
+    )
+    return room
+
+
+@transaction.atomic
+def book(*, room: ContactRoom, child: Child, starts_at: datetime, by: User) -> Booking:
+    """A time in one of the room's openings, not taken, not past."""
+    local = timezone.localtime(starts_at)
+    end = (local + timedelta(minutes=BOOKING_MINUTES)).time()
+    fits = any(
+        int(slot["weekday"]) == local.weekday()
+        and _slot_times(slot)[0] <= local.time()
+        and end <= _slot_times(slot)[1]
+        for slot in room.slots
+    )
+    if not fits:
+        raise ValidationError({"starts_at": _("The room is not open then.")})
+    if starts_at < timezone.now():
+        raise ValidationError({"starts_at": _("This time has passed.")})
+    if Booking.objects.filter(room=room, starts_at=starts_at).exists():
+        raise ValidationError({"starts_at": _("This time is already booked.")})
+    booking = Booking.objects.create(room=room, child=child, starts_at=starts_at, booked_by=by)
+    audit.record(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=booking,
+        org_path=room.school.path,
+        changes={"child": child.pk, "at": starts_at.isoformat()},
+    )
+    return booking
+
+
+@transaction.atomic
+def log_call(
+    *,
+    child: Child,
+    parent: Parent,
+    at: datetime,
+    by: User,
+    reached: bool = True,
+    minutes: int | None = None,
+    note: str = "",
+    room: ContactRoom | None = None,
+) -> FamilyCall:
+    if parent.child_id != child.pk:
+        raise ValidationError({"parent": _("Choose one of this child's parents.")})
+    if at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"at": _("The time cannot be in the future.")})
+    if minutes is not None and not 1 <= minutes <= 240:
+        raise ValidationError({"minutes": _("Minutes run from 1 to 240.")})
+    call = FamilyCall.objects.create(
+        child=child,
+        parent=parent,
+        at=at,
+        minutes=minutes,
+        reached=reached,
+        note=note.strip(),
+        room=room,
+        recorded_by=by,
+    )
+    audit.record(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=call,
+        org_path=child.school.path,
+        changes={"parent": parent.relation, "reached": reached, "minutes": minutes},
+    )
+    return call
+
+
+def raise_silence_tasks(on: date, days: int | None = None) -> int:
+    """A follow-up for the class teacher for each child out of touch with a parent away for
+    more than ``days`` (setting, 30): exactly one while it stays open, however often it runs."""
+    days = days or settings.SHOUWANG_FAMILY_CONTACT_DAYS
+    made = 0
+    for child, parent, since in silent_parents(Child.objects.all(), on, days):
+        with transaction.atomic():
+            open_ones = FollowUp.objects.select_for_update().filter(
+                child=child, kind=FollowUpKind.LONG_SILENCE, closed_on__isnull=True
+            )
+            if open_ones.exists():
+                continue
+            FollowUp.objects.create(
+                child=child,
+                county_id=child.county_id,
+                school_id=child.school_id,
+                school_class_id=child.school_class_id,
+                kind=FollowUpKind.LONG_SILENCE,
+                summary=_("%(child)s has not talked with %(parent)s since %(since)s.")
+                % {"child": child.name, "parent": parent.get_relation_display(), "since": since},
+                opened_on=on,
+            )
+            made += 1
+    return made

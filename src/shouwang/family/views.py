@@ -1,0 +1,110 @@
+"""Family contact rooms, bookings and call logs; each child's days since talking with a parent."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwang.accounts.access import acting_user
+from shouwang.accounts.models import Role
+from shouwang.accounts.scope import scope_of
+from shouwang.care.selectors import child_recordable_by
+from shouwang.children.types import ParentStatus
+from shouwang.core.views import form_page
+from shouwang.orgs.models import OrgKind
+from shouwang.orgs.selectors import org_manageable_by, orgs_manageable_by
+
+from . import selectors, services
+from .forms import WEEKDAYS, BookingForm, CallForm, RoomForm
+from .models import FamilyCall
+
+
+def rooms(request: HttpRequest) -> HttpResponse:
+    days = dict(WEEKDAYS)
+    return render(
+        request,
+        "family/rooms.html",
+        {
+            "rooms": [
+                (room, [f"{days[s['weekday']]} {s['start']}–{s['end']}" for s in room.slots])
+                for room in selectors.rooms_for(request.user).select_related("school")
+            ],
+            "bookings": selectors.upcoming_bookings(request.user)[:50],
+            # A school's leaders set up its rooms.
+            "schools": orgs_manageable_by(request.user).filter(kind=OrgKind.SCHOOL)[:20]
+            if scope_of(request.user).has_role(Role.SCHOOL_ADMIN)
+            else [],
+        },
+    )
+
+
+def add_room(request: HttpRequest, code: str) -> HttpResponse:
+    school = org_manageable_by(request.user, code)
+    if school.kind != OrgKind.SCHOOL:
+        raise Http404
+    form = RoomForm(request.POST or None)
+    return form_page(
+        request,
+        form=form,
+        save=lambda d: services.add_room(
+            school=school,
+            name=d["name"],
+            kind=d["kind"],
+            slots=form.slots(),
+            by=acting_user(request),
+        ),
+        done=_("The room was added."),
+        back=reverse("family:rooms"),
+        template="family/form.html",
+        context={"title": _("Add a family contact room"), "school": school},
+    )
+
+
+def child(request: HttpRequest, pk: int) -> HttpResponse:
+    kid = child_recordable_by(request.user, pk)
+    today = timezone.localdate()
+    parents = kid.parents.filter(status=ParentStatus.MIGRANT)
+    book_form = BookingForm(
+        request.POST or None,
+        rooms=selectors.rooms_for(request.user).filter(school=kid.school),
+        prefix="book",
+    )
+    call_form = CallForm(request.POST or None, parents=parents, prefix="call")
+    if request.method == "POST":
+        form = book_form if "book-room" in request.POST else call_form
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if form is book_form:
+                    services.book(
+                        room=data["room"],
+                        child=kid,
+                        starts_at=data["starts_at"],
+                        by=acting_user(request),
+                    )
+                    messages.success(request, _("Booked."))
+                else:
+                    services.log_call(child=kid, by=acting_user(request), **data)
+                    messages.success(request, _("The call was logged."))
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return redirect("family:child", pk=kid.pk)
+    return render(
+        request,
+        "family/child.html",
+        {
+            "child": kid,
+            "contacts": selectors.contact_of(kid, today),
+            "threshold": settings.SHOUWANG_FAMILY_CONTACT_DAYS,
+            "calls": FamilyCall.objects.filter(child=kid).select_related("parent")[:30],
+            "book_form": book_form,
+            "call_form": call_form,
+        },
+    )

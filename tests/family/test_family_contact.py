@@ -1,0 +1,138 @@
+"""Family contact: rooms open at set times, bookings, call logs, days since a parent was last
+reached, and exactly one task for the class teacher when the silence grows too long."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.core.exceptions import ValidationError
+from django_q.models import Schedule
+
+from shouwang.care.models import FollowUp, FollowUpKind
+from shouwang.care.selectors import open_follow_ups_for
+from shouwang.children.types import ParentStatus
+from shouwang.family import selectors, services
+from tests.children.factories import make_child
+from tests.personas import PersonaTestCase
+
+CST = ZoneInfo("Asia/Shanghai")
+TODAY = date(2026, 11, 24)  # a Tuesday
+TUESDAY_AFTER_SCHOOL = [{"weekday": 1, "start": "16:00", "end": "17:30"}]
+
+
+class FamilyContactTests(PersonaTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        # Registered on 1 September; father away, mother at home.
+        cls.child = make_child(
+            school_class=cls.world.orgs["class_a1"], name="甲一", mother=ParentStatus.AT_HOME
+        )
+        cls.father = cls.child.parents.get(relation="father")
+        cls.room = services.add_room(
+            school=cls.world.orgs["school_a"],
+            name="亲情电话室",
+            kind="phone",
+            slots=TUESDAY_AFTER_SCHOOL,
+            by=cls.world.users["school_admin"],
+        )
+
+    def at(self, day: date, hour: int, minute: int = 0) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=CST)
+
+    def test_a_booking_must_fall_in_an_opening_and_not_be_taken(self):
+        with time_machine.travel(self.at(TODAY, 9), tick=False):
+            services.book(
+                room=self.room, child=self.child, starts_at=self.at(TODAY, 16), by=self.teacher
+            )
+            with self.assertRaises(ValidationError):  # taken
+                services.book(
+                    room=self.room, child=self.child, starts_at=self.at(TODAY, 16), by=self.teacher
+                )
+            with self.assertRaises(ValidationError):  # ends after the room closes
+                services.book(
+                    room=self.room,
+                    child=self.child,
+                    starts_at=self.at(TODAY, 17, 20),
+                    by=self.teacher,
+                )
+            with self.assertRaises(ValidationError):  # a Wednesday
+                services.book(
+                    room=self.room,
+                    child=self.child,
+                    starts_at=self.at(TODAY + timedelta(days=1), 16),
+                    by=self.teacher,
+                )
+
+    def test_days_since_contact_count_from_the_last_call_that_reached_the_parent(self):
+        with time_machine.travel(self.at(TODAY, 18), tick=False):
+            services.log_call(
+                child=self.child,
+                parent=self.father,
+                at=self.at(TODAY - timedelta(days=10), 16),
+                minutes=15,
+                by=self.teacher,
+            )
+            services.log_call(
+                child=self.child,
+                parent=self.father,
+                at=self.at(TODAY - timedelta(days=2), 16),
+                reached=False,
+                by=self.teacher,
+            )
+        ((parent, days),) = selectors.contact_of(self.child, TODAY)
+        assert (parent, days) == (self.father, 10)
+
+    def test_a_long_silence_gives_the_class_teacher_exactly_one_task(self):
+        # Never called since registration on 1 September: 84 days.
+        assert services.raise_silence_tasks(TODAY, days=30) == 1
+        assert services.raise_silence_tasks(TODAY, days=30) == 0
+        assert services.raise_silence_tasks(TODAY + timedelta(days=1), days=30) == 0
+        (task,) = FollowUp.objects.filter(kind=FollowUpKind.LONG_SILENCE)
+        assert task.child == self.child and "父亲" in task.summary
+        assert list(open_follow_ups_for(self.teacher)) == [task]
+        assert not open_follow_ups_for(self.teacher_b).exists()
+
+    def test_a_recent_call_means_no_task(self):
+        with time_machine.travel(self.at(TODAY, 18), tick=False):
+            services.log_call(
+                child=self.child,
+                parent=self.father,
+                at=self.at(TODAY - timedelta(days=29), 16),
+                by=self.teacher,
+            )
+        assert services.raise_silence_tasks(TODAY, days=30) == 0
+        assert services.raise_silence_tasks(TODAY + timedelta(days=2), days=30) == 1
+
+    def test_a_call_to_someone_elses_parent_is_refused(self):
+        other = make_child(school_class=self.org("class_a1"), name="甲二")
+        with self.assertRaises(ValidationError):
+            services.log_call(
+                child=self.child,
+                parent=other.parents.get(relation="father"),
+                at=self.at(TODAY, 10),
+                by=self.teacher,
+            )
+
+    def test_the_teacher_logs_a_call_on_the_childs_page(self):
+        client = self.client_as("teacher")
+        with time_machine.travel(self.at(TODAY, 18), tick=False):
+            response = client.post(
+                f"/family/child/{self.child.pk}/",
+                {
+                    "call-parent": self.father.pk,
+                    "call-at": "2026-11-24T16:10",
+                    "call-minutes": "12",
+                    "call-reached": "on",
+                },
+            )
+            assert response.status_code == 302
+            page = client.get(f"/family/child/{self.child.pk}/")
+        assert page.context["contacts"] == [(self.father, 0)]
+        assert self.client_as("teacher_b").get(f"/family/child/{self.child.pk}/").status_code == 404
+
+    def test_the_worker_looks_for_silences_every_day(self):
+        schedule = Schedule.objects.get(func="shouwang.family.tasks.raise_silence_tasks")
+        assert schedule.schedule_type == Schedule.DAILY
