@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "shouwang.notices",
     "shouwang.safety",
     "shouwang.family",
+    "shouwang.counseling",
     "shouwang.web",
     "shouwang.demo",
 ]

@@ -14,5 +14,6 @@ urlpatterns = [
     path("notices/", include("shouwang.notices.urls")),
     path("safety/", include("shouwang.safety.urls")),
     path("family/", include("shouwang.family.urls")),
+    path("counseling/", include("shouwang.counseling.urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -143,6 +143,13 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("safety:detail", "incident:a1", INCIDENT_A1),
     ("safety:chain", None, MANAGES_COUNTY_A | {"township_officer"}),
     ("notices:centre", None, EVERYONE),
+    # Counseling: the school's counselors and leaders and the region's officers, nobody else.
+    ("counseling:overview", None, SEES_SCHOOL_A),
+    ("counseling:add_letter", "school_a", SEES_SCHOOL_A),
+    ("counseling:add_letter", "school_c", frozenset({"sysadmin"})),
+    ("counseling:child", "child:a1", SEES_SCHOOL_A),
+    ("counseling:add_session", "child:a1", SEES_SCHOOL_A),
+    ("counseling:start_plan", "child:a1", SEES_SCHOOL_A),
     ("family:rooms", None, EVERYONE),
     ("family:add_room", "school_a", MANAGES_SCHOOL_A),
     ("family:add_room", "school_c", frozenset({"sysadmin"})),
@@ -178,6 +185,9 @@ NOT_IN_MATRIX = {
     "safety:close",
     "notices:open",
     "notices:read_all",
+    # Need a letter or a plan: tests/counseling/test_counseling.py
+    "counseling:reply",
+    "counseling:review_plan",
 }
 
 

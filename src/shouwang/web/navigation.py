@@ -53,6 +53,11 @@ NAV_ITEMS = [
         "family:rooms",
         frozenset({Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.TEACHER}),
     ),
+    NavItem(
+        _("Counseling"),
+        "counseling:overview",
+        frozenset({Role.COUNSELOR, Role.SCHOOL_ADMIN, Role.REGION_OFFICER}),
+    ),
     NavItem(_("Pairings"), "care:pairings", MANAGERS),
     NavItem(_("Duty compliance"), "care:compliance", MANAGERS),
     NavItem(_("Organisations"), "orgs:tree", WORKERS),

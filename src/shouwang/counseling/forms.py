@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import SessionKind
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class SessionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=SessionKind.choices)
+    on = forms.DateField(label=_("Date"), widget=DATE)
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=600, required=False)
+    topic = forms.CharField(label=_("Topic"), max_length=100)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea)
+
+
+class LetterForm(forms.Form):
+    opened_on = forms.DateField(label=_("Box opened on"), widget=DATE)
+    text = forms.CharField(label=_("Letter"), widget=forms.Textarea)
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(label=_("Reply"), widget=forms.Textarea)
+
+
+class PlanForm(forms.Form):
+    problem = forms.CharField(label=_("The problem"), widget=forms.Textarea)
+    measures = forms.CharField(label=_("Measures"), widget=forms.Textarea)
+    review_on = forms.DateField(label=_("Review by"), widget=DATE)
+
+
+class PlanReviewForm(forms.Form):
+    progress = forms.CharField(label=_("Progress"), widget=forms.Textarea)
+    next_review_on = forms.DateField(label=_("Next review by"), widget=DATE)

@@ -1,0 +1,77 @@
+"""Who sees counseling: counselors and the leadership of the child's school, region officers
+over it. Nobody else — not the class teacher, never a volunteer (domain.md §1). Views audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from shouwang.accounts import audit
+from shouwang.accounts.models import AuditAction, Role
+from shouwang.accounts.scope import scope_of
+from shouwang.children.models import Child
+
+from .models import CounselingSession, IndividualPlan, MailboxLetter
+
+ROLES = (Role.COUNSELOR, Role.SCHOOL_ADMIN, Role.REGION_OFFICER)
+
+
+def schools_q(user: Any, field: str = "school__path") -> Q:
+    scope = scope_of(user)
+    if scope.is_sysadmin:
+        return Q()
+    q = Q(pk__in=[])
+    for role in ROLES:
+        for path in scope.by_role.get(role, ()):
+            q |= Q(**{f"{field}__startswith": path})
+    return q
+
+
+def may_counsel(user: Any) -> bool:
+    return scope_of(user).has_role(*ROLES)
+
+
+def sees_counseling_of(user: Any, child: Child) -> bool:
+    return may_counsel(user) and Child.objects.filter(schools_q(user), pk=child.pk).exists()
+
+
+def child_for_counseling(user: Any, pk: int) -> Child:
+    """The child, if the user may see their counseling; the look is audited."""
+    if not may_counsel(user):
+        raise Http404
+    child = get_object_or_404(Child.objects.filter(schools_q(user)), pk=pk)
+    audit.record(
+        actor=user,
+        action=AuditAction.VIEW,
+        obj=child,
+        org_path=child.school.path,
+        changes={"what": "counseling"},
+    )
+    return child
+
+
+def sessions_of(child: Child) -> QuerySet[CounselingSession]:
+    return CounselingSession.objects.filter(child=child).select_related("by")
+
+
+def plans_of(child: Child) -> QuerySet[IndividualPlan]:
+    return IndividualPlan.objects.filter(child=child).prefetch_related("reviews")
+
+
+def letters_for(user: Any) -> QuerySet[MailboxLetter]:
+    return MailboxLetter.objects.filter(schools_q(user)).select_related("child", "school")
+
+
+def letter_for(user: Any, pk: int) -> MailboxLetter:
+    return get_object_or_404(letters_for(user), pk=pk)
+
+
+def plans_due_for(user: Any) -> QuerySet[IndividualPlan]:
+    return (
+        IndividualPlan.objects.filter(schools_q(user), ended_on__isnull=True)
+        .select_related("child")
+        .order_by("review_on")
+    )

@@ -1,0 +1,146 @@
+"""Counseling writes: atomic and audited — the audit says what was written, never the notes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwang.accounts import audit
+from shouwang.accounts.models import AuditAction
+from shouwang.children.models import Child
+from shouwang.orgs.models import Org
+
+from .models import CounselingSession, IndividualPlan, MailboxLetter, PlanReview
+
+if TYPE_CHECKING:
+    from shouwang.accounts.models import User
+
+
+def _not_future(on: date, field: str = "on") -> None:
+    if on > timezone.localdate():
+        raise ValidationError({field: _("The date cannot be in the future.")})
+
+
+@transaction.atomic
+def add_session(
+    *,
+    child: Child,
+    kind: str,
+    on: date,
+    topic: str,
+    notes: str,
+    by: User,
+    minutes: int | None = None,
+) -> CounselingSession:
+    _not_future(on)
+    if not notes.strip():
+        raise ValidationError({"notes": _("Write what was talked about.")})
+    session = CounselingSession.objects.create(
+        child=child,
+        school_id=child.school_id,
+        kind=kind,
+        on=on,
+        minutes=minutes,
+        topic=topic.strip(),
+        notes=notes.strip(),
+        by=by,
+    )
+    audit.record(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=session,
+        org_path=child.school.path,
+        changes={"child": child.pk, "kind": kind, "on": str(on)},
+    )
+    return session
+
+
+@transaction.atomic
+def add_letter(
+    *, school: Org, opened_on: date, text: str, by: User, child: Child | None = None
+) -> MailboxLetter:
+    _not_future(opened_on, "opened_on")
+    if not text.strip():
+        raise ValidationError({"text": _("Type the letter in.")})
+    if child is not None and child.school_id != school.pk:
+        raise ValidationError({"child": _("The child is not at this school.")})
+    letter = MailboxLetter.objects.create(
+        school=school, child=child, opened_on=opened_on, text=text.strip(), by=by
+    )
+    audit.record(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=letter,
+        org_path=school.path,
+        changes={"opened_on": str(opened_on), "signed": child is not None},
+    )
+    return letter
+
+
+@transaction.atomic
+def reply(*, letter: MailboxLetter, text: str, by: User) -> MailboxLetter:
+    if not text.strip():
+        raise ValidationError({"text": _("Write the reply.")})
+    letter.reply, letter.replied_on = text.strip(), timezone.localdate()
+    letter.save(update_fields=["reply", "replied_on"])
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=letter,
+        org_path=letter.school.path,
+        changes={"replied": True},
+    )
+    return letter
+
+
+@transaction.atomic
+def start_plan(
+    *, child: Child, problem: str, measures: str, review_on: date, by: User
+) -> IndividualPlan:
+    today = timezone.localdate()
+    if review_on <= today:
+        raise ValidationError({"review_on": _("The review date must be after today.")})
+    plan = IndividualPlan.objects.create(
+        child=child,
+        school_id=child.school_id,
+        problem=problem.strip(),
+        measures=measures.strip(),
+        started_on=today,
+        review_on=review_on,
+        by=by,
+    )
+    audit.record(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=plan,
+        org_path=child.school.path,
+        changes={"child": child.pk, "review_on": str(review_on)},
+    )
+    return plan
+
+
+@transaction.atomic
+def review_plan(
+    *, plan: IndividualPlan, progress: str, next_review_on: date, by: User
+) -> PlanReview:
+    today = timezone.localdate()
+    if next_review_on <= today:
+        raise ValidationError({"next_review_on": _("The next review must be after today.")})
+    review = PlanReview.objects.create(
+        plan=plan, on=today, progress=progress.strip(), next_review_on=next_review_on, by=by
+    )
+    plan.review_on = next_review_on
+    plan.save(update_fields=["review_on"])
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=plan,
+        org_path=plan.child.school.path,
+        changes={"review_on": str(next_review_on)},
+    )
+    return review

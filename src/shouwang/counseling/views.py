@@ -1,0 +1,120 @@
+"""Counseling pages: a school's mailbox and plans to review, a child's sessions and plan."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwang.accounts.access import acting_user
+from shouwang.core.views import form_page
+from shouwang.orgs.models import Org, OrgKind
+
+from . import selectors, services
+from .forms import LetterForm, PlanForm, PlanReviewForm, ReplyForm, SessionForm
+from .models import IndividualPlan
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    if not selectors.may_counsel(request.user):
+        raise Http404
+    return render(
+        request,
+        "counseling/overview.html",
+        {
+            "letters": selectors.letters_for(request.user)[:50],
+            "plans": selectors.plans_due_for(request.user)[:50],
+            "schools": Org.objects.filter(
+                selectors.schools_q(request.user, "path"), kind=OrgKind.SCHOOL
+            ).order_by("path")[:20],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def add_letter(request: HttpRequest, code: str) -> HttpResponse:
+    if not selectors.may_counsel(request.user):
+        raise Http404
+    school = get_object_or_404(
+        Org.objects.filter(selectors.schools_q(request.user, "path"), kind=OrgKind.SCHOOL),
+        code=code,
+    )
+    return form_page(
+        request,
+        form=LetterForm(request.POST or None, initial={"opened_on": timezone.localdate()}),
+        save=lambda d: services.add_letter(school=school, by=acting_user(request), **d),
+        done=_("The letter was typed in."),
+        back=reverse("counseling:overview"),
+        template="counseling/form.html",
+        context={"title": _("A letter from the mailbox") + f" · {school.name}"},
+    )
+
+
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    letter = selectors.letter_for(request.user, pk)
+    return form_page(
+        request,
+        form=ReplyForm(request.POST or None),
+        save=lambda d: services.reply(letter=letter, by=acting_user(request), **d),
+        done=_("The reply was saved."),
+        back=reverse("counseling:overview"),
+        template="counseling/form.html",
+        context={"title": _("Reply"), "letter": letter},
+    )
+
+
+def child(request: HttpRequest, pk: int) -> HttpResponse:
+    kid = selectors.child_for_counseling(request.user, pk)
+    return render(
+        request,
+        "counseling/child.html",
+        {
+            "child": kid,
+            "sessions": selectors.sessions_of(kid),
+            "plans": selectors.plans_of(kid),
+        },
+    )
+
+
+def add_session(request: HttpRequest, pk: int) -> HttpResponse:
+    kid = selectors.child_for_counseling(request.user, pk)
+    return form_page(
+        request,
+        form=SessionForm(request.POST or None, initial={"on": timezone.localdate()}),
+        save=lambda d: services.add_session(child=kid, by=acting_user(request), **d),
+        done=_("The session was recorded."),
+        back=reverse("counseling:child", args=[kid.pk]),
+        template="counseling/form.html",
+        context={"title": _("Record a counseling session") + f" · {kid.name}"},
+    )
+
+
+def start_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    kid = selectors.child_for_counseling(request.user, pk)
+    return form_page(
+        request,
+        form=PlanForm(request.POST or None),
+        save=lambda d: services.start_plan(child=kid, by=acting_user(request), **d),
+        done=_("The individual plan was started."),
+        back=reverse("counseling:child", args=[kid.pk]),
+        template="counseling/form.html",
+        context={"title": _("Start an individual plan") + f" · {kid.name}"},
+    )
+
+
+def review_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(
+        IndividualPlan.objects.filter(selectors.schools_q(request.user)), pk=pk
+    )
+    kid = selectors.child_for_counseling(request.user, plan.child_id)
+    return form_page(
+        request,
+        form=PlanReviewForm(request.POST or None),
+        save=lambda d: services.review_plan(plan=plan, by=acting_user(request), **d),
+        done=_("The review was recorded."),
+        back=reverse("counseling:child", args=[kid.pk]),
+        template="counseling/form.html",
+        context={"title": _("Review the individual plan") + f" · {kid.name}"},
+    )
