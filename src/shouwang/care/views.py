@@ -175,7 +175,7 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda d: services.correct_record(record=item, by=acting_user(request), **d),
         done=_("The record was corrected; the earlier version is kept."),
         back=reverse("care:child", args=[item.child_id]),
-        template="care/form.html",
+        template="web/form.html",
         context={"title": _("Correct a record"), "child": item.child},
     )
 
@@ -216,7 +216,7 @@ def start_plan(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda d: services.start_plan(child=kid, by=acting_user(request), **d),
         done=_("The care plan was started; add the needs and measures."),
         back=reverse("care:child", args=[kid.pk]),
-        template="care/form.html",
+        template="web/form.html",
         context={"title": _("Start a care plan"), "child": kid},
     )
 
@@ -235,7 +235,7 @@ def add_plan_item(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda d: services.add_plan_item(plan=plan, by=acting_user(request), **d),
         done=_("The measure was added to the plan."),
         back=reverse("care:child", args=[kid.pk]),
-        template="care/form.html",
+        template="web/form.html",
         context={"title": _("Add a need and measure"), "child": kid},
     )
 
@@ -262,7 +262,7 @@ def review_plan(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda d: services.review_plan(plan=plan, by=acting_user(request), **d),
         done=_("The review was recorded."),
         back=reverse("care:child", args=[kid.pk]),
-        template="care/form.html",
+        template="web/form.html",
         context={"title": _("Review the care plan"), "child": kid},
     )
 
@@ -281,7 +281,7 @@ def close_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda d: services.close_follow_up(follow_up=follow_up, by=acting_user(request), **d),
         done=_("The follow-up was closed."),
         back=reverse("care:tasks"),
-        template="care/form.html",
+        template="web/form.html",
         context={
             "title": _("Close a follow-up"),
             "child": follow_up.child,
@@ -341,7 +341,7 @@ def pair(request: HttpRequest) -> HttpResponse:
         ),
         done=_("The pairing was made."),
         back=reverse("care:pairings"),
-        template="care/form.html",
+        template="web/form.html",
         context={"title": _("Pair children with caregivers")},
     )
 
@@ -358,7 +358,7 @@ def end_pairing(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda d: services.end_pairing(pairing=item, by=acting_user(request), **d),
         done=_("The pairing was ended."),
         back=reverse("care:child", args=[item.child_id]),
-        template="care/form.html",
+        template="web/form.html",
         context={
             "title": _("End the pairing of %(caregiver)s") % {"caregiver": item.caregiver.name},
             "child": item.child,
@@ -399,7 +399,7 @@ def add_caregiver(request: HttpRequest) -> HttpResponse:
         save=lambda d: services.add_caregiver(by=acting_user(request), **d),
         done=_("The caregiver was added."),
         back=reverse("care:caregivers"),
-        template="care/form.html",
+        template="web/form.html",
         context={"title": _("Add a caregiver")},
     )
 
@@ -478,7 +478,7 @@ def add_policy(request: HttpRequest, code: str) -> HttpResponse:
         save=lambda d: services.add_policy(org=unit, by=acting_user(request), **d),
         done=_("The policy was added; now add its rules."),
         back=reverse("care:policies") + f"?org={unit.code}",
-        template="care/form.html",
+        template="web/form.html",
         context={"title": _("Write a policy of your own")},
     )
 
@@ -491,7 +491,7 @@ def add_rule(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda d: services.add_rule(policy=policy, by=acting_user(request), **d),
         done=_("The rule was added."),
         back=reverse("care:policies") + f"?org={policy.org.code if policy.org else ''}",
-        template="care/form.html",
+        template="web/form.html",
         context={"title": _("Add a rule to %(name)s") % {"name": policy.name}},
     )
 

@@ -47,7 +47,7 @@ def add_letter(request: HttpRequest, code: str) -> HttpResponse:
         save=lambda d: services.add_letter(school=school, by=acting_user(request), **d),
         done=_("The letter was typed in."),
         back=reverse("counseling:overview"),
-        template="counseling/form.html",
+        template="web/form.html",
         context={"title": _("A letter from the mailbox") + f" · {school.name}"},
     )
 
@@ -60,8 +60,8 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda d: services.reply(letter=letter, by=acting_user(request), **d),
         done=_("The reply was saved."),
         back=reverse("counseling:overview"),
-        template="counseling/form.html",
-        context={"title": _("Reply"), "letter": letter},
+        template="web/form.html",
+        context={"title": _("Reply"), "note": letter.text},
     )
 
 
@@ -86,7 +86,7 @@ def add_session(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda d: services.add_session(child=kid, by=acting_user(request), **d),
         done=_("The session was recorded."),
         back=reverse("counseling:child", args=[kid.pk]),
-        template="counseling/form.html",
+        template="web/form.html",
         context={"title": _("Record a counseling session") + f" · {kid.name}"},
     )
 
@@ -99,7 +99,7 @@ def start_plan(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda d: services.start_plan(child=kid, by=acting_user(request), **d),
         done=_("The individual plan was started."),
         back=reverse("counseling:child", args=[kid.pk]),
-        template="counseling/form.html",
+        template="web/form.html",
         context={"title": _("Start an individual plan") + f" · {kid.name}"},
     )
 
@@ -115,6 +115,6 @@ def review_plan(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda d: services.review_plan(plan=plan, by=acting_user(request), **d),
         done=_("The review was recorded."),
         back=reverse("counseling:child", args=[kid.pk]),
-        template="counseling/form.html",
+        template="web/form.html",
         context={"title": _("Review the individual plan") + f" · {kid.name}"},
     )

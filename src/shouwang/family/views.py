@@ -61,8 +61,8 @@ def add_room(request: HttpRequest, code: str) -> HttpResponse:
         ),
         done=_("The room was added."),
         back=reverse("family:rooms"),
-        template="family/form.html",
-        context={"title": _("Add a family contact room"), "school": school},
+        template="web/form.html",
+        context={"title": _("Add a family contact room") + f" · {school.name}"},
     )
 
 

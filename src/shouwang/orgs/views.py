@@ -44,7 +44,7 @@ def add_child(request: HttpRequest, code: str) -> HttpResponse:
     parent = selectors.org_manageable_by(request.user, code)
     return form_page(
         request,
-        template="orgs/form.html",
+        template="web/form.html",
         form=AddOrgForm(request.POST or None, parent=parent),
         context={"title": _("Add a unit under %(name)s") % {"name": parent.name}},
         save=lambda d: services.add_org(
@@ -66,7 +66,7 @@ def record_enrolment(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     return form_page(
         request,
-        template="orgs/form.html",
+        template="web/form.html",
         form=EnrolmentForm(
             request.POST or None, school=school, initial={"on": timezone.localdate()}
         ),
@@ -89,7 +89,7 @@ def add_term(request: HttpRequest, code: str) -> HttpResponse:
     require_perm(request.user, "orgs.set_calendar", region)
     return form_page(
         request,
-        template="orgs/form.html",
+        template="web/form.html",
         form=TermForm(request.POST or None),
         context={"title": _("Add a term to the calendar of %(name)s") % {"name": region.name}},
         save=lambda d: services.add_term(region=region, by=acting_user(request), **d),
@@ -103,7 +103,7 @@ def add_holiday(request: HttpRequest, code: str) -> HttpResponse:
     require_perm(request.user, "orgs.set_calendar", region)
     return form_page(
         request,
-        template="orgs/form.html",
+        template="web/form.html",
         form=HolidayForm(request.POST or None),
         context={"title": _("Add a holiday to the calendar of %(name)s") % {"name": region.name}},
         save=lambda d: services.add_holiday(region=region, by=acting_user(request), **d),
