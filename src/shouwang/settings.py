@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "shouwang.safety",
     "shouwang.family",
     "shouwang.counseling",
+    "shouwang.health",
     "shouwang.web",
     "shouwang.demo",
 ]

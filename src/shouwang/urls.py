@@ -15,5 +15,6 @@ urlpatterns = [
     path("safety/", include("shouwang.safety.urls")),
     path("family/", include("shouwang.family.urls")),
     path("counseling/", include("shouwang.counseling.urls")),
+    path("health/", include("shouwang.health.urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -144,6 +144,12 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("safety:chain", None, MANAGES_COUNTY_A | {"township_officer"}),
     ("notices:centre", None, EVERYONE),
     # Counseling: the school's counselors and leaders and the region's officers, nobody else.
+    ("health:overview", None, EVERYONE - {"volunteer"}),
+    ("health:references", None, EVERYONE - {"volunteer"}),
+    ("health:child", "child:a1", SEES_CHILD_A1),
+    ("health:add", "child:a1", EDITS_CHILD_A1),
+    ("health:sheet", "class_a1", SEES_SCHOOL_A | {"teacher"}),
+    ("health:upload", None, MANAGES_SCHOOL_A | {"teacher", "teacher_b"}),
     ("counseling:overview", None, SEES_SCHOOL_A),
     ("counseling:add_letter", "school_a", SEES_SCHOOL_A),
     ("counseling:add_letter", "school_c", frozenset({"sysadmin"})),
@@ -185,6 +191,10 @@ NOT_IN_MATRIX = {
     "safety:close",
     "notices:open",
     "notices:read_all",
+    # Need an uploaded sheet: tests/health/test_checkups.py
+    "health:preview",
+    "health:apply",
+    "health:errors",
     # Need a letter or a plan: tests/counseling/test_counseling.py
     "counseling:reply",
     "counseling:review_plan",

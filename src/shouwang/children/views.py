@@ -21,6 +21,7 @@ from shouwang.accounts.selectors import teachers_of_classes, teachers_of_school
 from shouwang.care.selectors import lacks_two_to_one_pairing
 from shouwang.core.views import form_page
 from shouwang.counseling.selectors import sees_counseling_of
+from shouwang.health.selectors import sees_health_of
 from shouwang.orgs.models import OrgKind
 from shouwang.orgs.selectors import (
     org_manageable_by,
@@ -131,6 +132,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "scope": scope,
             "may_edit": selectors.children_editable_by(request.user).filter(pk=child.pk).exists(),
             "may_counsel": sees_counseling_of(request.user, child),
+            "may_see_health": sees_health_of(request.user, child),
             "may_reveal_id": selectors.id_number_revealable(request.user, child),
         },
     )

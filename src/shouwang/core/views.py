@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 def form_page(
     request: HttpRequest,
     *,
-    form: forms.Form,
+    form: forms.BaseForm,
     save: Callable[[dict[str, Any]], object],
     done: str,
     back: str,

@@ -6,7 +6,8 @@ Glossary: 台账 ledger · 花名册 roster · 表头 header · 合计 total row
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import opencc
 
@@ -84,21 +85,38 @@ def normalise_header(text: object) -> str:
     return value
 
 
-_LOOKUP: dict[str, str] = {}
-for _column in COLUMNS:
-    for _text in (_column.header, *_column.aliases):
-        _LOOKUP[normalise_header(_text)] = _column.key
+@dataclass(frozen=True)
+class ColumnSet:
+    """The columns one kind of sheet has (the 台账, a class's 体检 sheet …), and how their headers
+    are recognised: alone (身份证号码) or as a group over sub-labels (父亲 over 电话)."""
+
+    columns: tuple[Column, ...]
+    groups: dict[str, str] = field(default_factory=dict)  # group label → key prefix
+    sub_headers: dict[str, str] = field(default_factory=dict)  # sub-label → key suffix
+
+    @cached_property
+    def by_key(self) -> dict[str, Column]:
+        return {c.key: c for c in self.columns}
+
+    @cached_property
+    def _lookup(self) -> dict[str, str]:
+        return {
+            normalise_header(text): column.key
+            for column in self.columns
+            for text in (column.header, *column.aliases)
+        }
+
+    def column_for(self, header: object) -> str | None:
+        return self._lookup.get(normalise_header(header))
+
+    def column_for_pair(self, group: object, sub: object) -> str | None:
+        """A two-row header: 父亲 over 电话 → father.phone."""
+        prefix = self.groups.get(normalise_header(group))
+        suffix = self.sub_headers.get(normalise_header(sub))
+        if prefix and suffix:
+            key = f"{prefix}.{suffix}"
+            return key if key in self.by_key else None
+        return None
 
 
-def column_for(header: object) -> str | None:
-    return _LOOKUP.get(normalise_header(header))
-
-
-def column_for_pair(group: object, sub: object) -> str | None:
-    """A two-row header: 父亲 over 电话 → father.phone."""
-    prefix = GROUPS.get(normalise_header(group))
-    field = SUB_HEADERS.get(normalise_header(sub))
-    if prefix and field:
-        key = f"{prefix}.{field}"
-        return key if key in BY_KEY else None
-    return None
+LEDGER = ColumnSet(tuple(COLUMNS), GROUPS, SUB_HEADERS)

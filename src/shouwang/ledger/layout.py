@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .columns import column_for, column_for_pair, normalise_header
+from .columns import LEDGER, ColumnSet, normalise_header
 from .reader import Row
 
 HEADER_SEARCH_ROWS = 10
@@ -32,7 +32,11 @@ def _filled(values: tuple[Any, ...]) -> list[str]:
     return out
 
 
-def find_layout(first_rows: list[Row], mapping: dict[str, str] | None = None) -> Layout | None:
+def find_layout(
+    first_rows: list[Row],
+    mapping: dict[str, str] | None = None,
+    column_set: ColumnSet = LEDGER,
+) -> Layout | None:
     """The header among the first rows, or None when no row names enough known columns.
 
     ``mapping`` is a unit's saved correction: normalised header text → column key.
@@ -40,7 +44,7 @@ def find_layout(first_rows: list[Row], mapping: dict[str, str] | None = None) ->
     mapping = mapping or {}
 
     def key_of(text: object) -> str | None:
-        return mapping.get(normalise_header(text)) or column_for(text)
+        return mapping.get(normalise_header(text)) or column_set.column_for(text)
 
     for i, (number, values) in enumerate(first_rows):
         known = {j: key_of(v) for j, v in enumerate(values) if v is not None and key_of(v)}
@@ -56,7 +60,7 @@ def find_layout(first_rows: list[Row], mapping: dict[str, str] | None = None) ->
             below_number, below = first_rows[i + 1]
             groups = _filled(values)
             pairs = {
-                j: column_for_pair(groups[j], v)
+                j: column_set.column_for_pair(groups[j], v)
                 for j, v in enumerate(below)
                 if v is not None and j < len(groups)
             }

@@ -4,15 +4,15 @@ wrong with each, so they fix the file they know and upload it again."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from django.utils.translation import gettext as _
 
 from .exports import write_xlsx
-from .layout import HEADER_SEARCH_ROWS, find_layout
+from .layout import HEADER_SEARCH_ROWS, Layout, find_layout
 from .reader import Row, read_sheets
 
 if TYPE_CHECKING:
@@ -21,33 +21,61 @@ if TYPE_CHECKING:
     from .services import Plan
 
 Messages = dict[tuple[str, int], list[str]]
+FindLayout = Callable[[list[Row]], "Layout | None"]
+
+
+class HasRowErrors(Protocol):
+    sheet: str
+    row: int
+    column: str
+    message: str
 
 
 def write_error_report(plan: Plan, out: str | Path | IO[bytes], *, by: User | None) -> int:
-    messages: Messages = defaultdict(list)
-    for error in plan.result.errors:
-        messages[(error.sheet, error.row)].append(
-            f"{error.column}：{error.message}" if error.column else error.message
-        )
-    if hasattr(plan.source, "seek"):
-        plan.source.seek(0)
-    # The clerk's own data goes back to the clerk who sent it: not masked.
-    return write_xlsx(
-        out,
-        sheets=_sheets(plan, messages),
+    return write_row_report(
+        source=plan.source,
+        filename=plan.filename,
+        errors=plan.result.errors,
+        find=lambda first: find_layout(first, plan.mapping),
+        out=out,
         by=by,
         what=_("Ledger error report: %(file)s") % {"file": plan.result.file},
-        masked=None,
     )
 
 
-def _sheets(plan: Plan, messages: Messages) -> Iterator[tuple[str, list[str], Iterator[list[Any]]]]:
+def write_row_report(
+    *,
+    source: str | Path | IO[bytes],
+    filename: str,
+    errors: Iterable[HasRowErrors],
+    find: FindLayout,
+    out: str | Path | IO[bytes],
+    by: User | None,
+    what: str,
+) -> int:
+    """Any imported sheet's error report: its rows as sent, one more column saying what is wrong."""
+    messages: Messages = defaultdict(list)
+    for error in errors:
+        messages[(error.sheet, error.row)].append(
+            f"{error.column}：{error.message}" if error.column else error.message
+        )
+    if hasattr(source, "seek"):
+        source.seek(0)
+    # The clerk's own data goes back to the clerk who sent it: not masked.
+    return write_xlsx(
+        out, sheets=_sheets(source, filename, find, messages), by=by, what=what, masked=None
+    )
+
+
+def _sheets(
+    source: str | Path | IO[bytes], filename: str, find: FindLayout, messages: Messages
+) -> Iterator[tuple[str, list[str], Iterator[list[Any]]]]:
     """One sheet at a time, each read while the writer takes it: the file is read once more,
     not kept in memory for the rare file that has mistakes."""
     column = _("What is wrong")
-    for sheet in read_sheets(plan.source, plan.filename):
+    for sheet in read_sheets(source, filename):
         first = list(islice(sheet.rows, HEADER_SEARCH_ROWS))
-        layout = find_layout(first, plan.mapping)
+        layout = find(first)
         last = layout.header_rows[-1] if layout else 0
         header = next((list(v) for n, v in first if n == last), [])
         headers = [*("" if h is None else str(h) for h in header), column]

@@ -150,11 +150,11 @@ class Plan:
     changed: list[tuple[Child, LedgerRow, dict[str, Any]]] = field(default_factory=list)
 
 
-def _blank(values_: tuple[Any, ...]) -> bool:
+def is_blank(values_: tuple[Any, ...]) -> bool:
     return all(v is None or str(v).strip() == "" for v in values_)
 
 
-def _total(values_: tuple[Any, ...]) -> bool:
+def is_total(values_: tuple[Any, ...]) -> bool:
     head = [str(v).strip() for v in values_[:4] if v is not None and str(v).strip()]
     return bool(head) and head[0].replace(" ", "").startswith(TOTAL_WORDS)
 
@@ -199,7 +199,7 @@ def read_plan(
         first = list(islice(sheet.rows, HEADER_SEARCH_ROWS))
         layout = find_layout(first, mapping)
         if layout is None:
-            if any(not _blank(v) for _n, v in first):
+            if any(not is_blank(v) for _n, v in first):
                 result.errors.append(RowError(sheet.name, 1, "", _("No header row was found.")))
             continue
         found_header = True
@@ -209,7 +209,7 @@ def read_plan(
         # One header dict per sheet, shared by its rows (a county has 50,000 of them).
         headers = {key: layout.headers[j] for j, key in layout.columns.items()}
         for number, cells in _chain(remaining, sheet.rows):
-            if _blank(cells) or _total(cells):
+            if is_blank(cells) or is_total(cells):
                 continue
             row, errors = _parse_row(sheet.name, number, cells, layout, headers)
             plan.rows.append(row)

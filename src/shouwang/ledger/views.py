@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import io
-import secrets
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +17,7 @@ from shouwang.accounts.access import acting_user
 from shouwang.orgs.models import REGION_KINDS, OrgKind
 from shouwang.orgs.selectors import org_manageable_by, org_visible_to, orgs_manageable_by
 
-from . import services
+from . import services, uploads
 from .forms import TeachForm, UploadForm
 from .ledgers import export_ledger
 from .reader import UnreadableFile
@@ -28,20 +26,12 @@ from .report import write_error_report
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _upload_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+BUCKET = "ledger_uploads"
 
 
 def _pending(request: HttpRequest, token: str) -> tuple[Path, str, Any]:
     """The file this user uploaded under ``token`` (kept in their session), or 404."""
-    entry = request.session.get("ledger_uploads", {}).get(token)
-    if not entry:
-        raise Http404
-    path = _upload_dir() / entry["stored"]
-    if not path.exists():
-        raise Http404
+    path, entry = uploads.pending(request, token, bucket=BUCKET)
     return path, entry["filename"], org_manageable_by(request.user, entry["org"])
 
 
@@ -65,19 +55,9 @@ def upload(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = UploadForm(request.POST or None, request.FILES or None, orgs=units)
     if request.method == "POST" and form.is_valid():
-        upload_file = form.cleaned_data["file"]
-        token = secrets.token_urlsafe(16)
-        suffix = Path(upload_file.name).suffix.lower()
-        with (_upload_dir() / f"{token}{suffix}").open("wb") as fh:
-            for chunk in upload_file.chunks():
-                fh.write(chunk)
-        uploads = request.session.get("ledger_uploads", {})
-        uploads[token] = {
-            "stored": f"{token}{suffix}",
-            "filename": upload_file.name,
-            "org": form.cleaned_data["org"].code,
-        }
-        request.session["ledger_uploads"] = uploads
+        token = uploads.keep(
+            request, form.cleaned_data["file"], bucket=BUCKET, org=form.cleaned_data["org"].code
+        )
         return redirect("ledger:preview", token=token)
     return render(request, "ledger/upload.html", {"form": form})
 
@@ -124,11 +104,7 @@ def apply(request: HttpRequest, token: str) -> HttpResponse:
     plan, _org = _plan(request, token, dry_run=False)
     if plan.result.errors:
         return redirect("ledger:preview", token=token)
-    path, _filename, _org = _pending(request, token)
-    path.unlink(missing_ok=True)  # the file's rows are in the archive now
-    uploads = request.session.get("ledger_uploads", {})
-    uploads.pop(token, None)
-    request.session["ledger_uploads"] = uploads
+    uploads.forget(request, token, bucket=BUCKET)
     r = plan.result
     messages.success(
         request,

@@ -54,6 +54,11 @@ NAV_ITEMS = [
         frozenset({Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.TEACHER}),
     ),
     NavItem(
+        _("Health"),
+        "health:overview",
+        frozenset({Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.TEACHER, Role.COUNSELOR}),
+    ),
+    NavItem(
         _("Counseling"),
         "counseling:overview",
         frozenset({Role.COUNSELOR, Role.SCHOOL_ADMIN, Role.REGION_OFFICER}),

@@ -1,0 +1,97 @@
+"""Health writes: one 体检 typed in, or a class's check-up sheet imported whole (all or nothing);
+every write checked against plausible ranges and audited."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwang.accounts import audit
+from shouwang.accounts.models import AuditAction
+from shouwang.children.models import Child
+
+from .models import Checkup
+
+if TYPE_CHECKING:
+    from shouwang.accounts.models import User
+
+MEASURES = [
+    "height_cm",
+    "weight_kg",
+    "systolic",
+    "diastolic",
+    "vision_left",
+    "vision_right",
+    "lung_capacity_ml",
+    "chest_cm",
+    "ent_notes",
+    "notes",
+]
+# What a school child's measure can plausibly be; outside it is a typing slip (cm for m, 斤 for kg).
+RANGES: dict[str, tuple[Decimal, Decimal]] = {
+    "height_cm": (Decimal(60), Decimal(220)),
+    "weight_kg": (Decimal(10), Decimal(150)),
+    "systolic": (Decimal(60), Decimal(220)),
+    "diastolic": (Decimal(30), Decimal(150)),
+    "vision_left": (Decimal("3.0"), Decimal("5.3")),
+    "vision_right": (Decimal("3.0"), Decimal("5.3")),
+    "lung_capacity_ml": (Decimal(300), Decimal(8000)),
+    "chest_cm": (Decimal(40), Decimal(150)),
+}
+
+
+def check_measures(
+    child: Child, examined_on: date | None, values: dict[str, Any]
+) -> dict[str, str]:
+    """Field → what is wrong, in words a class teacher understands; empty when all is well."""
+    problems: dict[str, str] = {}
+    if examined_on is None:
+        problems["examined_on"] = _("Give the examination date.")
+    elif examined_on > timezone.localdate():
+        problems["examined_on"] = _("The date cannot be in the future.")
+    elif examined_on < child.birth_date:
+        problems["examined_on"] = _("The date is before the child was born.")
+    for field in ("height_cm", "weight_kg"):
+        if values.get(field) in (None, ""):
+            problems[field] = _("This is needed for the BMI.")
+    for field, (low, high) in RANGES.items():
+        value = values.get(field)
+        if value in (None, ""):
+            continue
+        if not low <= Decimal(str(value)) <= high:
+            problems[field] = _("%(value)s is outside %(low)s–%(high)s: please check it.") % {
+                "value": value,
+                "low": low,
+                "high": high,
+            }
+    sys, dia = values.get("systolic"), values.get("diastolic")
+    if sys and dia and "systolic" not in problems and "diastolic" not in problems and dia >= sys:
+        problems["diastolic"] = _("The diastolic pressure must be below the systolic.")
+    return problems
+
+
+@transaction.atomic
+def record_checkup(*, child: Child, examined_on: date, by: User, **values: Any) -> Checkup:
+    problems = check_measures(child, examined_on, values)
+    if problems:
+        raise ValidationError(problems)
+    if Checkup.objects.filter(child=child, examined_on=examined_on).exists():
+        raise ValidationError(
+            {"examined_on": _("A check-up on this day is already recorded for this child.")}
+        )
+    clean = {k: v for k, v in values.items() if k in MEASURES and v is not None}
+    checkup = Checkup.objects.create(child=child, examined_on=examined_on, by=by, **clean)
+    audit.record(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=checkup,
+        org_path=child.school.path,
+        changes={"child": child.pk, "examined_on": str(examined_on)},
+    )
+    return checkup
