@@ -254,6 +254,20 @@ Q_CLUSTER = {
 }
 # Text messages go through this sender (a class with send(phone, text)); by default into
 # var/outbox.log, until the county plugs in its gateway.
+# E-mail goes through Django's mail backends: files in var/mail/ until a county sets SMTP
+# (SHOUWANG_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and Django's EMAIL_* names).
+EMAIL_BACKEND = os.environ.get(
+    "SHOUWANG_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
+# Where links in e-mails point (the address people open Shouwang at).
+SHOUWANG_SITE_URL = os.environ.get("SHOUWANG_SITE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "守望 <noreply@shouwang.invalid>")
 SHOUWANG_SMS_SENDER = os.environ.get("SHOUWANG_SMS_SENDER", "shouwang.notices.services.FileSender")
 
 # A child out of touch with a parent away for longer than this gives the class teacher a task.

@@ -6,6 +6,7 @@ from datetime import date
 from unittest import mock
 
 import time_machine
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,6 +15,7 @@ from shouwang.accounts.models import AuditEntry
 from shouwang.care import engine, selectors, services
 from shouwang.care.models import CareRecord, DutyPolicy, FollowUp, Pairing
 from shouwang.children.models import Child
+from shouwang.notices.models import Notification
 from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
 
@@ -475,3 +477,40 @@ class HomeTests(CareTestCase):
     def test_an_officer_without_duties_sees_no_task_summary(self):
         page = self.client_as("county_officer").get(reverse("web:home"))
         self.assertNotContains(page, 'data-testid="my-tasks-summary"')
+
+
+class TellingTests(CareTestCase):
+    def notes_of(self, persona: str) -> list[Notification]:
+        return list(Notification.objects.filter(user=self.world.users[persona]))
+
+    def test_the_worker_tells_each_person_how_many_duties_are_overdue_once_a_week(self):
+        told = services.notify_overdue(TODAY)
+        self.assertEqual(told, 1)
+        [note] = self.notes_of("volunteer")
+        self.assertIn(str(len(self.tasks_of("volunteer").overdue)), note.text)
+        self.assertEqual(note.url, reverse("care:tasks"))
+        for persona in ("teacher", "school_admin", "county_officer"):  # nothing overdue
+            self.assertEqual(self.tasks_of(persona).overdue, [])
+            self.assertEqual(self.notes_of(persona), [])
+        self.assertEqual(services.notify_overdue(TODAY), 0)  # the worker ran twice today
+        self.assertEqual(services.notify_overdue(date(2026, 11, 26)), 0)  # same ISO week
+        with time_machine.travel(date(2026, 12, 1), tick=False):
+            self.assertEqual(services.notify_overdue(date(2026, 12, 1)), told)  # a new week
+        self.assertEqual(len(self.notes_of("volunteer")), 2)
+
+    def test_people_with_an_email_address_get_the_notice_by_email_too(self):
+        volunteer = self.world.users["volunteer"]
+        volunteer.email = "volunteer@example.org"
+        volunteer.save()
+        services.notify_overdue(TODAY)
+        self.assertEqual([m.to for m in mail.outbox], [["volunteer@example.org"]])
+        self.assertIn("/care/", mail.outbox[0].body)
+
+    def test_a_mention_tells_the_named_person_only_if_they_may_see_the_child(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            self.record("volunteer", self.a1, findings="奶奶腿脚不便，@teacher @teacher_b 请留意")
+        [note] = self.notes_of("teacher")
+        self.assertIn("李一", note.text)
+        self.assertIn("/care/records/", note.url)
+        self.assertEqual(self.notes_of("teacher_b"), [])  # another school's teacher: not told
+        self.assertEqual(self.notes_of("volunteer"), [])  # not told of one's own mention

@@ -3,10 +3,13 @@ every look is in the audit log; sessions, the mailbox and individual plans."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from datetime import date, timedelta
 
 import time_machine
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shouwang.accounts.models import AuditAction, AuditEntry
 from shouwang.counseling import services
@@ -128,3 +131,38 @@ class CounselingTests(PersonaTestCase):
         assert plan.review_on == TODAY + timedelta(days=30)
         with self.assertRaises(ValidationError):
             services.review_plan(plan=plan, progress="x", next_review_on=TODAY, by=self.counselor)
+
+    def test_a_scanned_letter_is_kept_and_shown_only_to_those_who_see_the_mailbox(self):
+        school = self.org("school_a")
+        media = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, media, True)
+        scan = SimpleUploadedFile("王小明的信.png", b"\x89PNG\r\n\x1a\nfake", "image/png")
+        with self.settings(MEDIA_ROOT=media):
+            response = self.client_as("counselor").post(
+                f"/counseling/mailbox/{school.code}/add/",
+                {"opened_on": "2026-11-23", "text": "", "scan": scan},
+            )
+            assert response.status_code == 302
+            letter = MailboxLetter.objects.get(school=school)
+            assert "王小明" not in letter.scan.name  # the phone's file name is not kept
+            url = f"/counseling/letter/{letter.pk}/scan/"
+            page = self.client_as("school_admin").get(url)
+            assert page.status_code == 200
+            assert b"".join(page.streaming_content).startswith(b"\x89PNG")
+            assert AuditEntry.objects.filter(
+                action=AuditAction.VIEW, changes={"what": "letter scan"}
+            ).exists()
+            for persona in NEVER:
+                assert self.client_as(persona).get(url).status_code == 404, persona
+
+    def test_a_letter_needs_its_words_or_a_scan_and_only_pictures_or_pdfs_are_taken(self):
+        school = self.org("school_a")
+        client = self.client_as("counselor")
+        empty = client.post(f"/counseling/mailbox/{school.code}/add/", {"opened_on": "2026-11-23"})
+        assert empty.status_code == 200 and "text" in empty.context["form"].errors
+        exe = SimpleUploadedFile("letter.exe", b"MZ", "application/octet-stream")
+        bad = client.post(
+            f"/counseling/mailbox/{school.code}/add/", {"opened_on": "2026-11-23", "scan": exe}
+        )
+        assert "scan" in bad.context["form"].errors
+        assert not MailboxLetter.objects.filter(school=school).exists()

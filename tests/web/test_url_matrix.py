@@ -197,6 +197,7 @@ NOT_IN_MATRIX = {
     "health:errors",
     # Need a letter or a plan: tests/counseling/test_counseling.py
     "counseling:reply",
+    "counseling:letter_scan",
     "counseling:review_plan",
 }
 

@@ -301,7 +301,30 @@ def record_care(
     )
     if abnormal:
         open_follow_up(record)
+    _tell_mentioned(record, by)
     return record
+
+
+def _tell_mentioned(record: CareRecord, by: User) -> None:
+    """ "@username" in the findings tells that person, if they may see the child."""
+    if "@" not in record.findings:
+        return
+    from django.urls import reverse
+
+    from shouwang.children.selectors import children_visible_to
+    from shouwang.notices.services import notify_mentions
+
+    child = record.child
+    transaction.on_commit(
+        lambda: notify_mentions(
+            record.findings,
+            by=by,
+            about=f"{child.name} · {record.get_kind_display()}",
+            url=reverse("care:record_detail", args=[record.pk]),
+            key=f"care-record-{record.pk}",
+            may_see=lambda u: children_visible_to(u).filter(pk=child.pk).exists(),
+        )
+    )
 
 
 @transaction.atomic
@@ -544,3 +567,58 @@ def set_policy_in_force(*, policy: DutyPolicy, in_force: bool, by: User | None) 
             changes={"is_active": [not in_force, in_force]},
         )
     return policy
+
+
+# --- telling people about overdue duties (the worker, daily) -------------------------------
+
+
+def notify_overdue(on: date) -> int:
+    """Tell everyone who owes overdue duties how many, once a week (the worker runs this daily;
+    the notification key is the ISO week, so a second run the same week tells nobody again).
+    Returns how many people were told now."""
+    from collections import Counter
+
+    from django.urls import reverse
+
+    from shouwang.accounts.models import User
+    from shouwang.notices.services import notify
+
+    from . import engine
+    from .selectors import obligations_for
+
+    owed: Counter[int] = Counter()  # user id → overdue duties
+    for county in Org.objects.filter(kind=OrgKind.COUNTY):
+        children = Child.objects.filter(county=county, status=ChildStatus.ACTIVE)
+        overdue = [o for o in obligations_for(children, on) if o.status == engine.OVERDUE]
+        if not overdue:
+            continue
+        login_of = dict(
+            Caregiver.objects.filter(county=county, user__isnull=False).values_list("pk", "user")
+        )
+        holders: dict[tuple[str, int], list[int]] = {}
+        for role, kind in ((Role.TEACHER, "class"), (Role.SCHOOL_ADMIN, "school")):
+            assignments = RoleAssignment.objects.filter(
+                role=role, is_active=True, org__path__startswith=county.path
+            ).values_list("org_id", "user_id")
+            for org_id, user_id in assignments:
+                holders.setdefault((kind, org_id), []).append(user_id)
+        for item in overdue:
+            kind, pk = item.owner
+            if kind == "caregiver":
+                users = [login_of[pk]] if pk in login_of else []
+            elif kind == "shared":
+                users = [login_of[c] for c in item.caregiver_ids if c in login_of]
+            else:
+                users = holders.get(item.owner, [])
+            for user_id in users:
+                owed[user_id] += 1
+    year, week, _day = on.isocalendar()
+    told = 0
+    for user in User.objects.filter(pk__in=owed, is_active=True):
+        told += notify(
+            [user],
+            text=_("%(n)s of your care duties are overdue.") % {"n": owed[user.pk]},
+            url=reverse("care:tasks"),
+            key=f"care-overdue-{year}-W{week:02d}",
+        )
+    return told

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -16,9 +18,27 @@ class SessionForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea)
 
 
+SCAN_TYPES = (".jpg", ".jpeg", ".png", ".pdf")
+MAX_SCAN = 10 * 1024 * 1024
+
+
 class LetterForm(forms.Form):
     opened_on = forms.DateField(label=_("Box opened on"), widget=DATE)
-    text = forms.CharField(label=_("Letter"), widget=forms.Textarea)
+    text = forms.CharField(label=_("Letter"), widget=forms.Textarea, required=False)
+    scan = forms.FileField(
+        label=_("Or a scan or photo of it (.jpg, .png or .pdf)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,.pdf"}),
+    )
+
+    def clean_scan(self) -> Any:
+        scan = self.cleaned_data.get("scan")
+        if scan:
+            if not scan.name.lower().endswith(SCAN_TYPES):
+                raise forms.ValidationError(_("Only .jpg, .png and .pdf files can be attached."))
+            if scan.size > MAX_SCAN:
+                raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return scan
 
 
 class ReplyForm(forms.Form):

@@ -46,7 +46,10 @@ class MailboxLetter(models.Model):
         Child, on_delete=models.PROTECT, null=True, blank=True, related_name="letters"
     )
     opened_on = models.DateField(_("box opened on"))
-    text = models.TextField(_("letter"))
+    text = models.TextField(_("letter"), blank=True)
+    # The letter as the child wrote it, scanned or photographed: kept under var/media (never
+    # served as a public file), shown only through the counseling pages, each look audited.
+    scan = models.FileField(_("scan"), upload_to="letters/%Y/%m/", blank=True)
     reply = models.TextField(_("reply"), blank=True)
     replied_on = models.DateField(null=True, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

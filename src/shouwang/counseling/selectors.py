@@ -69,6 +69,21 @@ def letter_for(user: Any, pk: int) -> MailboxLetter:
     return get_object_or_404(letters_for(user), pk=pk)
 
 
+def letter_scan_for(user: Any, pk: int) -> MailboxLetter:
+    """A letter's scan, for those who see the mailbox; the look is audited."""
+    letter = letter_for(user, pk)
+    if not letter.scan:
+        raise Http404
+    audit.record(
+        actor=user,
+        action=AuditAction.VIEW,
+        obj=letter,
+        org_path=letter.school.path,
+        changes={"what": "letter scan"},
+    )
+    return letter
+
+
 def plans_due_for(user: Any) -> QuerySet[IndividualPlan]:
     return (
         IndividualPlan.objects.filter(schools_q(user), ended_on__isnull=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,27 +60,59 @@ def add_session(
         org_path=child.school.path,
         changes={"child": child.pk, "kind": kind, "on": str(on)},
     )
+    if "@" in session.notes:
+        from django.urls import reverse
+
+        from shouwang.notices.services import notify_mentions
+
+        from .selectors import sees_counseling_of
+
+        transaction.on_commit(
+            lambda: notify_mentions(
+                session.notes,
+                by=by,
+                about=f"{child.name} · {session.get_kind_display()}",
+                url=reverse("counseling:child", args=[child.pk]),
+                key=f"counseling-session-{session.pk}",
+                may_see=lambda u: sees_counseling_of(u, child),
+            )
+        )
     return session
 
 
 @transaction.atomic
 def add_letter(
-    *, school: Org, opened_on: date, text: str, by: User, child: Child | None = None
+    *,
+    school: Org,
+    opened_on: date,
+    text: str,
+    by: User,
+    child: Child | None = None,
+    scan: UploadedFile | None = None,
 ) -> MailboxLetter:
     _not_future(opened_on, "opened_on")
-    if not text.strip():
-        raise ValidationError({"text": _("Type the letter in.")})
+    if not text.strip() and not scan:
+        raise ValidationError({"text": _("Type the letter in, or attach a scan of it.")})
     if child is not None and child.school_id != school.pk:
         raise ValidationError({"child": _("The child is not at this school.")})
-    letter = MailboxLetter.objects.create(
+    letter = MailboxLetter(
         school=school, child=child, opened_on=opened_on, text=text.strip(), by=by
     )
+    if scan:
+        # A random name: the file name a phone gives may carry the child's name.
+        suffix = Path(scan.name or "").suffix.lower()
+        letter.scan.save(f"{secrets.token_urlsafe(12)}{suffix}", scan, save=False)
+    letter.save()
     audit.record(
         actor=by,
         action=AuditAction.CREATE,
         obj=letter,
         org_path=school.path,
-        changes={"opened_on": str(opened_on), "signed": child is not None},
+        changes={
+            "opened_on": str(opened_on),
+            "signed": child is not None,
+            "scanned": bool(scan),
+        },
     )
     return letter
 

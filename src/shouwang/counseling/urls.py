@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("mailbox/<str:code>/add/", views.add_letter, name="add_letter"),
     path("letter/<int:pk>/reply/", views.reply, name="reply"),
+    path("letter/<int:pk>/scan/", views.letter_scan, name="letter_scan"),
     path("child/<int:pk>/", views.child, name="child"),
     path("child/<int:pk>/session/", views.add_session, name="add_session"),
     path("child/<int:pk>/plan/", views.start_plan, name="start_plan"),

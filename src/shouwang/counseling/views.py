@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from pathlib import Path
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -43,7 +45,9 @@ def add_letter(request: HttpRequest, code: str) -> HttpResponse:
     )
     return form_page(
         request,
-        form=LetterForm(request.POST or None, initial={"opened_on": timezone.localdate()}),
+        form=LetterForm(
+            request.POST or None, request.FILES or None, initial={"opened_on": timezone.localdate()}
+        ),
         save=lambda d: services.add_letter(school=school, by=acting_user(request), **d),
         done=_("The letter was typed in."),
         back=reverse("counseling:overview"),
@@ -63,6 +67,11 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         template="web/form.html",
         context={"title": _("Reply"), "note": letter.text},
     )
+
+
+def letter_scan(request: HttpRequest, pk: int) -> FileResponse:
+    letter = selectors.letter_scan_for(request.user, pk)
+    return FileResponse(letter.scan.open("rb"), filename=Path(letter.scan.name).name)
 
 
 def child(request: HttpRequest, pk: int) -> HttpResponse:

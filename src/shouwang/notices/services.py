@@ -4,14 +4,18 @@ county plugs in (a file in var/ by default)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import re
+import smtplib
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from .models import Notification
 
@@ -37,7 +41,41 @@ def notify(users: Iterable[User], *, text: str, url: str = "", key: str) -> int:
     for user in new:
         if user.phone:
             sender.send(user.phone, text)
+        if user.email:
+            _email(user.email, text, url)
     return len(new)
+
+
+def _email(address: str, text: str, url: str) -> None:
+    body = f"{text}\n\n{settings.SHOUWANG_SITE_URL.rstrip('/')}{url}" if url else text
+    try:
+        send_mail(f"守望：{text[:40]}", body, None, [address])
+    except (OSError, smtplib.SMTPException):  # a mail server down must not stop the worker
+        log.exception("e-mail to %s failed", address)
+
+
+MENTION = re.compile(r"@([\w.+-]{2,150})")
+
+
+def notify_mentions(
+    text: str,
+    *,
+    by: User,
+    about: str,
+    url: str,
+    key: str,
+    may_see: Callable[[User], bool],
+) -> int:
+    """Tell the people named as ``@username`` in ``text`` — those who may see what it is about;
+    a name that does not exist or may not see it is passed over silently (no leak either way)."""
+    from shouwang.accounts.models import User as UserModel
+
+    names = set(MENTION.findall(text)) - {by.get_username()}
+    if not names:
+        return 0
+    people = [u for u in UserModel.objects.filter(username__in=names, is_active=True) if may_see(u)]
+    told = _("%(who)s mentioned you: %(about)s") % {"who": by.display_name, "about": about}
+    return notify(people, text=told, url=url, key=f"mention-{key}")
 
 
 def mark_read(user: User, pk: int | None = None) -> int:
