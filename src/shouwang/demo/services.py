@@ -20,11 +20,13 @@ from shouwang.accounts.models import AuditEntry, Role, RoleAssignment, User
 from shouwang.care import presets
 from shouwang.care.models import DutyPolicy, DutyRule
 from shouwang.children.models import DefinitionProfile, HeartLevelRule
+from shouwang.health.models import BmiReference
 from shouwang.orgs import services as org_services
 from shouwang.orgs.models import HolidaySeason, Org, OrgKind
 
 from .care import add_demo_care
 from .children import add_demo_children
+from .wellbeing import add_demo_wellbeing
 
 DEMO_CODE_PREFIX = "99"
 DEMO_PASSWORD = "shouwang-demo-2026"  # noqa: S105  (printed for the demo logins on purpose)
@@ -99,6 +101,7 @@ def _wipe_for_rebuild() -> None:
         "django_q_schedule",  # the worker's schedule, set by a migration
         DefinitionProfile._meta.db_table,
         HeartLevelRule._meta.db_table,
+        BmiReference._meta.db_table,
     }
     tables = [
         model._meta.db_table
@@ -256,6 +259,7 @@ def build_demo_county(*, seed: int = 2026, children: int = 600, today: date) -> 
         )
     add_demo_children(county=county, count=children, rng=rng, fake=fake, today=today)
     add_demo_care(county=county, rng=rng, fake=fake, today=today)
+    add_demo_wellbeing(county=county, rng=rng, fake=fake, today=today)
     return DemoCounty(county=county, logins=demo_logins())
 
 
