@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from shouwang.accounts.models import AuditAction, AuditEntry
 from shouwang.counseling import services
 from shouwang.counseling.models import CounselingSession, MailboxLetter
+from shouwang.notices.models import Notification
 from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
 
@@ -166,3 +167,17 @@ class CounselingTests(PersonaTestCase):
         )
         assert "scan" in bad.context["form"].errors
         assert not MailboxLetter.objects.filter(school=school).exists()
+
+    def test_a_mention_in_counseling_notes_reaches_only_those_who_may_read_them(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            services.add_session(
+                child=self.child,
+                kind="session",
+                on=TODAY,
+                topic="同学关系",
+                notes="@school_admin @teacher 孩子被同学起外号，需要班级层面处理",
+                by=self.world.users["counselor"],
+            )
+        told = Notification.objects.filter(key__startswith="mention-counseling-session-")
+        assert [n.user.username for n in told] == ["school_admin"]
+        assert "外号" not in told[0].text  # the notification names the child, not the notes

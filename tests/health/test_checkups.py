@@ -62,6 +62,15 @@ class CheckupTests(PersonaTestCase):
         self.addCleanup(shutil.rmtree, path, True)
         return path
 
+    def checkup(self, child, height: int, weight: int) -> None:
+        services.record_checkup(
+            child=child,
+            examined_on=EXAM,
+            by=self.world.users["teacher"],
+            height_cm=Decimal(height),
+            weight_kg=Decimal(weight),
+        )
+
     def import_(self, path: Path, *, dry_run: bool = False, persona: str = "teacher"):
         return importer.import_sheet(
             source=path,
@@ -197,13 +206,7 @@ class CheckupTests(PersonaTestCase):
             )
 
     def test_the_health_record_is_seen_by_the_archive_keepers_never_by_a_volunteer(self):
-        services.record_checkup(
-            child=self.boy,
-            examined_on=EXAM,
-            by=self.world.users["teacher"],
-            height_cm=Decimal(140),
-            weight_kg=Decimal(40),
-        )
+        self.checkup(self.boy, 140, 40)
         url = f"/health/child/{self.boy.pk}/"
         for persona in SEES:
             page = self.client_as(persona).get(url)
@@ -217,20 +220,8 @@ class CheckupTests(PersonaTestCase):
             assert sheet.status_code == 404, persona
 
     def test_the_class_sheet_counts_flagged_children(self):
-        services.record_checkup(
-            child=self.boy,
-            examined_on=EXAM,
-            by=self.world.users["teacher"],
-            height_cm=Decimal(140),
-            weight_kg=Decimal(40),
-        )  # overweight
-        services.record_checkup(
-            child=self.girl,
-            examined_on=EXAM,
-            by=self.world.users["teacher"],
-            height_cm=Decimal(138),
-            weight_kg=Decimal(30),
-        )  # 15.8 normal
+        self.checkup(self.boy, 140, 40)  # overweight
+        self.checkup(self.girl, 138, 30)  # 15.8 normal
         page = self.client_as("teacher").get(f"/health/sheet/{self.world.orgs['class_a1'].code}/")
         weights = {line.child.name: line.latest.reading.weight for line in page.context["lines"]}
         assert weights == {"甲一": "overweight", "乙二": "normal"}

@@ -307,23 +307,19 @@ def record_care(
 
 def _tell_mentioned(record: CareRecord, by: User) -> None:
     """ "@username" in the findings tells that person, if they may see the child."""
-    if "@" not in record.findings:
-        return
     from django.urls import reverse
 
     from shouwang.children.selectors import children_visible_to
-    from shouwang.notices.services import notify_mentions
+    from shouwang.notices.services import tell_mentioned
 
     child = record.child
-    transaction.on_commit(
-        lambda: notify_mentions(
-            record.findings,
-            by=by,
-            about=f"{child.name} · {record.get_kind_display()}",
-            url=reverse("care:record_detail", args=[record.pk]),
-            key=f"care-record-{record.pk}",
-            may_see=lambda u: children_visible_to(u).filter(pk=child.pk).exists(),
-        )
+    tell_mentioned(
+        record.findings,
+        by=by,
+        about=f"{child.name} · {record.get_kind_display()}",
+        url=reverse("care:record_detail", args=[record.pk]),
+        key=f"care-record-{record.pk}",
+        may_see=lambda u: children_visible_to(u).filter(pk=child.pk).exists(),
     )
 
 

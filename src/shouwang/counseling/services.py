@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,23 +61,18 @@ def add_session(
         org_path=child.school.path,
         changes={"child": child.pk, "kind": kind, "on": str(on)},
     )
-    if "@" in session.notes:
-        from django.urls import reverse
+    from shouwang.notices.services import tell_mentioned
 
-        from shouwang.notices.services import notify_mentions
+    from .selectors import sees_counseling_of
 
-        from .selectors import sees_counseling_of
-
-        transaction.on_commit(
-            lambda: notify_mentions(
-                session.notes,
-                by=by,
-                about=f"{child.name} · {session.get_kind_display()}",
-                url=reverse("counseling:child", args=[child.pk]),
-                key=f"counseling-session-{session.pk}",
-                may_see=lambda u: sees_counseling_of(u, child),
-            )
-        )
+    tell_mentioned(
+        session.notes,
+        by=by,
+        about=f"{child.name} · {session.get_kind_display()}",
+        url=reverse("counseling:child", args=[child.pk]),
+        key=f"counseling-session-{session.pk}",
+        may_see=lambda u: sees_counseling_of(u, child),
+    )
     return session
 
 

@@ -9,24 +9,13 @@ from shouwang.ledger.forms import UploadForm
 from shouwang.orgs.models import Org, OrgKind
 
 from .models import Checkup
+from .services import MEASURES
 
 
 class CheckupForm(forms.ModelForm):
     class Meta:
         model = Checkup
-        fields = [
-            "examined_on",
-            "height_cm",
-            "weight_kg",
-            "systolic",
-            "diastolic",
-            "vision_left",
-            "vision_right",
-            "lung_capacity_ml",
-            "chest_cm",
-            "ent_notes",
-            "notes",
-        ]
+        fields = ["examined_on", *MEASURES]
         widgets = {"examined_on": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -11,7 +11,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import chain, islice
@@ -31,7 +31,7 @@ from shouwang.ledger.columns import Column, ColumnSet
 from shouwang.ledger.layout import HEADER_SEARCH_ROWS, Layout, find_layout
 from shouwang.ledger.reader import UnreadableFile, read_sheets
 from shouwang.ledger.report import write_row_report
-from shouwang.ledger.services import RowError, is_blank, is_total
+from shouwang.ledger.services import RowError, SheetCounts, is_blank, is_total
 from shouwang.orgs.models import Org
 
 from .models import Checkup
@@ -154,23 +154,8 @@ HEADER_OF_FIELD = {"systolic": "bp.systolic", "diastolic": "bp.diastolic"}
 
 
 @dataclass
-class SheetResult:
-    file: str
-    org: str
-    dry_run: bool
-    applied: bool = False
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    not_in_archive: list[str] = field(default_factory=list)  # "row 12 王小明"
-    unknown_columns: list[str] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["errors"] = [asdict(e) for e in self.errors]
-        return data
+class SheetResult(SheetCounts):
+    not_in_archive: list[str] = field(default_factory=list)  # "第 12 行 王小明"
 
 
 @dataclass

@@ -108,7 +108,9 @@ class RowError:
 
 
 @dataclass
-class ImportResult:
+class SheetCounts:
+    """What importing a sheet did or would do: the counts every importer reports."""
+
     file: str
     org: str
     dry_run: bool
@@ -117,7 +119,6 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    not_in_file: int = 0
     unknown_columns: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
@@ -125,6 +126,11 @@ class ImportResult:
         data = asdict(self)
         data["errors"] = [asdict(e) for e in self.errors]
         return data
+
+
+@dataclass
+class ImportResult(SheetCounts):
+    not_in_file: int = 0
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -52,6 +53,22 @@ def _email(address: str, text: str, url: str) -> None:
         send_mail(f"守望：{text[:40]}", body, None, [address])
     except (OSError, smtplib.SMTPException):  # a mail server down must not stop the worker
         log.exception("e-mail to %s failed", address)
+
+
+def tell_mentioned(
+    text: str,
+    *,
+    by: User,
+    about: str,
+    url: str,
+    key: str,
+    may_see: Callable[[User], bool],
+) -> None:
+    """After the write commits, tell whoever ``text`` names as ``@username`` (see below)."""
+    if "@" in text:
+        transaction.on_commit(
+            lambda: notify_mentions(text, by=by, about=about, url=url, key=key, may_see=may_see)
+        )
 
 
 MENTION = re.compile(r"@([\w.+-]{2,150})")
