@@ -243,3 +243,21 @@ class CheckupTests(PersonaTestCase):
         done = client.post(posted["Location"] + "apply/")
         assert done.status_code == 302 and Checkup.objects.filter(child=self.boy).exists()
         assert client.get(posted["Location"]).status_code == 404  # the upload is gone
+
+    def test_the_class_teacher_types_a_checkup_in_on_the_phone_form(self):
+        url = f"/health/child/{self.boy.pk}/add/"
+        client = self.client_as("teacher")
+        bad = client.post(url, {"examined_on": "2026-10-15", "height_cm": "1.4", "weight_kg": "40"})
+        assert bad.status_code == 200 and "height_cm" in bad.context["form"].errors
+        done = client.post(
+            url,
+            {
+                "examined_on": "2026-10-15",
+                "height_cm": "140",
+                "weight_kg": "40",
+                "vision_left": "4.8",
+            },
+        )
+        assert done.status_code == 302 and done["Location"] == f"/health/child/{self.boy.pk}/"
+        assert Checkup.objects.get(child=self.boy).vision_left == Decimal("4.8")
+        assert self.client_as("counselor").get(url).status_code == 404  # sees, does not record
