@@ -65,6 +65,10 @@ class Reading:
     def flagged(self) -> bool:
         return bool(self.flags)
 
+    @property
+    def weight_label(self) -> str:
+        return str(WeightStatus(self.weight).label) if self.weight else ""
+
 
 def bmi_of(height_cm: Decimal | float | None, weight_kg: Decimal | float | None) -> Decimal | None:
     """kg / m², one decimal (as the tables are), half up."""
