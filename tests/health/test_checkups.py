@@ -12,6 +12,8 @@ from pathlib import Path
 import openpyxl
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from shouwang.accounts.models import AuditAction, AuditEntry
 from shouwang.health import importer, services
@@ -261,3 +263,19 @@ class CheckupTests(PersonaTestCase):
         assert done.status_code == 302 and done["Location"] == f"/health/child/{self.boy.pk}/"
         assert Checkup.objects.get(child=self.boy).vision_left == Decimal("4.8")
         assert self.client_as("counselor").get(url).status_code == 404  # sees, does not record
+
+    def test_the_class_sheet_costs_the_same_queries_for_two_children_or_ten(self):
+        url = f"/health/sheet/{self.world.orgs['class_a1'].code}/"
+        client = self.client_as("teacher")
+        self.checkup(self.boy, 140, 40)
+        with CaptureQueriesContext(connection) as few:
+            client.get(url)
+        for n in range(8):
+            kid = make_child(
+                school_class=self.world.orgs["class_a1"], name=f"丙{n}", birth=date(2016, 5, n + 1)
+            )
+            self.checkup(kid, 135 + n, 30 + n)
+        with CaptureQueriesContext(connection) as many:
+            page = client.get(url)
+        assert len(page.context["lines"]) == 10
+        assert len(many.captured_queries) == len(few.captured_queries)
