@@ -260,3 +260,25 @@ def test_org_add_checks_every_typed_value(county, args):
         shouwang("org", "add", *args)
     assert exc.value.returncode == 1
     assert Org.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["org", "add", "--name", "某县", "--kind", "kingdom"],
+        ["org", "add", "--kind", "county"],
+        ["enrolment", "--org", "5203300001", "--male", "many", "--female", "3"],
+        ["stats", "--json"],
+        ["export-ledger", "--org", "5203300001"],
+    ],
+    ids=["unknown-kind", "missing-name", "count-not-a-number", "stats-no-org", "export-no-out"],
+)
+def test_a_wrong_or_missing_option_on_the_command_line_is_bad_input_exit_1(county, args, capsys):
+    from shouwang.cli import main
+
+    before = Org.objects.count()
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 1
+    assert "usage:" in capsys.readouterr().err  # argparse still says how to call it
+    assert Org.objects.count() == before

@@ -6,7 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
@@ -42,3 +42,19 @@ def org_by_code(code: str, *, returncode: int = 1) -> Org:
             _("No organisation has the code %(code)s.") % {"code": code}, returncode=returncode
         )
     return org
+
+
+class BadInputCommand(BaseCommand):
+    """A command whose contract says "1 bad input": a wrong or missing option is bad input too.
+
+    argparse stops with exit status 2 on a usage error; interfaces.md reserves 2 for
+    ``import-ledger``'s unusable file, so commands whose bad input is 1 say so here.
+    """
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        try:
+            super().run_from_argv(argv)
+        except SystemExit as exc:
+            if exc.code == 2:
+                raise SystemExit(1) from exc
+            raise

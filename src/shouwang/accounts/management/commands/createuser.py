@@ -5,15 +5,15 @@ import sys
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from shouwang.accounts import services
 from shouwang.accounts.models import Role, User
-from shouwang.core.commands import org_by_code, validation_error_to_command_error
+from shouwang.core.commands import BadInputCommand, org_by_code, validation_error_to_command_error
 
 
-class Command(BaseCommand):
+class Command(BadInputCommand):
     help = "Add a user with a role at an organisation; the password is read from stdin."
 
     def add_arguments(self, parser: Any) -> None:

@@ -3,14 +3,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from shouwang.core.commands import org_by_code
+from shouwang.core.commands import BadInputCommand, org_by_code
 from shouwang.ledger.ledgers import export_ledger
 
 
-class Command(BaseCommand):
+class Command(BadInputCommand):
     help = "Write a unit's 台账 as Excel, masked unless --unmasked."
 
     def add_arguments(self, parser: Any) -> None:

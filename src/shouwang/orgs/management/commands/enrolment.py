@@ -3,16 +3,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.core.commands import parse_date_arg, validation_error_to_command_error
+from shouwang.core.commands import (
+    BadInputCommand,
+    parse_date_arg,
+    validation_error_to_command_error,
+)
 from shouwang.orgs import services
 from shouwang.orgs.models import Org, OrgKind
 
 
-class Command(BaseCommand):
+class Command(BadInputCommand):
     help = "Record a school's enrolled students (by grade and gender), as of a date."
 
     def add_arguments(self, parser: Any) -> None:

@@ -3,14 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand
 
-from shouwang.core.commands import org_by_code, validation_error_to_command_error
+from shouwang.core.commands import BadInputCommand, org_by_code, validation_error_to_command_error
 from shouwang.orgs import services
 from shouwang.orgs.models import OrgKind
 
 
-class Command(BaseCommand):
+class Command(BadInputCommand):
     help = (
         "Manage the organisation tree: `shouwang org add --code C --name N --kind K [--parent P]`."
     )

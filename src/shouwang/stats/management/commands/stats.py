@@ -3,15 +3,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.core.commands import org_by_code, parse_date_arg
+from shouwang.core.commands import BadInputCommand, org_by_code, parse_date_arg
 from shouwang.stats import selectors
 
 
-class Command(BaseCommand):
+class Command(BadInputCommand):
     help = "A unit's statistics on a day: the JSON of interfaces.md with --json."
 
     def add_arguments(self, parser: Any) -> None:
