@@ -498,6 +498,28 @@ class TellingTests(CareTestCase):
             self.assertEqual(services.notify_overdue(date(2026, 12, 1)), told)  # a new week
         self.assertEqual(len(self.notes_of("volunteer")), 2)
 
+    def test_a_duty_the_class_owns_is_told_to_its_class_teacher_not_the_other_teachers(self):
+        policy = services.add_policy(org=self.org("school_a"), name="本校", by=None)
+        services.add_rule(
+            policy=policy,
+            by=None,
+            label="班主任每周谈心",
+            kinds=["talk"],
+            count=1,
+            period="week",
+            season="term",
+            assignee="class_teacher",
+            each_child=True,
+        )
+        owed = self.tasks_of("teacher").overdue
+        self.assertTrue(owed)  # class a1's two children, every past week of the term
+        services.notify_overdue(TODAY)
+        [note] = self.notes_of("teacher")
+        self.assertIn(str(len(owed)), note.text)
+        self.assertEqual(note.url, reverse("care:tasks"))
+        for persona in ("teacher_b", "school_admin", "county_officer"):  # not the class's
+            self.assertEqual(self.notes_of(persona), [], persona)
+
     def test_people_with_an_email_address_get_the_notice_by_email_too(self):
         volunteer = self.world.users["volunteer"]
         volunteer.email = "volunteer@example.org"
