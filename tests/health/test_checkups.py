@@ -264,6 +264,52 @@ class CheckupTests(PersonaTestCase):
         assert Checkup.objects.get(child=self.boy).vision_left == Decimal("4.8")
         assert self.client_as("counselor").get(url).status_code == 404  # sees, does not record
 
+    def test_a_checkup_typed_wrongly_is_corrected_and_the_audit_keeps_the_old_value(self):
+        self.checkup(self.boy, 140, 40)
+        checkup = Checkup.objects.get(child=self.boy)
+        url = f"/health/checkup/{checkup.pk}/correct/"
+        page = self.client_as("teacher").get(f"/health/child/{self.boy.pk}/")
+        self.assertContains(page, url)
+        client = self.client_as("teacher")
+        form = {"examined_on": EXAM.isoformat(), "height_cm": "140", "weight_kg": "34"}
+        bad = client.post(url, {**form, "weight_kg": "340"})  # a slip is refused as when typed in
+        assert bad.status_code == 200 and "weight_kg" in bad.context["form"].errors
+        done = client.post(url, {**form, "vision_right": "4.7"})
+        assert done.status_code == 302 and done["Location"] == f"/health/child/{self.boy.pk}/"
+        checkup.refresh_from_db()
+        assert (checkup.weight_kg, checkup.vision_right) == (Decimal(34), Decimal("4.7"))
+        entry = AuditEntry.objects.filter(action=AuditAction.UPDATE).latest("pk")
+        assert entry.changes == {"weight_kg": ["40", "34"], "vision_right": [None, "4.7"]}
+        assert entry.actor == self.world.users["teacher"]
+        before = AuditEntry.objects.count()
+        client.post(url, {**form, "vision_right": "4.7"})  # saved again unchanged: no entry
+        assert AuditEntry.objects.count() == before
+        assert Checkup.objects.filter(child=self.boy).count() == 1  # corrected, not added
+
+    def test_a_correction_cannot_move_a_checkup_onto_another_days_and_others_cannot_correct(self):
+        self.checkup(self.boy, 140, 40)
+        services.record_checkup(
+            child=self.boy,
+            examined_on=date(2026, 5, 10),
+            by=self.world.users["teacher"],
+            height_cm=Decimal(136),
+            weight_kg=Decimal(37),
+        )
+        spring = Checkup.objects.get(child=self.boy, examined_on=date(2026, 5, 10))
+        with self.assertRaises(ValidationError) as caught:
+            services.correct_checkup(
+                checkup=spring,
+                examined_on=EXAM,
+                by=self.world.users["teacher"],
+                height_cm=Decimal(136),
+                weight_kg=Decimal(37),
+            )
+        assert "examined_on" in caught.exception.message_dict
+        url = f"/health/checkup/{spring.pk}/correct/"
+        for persona in ("counselor", "teacher_b", "volunteer"):  # counselor sees, may not write
+            assert self.client_as(persona).get(url).status_code == 404, persona
+        assert self.client_as("school_admin").get(url).status_code == 200
+
     def test_the_class_sheet_costs_the_same_queries_for_two_children_or_ten(self):
         url = f"/health/sheet/{self.world.orgs['class_a1'].code}/"
         client = self.client_as("teacher")

@@ -7,12 +7,14 @@ added here fails this test before it can leak.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import time_machine
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from shouwang.care import services as care_services
+from shouwang.health import services as health_services
 from shouwang.safety import services as safety_services
 from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
@@ -148,6 +150,7 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("health:references", None, EVERYONE - {"volunteer"}),
     ("health:child", "child:a1", SEES_CHILD_A1),
     ("health:add", "child:a1", EDITS_CHILD_A1),
+    ("health:correct", "checkup:a1", EDITS_CHILD_A1),
     ("health:sheet", "class_a1", SEES_SCHOOL_A | {"teacher"}),
     ("health:upload", None, MANAGES_SCHOOL_A | {"teacher", "teacher_b"}),
     ("counseling:overview", None, SEES_SCHOOL_A),
@@ -252,6 +255,13 @@ class UrlMatrixTests(PersonaTestCase):
             place="操场",
             description="摔伤",
             by=cls.world.users["teacher"],
+        )
+        cls.care["checkup:a1"] = health_services.record_checkup(
+            child=a1,
+            examined_on=date(2026, 9, 15),
+            by=cls.world.users["teacher"],
+            height_cm=Decimal(140),
+            weight_kg=Decimal(35),
         )
         care_services.start_plan(
             child=a1, review_on=date(2026, 12, 1), by=None, on=date(2026, 9, 2)

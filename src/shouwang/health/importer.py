@@ -35,7 +35,7 @@ from shouwang.ledger.services import RowError, SheetCounts, is_blank, is_total
 from shouwang.orgs.models import Org
 
 from .models import Checkup
-from .services import MEASURES, check_measures
+from .services import check_measures, measure_diff
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
@@ -330,22 +330,12 @@ def _plan_write(
             )
         )
         return
-    diff = {
-        k: [_plain(getattr(current, k)), _plain(v)]
-        for k, v in measures.items()
-        if k in MEASURES and _plain(getattr(current, k)) != _plain(v)
-    }
+    diff = measure_diff(current, measures)
     if diff:
         planned.result.updated += 1
         planned.changed.append((current, measures, diff))
     else:
         planned.result.unchanged += 1
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return value if value not in (None, "") else None
 
 
 def import_sheet(

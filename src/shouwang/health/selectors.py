@@ -62,6 +62,16 @@ def child_for_recording(user: Any, pk: int) -> Child:
     )
 
 
+def checkup_for_correcting(user: Any, pk: int) -> Checkup:
+    """Correcting a 体检 is for those who may record one for the child."""
+    return get_object_or_404(
+        Checkup.objects.filter(
+            child__in=Child.objects.filter(scope_of(user).editable_children_q())
+        ).select_related("child__school"),
+        pk=pk,
+    )
+
+
 def import_units(user: Any) -> QuerySet[Org]:
     """Where the user may import a check-up sheet: the units of the roles that edit archives."""
     return sheet_units(user, EDIT_ROLES)

@@ -33,6 +33,7 @@ MEASURES = [
     "ent_notes",
     "notes",
 ]
+NOTES = {"ent_notes", "notes"}  # text columns: blank is "", not NULL
 # What a school child's measure can plausibly be; outside it is a typing slip (cm for m, 斤 for kg).
 RANGES: dict[str, tuple[Decimal, Decimal]] = {
     "height_cm": (Decimal(60), Decimal(220)),
@@ -76,16 +77,46 @@ def check_measures(
     return problems
 
 
+def _plain(value: Any) -> Any:
+    """A measure as the audit writes it: decimals without trailing zeros, blanks as None."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value if value not in (None, "") else None
+
+
+def measure_diff(current: Checkup, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """What ``values`` would change in ``current``: measure → [before, after]."""
+    return {
+        name: [_plain(getattr(current, name)), _plain(value)]
+        for name, value in values.items()
+        if name in MEASURES and _plain(getattr(current, name)) != _plain(value)
+    }
+
+
+def _stored(name: str, value: Any) -> Any:
+    """A blank as the column keeps it: NULL for a number, "" for a note."""
+    if value in (None, ""):
+        return "" if name in NOTES else None
+    return value
+
+
+def _same_day_taken(child: Child, examined_on: date, *, besides: Checkup | None = None) -> None:
+    others = Checkup.objects.filter(child=child, examined_on=examined_on)
+    if besides is not None:
+        others = others.exclude(pk=besides.pk)
+    if others.exists():
+        raise ValidationError(
+            {"examined_on": _("A check-up on this day is already recorded for this child.")}
+        )
+
+
 @transaction.atomic
 def record_checkup(*, child: Child, examined_on: date, by: User, **values: Any) -> Checkup:
     problems = check_measures(child, examined_on, values)
     if problems:
         raise ValidationError(problems)
-    if Checkup.objects.filter(child=child, examined_on=examined_on).exists():
-        raise ValidationError(
-            {"examined_on": _("A check-up on this day is already recorded for this child.")}
-        )
-    clean = {k: v for k, v in values.items() if k in MEASURES and v is not None}
+    _same_day_taken(child, examined_on)
+    clean = {k: _stored(k, v) for k, v in values.items() if k in MEASURES}
     checkup = Checkup.objects.create(child=child, examined_on=examined_on, by=by, **clean)
     audit.record(
         actor=by,
@@ -95,3 +126,31 @@ def record_checkup(*, child: Child, examined_on: date, by: User, **values: Any) 
         changes={"child": child.pk, "examined_on": str(examined_on)},
     )
     return checkup
+
+
+@transaction.atomic
+def correct_checkup(*, checkup: Checkup, examined_on: date, by: User, **values: Any) -> bool:
+    """Correct a check-up typed or imported wrongly; the audit keeps what it said before.
+    Returns whether anything changed (saving the same values again writes nothing)."""
+    child = checkup.child
+    problems = check_measures(child, examined_on, values)
+    if problems:
+        raise ValidationError(problems)
+    _same_day_taken(child, examined_on, besides=checkup)
+    diff = measure_diff(checkup, values)
+    if examined_on != checkup.examined_on:
+        diff["examined_on"] = [str(checkup.examined_on), str(examined_on)]
+        checkup.examined_on = examined_on
+    if not diff:
+        return False
+    for name in diff.keys() & set(MEASURES):
+        setattr(checkup, name, _stored(name, values[name]))
+    checkup.save()
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=checkup,
+        org_path=child.school.path,
+        changes=diff,
+    )
+    return True

@@ -9,6 +9,7 @@ urlpatterns = [
     path("references/", views.references, name="references"),
     path("child/<int:pk>/", views.child, name="child"),
     path("child/<int:pk>/add/", views.add, name="add"),
+    path("checkup/<int:pk>/correct/", views.correct, name="correct"),
     path("sheet/<str:code>/", views.sheet, name="sheet"),
     path("import/", views.upload, name="upload"),
     path("import/<str:token>/", views.preview, name="preview"),

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from django.contrib import messages
+from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -49,6 +50,22 @@ def add(request: HttpRequest, pk: int) -> HttpResponse:
         back=reverse("health:child", args=[kid.pk]),
         template="web/form.html",
         context={"title": _("Record a check-up"), "child": kid},
+    )
+
+
+def correct(request: HttpRequest, pk: int) -> HttpResponse:
+    checkup = selectors.checkup_for_correcting(request.user, pk)
+    kid = checkup.child
+    return form_page(
+        request,
+        # The form starts from the stored values but does not write into ``checkup``: the
+        # service compares against it to audit what changed.
+        form=CheckupForm(request.POST or None, initial=model_to_dict(checkup)),
+        save=lambda d: services.correct_checkup(checkup=checkup, by=acting_user(request), **d),
+        done=_("The check-up was corrected."),
+        back=reverse("health:child", args=[kid.pk]),
+        template="web/form.html",
+        context={"title": _("Correct a check-up"), "child": kid},
     )
 
 
