@@ -10,10 +10,11 @@ from datetime import date, timedelta
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_q.models import Schedule
 
 from shouwang.accounts.models import AuditAction, AuditEntry
 from shouwang.counseling import services
-from shouwang.counseling.models import CounselingSession, MailboxLetter
+from shouwang.counseling.models import CounselingSession, MailboxLetter, MailboxOpening
 from shouwang.notices.models import Notification
 from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
@@ -181,3 +182,66 @@ class CounselingTests(PersonaTestCase):
         told = Notification.objects.filter(key__startswith="mention-counseling-session-")
         assert [n.user.username for n in told] == ["school_admin"]
         assert "外号" not in told[0].text  # the notification names the child, not the notes
+
+
+@time_machine.travel(TODAY, tick=False)
+class MailboxOpeningTests(PersonaTestCase):
+    """The 悄悄话信箱 is opened weekly: each opening is recorded, with letters or empty; a box
+    left longer than a week is red on the page and its school's counselors are reminded."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.school = cls.world.orgs["school_a"]
+        with time_machine.travel(TODAY, tick=False):
+            services.add_letter(
+                school=cls.school,
+                opened_on=TODAY - timedelta(days=10),
+                text="我想妈妈",
+                by=cls.world.users["counselor"],
+            )
+
+    def boxes(self, persona: str) -> dict[str, object]:
+        page = self.client_as(persona).get("/counseling/")
+        return {box.school.code: box for box in page.context["mailboxes"]}
+
+    def test_typing_in_a_letter_records_the_opening_and_ten_days_is_late(self):
+        box = self.boxes("counselor")[self.school.code]
+        assert (box.last_opened, box.days, box.late) == (TODAY - timedelta(days=10), 10, True)
+        self.assertContains(self.client_as("counselor").get("/counseling/"), "mailbox-late")
+
+    def test_an_empty_opening_is_recorded_once_a_day_and_the_box_is_no_longer_late(self):
+        url = f"/counseling/mailbox/{self.school.code}/opened/"
+        client = self.client_as("counselor")
+        assert client.get(url).status_code == 405  # a button, not a link
+        assert client.post(url).status_code == 302
+        client.post(url)  # pressed twice: one opening
+        assert MailboxOpening.objects.filter(school=self.school, opened_on=TODAY).count() == 1
+        box = self.boxes("counselor")[self.school.code]
+        assert (box.days, box.late) == (0, False)
+        entries = AuditEntry.objects.filter(object_type__endswith="mailboxopening")
+        assert entries.count() == 2  # the opening with the letter ten days ago, and today's
+        latest = entries.latest("pk")
+        assert latest.actor == self.world.users["counselor"]
+        assert latest.changes == {"opened_on": str(TODAY)}
+        for persona in NEVER:
+            assert self.client_as(persona).post(url).status_code == 404, persona
+        other = self.world.orgs["school_b"].code
+        assert client.post(f"/counseling/mailbox/{other}/opened/").status_code == 404
+
+    def test_the_worker_reminds_the_schools_counselors_once_a_week_and_not_when_opened(self):
+        assert services.remind_unopened_mailboxes(TODAY) == 2  # the counselor and the head
+        for persona in ("counselor", "school_admin"):
+            [note] = Notification.objects.filter(user=self.world.users[persona])
+            assert self.school.name in note.text and note.url == "/counseling/"
+        for persona in ("teacher", "teacher_b", "volunteer", "county_officer", "township_officer"):
+            assert not Notification.objects.filter(user=self.world.users[persona]).exists()
+        assert services.remind_unopened_mailboxes(TODAY) == 0  # run twice the same day
+        assert services.remind_unopened_mailboxes(TODAY + timedelta(days=2)) == 0  # same week
+        services.open_mailbox(school=self.school, on=TODAY, by=None)
+        with time_machine.travel(TODAY + timedelta(days=7), tick=False):
+            assert services.remind_unopened_mailboxes(TODAY + timedelta(days=7)) == 0  # opened
+
+    def test_the_worker_looks_at_the_mailboxes_every_day(self):
+        schedule = Schedule.objects.get(func="shouwang.counseling.tasks.remind_unopened_mailboxes")
+        assert schedule.schedule_type == Schedule.DAILY

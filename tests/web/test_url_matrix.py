@@ -194,6 +194,8 @@ NOT_IN_MATRIX = {
     "safety:close",
     "notices:open",
     "notices:read_all",
+    # POST only: tests/counseling/test_counseling.py
+    "counseling:open_mailbox",
     # Need an uploaded sheet: tests/health/test_checkups.py
     "health:preview",
     "health:apply",

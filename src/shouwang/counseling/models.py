@@ -37,6 +37,27 @@ class CounselingSession(models.Model):
         return f"{self.get_kind_display()} {self.on}"
 
 
+class MailboxOpening(models.Model):
+    """The 悄悄话信箱 of a school opened on a day — with letters in it or empty. The box is
+    opened weekly: the counseling page shows each school's last opening, late after a week."""
+
+    school = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+")
+    opened_on = models.DateField(_("box opened on"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opened_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "opened_on"], name="one_opening_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.opened_on}"
+
+
 class MailboxLetter(models.Model):
     """A letter from the 悄悄话信箱, typed in when the box is opened (weekly); a child may not
     sign it. The reply is written back to the child."""

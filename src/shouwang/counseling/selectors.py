@@ -3,9 +3,11 @@ over it. Nobody else — not the class teacher, never a volunteer (domain.md §1
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -13,10 +15,43 @@ from shouwang.accounts import audit
 from shouwang.accounts.models import AuditAction, Role
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import Child
+from shouwang.orgs.models import Org, OrgKind
 
-from .models import CounselingSession, IndividualPlan, MailboxLetter
+from .models import CounselingSession, IndividualPlan, MailboxLetter, MailboxOpening
 
 ROLES = (Role.COUNSELOR, Role.SCHOOL_ADMIN, Role.REGION_OFFICER)
+MAILBOX_DAYS = 7  # the box is opened weekly; after this many days it is late
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    school: Org
+    last_opened: date | None
+    days: int | None  # since the last opening
+    late: bool
+
+
+def last_openings(schools: QuerySet[Org]) -> dict[Org, date]:
+    """Each school's last opening of its box (schools that never opened one are absent)."""
+    rows = (
+        MailboxOpening.objects.filter(school__in=schools)
+        .values("school")
+        .annotate(last=Max("opened_on"))
+    )
+    last = {row["school"]: row["last"] for row in rows}
+    return {school: last[school.pk] for school in schools.filter(pk__in=last)}
+
+
+def mailboxes_for(user: Any, today: date) -> list[Mailbox]:
+    """The boxes of the schools the user counsels for, the late ones and the never opened first."""
+    schools = Org.objects.filter(schools_q(user, "path"), kind=OrgKind.SCHOOL).order_by("path")
+    last = last_openings(schools)
+    boxes = []
+    for school in schools:
+        on = last.get(school)
+        days = (today - on).days if on else None
+        boxes.append(Mailbox(school, on, days, days is None or days > MAILBOX_DAYS))
+    return sorted(boxes, key=lambda box: not box.late)
 
 
 def schools_q(user: Any, field: str = "school__path") -> Q:

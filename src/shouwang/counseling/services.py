@@ -19,7 +19,7 @@ from shouwang.accounts.models import AuditAction
 from shouwang.children.models import Child
 from shouwang.orgs.models import Org
 
-from .models import CounselingSession, IndividualPlan, MailboxLetter, PlanReview
+from .models import CounselingSession, IndividualPlan, MailboxLetter, MailboxOpening, PlanReview
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
@@ -91,6 +91,7 @@ def add_letter(
         raise ValidationError({"text": _("Type the letter in, or attach a scan of it.")})
     if child is not None and child.school_id != school.pk:
         raise ValidationError({"child": _("The child is not at this school.")})
+    open_mailbox(school=school, on=opened_on, by=by)
     letter = MailboxLetter(
         school=school, child=child, opened_on=opened_on, text=text.strip(), by=by
     )
@@ -111,6 +112,62 @@ def add_letter(
         },
     )
     return letter
+
+
+@transaction.atomic
+def open_mailbox(*, school: Org, on: date, by: User | None) -> MailboxOpening:
+    """Record that the school's box was opened on ``on`` (with letters or empty); once a day."""
+    _not_future(on, "opened_on")
+    opening, created = MailboxOpening.objects.get_or_create(
+        school=school, opened_on=on, defaults={"by": by}
+    )
+    if created:
+        audit.record(
+            actor=by,
+            action=AuditAction.CREATE,
+            obj=opening,
+            org_path=school.path,
+            changes={"opened_on": str(on)},
+        )
+    return opening
+
+
+def remind_unopened_mailboxes(on: date) -> int:
+    """Tell the counselors and leaders of each school whose box has waited longer than a week
+    since its last opening — once per ISO week. Schools that never opened one are not nagged:
+    the mailbox is theirs to start. Returns how many people were told now."""
+    from shouwang.accounts.models import Role, RoleAssignment
+    from shouwang.notices.services import notify
+
+    from .selectors import MAILBOX_DAYS, last_openings
+
+    late = {
+        school: last
+        for school, last in last_openings(Org.objects.all()).items()
+        if (on - last).days > MAILBOX_DAYS
+    }
+    if not late:
+        return 0
+    year, week, _day = on.isocalendar()
+    told = 0
+    assignments = RoleAssignment.objects.filter(
+        role__in=(Role.COUNSELOR, Role.SCHOOL_ADMIN),
+        is_active=True,
+        org__in=late.keys(),
+        user__is_active=True,
+    ).select_related("user", "org")
+    by_school: dict[Org, list[User]] = {}
+    for assignment in assignments:
+        by_school.setdefault(assignment.org, []).append(assignment.user)
+    for school, users in by_school.items():
+        told += notify(
+            users,
+            text=_("The whisper mailbox of %(school)s was last opened on %(on)s.")
+            % {"school": school.name, "on": late[school]},
+            url=reverse("counseling:overview"),
+            key=f"mailbox-{school.pk}-{year}-W{week:02d}",
+        )
+    return told
 
 
 @transaction.atomic

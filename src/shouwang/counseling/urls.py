@@ -7,6 +7,7 @@ app_name = "counseling"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("mailbox/<str:code>/add/", views.add_letter, name="add_letter"),
+    path("mailbox/<str:code>/opened/", views.open_mailbox, name="open_mailbox"),
     path("letter/<int:pk>/reply/", views.reply, name="reply"),
     path("letter/<int:pk>/scan/", views.letter_scan, name="letter_scan"),
     path("child/<int:pk>/", views.child, name="child"),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from shouwang.accounts.access import acting_user
 from shouwang.core.views import form_page
@@ -28,21 +30,33 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "letters": selectors.letters_for(request.user)[:50],
             "plans": selectors.plans_due_for(request.user)[:50],
-            "schools": Org.objects.filter(
-                selectors.schools_q(request.user, "path"), kind=OrgKind.SCHOOL
-            ).order_by("path")[:20],
+            "mailboxes": selectors.mailboxes_for(request.user, timezone.localdate())[:50],
             "today": timezone.localdate(),
         },
     )
 
 
-def add_letter(request: HttpRequest, code: str) -> HttpResponse:
+def _school(request: HttpRequest, code: str) -> Org:
     if not selectors.may_counsel(request.user):
         raise Http404
-    school = get_object_or_404(
+    return get_object_or_404(
         Org.objects.filter(selectors.schools_q(request.user, "path"), kind=OrgKind.SCHOOL),
         code=code,
     )
+
+
+@require_POST
+def open_mailbox(request: HttpRequest, code: str) -> HttpResponse:
+    school = _school(request, code)
+    services.open_mailbox(school=school, on=timezone.localdate(), by=acting_user(request))
+    messages.success(
+        request, _("The opening of %(school)s's box is recorded.") % {"school": school.name}
+    )
+    return redirect("counseling:overview")
+
+
+def add_letter(request: HttpRequest, code: str) -> HttpResponse:
+    school = _school(request, code)
     return form_page(
         request,
         form=LetterForm(
