@@ -95,6 +95,37 @@ class FamilyContactTests(PersonaTestCase):
         assert list(open_follow_ups_for(self.teacher)) == [task]
         assert not open_follow_ups_for(self.teacher_b).exists()
 
+    @time_machine.travel(datetime(2026, 11, 24, 18, tzinfo=CST), tick=False)
+    def test_a_county_sets_its_own_days_and_the_worker_follows_it(self):
+        # A call 20 days ago: within the default 30, past the county's 14.
+        services.log_call(
+            child=self.child,
+            parent=self.father,
+            at=self.at(TODAY - timedelta(days=20), 16),
+            by=self.teacher,
+        )
+        sister = make_child(school_class=self.org("class_c1"), name="丙一")  # the other county
+        assert services.raise_silence_tasks(TODAY) == 1  # only the other county's child (84 days)
+        assert FollowUp.objects.get(kind=FollowUpKind.LONG_SILENCE).child == sister
+        client = self.client_as("county_officer")
+        self.assertContains(client.get("/family/"), "silence-setting")
+        refused = client.post("/family/silence/", {"days": "3"})
+        assert refused.status_code == 200 and "days" in refused.context["form"].errors
+        assert client.post("/family/silence/", {"days": "14"}).status_code == 302
+        assert selectors.silence_days_of(self.child.school, TODAY) == 14
+        assert selectors.silence_days_of(sister.school, TODAY) == 30
+        page = self.client_as("teacher").get(f"/family/child/{self.child.pk}/")
+        self.assertContains(page, 'class="late"')  # 20 days is now too long here
+        assert services.raise_silence_tasks(TODAY) == 1
+        assert FollowUp.objects.filter(child=self.child, kind=FollowUpKind.LONG_SILENCE).exists()
+
+    def test_only_region_officers_set_the_days(self):
+        for persona in ("school_admin", "teacher", "volunteer", "counselor"):
+            assert self.client_as(persona).get("/family/silence/").status_code == 404, persona
+        other_county = self.org("county_b").code
+        response = self.client_as("township_officer").get("/family/silence/", {"org": other_county})
+        assert response.status_code == 404
+
     def test_a_recent_call_means_no_task(self):
         with time_machine.travel(self.at(TODAY, 18), tick=False):
             services.log_call(

@@ -144,6 +144,7 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("safety:report", None, frozenset()),  # needs ?child=
     ("safety:detail", "incident:a1", INCIDENT_A1),
     ("safety:chain", None, MANAGES_COUNTY_A | {"township_officer"}),
+    ("family:silence", None, MANAGES_COUNTY_A | {"township_officer"}),
     ("notices:centre", None, EVERYONE),
     # Counseling: the school's counselors and leaders and the region's officers, nobody else.
     ("health:overview", None, EVERYONE - {"volunteer"}),

@@ -59,3 +59,10 @@ class CallForm(forms.Form):
     def __init__(self, *args: Any, parents: QuerySet[Parent], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
+
+
+class SilenceForm(forms.Form):
+    days = forms.IntegerField(
+        label=_("Days without talking to a parent away before the class teacher gets a task"),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Max, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -13,8 +14,28 @@ from django.utils import timezone
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import Child, ChildStatus, Parent
 from shouwang.children.types import ParentStatus
+from shouwang.orgs.models import Org
 
-from .models import Booking, ContactRoom, FamilyCall
+from .models import Booking, ContactRoom, FamilyCall, SilenceSetting
+
+
+def silence_days(schools: QuerySet[Org], on: date) -> dict[int, int]:
+    """School id → the days of silence that raise a task there: the setting of the nearest
+    region at or above the school in force on ``on``, else the install's default (30)."""
+    settings_in_force = list(
+        SilenceSetting.objects.filter(since__lte=on)
+        .select_related("region")
+        .order_by("-region__depth", "-since", "-created_at")
+    )
+    days = {}
+    for pk, path in schools.values_list("pk", "path"):
+        setting = next((s for s in settings_in_force if path.startswith(s.region.path)), None)
+        days[pk] = setting.days if setting else settings.SHOUWANG_FAMILY_CONTACT_DAYS
+    return days
+
+
+def silence_days_of(school: Org, on: date) -> int:
+    return silence_days(Org.objects.filter(pk=school.pk), on)[school.pk]
 
 
 def last_contacts(children: QuerySet[Child]) -> dict[int, date]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,10 +15,10 @@ from shouwang.accounts import audit
 from shouwang.accounts.models import AuditAction
 from shouwang.care.models import FollowUp, FollowUpKind
 from shouwang.children.models import Child, Parent
-from shouwang.orgs.models import Org
+from shouwang.orgs.models import Org, OrgKind
 
-from .models import Booking, ContactRoom, FamilyCall
-from .selectors import silent_parents
+from .models import Booking, ContactRoom, FamilyCall, SilenceSetting
+from .selectors import silence_days, silent_parents
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
@@ -132,10 +131,26 @@ def log_call(
 
 def raise_silence_tasks(on: date, days: int | None = None) -> int:
     """A follow-up for the class teacher for each child out of touch with a parent away for
-    more than ``days`` (setting, 30): exactly one while it stays open, however often it runs."""
-    days = days or settings.SHOUWANG_FAMILY_CONTACT_DAYS
+    more than the region's days (``SilenceSetting``, else 30; ``days`` overrides both): exactly
+    one while it stays open, however often it runs."""
+    children = Child.objects.all()
+    if days is not None:
+        groups = {days: children}
+    else:
+        by_school = silence_days(Org.objects.filter(kind=OrgKind.SCHOOL), on)
+        groups = {}
+        for n in set(by_school.values()):
+            schools = [pk for pk, d in by_school.items() if d == n]
+            groups[n] = children.filter(school_id__in=schools)
     made = 0
-    for child, parent, since in silent_parents(Child.objects.all(), on, days):
+    for n, group in groups.items():
+        made += _raise_for(group, on, n)
+    return made
+
+
+def _raise_for(children: Any, on: date, days: int) -> int:
+    made = 0
+    for child, parent, since in silent_parents(children, on, days):
         with transaction.atomic():
             open_ones = FollowUp.objects.select_for_update().filter(
                 child=child, kind=FollowUpKind.LONG_SILENCE, closed_on__isnull=True
@@ -154,3 +169,27 @@ def raise_silence_tasks(on: date, days: int | None = None) -> int:
             )
             made += 1
     return made
+
+
+SILENCE_RANGE = (7, 180)
+
+
+@transaction.atomic
+def set_silence_days(*, region: Org, days: int, since: date, by: User | None) -> SilenceSetting:
+    """A region's threshold of days without contact, from ``since`` on; audited."""
+    low, high = SILENCE_RANGE
+    if not region.is_region:
+        raise ValidationError(_("Only a region sets this."))
+    if not low <= days <= high:
+        raise ValidationError(
+            {"days": _("Give between %(low)s and %(high)s days.") % {"low": low, "high": high}}
+        )
+    setting = SilenceSetting.objects.create(region=region, days=days, since=since, by=by)
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=setting,
+        org_path=region.path,
+        changes={"days without contact": days},
+    )
+    return setting

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,10 +17,10 @@ from shouwang.care.selectors import child_recordable_by
 from shouwang.children.types import ParentStatus
 from shouwang.core.views import form_page
 from shouwang.orgs.models import OrgKind
-from shouwang.orgs.selectors import org_manageable_by, orgs_manageable_by
+from shouwang.orgs.selectors import org_manageable_by, orgs_manageable_by, top_orgs_visible_to
 
 from . import selectors, services
-from .forms import WEEKDAYS, BookingForm, CallForm, RoomForm
+from .forms import WEEKDAYS, BookingForm, CallForm, RoomForm, SilenceForm
 from .models import FamilyCall
 
 
@@ -37,6 +36,7 @@ def rooms(request: HttpRequest) -> HttpResponse:
             ],
             "bookings": selectors.upcoming_bookings(request.user)[:50],
             # A school's leaders set up its rooms.
+            "sets_silence": scope_of(request.user).has_role(Role.REGION_OFFICER),
             "schools": orgs_manageable_by(request.user).filter(kind=OrgKind.SCHOOL)[:20]
             if scope_of(request.user).has_role(Role.SCHOOL_ADMIN)
             else [],
@@ -63,6 +63,32 @@ def add_room(request: HttpRequest, code: str) -> HttpResponse:
         back=reverse("family:rooms"),
         template="web/form.html",
         context={"title": _("Add a family contact room") + f" · {school.name}"},
+    )
+
+
+def silence(request: HttpRequest) -> HttpResponse:
+    """A region officer sets the days without contact that raise a task in the region."""
+    if not scope_of(request.user).has_role(Role.REGION_OFFICER):
+        raise Http404
+    tops = top_orgs_visible_to(request.user)
+    region = org_manageable_by(
+        request.user, request.GET.get("org") or (tops[0].code if tops else "")
+    )
+    if not region.is_region:
+        raise Http404
+    today = timezone.localdate()
+    current = selectors.silence_days_of(region, today)
+    return form_page(
+        request,
+        form=SilenceForm(request.POST or None, initial={"days": current}),
+        save=lambda d: services.set_silence_days(
+            region=region, days=d["days"], since=today, by=acting_user(request)
+        ),
+        done=_("From today, %(region)s raises a task after %(days)s days without contact.")
+        % {"region": region.name, "days": request.POST.get("days", "")},
+        back=reverse("family:rooms"),
+        template="web/form.html",
+        context={"title": _("Days without contact") + f" · {region.name}"},
     )
 
 
@@ -102,7 +128,7 @@ def child(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "child": kid,
             "contacts": selectors.contact_of(kid, today),
-            "threshold": settings.SHOUWANG_FAMILY_CONTACT_DAYS,
+            "threshold": selectors.silence_days_of(kid.school, today),
             "calls": FamilyCall.objects.filter(child=kid).select_related("parent")[:30],
             "book_form": book_form,
             "call_form": call_form,
