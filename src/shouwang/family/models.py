@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.children.models import Child, Parent
-from shouwang.orgs.models import Org
+from shouwang.orgs.models import Org, RegionSetting
 
 
 class RoomKind(models.TextChoices):
@@ -77,21 +77,12 @@ class FamilyCall(models.Model):
         return f"{self.child_id} ↔ {self.parent_id} {self.at:%Y-%m-%d}"
 
 
-class SilenceSetting(models.Model):
+class SilenceSetting(RegionSetting):
     """A region's threshold: past this many days without talking to a parent away, the class
-    teacher gets a task. The nearest region at or above a school that set one decides; where
-    none did, ``SHOUWANG_FAMILY_CONTACT_DAYS`` (30)."""
+    teacher gets a task. Where no region above a school set one, ``SHOUWANG_FAMILY_CONTACT_DAYS``
+    (30)."""
 
-    region = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="silence_settings")
     days = models.PositiveSmallIntegerField(_("days without contact"))
-    since = models.DateField(_("since"))
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-since", "-created_at"]
 
     def __str__(self) -> str:
         return f"{self.region}: {self.days}"

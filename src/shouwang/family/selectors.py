@@ -22,14 +22,10 @@ from .models import Booking, ContactRoom, FamilyCall, SilenceSetting
 def silence_days(schools: QuerySet[Org], on: date) -> dict[int, int]:
     """School id → the days of silence that raise a task there: the setting of the nearest
     region at or above the school in force on ``on``, else the install's default (30)."""
-    settings_in_force = list(
-        SilenceSetting.objects.filter(since__lte=on)
-        .select_related("region")
-        .order_by("-region__depth", "-since", "-created_at")
-    )
+    in_force = SilenceSetting.in_force(on)
     days = {}
     for pk, path in schools.values_list("pk", "path"):
-        setting = next((s for s in settings_in_force if path.startswith(s.region.path)), None)
+        setting = SilenceSetting.nearest(in_force, path)
         days[pk] = setting.days if setting else settings.SHOUWANG_FAMILY_CONTACT_DAYS
     return days
 

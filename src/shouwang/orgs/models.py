@@ -13,6 +13,10 @@ Glossary (UI term → name in code):
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Self
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -143,6 +147,47 @@ class Org(MP_Node):
                     % {"kind": self.get_kind_display(), "parent": parent.get_kind_display()}
                 }
             )
+
+
+class RegionSetting(models.Model):
+    """A choice a region makes for everything under it, from a day on (a county's emergency
+    chain, its days without family contact…). For any unit the nearest region at or above it
+    decides; a region's newer setting replaces its older one. Nothing is overwritten."""
+
+    region = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+")
+    since = models.DateField(_("since"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-since", "-created_at"]
+
+    @classmethod
+    def _nearest_first(cls, **filters: object) -> list[Self]:
+        return list(
+            cls._default_manager.filter(**filters)
+            .select_related("region")
+            .order_by("-region__depth", "-since", "-created_at")
+        )
+
+    @classmethod
+    def in_force(cls, on: date) -> list[Self]:
+        """Every setting in force on ``on``, nearest region first (deepest, then newest)."""
+        return cls._nearest_first(since__lte=on)
+
+    @classmethod
+    def nearest(cls, in_force: list[Self], org_path: str) -> Self | None:
+        """Of ``in_force`` (as :meth:`in_force` orders them), the one that decides for the unit."""
+        return next((s for s in in_force if org_path.startswith(s.region.path)), None)
+
+    @classmethod
+    def for_org(cls, org: Org, on: date) -> Self | None:
+        """The setting that decides for ``org`` on ``on``; None where no region made one."""
+        above = [org, *Org.objects.get_ancestors(org)]
+        return cls.nearest(cls._nearest_first(region__in=above, since__lte=on), org.path)
 
 
 class Enrolment(models.Model):

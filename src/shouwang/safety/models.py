@@ -10,22 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.children.models import Child
-from shouwang.orgs.models import Org
+from shouwang.orgs.models import Org, RegionSetting
 
 
-class ChainSetting(models.Model):
+class ChainSetting(RegionSetting):
     """A region's chain: which steps, each due so many minutes after the incident."""
 
-    region = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="chain_settings")
     steps = models.JSONField(_("steps"))  # [{"key": "guardian", "minutes": 20}, ...]
-    since = models.DateField(_("since"))
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-since", "-created_at"]
 
     def __str__(self) -> str:
         return f"{self.region}: {self.since}"

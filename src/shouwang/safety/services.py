@@ -32,12 +32,7 @@ CLOCK_SLACK = timedelta(minutes=5)
 
 def chain_for(school: Org, on: date) -> list[dict[str, Any]]:
     """The chain of the nearest region at or above the school that set one, else seed 001's."""
-    chain = [school, *Org.objects.get_ancestors(school)]
-    setting = (
-        ChainSetting.objects.filter(region__in=chain, since__lte=on)
-        .order_by("-region__depth", "-since", "-created_at")
-        .first()
-    )
+    setting = ChainSetting.for_org(school, on)
     return setting.steps if setting else SEED_001_CHAIN
 
 
