@@ -119,6 +119,19 @@ class FamilyContactTests(PersonaTestCase):
         assert services.raise_silence_tasks(TODAY) == 1
         assert FollowUp.objects.filter(child=self.child, kind=FollowUpKind.LONG_SILENCE).exists()
 
+    def test_the_nearest_region_decides_and_a_newer_setting_replaces_an_older_one(self):
+        county, township = self.org("county_a"), self.org("township_a1")
+        school_a, school_b = self.org("school_a"), self.org("school_b")  # a1 and a2's schools
+        services.set_silence_days(region=county, days=14, since=date(2026, 9, 1), by=None)
+        services.set_silence_days(region=township, days=60, since=date(2026, 10, 1), by=None)
+        assert selectors.silence_days_of(school_a, TODAY) == 60  # the township is nearer
+        assert selectors.silence_days_of(school_b, TODAY) == 14  # only the county above
+        assert selectors.silence_days_of(school_a, date(2026, 9, 15)) == 14  # before the township's
+        services.set_silence_days(region=county, days=21, since=date(2026, 11, 1), by=None)
+        assert selectors.silence_days_of(school_b, TODAY) == 21
+        with self.assertRaises(ValidationError):
+            services.set_silence_days(region=school_a, days=14, since=TODAY, by=None)
+
     def test_only_region_officers_set_the_days(self):
         for persona in ("school_admin", "teacher", "volunteer", "counselor"):
             assert self.client_as(persona).get("/family/silence/").status_code == 404, persona
