@@ -12,10 +12,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_q.models import Schedule
 
+from shouwang.accounts import services as accounts
 from shouwang.accounts.models import AuditAction, AuditEntry
 from shouwang.counseling import services
 from shouwang.counseling.models import CounselingSession, MailboxLetter, MailboxOpening
 from shouwang.notices.models import Notification
+from shouwang.orgs.models import Org
 from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
 
@@ -241,6 +243,19 @@ class MailboxOpeningTests(PersonaTestCase):
         services.open_mailbox(school=self.school, on=TODAY, by=None)
         with time_machine.travel(TODAY + timedelta(days=7), tick=False):
             assert services.remind_unopened_mailboxes(TODAY + timedelta(days=7)) == 0  # opened
+
+    def test_a_leader_who_is_also_a_counselor_is_reminded_once(self):
+        accounts.assign_role(
+            user=self.world.users["school_admin"], role="counselor", org=self.school, by=None
+        )
+        assert services.remind_unopened_mailboxes(TODAY) == 2
+        assert Notification.objects.filter(user=self.world.users["school_admin"]).count() == 1
+        assert Notification.objects.count() == 2
+
+    def test_a_closed_school_is_not_reminded(self):
+        Org.objects.filter(pk=self.school.pk).update(is_active=False)
+        assert services.remind_unopened_mailboxes(TODAY) == 0
+        assert not Notification.objects.exists()
 
     def test_the_worker_looks_at_the_mailboxes_every_day(self):
         schedule = Schedule.objects.get(func="shouwang.counseling.tasks.remind_unopened_mailboxes")

@@ -286,6 +286,21 @@ class CheckupTests(PersonaTestCase):
         assert AuditEntry.objects.count() == before
         assert Checkup.objects.filter(child=self.boy).count() == 1  # corrected, not added
 
+    def test_a_correction_audits_what_the_database_held_not_a_stale_copy(self):
+        self.checkup(self.boy, 140, 40)
+        stale = Checkup.objects.get(child=self.boy)
+        Checkup.objects.filter(pk=stale.pk).update(weight_kg=Decimal(38))  # someone else, meanwhile
+        services.correct_checkup(
+            checkup=stale,
+            examined_on=EXAM,
+            by=self.world.users["teacher"],
+            height_cm=Decimal(140),
+            weight_kg=Decimal(34),
+        )
+        entry = AuditEntry.objects.filter(action=AuditAction.UPDATE).latest("pk")
+        assert entry.changes == {"weight_kg": ["38", "34"]}
+        assert Checkup.objects.get(pk=stale.pk).weight_kg == Decimal(34)
+
     def test_a_correction_cannot_move_a_checkup_onto_another_days_and_others_cannot_correct(self):
         self.checkup(self.boy, 140, 40)
         services.record_checkup(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts import audit
 from shouwang.accounts.models import AuditAction
 from shouwang.children.models import Child
-from shouwang.orgs.models import Org
+from shouwang.orgs.models import Org, OrgKind
 
 from .models import CounselingSession, IndividualPlan, MailboxLetter, MailboxOpening, PlanReview
 
@@ -143,7 +143,9 @@ def remind_unopened_mailboxes(on: date) -> int:
 
     late = {
         school: last
-        for school, last in last_openings(Org.objects.all()).items()
+        for school, last in last_openings(
+            Org.objects.filter(kind=OrgKind.SCHOOL, is_active=True)
+        ).items()
         if (on - last).days > MAILBOX_DAYS
     }
     if not late:

@@ -132,6 +132,7 @@ def record_checkup(*, child: Child, examined_on: date, by: User, **values: Any) 
 def correct_checkup(*, checkup: Checkup, examined_on: date, by: User, **values: Any) -> bool:
     """Correct a check-up typed or imported wrongly; the audit keeps what it said before.
     Returns whether anything changed (saving the same values again writes nothing)."""
+    checkup = Checkup.objects.select_for_update().select_related("child").get(pk=checkup.pk)
     child = checkup.child
     problems = check_measures(child, examined_on, values)
     if problems:

@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 
 def notify(users: Iterable[User], *, text: str, url: str = "", key: str) -> int:
     """Tell each user once about ``key``; telling them again is a no-op. Returns how many were
-    told now (and texts them where a phone is known and a sender is set)."""
-    users = [u for u in users if u is not None]
+    told now (and texts them where a phone is known and a sender is set). A person met twice
+    (two roles at one school) is told once."""
+    users = list({u.pk: u for u in users if u is not None}.values())
     told = set(
         Notification.objects.filter(key=key, user__in=users).values_list("user_id", flat=True)
     )
