@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
@@ -21,6 +23,15 @@ from shouwang.orgs.selectors import enrolment_under, term_on
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 24)
 SMALL = 24
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def _the_clock_reads_today():
+    """The county is built as of TODAY, and its services (a booking must not be in the past)
+    read the clock: the clock must agree, whatever day the suite runs."""
+    with time_machine.travel(datetime.combine(TODAY, time(12), tzinfo=SHANGHAI), tick=False):
+        yield
 
 
 def snapshot() -> tuple:
