@@ -10,6 +10,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django_q.models import Schedule
 
+from shouwang.accounts.models import AuditAction, AuditEntry
 from shouwang.notices.models import Notification
 from shouwang.safety import selectors, services
 from shouwang.safety.models import Incident
@@ -171,6 +172,37 @@ class IncidentTests(PersonaTestCase):
             services.close_incident(incident=incident, outcome="已移交公安", by=self.school_admin)
         incident.refresh_from_db()
         assert incident.closed_at is not None and incident.police_receipt == "派出所回执0012"
+
+    def test_a_deadline_past_midnight_shows_its_day_on_the_page(self):
+        incident = self.report()
+        with time_machine.travel(EVENT + timedelta(minutes=10), tick=False):
+            page = self.client_as("school_admin").get(f"/safety/{incident.pk}/")
+        due = {step["step"].key: step["due"] for step in page.context["steps"]}
+        assert due["school_leadership"] == "11-25 00:10"
+        self.assertContains(page, "11-25 00:10")
+
+    def test_the_police_receipt_is_corrected_with_its_old_value_kept_and_frozen_once_closed(self):
+        incident = self.report(kind="abuse")
+        with time_machine.travel(EVENT + timedelta(hours=1), tick=False):
+            for receipt in ("回执0012", "回执0021"):
+                services.record_police_report(
+                    incident=incident,
+                    at=EVENT + timedelta(minutes=40),
+                    receipt=receipt,
+                    by=self.school_admin,
+                )
+            entry = AuditEntry.objects.filter(action=AuditAction.UPDATE).latest("pk")
+            assert entry.changes["receipt"] == ["回执0012", "回执0021"]
+            services.close_incident(incident=incident, outcome="已移交公安", by=self.school_admin)
+            with self.assertRaises(ValidationError):
+                services.record_police_report(
+                    incident=incident,
+                    at=EVENT + timedelta(minutes=45),
+                    receipt="改过的",
+                    by=self.school_admin,
+                )
+        incident.refresh_from_db()
+        assert incident.police_receipt == "回执0021"
 
     def test_late_steps_show_red_to_the_county_officer(self):
         self.report()

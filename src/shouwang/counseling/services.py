@@ -72,6 +72,7 @@ def add_session(
         url=reverse("counseling:child", args=[child.pk]),
         key=f"counseling-session-{session.pk}",
         may_see=lambda u: sees_counseling_of(u, child),
+        private=True,  # no child's name and counseling in a text message or an e-mail
     )
     return session
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -26,26 +26,45 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def notify(users: Iterable[User], *, text: str, url: str = "", key: str) -> int:
-    """Tell each user once about ``key``; telling them again is a no-op. Returns how many were
-    told now (and texts them where a phone is known and a sender is set). A person met twice
-    (two roles at one school) is told once."""
+def notify(
+    users: Iterable[User], *, text: str, url: str = "", key: str, private: bool = False
+) -> int:
+    """Tell each user once about ``key``; telling them again is a no-op, even from two workers
+    at the same moment. Returns how many were told now. A person met twice (two roles at one
+    school) is told once. Where a phone or an e-mail address is known, the text goes out too —
+    only after the caller's transaction commits, and a gateway that fails is logged, never
+    allowed to undo what the caller saved. ``private`` texts say only that something waits in
+    Shouwang (counseling stays inside the audited system)."""
     users = list({u.pk: u for u in users if u is not None}.values())
     told = set(
         Notification.objects.filter(key=key, user__in=users).values_list("user_id", flat=True)
     )
-    new = [u for u in users if u.pk not in told]
-    Notification.objects.bulk_create(
-        [Notification(user=u, text=text[:300], url=url, key=key) for u in new],
-        ignore_conflicts=True,  # a second worker telling at the same moment
-    )
+    new = []
+    for user in users:
+        if user.pk in told:
+            continue
+        try:
+            with transaction.atomic():
+                Notification.objects.create(user=user, text=text[:300], url=url, key=key)
+        except IntegrityError:  # another worker told them at this very moment
+            continue
+        new.append(user)
+    if new:
+        outside = _("Something new is waiting for you in Shouwang.") if private else text
+        transaction.on_commit(lambda: _send(new, outside, url))
+    return len(new)
+
+
+def _send(users: list[User], text: str, url: str) -> None:
     sender = sms_sender()
-    for user in new:
+    for user in users:
         if user.phone:
-            sender.send(user.phone, text)
+            try:
+                sender.send(user.phone, text)
+            except Exception:  # a county's gateway may fail any way it likes; the notice stays
+                log.exception("text message to user %s failed", user.pk)
         if user.email:
             _email(user.email, text, url)
-    return len(new)
 
 
 def _email(address: str, text: str, url: str) -> None:
@@ -53,7 +72,7 @@ def _email(address: str, text: str, url: str) -> None:
     try:
         send_mail(f"守望：{text[:40]}", body, None, [address])
     except (OSError, smtplib.SMTPException):  # a mail server down must not stop the worker
-        log.exception("e-mail to %s failed", address)
+        log.exception("e-mail failed")
 
 
 def tell_mentioned(
@@ -64,11 +83,14 @@ def tell_mentioned(
     url: str,
     key: str,
     may_see: Callable[[User], bool],
+    private: bool = False,
 ) -> None:
     """After the write commits, tell whoever ``text`` names as ``@username`` (see below)."""
     if "@" in text:
         transaction.on_commit(
-            lambda: notify_mentions(text, by=by, about=about, url=url, key=key, may_see=may_see)
+            lambda: notify_mentions(
+                text, by=by, about=about, url=url, key=key, may_see=may_see, private=private
+            )
         )
 
 
@@ -83,6 +105,7 @@ def notify_mentions(
     url: str,
     key: str,
     may_see: Callable[[User], bool],
+    private: bool = False,
 ) -> int:
     """Tell the people named as ``@username`` in ``text`` — those who may see what it is about;
     a name that does not exist or may not see it is passed over silently (no leak either way)."""
@@ -93,7 +116,7 @@ def notify_mentions(
         return 0
     people = [u for u in UserModel.objects.filter(username__in=names, is_active=True) if may_see(u)]
     told = _("%(who)s mentioned you: %(about)s") % {"who": by.display_name, "about": about}
-    return notify(people, text=told, url=url, key=f"mention-{key}")
+    return notify(people, text=told, url=url, key=f"mention-{key}", private=private)
 
 
 def mark_read(user: User, pk: int | None = None) -> int:

@@ -147,22 +147,38 @@ def tick_step(
 
 @transaction.atomic
 def record_police_report(*, incident: Incident, at: datetime, receipt: str, by: User) -> Incident:
+    """When the 强制报告 reached the police and its receipt; corrected until the incident is
+    closed (the audit keeps what it said before)."""
+    incident = _locked(incident)
+    if incident.closed_at is not None:
+        raise ValidationError(_("The incident is closed."))
     if at > timezone.now() + CLOCK_SLACK or at < incident.occurred_at:
         raise ValidationError({"at": _("The report's time lies between the event and now.")})
+    before = incident.police_reported_at, incident.police_receipt
     incident.police_reported_at, incident.police_receipt = at, receipt.strip()
     incident.save(update_fields=["police_reported_at", "police_receipt"])
+    changes: dict[str, object] = {
+        "police_reported_at": at.isoformat(),
+        "receipt": incident.police_receipt,
+    }
+    if before[0] is not None:
+        changes = {
+            "police_reported_at": [before[0].isoformat(), at.isoformat()],
+            "receipt": [before[1], incident.police_receipt],
+        }
     audit.record(
         actor=by,
         action=AuditAction.UPDATE,
         obj=incident,
         org_path=incident.child.school.path,
-        changes={"police_reported_at": at.isoformat(), "receipt": incident.police_receipt},
+        changes=changes,
     )
     return incident
 
 
 @transaction.atomic
 def close_incident(*, incident: Incident, outcome: str, by: User) -> Incident:
+    incident = _locked(incident)
     if incident.closed_at is not None:
         raise ValidationError(_("The incident is already closed."))
     if not outcome.strip():
@@ -179,6 +195,15 @@ def close_incident(*, incident: Incident, outcome: str, by: User) -> Incident:
         changes={"closed": True, "outcome": incident.outcome},
     )
     return incident
+
+
+def _locked(incident: Incident) -> Incident:
+    """The incident as the database holds it, locked until the write commits."""
+    return (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("child__school")
+        .get(pk=incident.pk)
+    )
 
 
 # --- the worker ----------------------------------------------------------------------------
@@ -214,19 +239,24 @@ def escalate_due(now: datetime) -> int:
         escalated_at__isnull=True,
         due_at__lt=now,
         incident__closed_at__isnull=True,
-    ).values_list("pk", flat=True)
+    )
     escalated = 0
-    for pk in list(due):
+    for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
-            claimed = IncidentStep.objects.filter(pk=pk, escalated_at__isnull=True).update(
-                escalated_at=now
-            )
+            # Claimed only if still undone and unescalated (a plain row condition, so a second
+            # worker waiting on the row sees the first one's claim): a step ticked since the
+            # list was read is not called late.
+            claimed = IncidentStep.objects.filter(
+                pk=pk, escalated_at__isnull=True, done_at__isnull=True
+            ).update(escalated_at=now)
             if not claimed:
                 continue
             step = IncidentStep.objects.select_related(
                 "incident", "incident__school", "incident__child", "incident__reported_by"
             ).get(pk=pk)
             incident = step.incident
+            if incident.closed_at is not None:  # closed since the list was read
+                continue
             notify(
                 _responsible(incident) + _level_above(incident),
                 text=_("Late: %(school)s has not told %(whom)s about an emergency (%(kind)s).")

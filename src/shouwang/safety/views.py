@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -66,6 +68,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "label": label_of(s.key),
             "late": s.is_late(now),
             "minutes_left": int((s.due_at - now).total_seconds() // 60),
+            "due": _clock(s.due_at, incident.occurred_at),
+            "done": _clock(s.done_at, incident.occurred_at) if s.done_at else "",
             "form": TickForm(prefix=f"s{s.pk}"),
         }
         for s in selectors.steps_of(incident)
@@ -80,6 +84,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "close_form": CloseForm(),
         },
     )
+
+
+def _clock(moment: datetime, event: datetime) -> str:
+    """A step's time as read on the page: the hour, and the day too once past the event's."""
+    local = timezone.localtime(moment)
+    same_day = local.date() == timezone.localtime(event).date()
+    return local.strftime("%H:%M" if same_day else "%m-%d %H:%M")
 
 
 def _after(request: HttpRequest, pk: int, action: object) -> HttpResponse:
