@@ -8,12 +8,16 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django_q.models import Schedule
 
+from shouwang.accounts.models import AuditAction, AuditEntry
 from shouwang.care.models import FollowUp, FollowUpKind
 from shouwang.care.selectors import open_follow_ups_for
 from shouwang.children.types import ParentStatus
 from shouwang.family import selectors, services
+from shouwang.orgs.models import OrgKind
+from shouwang.orgs.services import add_org
 from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
 
@@ -176,6 +180,86 @@ class FamilyContactTests(PersonaTestCase):
             page = client.get(f"/family/child/{self.child.pk}/")
         assert page.context["contacts"] == [(self.father, 0)]
         assert self.client_as("teacher_b").get(f"/family/child/{self.child.pk}/").status_code == 404
+
+    def test_a_booking_overlapping_another_is_refused_with_the_next_free_time(self):
+        with time_machine.travel(self.at(TODAY, 9), tick=False):
+            services.book(
+                room=self.room, child=self.child, starts_at=self.at(TODAY, 16), by=self.teacher
+            )
+            with self.assertRaises(ValidationError) as caught:  # 16:10 falls in 16:00–16:20
+                services.book(
+                    room=self.room,
+                    child=self.child,
+                    starts_at=self.at(TODAY, 16, 10),
+                    by=self.teacher,
+                )
+            assert "16:20" in caught.exception.message_dict["starts_at"][0]
+            services.book(
+                room=self.room, child=self.child, starts_at=self.at(TODAY, 16, 20), by=self.teacher
+            )
+
+    def test_the_class_teacher_books_the_schools_room_on_the_childs_page(self):
+        client = self.client_as("teacher")
+        with time_machine.travel(self.at(TODAY, 9), tick=False):
+            page = client.get(f"/family/child/{self.child.pk}/")
+            assert list(page.context["book_form"].fields["room"].queryset) == [self.room]
+            done = client.post(
+                f"/family/child/{self.child.pk}/",
+                {"book-room": self.room.pk, "book-starts_at": "2026-11-24T16:00"},
+            )
+            assert done.status_code == 302
+            rooms = client.get("/family/")
+        assert [b.child for b in rooms.context["bookings"]] == [self.child]
+        self.assertContains(rooms, "亲情电话室")
+
+    def test_bookings_list_only_children_the_user_sees(self):
+        village_school = self.world.orgs["village_a1"]
+        school = add_org(by=None, name="东村小学", kind=OrgKind.SCHOOL, parent=village_school)
+        grade = add_org(by=None, name="一年级", kind=OrgKind.GRADE, parent=school)
+        klass = add_org(by=None, name="一年级（1）班", kind=OrgKind.SCHOOL_CLASS, parent=grade)
+        pupil = make_child(school_class=klass, name="村小孩", home_village=None)
+        room = services.add_room(
+            school=school, name="村小亲情室", kind="phone", slots=TUESDAY_AFTER_SCHOOL, by=None
+        )
+        with time_machine.travel(self.at(TODAY, 9), tick=False):
+            services.book(
+                room=room, child=pupil, starts_at=self.at(TODAY, 16), by=self.county_officer
+            )
+            for persona in ("village_director", "teacher_b", "volunteer"):
+                page = self.client_as(persona).get("/family/")
+                assert list(page.context["bookings"]) == [], persona
+                self.assertNotContains(page, "村小孩")
+            county = self.client_as("county_officer").get("/family/")
+        assert [b.child for b in county.context["bookings"]] == [pupil]
+
+    def test_opening_hours_that_end_before_they_start_are_refused_in_words(self):
+        page = self.client_as("school_admin").post(
+            f"/family/rooms/{self.world.orgs['school_a'].code}/add/",
+            {
+                "name": "视频室",
+                "kind": "video",
+                "weekdays": ["2"],
+                "start": "17:00",
+                "end": "16:00",
+            },
+        )
+        assert page.status_code == 200
+        assert page.context["form"].non_field_errors()
+
+    def test_two_workers_at_once_still_make_one_silence_task(self):
+        later = TODAY + timedelta(days=90)
+        assert services.raise_silence_tasks(later) == 1
+        with self.assertRaises(IntegrityError), transaction.atomic():  # the database refuses
+            FollowUp.objects.create(
+                child=self.child,
+                county_id=self.child.county_id,
+                school_id=self.child.school_id,
+                kind=FollowUpKind.LONG_SILENCE,
+                summary="第二个",
+                opened_on=later,
+            )
+        entry = AuditEntry.objects.filter(object_type__endswith="followup").latest("pk")
+        assert entry.action == AuditAction.CREATE and entry.actor is None
 
     def test_the_worker_looks_for_silences_every_day(self):
         schedule = Schedule.objects.get(func="shouwang.family.tasks.raise_silence_tasks")

@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
+from shouwang.core.views import show_error
+
 from . import audit, services
 from .access import acting_user, require_perm
 from .forms import AuditFilter, ProfileForm, RoleForm, UserCreateForm
@@ -55,7 +57,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
                 by=acting_user(request),
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("User %(name)s was added.") % {"name": user.username})
             return redirect("accounts:users")
@@ -93,9 +95,9 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return _saved(request, person)
         except ValidationError as exc:
             if action == "add_role":
-                role_form.add_error(None, exc)
+                show_error(role_form, exc)
             elif action == "profile":
-                profile.add_error(None, exc)
+                show_error(profile, exc)
             else:
                 messages.error(request, " ".join(exc.messages))
                 return redirect("accounts:user_detail", pk=person.pk)

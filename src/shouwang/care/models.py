@@ -251,6 +251,13 @@ class FollowUp(models.Model):
         verbose_name_plural = _("follow-ups")
         ordering = ["opened_on", "pk"]
         indexes = [models.Index(fields=["school", "closed_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=models.Q(kind="long_silence", closed_on__isnull=True),
+                name="one_open_silence_follow_up_per_child",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.summary[:50]

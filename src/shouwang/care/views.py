@@ -28,7 +28,7 @@ from shouwang.children.selectors import (
     child_visible_to,
     children_editable_by,
 )
-from shouwang.core.views import form_page
+from shouwang.core.views import form_page, show_error
 from shouwang.orgs.models import Org, OrgKind
 from shouwang.orgs.selectors import (
     org_manageable_by,
@@ -123,7 +123,7 @@ def record(request: HttpRequest) -> HttpResponse:
                 caregiver = services.caregiver_for_login(acting_user(request))
                 services.record_care(caregiver=caregiver, by=acting_user(request), **data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            show_error(form, exc)
         else:
             messages.success(
                 request,

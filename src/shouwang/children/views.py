@@ -19,7 +19,7 @@ from shouwang.accounts.access import acting_user, require_perm
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import teachers_of_classes, teachers_of_school
 from shouwang.care.selectors import lacks_two_to_one_pairing
-from shouwang.core.views import form_page
+from shouwang.core.views import form_page, show_error
 from shouwang.counseling.selectors import sees_counseling_of
 from shouwang.health.selectors import sees_health_of
 from shouwang.orgs.models import OrgKind
@@ -194,7 +194,7 @@ def _save(request: HttpRequest, forms: dict[str, Any], child: Child | None) -> C
 def _spread_errors(forms: dict[str, Any], exc: ValidationError) -> None:
     """Put a service's errors back at the fields they name (``father.phone`` → father form)."""
     if not hasattr(exc, "error_dict"):
-        forms["child_form"].add_error(None, exc)
+        show_error(forms["child_form"], exc)
         return
     for key, errors in exc.message_dict.items():
         prefix, _dot, field = key.rpartition(".")
@@ -331,7 +331,7 @@ def assess(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("children:detail", pk=child.pk)
     except ValidationError as exc:
-        (heart if which == "heart" else other).add_error(None, exc)
+        show_error((heart if which == "heart" else other), exc)
     return render(
         request,
         "children/assess.html",

@@ -26,8 +26,18 @@ def form_page(
         try:
             save(form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            show_error(form, exc)
         else:
             messages.success(request, done)
             return redirect(back)
     return render(request, template, {"form": form, "back": back, **(context or {})})
+
+
+def show_error(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Put a service's refusal on the form: at the field it names where the form has that field,
+    above the form otherwise (a service may name a field the form builds another way)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

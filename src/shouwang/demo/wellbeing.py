@@ -135,7 +135,8 @@ def _family(
             )
     next_saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
     for n, (child, _parent) in enumerate(away[:4]):
-        family.book(room=room, child=child, starts_at=_at(next_saturday, 9, 15 * n), by=by)
+        starts_at = _at(next_saturday, 9) + timedelta(minutes=family.BOOKING_MINUTES * n)
+        family.book(room=room, child=child, starts_at=starts_at, by=by)
 
 
 def _counseling(

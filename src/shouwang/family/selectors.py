@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -60,7 +60,7 @@ def silent_parents(
     last = last_contacts(active)
     cutoff = on - timedelta(days=days)
     parents = Parent.objects.filter(child__in=active, status=ParentStatus.MIGRANT).select_related(
-        "child"
+        "child__school"
     )
     entered = dict(active.annotate(entered=Max("status_changes__on")).values_list("pk", "entered"))
     for parent in parents.order_by("child_id", "relation"):
@@ -70,8 +70,13 @@ def silent_parents(
 
 
 def rooms_for(user: Any) -> QuerySet[ContactRoom]:
-    """Rooms of the schools the user sees."""
-    return ContactRoom.objects.filter(scope_of(user).orgs_q("school__path"), is_active=True)
+    """Rooms of the schools whose children the user looks after (a teacher: their classes'
+    school; a volunteer: their paired children's), and of the schools they run or oversee."""
+    scope = scope_of(user)
+    schools = Child.objects.filter(scope.children_q()).values("school_id")
+    return ContactRoom.objects.filter(
+        Q(school__in=schools) | scope.manage_q("school__path"), is_active=True
+    )
 
 
 def room_for(user: Any, pk: int) -> ContactRoom:
@@ -80,7 +85,10 @@ def room_for(user: Any, pk: int) -> ContactRoom:
 
 def upcoming_bookings(user: Any) -> QuerySet[Booking]:
     return (
-        Booking.objects.filter(room__in=rooms_for(user), starts_at__gte=timezone.now())
+        Booking.objects.filter(
+            child__in=Child.objects.filter(scope_of(user).children_q()),
+            starts_at__gte=timezone.now(),
+        )
         .select_related("room", "child")
         .order_by("starts_at")
     )

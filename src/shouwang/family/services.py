@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,7 +65,9 @@ def add_room(
 
 @transaction.atomic
 def book(*, room: ContactRoom, child: Child, starts_at: datetime, by: User) -> Booking:
-    """A time in one of the room's openings, not taken, not past."""
+    """A time in one of the room's openings, not past, and clear of the room's other bookings
+    (each takes BOOKING_MINUTES)."""
+    room = ContactRoom.objects.select_for_update().get(pk=room.pk)  # one booker at a time
     local = timezone.localtime(starts_at)
     end = (local + timedelta(minutes=BOOKING_MINUTES)).time()
     fits = any(
@@ -78,8 +80,20 @@ def book(*, room: ContactRoom, child: Child, starts_at: datetime, by: User) -> B
         raise ValidationError({"starts_at": _("The room is not open then.")})
     if starts_at < timezone.now():
         raise ValidationError({"starts_at": _("This time has passed.")})
-    if Booking.objects.filter(room=room, starts_at=starts_at).exists():
-        raise ValidationError({"starts_at": _("This time is already booked.")})
+    length = timedelta(minutes=BOOKING_MINUTES)
+    clash = Booking.objects.filter(
+        room=room, starts_at__gt=starts_at - length, starts_at__lt=starts_at + length
+    ).first()
+    if clash is not None:
+        raise ValidationError(
+            {
+                "starts_at": _("The room is booked from %(at)s; choose %(free)s or later.")
+                % {
+                    "at": f"{timezone.localtime(clash.starts_at):%H:%M}",
+                    "free": f"{timezone.localtime(clash.starts_at + length):%H:%M}",
+                }
+            }
+        )
     booking = Booking.objects.create(room=room, child=child, starts_at=starts_at, booked_by=by)
     audit.record(
         actor=by,
@@ -150,24 +164,43 @@ def raise_silence_tasks(on: date, days: int | None = None) -> int:
 
 def _raise_for(children: Any, on: date, days: int) -> int:
     made = 0
+    open_already = set(
+        FollowUp.objects.filter(
+            child__in=children, kind=FollowUpKind.LONG_SILENCE, closed_on__isnull=True
+        ).values_list("child_id", flat=True)
+    )
     for child, parent, since in silent_parents(children, on, days):
-        with transaction.atomic():
-            open_ones = FollowUp.objects.select_for_update().filter(
-                child=child, kind=FollowUpKind.LONG_SILENCE, closed_on__isnull=True
-            )
-            if open_ones.exists():
-                continue
-            FollowUp.objects.create(
-                child=child,
-                county_id=child.county_id,
-                school_id=child.school_id,
-                school_class_id=child.school_class_id,
-                kind=FollowUpKind.LONG_SILENCE,
-                summary=_("%(child)s has not talked with %(parent)s since %(since)s.")
-                % {"child": child.name, "parent": parent.get_relation_display(), "since": since},
-                opened_on=on,
-            )
-            made += 1
+        if child.pk in open_already:
+            continue
+        try:
+            # The database keeps one open silence task per child (a constraint), so a second
+            # worker running at the same moment cannot add another.
+            with transaction.atomic():
+                follow_up = FollowUp.objects.create(
+                    child=child,
+                    county_id=child.county_id,
+                    school_id=child.school_id,
+                    school_class_id=child.school_class_id,
+                    kind=FollowUpKind.LONG_SILENCE,
+                    summary=_("%(child)s has not talked with %(parent)s since %(since)s.")
+                    % {
+                        "child": child.name,
+                        "parent": parent.get_relation_display(),
+                        "since": since,
+                    },
+                    opened_on=on,
+                )
+                audit.record(
+                    actor=None,
+                    action=AuditAction.CREATE,
+                    obj=follow_up,
+                    org_path=child.school.path,
+                    changes={"kind": FollowUpKind.LONG_SILENCE, "since": str(since)},
+                )
+        except IntegrityError:
+            continue
+        open_already.add(child.pk)
+        made += 1
     return made
 
 

@@ -15,7 +15,7 @@ from shouwang.accounts.models import Role
 from shouwang.accounts.scope import scope_of
 from shouwang.care.selectors import child_recordable_by
 from shouwang.children.types import ParentStatus
-from shouwang.core.views import form_page
+from shouwang.core.views import form_page, show_error
 from shouwang.orgs.models import OrgKind
 from shouwang.orgs.selectors import org_manageable_by, orgs_manageable_by, top_orgs_visible_to
 
@@ -119,7 +119,7 @@ def child(request: HttpRequest, pk: int) -> HttpResponse:
                     services.log_call(child=kid, by=acting_user(request), **data)
                     messages.success(request, _("The call was logged."))
             except ValidationError as exc:
-                form.add_error(None, exc)
+                show_error(form, exc)
             else:
                 return redirect("family:child", pk=kid.pk)
     return render(

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from shouwang.accounts.access import acting_user
 from shouwang.accounts.models import Role
 from shouwang.accounts.scope import scope_of
-from shouwang.core.views import form_page
+from shouwang.core.views import form_page, show_error
 from shouwang.orgs.selectors import org_manageable_by, top_orgs_visible_to
 
 from . import selectors, services
@@ -52,7 +52,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 child=child, by=acting_user(request), **form.cleaned_data
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Reported. Tell each one in the chain and tick it here."))
             return redirect("safety:detail", pk=incident.pk)
