@@ -115,6 +115,34 @@ class CounselingTests(PersonaTestCase):
         )
         assert other.status_code == 404
 
+    def test_a_reply_once_given_is_kept_and_reading_a_letter_is_audited(self):
+        letter = services.add_letter(
+            school=self.org("school_a"), opened_on=TODAY, text="我想妈妈", by=self.counselor
+        )
+        client = self.client_as("counselor")
+        url = f"/counseling/letter/{letter.pk}/reply/"
+        client.get(url)
+        seen = AuditEntry.objects.filter(action=AuditAction.VIEW).latest("pk")
+        assert (seen.object_id, seen.changes) == (str(letter.pk), {"what": "letter"})
+        client.post(url, {"text": "妈妈也想你"})
+        again = client.post(url, {"text": "写错了，重写一遍"})  # the link is gone; typed by hand
+        assert again.status_code == 302
+        letter.refresh_from_db()
+        assert letter.reply == "妈妈也想你"
+        with self.assertRaises(ValidationError):
+            services.reply(letter=letter, text="又一遍", by=self.counselor)
+
+    def test_the_overview_is_audited_naming_the_letters_and_plans_it_showed(self):
+        letter = services.add_letter(
+            school=self.org("school_a"), opened_on=TODAY, text="我想妈妈", by=self.counselor
+        )
+        self.client_as("school_admin").get("/counseling/")
+        seen = AuditEntry.objects.filter(action=AuditAction.VIEW).latest("pk")
+        assert seen.actor == self.school_admin
+        assert seen.changes["what"] == "counseling overview"
+        assert seen.changes["letters"] == [letter.pk]
+        assert seen.org_path == self.org("school_a").path
+
     def test_an_individual_plan_has_a_review_date_that_moves_on_review(self):
         plan = services.start_plan(
             child=self.child,

@@ -104,6 +104,50 @@ def letter_for(user: Any, pk: int) -> MailboxLetter:
     return get_object_or_404(letters_for(user), pk=pk)
 
 
+def letter_read_by(user: Any, pk: int) -> MailboxLetter:
+    """A letter shown to be answered; the look is audited."""
+    letter = letter_for(user, pk)
+    audit.record(
+        actor=user,
+        action=AuditAction.VIEW,
+        obj=letter,
+        org_path=letter.school.path,
+        changes={"what": "letter"},
+    )
+    return letter
+
+
+def record_overview_seen(
+    user: Any, letters: list[MailboxLetter], plans: list[IndividualPlan]
+) -> None:
+    """The counseling overview shows letters and plans of many children: one audit entry names
+    them all."""
+    audit.record(
+        actor=user,
+        action=AuditAction.VIEW,
+        object_repr="counseling overview",
+        org_path=_common_path(
+            [letter.school.path for letter in letters] + [plan.child.school.path for plan in plans]
+        ),
+        changes={
+            "what": "counseling overview",
+            "letters": [letter.pk for letter in letters],
+            "plans": [plan.pk for plan in plans],
+        },
+    )
+
+
+def _common_path(paths: list[str]) -> str:
+    """The deepest org path above all of ``paths`` (whole steps only)."""
+    if not paths:
+        return ""
+    common = min(paths)
+    for path in paths:
+        while not path.startswith(common):
+            common = common[: -Org.steplen]
+    return common
+
+
 def letter_scan_for(user: Any, pk: int) -> MailboxLetter:
     """A letter's scan, for those who see the mailbox; the look is audited."""
     letter = letter_for(user, pk)
@@ -122,6 +166,6 @@ def letter_scan_for(user: Any, pk: int) -> MailboxLetter:
 def plans_due_for(user: Any) -> QuerySet[IndividualPlan]:
     return (
         IndividualPlan.objects.filter(schools_q(user), ended_on__isnull=True)
-        .select_related("child")
+        .select_related("child__school")
         .order_by("review_on")
     )

@@ -177,6 +177,9 @@ def remind_unopened_mailboxes(on: date) -> int:
 def reply(*, letter: MailboxLetter, text: str, by: User) -> MailboxLetter:
     if not text.strip():
         raise ValidationError({"text": _("Write the reply.")})
+    letter = MailboxLetter.objects.select_for_update().select_related("school").get(pk=letter.pk)
+    if letter.reply:  # a reply once given is kept, never written over
+        raise ValidationError(_("This letter has a reply already."))
     letter.reply, letter.replied_on = text.strip(), timezone.localdate()
     letter.save(update_fields=["reply", "replied_on"])
     audit.record(

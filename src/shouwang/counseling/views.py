@@ -24,12 +24,15 @@ from .models import IndividualPlan
 def overview(request: HttpRequest) -> HttpResponse:
     if not selectors.may_counsel(request.user):
         raise Http404
+    letters = list(selectors.letters_for(request.user)[:50])
+    plans = list(selectors.plans_due_for(request.user)[:50])
+    selectors.record_overview_seen(request.user, letters, plans)
     return render(
         request,
         "counseling/overview.html",
         {
-            "letters": selectors.letters_for(request.user)[:50],
-            "plans": selectors.plans_due_for(request.user)[:50],
+            "letters": letters,
+            "plans": plans,
             "mailboxes": selectors.mailboxes_for(request.user, timezone.localdate())[:50],
             "today": timezone.localdate(),
         },
@@ -71,7 +74,10 @@ def add_letter(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
-    letter = selectors.letter_for(request.user, pk)
+    letter = selectors.letter_read_by(request.user, pk)
+    if letter.reply:
+        messages.info(request, _("This letter has a reply already."))
+        return redirect("counseling:overview")
     return form_page(
         request,
         form=ReplyForm(request.POST or None),
