@@ -8,6 +8,7 @@ import tempfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 import openpyxl
 import time_machine
@@ -285,6 +286,22 @@ class CheckupTests(PersonaTestCase):
         client.post(url, {**form, "vision_right": "4.7"})  # saved again unchanged: no entry
         assert AuditEntry.objects.count() == before
         assert Checkup.objects.filter(child=self.boy).count() == 1  # corrected, not added
+
+    def test_a_checkup_typed_in_twice_at_the_same_moment_is_refused_in_words(self):
+        self.checkup(self.boy, 140, 40)
+        real_check, calls = services._same_day_taken, []
+
+        def check_too_early(*args, **kwargs):  # the first look ran before the other's row was
+            calls.append(1)  # written; the look after the refusal sees it
+            return None if len(calls) == 1 else real_check(*args, **kwargs)
+
+        with (
+            mock.patch.object(services, "_same_day_taken", side_effect=check_too_early),
+            self.assertRaises(ValidationError) as caught,
+        ):
+            self.checkup(self.boy, 141, 41)
+        assert "examined_on" in caught.exception.message_dict
+        assert Checkup.objects.filter(child=self.boy).count() == 1
 
     def test_a_correction_audits_what_the_database_held_not_a_stale_copy(self):
         self.checkup(self.boy, 140, 40)

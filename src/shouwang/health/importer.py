@@ -236,12 +236,12 @@ def plan_sheet(
     by_name: dict[str, list[Child]] = defaultdict(list)
     for c in children:
         by_name[c.name].append(c)
-    existing = {
-        (c.child_id, c.examined_on): c
-        for c in Checkup.objects.filter(child__in=[c.pk for c in children]).select_related(
-            "child__school"
-        )
-    }
+    stored = Checkup.objects.filter(child__in=[c.pk for c in children]).select_related(
+        "child__school"
+    )
+    if not dry_run:  # held until the import commits: the "before" of its audit stays true
+        stored = stored.select_for_update(of=("self",))
+    existing = {(c.child_id, c.examined_on): c for c in stored}
     seen: dict[tuple[int, date], int] = {}
     for row in rows:
         f = row.fields
@@ -347,12 +347,17 @@ def import_sheet(
     examined_on: date | None = None,
     dry_run: bool = True,
 ) -> SheetResult:
-    planned = plan_sheet(
-        source=source, filename=filename, org=org, by=by, examined_on=examined_on, dry_run=dry_run
-    )
-    if dry_run or planned.result.errors:
-        return planned.result
     with transaction.atomic():
+        planned = plan_sheet(
+            source=source,
+            filename=filename,
+            org=org,
+            by=by,
+            examined_on=examined_on,
+            dry_run=dry_run,
+        )
+        if dry_run or planned.result.errors:
+            return planned.result
         created = Checkup.objects.bulk_create(planned.new)
         entries = [
             {

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,7 +117,13 @@ def record_checkup(*, child: Child, examined_on: date, by: User, **values: Any) 
         raise ValidationError(problems)
     _same_day_taken(child, examined_on)
     clean = {k: _stored(k, v) for k, v in values.items() if k in MEASURES}
-    checkup = Checkup.objects.create(child=child, examined_on=examined_on, by=by, **clean)
+    try:
+        with transaction.atomic():
+            checkup = Checkup.objects.create(child=child, examined_on=examined_on, by=by, **clean)
+    except IntegrityError:  # typed in by someone else at this very moment
+        _same_day_taken(child, examined_on)
+        raise
+
     audit.record(
         actor=by,
         action=AuditAction.CREATE,
