@@ -211,6 +211,28 @@ class IncidentTests(PersonaTestCase):
         # Leadership, guardian and parents are past due; the bureau and township not yet.
         self.assertContains(page, 'data-testid="late-step"', count=3)
 
+    def test_late_steps_wait_on_the_home_page_and_dashboard_above_until_done(self):
+        incident = self.report()
+        county = self.org("county_a").code
+        with time_machine.travel(EVENT + timedelta(minutes=90), tick=False):
+            home = self.client_as("county_officer").get("/")
+            dashboard = self.client_as("county_officer").get(f"/stats/?org={county}")
+            self.assertContains(home, 'data-testid="late-step"', count=3)
+            self.assertContains(dashboard, 'data-testid="late-step"', count=3)
+            self.assertNotContains(self.client_as("volunteer").get("/"), "late-step")
+            for step in incident.steps.filter(due_at__lt=EVENT + timedelta(minutes=90)):
+                services.tick_step(
+                    step=step,
+                    told_whom="校长",
+                    how="phone",
+                    at=EVENT + timedelta(minutes=80),
+                    by=self.teacher,
+                )
+            self.assertNotContains(self.client_as("county_officer").get("/"), "late-step")
+            self.assertNotContains(
+                self.client_as("county_officer").get(f"/stats/?org={county}"), "late-step"
+            )
+
     def test_a_region_sets_its_own_chain(self):
         with time_machine.travel(EVENT - timedelta(days=1), tick=False):
             self.client_as("county_officer").post(

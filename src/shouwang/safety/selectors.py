@@ -12,7 +12,9 @@ from django.utils import timezone
 from shouwang.accounts.models import Role
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import Child
+from shouwang.orgs.models import Org
 
+from .chains import label_of
 from .models import Incident, IncidentStep
 
 RESTRICTED_TO = (Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.COUNSELOR)
@@ -58,3 +60,14 @@ def late_steps_for(user: Any) -> QuerySet[IncidentStep]:
         .select_related("incident", "incident__school", "incident__child")
         .order_by("due_at")
     )
+
+
+def late_steps_shown(
+    user: Any, under: Org | None = None, limit: int = 50
+) -> list[tuple[IncidentStep, str]]:
+    """(step, whom it was for) of the late steps the user sees — on the emergencies page, the
+    home page and the dashboard of the level above, until each is done."""
+    steps = late_steps_for(user)
+    if under is not None:
+        steps = steps.filter(incident__school__path__startswith=under.path)
+    return [(step, label_of(step.key)) for step in steps[:limit]]

@@ -36,7 +36,7 @@ def incidents(request: HttpRequest) -> HttpResponse:
                 (i, sum(1 for s in i.steps.all() if s.done_at is None and s.is_late(now)))
                 for i in rows[:200]
             ],
-            "late": [(s, label_of(s.key)) for s in selectors.late_steps_for(request.user)[:50]],
+            "late": selectors.late_steps_shown(request.user),
         },
     )
 

@@ -25,6 +25,7 @@ from shouwang.children.types import LeftBehindType
 from shouwang.ledger.exports import write_xlsx
 from shouwang.orgs.models import Org, Stage
 from shouwang.orgs.selectors import top_orgs_visible_to
+from shouwang.safety.selectors import late_steps_shown
 
 from . import selectors
 
@@ -163,6 +164,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "behind_unpaired": behind("paired", "no"),
             "ancestors": [o for o in Org.objects.get_ancestors(result.org) if scope.sees(o)],
             "shows_compliance": scope.has_role(Role.REGION_OFFICER, Role.SCHOOL_ADMIN),
+            "late": late_steps_shown(request.user, under=result.org, limit=10),
         },
     )
 

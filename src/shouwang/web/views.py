@@ -11,6 +11,7 @@ from shouwang.care import selectors as care_selectors
 from shouwang.children.models import Child
 from shouwang.orgs import selectors as org_selectors
 from shouwang.orgs.models import counts_enrolment as org_counts
+from shouwang.safety import selectors as safety_selectors
 from shouwang.stats import selectors as stats_selectors
 
 
@@ -51,6 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "today": today,
             "tasks": tasks,
+            "late": safety_selectors.late_steps_shown(request.user, limit=5),
         },
     )
 
