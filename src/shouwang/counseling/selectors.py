@@ -78,14 +78,15 @@ def child_for_counseling(user: Any, pk: int) -> Child:
     if not may_counsel(user):
         raise Http404
     child = get_object_or_404(Child.objects.filter(schools_q(user)), pk=pk)
-    audit.record(
-        actor=user,
-        action=AuditAction.VIEW,
-        obj=child,
-        org_path=child.school.path,
-        changes={"what": "counseling"},
-    )
+    _looked_at(user, child, child.school.path, "counseling")
     return child
+
+
+def _looked_at(user: Any, obj: Child | MailboxLetter, org_path: str, what: str) -> None:
+    """Every look at counseling is a VIEW entry in the audit log, naming what was seen."""
+    audit.record(
+        actor=user, action=AuditAction.VIEW, obj=obj, org_path=org_path, changes={"what": what}
+    )
 
 
 def sessions_of(child: Child) -> QuerySet[CounselingSession]:
@@ -107,13 +108,7 @@ def letter_for(user: Any, pk: int) -> MailboxLetter:
 def letter_read_by(user: Any, pk: int) -> MailboxLetter:
     """A letter shown to be answered; the look is audited."""
     letter = letter_for(user, pk)
-    audit.record(
-        actor=user,
-        action=AuditAction.VIEW,
-        obj=letter,
-        org_path=letter.school.path,
-        changes={"what": "letter"},
-    )
+    _looked_at(user, letter, letter.school.path, "letter")
     return letter
 
 
@@ -153,13 +148,7 @@ def letter_scan_for(user: Any, pk: int) -> MailboxLetter:
     letter = letter_for(user, pk)
     if not letter.scan:
         raise Http404
-    audit.record(
-        actor=user,
-        action=AuditAction.VIEW,
-        obj=letter,
-        org_path=letter.school.path,
-        changes={"what": "letter scan"},
-    )
+    _looked_at(user, letter, letter.school.path, "letter scan")
     return letter
 
 
