@@ -14,6 +14,7 @@ from django_q.models import Schedule
 from shouwang.accounts.models import AuditAction, AuditEntry
 from shouwang.care.models import FollowUp, FollowUpKind
 from shouwang.care.selectors import open_follow_ups_for
+from shouwang.children.services import transfer_child
 from shouwang.children.types import ParentStatus
 from shouwang.family import selectors, services
 from shouwang.orgs.models import OrgKind
@@ -98,6 +99,18 @@ class FamilyContactTests(PersonaTestCase):
         assert task.child == self.child and "父亲" in task.summary
         assert list(open_follow_ups_for(self.teacher)) == [task]
         assert not open_follow_ups_for(self.teacher_b).exists()
+
+    def test_a_transfer_between_schools_does_not_restart_the_silence(self):
+        transfer_child(
+            child=self.child,
+            to_school=self.org("school_b"),
+            to_class=self.org("class_b1"),
+            on=TODAY - timedelta(days=10),
+            reason="随祖父母搬家",
+            by=None,
+        )
+        # Registered on 1 September and never reached since: the move ten days ago is no call.
+        assert services.raise_silence_tasks(TODAY, days=30) == 1
 
     @time_machine.travel(datetime(2026, 11, 24, 18, tzinfo=CST), tick=False)
     def test_a_county_sets_its_own_days_and_the_worker_follows_it(self):

@@ -62,7 +62,16 @@ def silent_parents(
     parents = Parent.objects.filter(child__in=active, status=ParentStatus.MIGRANT).select_related(
         "child__school"
     )
-    entered = dict(active.annotate(entered=Max("status_changes__on")).values_list("pk", "entered"))
+    # The day the child (last) entered the register; a transfer between schools is no entry.
+    # (A transfer's row names both schools; a registration or a return names at most one.)
+    entry = Q(status_changes__status=ChildStatus.ACTIVE) & (
+        Q(status_changes__from_school__isnull=True) | Q(status_changes__to_school__isnull=True)
+    )
+    entered = dict(
+        active.annotate(entered=Max("status_changes__on", filter=entry)).values_list(
+            "pk", "entered"
+        )
+    )
     for parent in parents.order_by("child_id", "relation"):
         since = last.get(parent.pk) or entered.get(parent.child_id) or on
         if since < cutoff:
