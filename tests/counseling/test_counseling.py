@@ -163,6 +163,17 @@ class CounselingTests(PersonaTestCase):
         assert plan.review_on == TODAY + timedelta(days=30)
         with self.assertRaises(ValidationError):
             services.review_plan(plan=plan, progress="x", next_review_on=TODAY, by=self.counselor)
+        with self.assertRaises(ValidationError) as caught:  # 2099: a slip, not a plan
+            services.review_plan(
+                plan=plan, progress="x", next_review_on=date(2099, 12, 31), by=self.counselor
+            )
+        assert "next_review_on" in caught.exception.message_dict
+
+    def test_the_letter_form_opens_on_today_in_the_pickers_format(self):
+        page = self.client_as("counselor").get(
+            f"/counseling/mailbox/{self.org('school_a').code}/add/"
+        )
+        self.assertContains(page, f'value="{TODAY.isoformat()}"')
 
     def test_a_scanned_letter_is_kept_and_shown_only_to_those_who_see_the_mailbox(self):
         school = self.org("school_a")

@@ -274,6 +274,48 @@ class FamilyContactTests(PersonaTestCase):
         entry = AuditEntry.objects.filter(object_type__endswith="followup").latest("pk")
         assert entry.action == AuditAction.CREATE and entry.actor is None
 
+    def test_only_the_form_sent_shows_its_errors(self):
+        client = self.client_as("teacher")
+        with time_machine.travel(self.at(TODAY, 18), tick=False):
+            page = client.post(f"/family/child/{self.child.pk}/", {"call-parent": self.father.pk})
+        assert page.status_code == 200
+        assert "at" in page.context["call_form"].errors
+        assert not page.context["book_form"].is_bound
+
+    def test_a_booking_may_not_run_past_midnight_and_calls_are_of_the_past_year(self):
+        late_room = services.add_room(
+            school=self.org("school_a"),
+            name="晚间视频室",
+            kind="video",
+            slots=[{"weekday": 1, "start": "20:00", "end": "23:59"}],
+            by=self.school_admin,
+        )
+        with time_machine.travel(self.at(TODAY, 9), tick=False):
+            with self.assertRaises(ValidationError):  # 23:50 + 20 minutes is tomorrow
+                services.book(
+                    room=late_room,
+                    child=self.child,
+                    starts_at=self.at(TODAY, 23, 50),
+                    by=self.teacher,
+                )
+            with self.assertRaises(ValidationError) as caught:
+                services.log_call(
+                    child=self.child,
+                    parent=self.father,
+                    at=self.at(TODAY - timedelta(days=800), 18),
+                    by=self.teacher,
+                )
+        assert "at" in caught.exception.message_dict
+
+    def test_the_room_form_asks_for_opening_times_and_the_days_are_confirmed_as_numbers(self):
+        page = self.client_as("school_admin").get(f"/family/rooms/{self.org('school_a').code}/add/")
+        self.assertContains(page, "开始时间")
+        done = self.client_as("county_officer").post(
+            f"/family/silence/?org={self.org('county_a').code}", {"days": "１４"}, follow=True
+        )
+        self.assertContains(done, "14 天")
+        self.assertNotContains(done, "１４")
+
     def test_the_worker_looks_for_silences_every_day(self):
         schedule = Schedule.objects.get(func="shouwang.family.tasks.raise_silence_tasks")
         assert schedule.schedule_type == Schedule.DAILY

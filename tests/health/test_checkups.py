@@ -271,6 +271,8 @@ class CheckupTests(PersonaTestCase):
         url = f"/health/checkup/{checkup.pk}/correct/"
         page = self.client_as("teacher").get(f"/health/child/{self.boy.pk}/")
         self.assertContains(page, url)
+        # The stored day is in the form, as the phone's date picker reads it.
+        self.assertContains(self.client_as("teacher").get(url), f'value="{EXAM.isoformat()}"')
         client = self.client_as("teacher")
         form = {"examined_on": EXAM.isoformat(), "height_cm": "140", "weight_kg": "34"}
         bad = client.post(url, {**form, "weight_kg": "340"})  # a slip is refused as when typed in

@@ -173,6 +173,24 @@ class IncidentTests(PersonaTestCase):
         incident.refresh_from_db()
         assert incident.closed_at is not None and incident.police_receipt == "派出所回执0012"
 
+    def test_a_report_for_a_child_that_is_not_a_number_is_not_found(self):
+        for child in ("abc", "", "1.5"):
+            assert (
+                self.client_as("school_admin").get(f"/safety/report/?child={child}").status_code
+                == 404
+            )
+
+    def test_the_countdown_keeps_its_chinese_words_and_stops_once_closed(self):
+        incident = self.report()
+        client = self.client_as("school_admin")
+        with time_machine.travel(EVENT + timedelta(minutes=10), tick=False):
+            page = client.get(f"/safety/{incident.pk}/")
+            self.assertContains(page, 'data-left="还剩 {n} 分钟"')  # what the script counts with
+            services.close_incident(incident=incident, outcome="虚惊一场", by=self.school_admin)
+            closed = client.get(f"/safety/{incident.pk}/")
+        self.assertNotContains(closed, 'data-testid="countdown"')
+        self.assertContains(closed, 'data-testid="step-untold"', count=5)
+
     def test_a_deadline_past_midnight_shows_its_day_on_the_page(self):
         incident = self.report()
         with time_machine.travel(EVENT + timedelta(minutes=10), tick=False):

@@ -140,7 +140,7 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("api:incident-list", None, EVERYONE),
     ("api:incident-detail", "incident:a1", INCIDENT_A1),
     # Emergencies: restricted to the school's leadership, counselors, officers and the reporter.
-    ("safety:incidents", None, EVERYONE),
+    ("safety:incidents", None, EVERYONE - {"volunteer"}),  # those who see or report them
     ("safety:report", None, frozenset()),  # needs ?child=
     ("safety:detail", "incident:a1", INCIDENT_A1),
     ("safety:chain", None, MANAGES_COUNTY_A | {"township_officer"}),

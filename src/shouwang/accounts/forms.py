@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.forms import DATE
 from shouwang.orgs.models import Org
 from shouwang.orgs.selectors import orgs_visible_to
 
@@ -78,13 +79,13 @@ class AuditFilter(django_filters.FilterSet):
         label=_("From"),
         field_name="at",
         lookup_expr="date__gte",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DATE,
     )
     until = django_filters.DateFilter(
         label=_("To"),
         field_name="at",
         lookup_expr="date__lte",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DATE,
     )
 
     class Meta:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwang.children.models import Child
 from shouwang.children.types import LeftBehindType
+from shouwang.core.forms import DATE
 from shouwang.orgs.models import Org
 
 from .models import (
@@ -21,8 +22,6 @@ from .models import (
     Season,
     WithWhom,
 )
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def child_label(child: Child) -> str:

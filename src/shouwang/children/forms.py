@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.forms import DATE
 from shouwang.orgs.models import Org, OrgKind
 
 from . import validators
@@ -22,8 +23,6 @@ from .models import (
     RiskGrade,
 )
 from .types import LeftBehindType
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ChildForm(forms.ModelForm):

@@ -17,7 +17,7 @@ def form_page(
     *,
     form: forms.BaseForm,
     save: Callable[[dict[str, Any]], object],
-    done: str,
+    done: str | Callable[[dict[str, Any]], str],
     back: str,
     template: str,
     context: Mapping[str, Any] | None = None,
@@ -28,7 +28,7 @@ def form_page(
         except ValidationError as exc:
             show_error(form, exc)
         else:
-            messages.success(request, done)
+            messages.success(request, done(form.cleaned_data) if callable(done) else done)
             return redirect(back)
     return render(request, template, {"form": form, "back": back, **(context or {})})
 

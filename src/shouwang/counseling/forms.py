@@ -5,9 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import SessionKind
+from shouwang.core.forms import DATE
 
-DATE = forms.DateInput(attrs={"type": "date"})
+from .models import SessionKind
 
 
 class SessionForm(forms.Form):

@@ -192,13 +192,22 @@ def reply(*, letter: MailboxLetter, text: str, by: User) -> MailboxLetter:
     return letter
 
 
+REVIEW_WITHIN_DAYS = 366  # a plan is looked at again within the school year
+
+
+def _check_review_day(day: date, today: date, field: str) -> None:
+    if day <= today:
+        raise ValidationError({field: _("The review date must be after today.")})
+    if (day - today).days > REVIEW_WITHIN_DAYS:
+        raise ValidationError({field: _("Review the plan within a year.")})
+
+
 @transaction.atomic
 def start_plan(
     *, child: Child, problem: str, measures: str, review_on: date, by: User
 ) -> IndividualPlan:
     today = timezone.localdate()
-    if review_on <= today:
-        raise ValidationError({"review_on": _("The review date must be after today.")})
+    _check_review_day(review_on, today, "review_on")
     plan = IndividualPlan.objects.create(
         child=child,
         school_id=child.school_id,
@@ -223,8 +232,7 @@ def review_plan(
     *, plan: IndividualPlan, progress: str, next_review_on: date, by: User
 ) -> PlanReview:
     today = timezone.localdate()
-    if next_review_on <= today:
-        raise ValidationError({"next_review_on": _("The next review must be after today.")})
+    _check_review_day(next_review_on, today, "next_review_on")
     review = PlanReview.objects.create(
         plan=plan, on=today, progress=progress.strip(), next_review_on=next_review_on, by=by
     )

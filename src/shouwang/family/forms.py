@@ -7,11 +7,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.children.models import Parent
+from shouwang.core.forms import DATETIME, TIME
 
 from .models import ContactRoom, RoomKind
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 WEEKDAYS = [
     (0, _("Monday")),
     (1, _("Tuesday")),
@@ -29,8 +28,8 @@ class RoomForm(forms.Form):
     weekdays = forms.TypedMultipleChoiceField(
         label=_("Open on"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
     )
-    start = forms.TimeField(label=_("From"), widget=TIME)
-    end = forms.TimeField(label=_("Until"), widget=TIME)
+    start = forms.TimeField(label=_("Opens at"), widget=TIME)
+    end = forms.TimeField(label=_("Closes at"), widget=TIME)
 
     def slots(self) -> list[dict[str, Any]]:
         data = self.cleaned_data
@@ -51,7 +50,7 @@ class BookingForm(forms.Form):
 
 class CallForm(forms.Form):
     parent = forms.ModelChoiceField(label=_("Parent"), queryset=Parent.objects.none())
-    at = forms.DateTimeField(label=_("When"), widget=DATETIME)
+    at = forms.DateTimeField(label=_("Time of the call"), widget=DATETIME)
     minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=240, required=False)
     reached = forms.BooleanField(label=_("The parent was reached"), required=False, initial=True)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from shouwang.accounts.models import User
 
 BOOKING_MINUTES = 20
+CALL_LOG_DAYS = 366  # older than that is a typing slip, not a call to log now
 
 
 def _slot_times(slot: dict[str, Any]) -> tuple[time, time]:
@@ -69,11 +70,11 @@ def book(*, room: ContactRoom, child: Child, starts_at: datetime, by: User) -> B
     (each takes BOOKING_MINUTES)."""
     room = ContactRoom.objects.select_for_update().get(pk=room.pk)  # one booker at a time
     local = timezone.localtime(starts_at)
-    end = (local + timedelta(minutes=BOOKING_MINUTES)).time()
-    fits = any(
+    end = local + timedelta(minutes=BOOKING_MINUTES)
+    fits = end.date() == local.date() and any(  # a booking ends the day it starts
         int(slot["weekday"]) == local.weekday()
         and _slot_times(slot)[0] <= local.time()
-        and end <= _slot_times(slot)[1]
+        and end.time() <= _slot_times(slot)[1]
         for slot in room.slots
     )
     if not fits:
@@ -121,6 +122,8 @@ def log_call(
         raise ValidationError({"parent": _("Choose one of this child's parents.")})
     if at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"at": _("The time cannot be in the future.")})
+    if at < timezone.now() - timedelta(days=CALL_LOG_DAYS):
+        raise ValidationError({"at": _("Log calls of the past year only; check the date.")})
     if minutes is not None and not 1 <= minutes <= 240:
         raise ValidationError({"minutes": _("Minutes run from 1 to 240.")})
     call = FamilyCall.objects.create(

@@ -84,8 +84,10 @@ def silence(request: HttpRequest) -> HttpResponse:
         save=lambda d: services.set_silence_days(
             region=region, days=d["days"], since=today, by=acting_user(request)
         ),
-        done=_("From today, %(region)s raises a task after %(days)s days without contact.")
-        % {"region": region.name, "days": request.POST.get("days", "")},
+        done=lambda d: (
+            _("From today, %(region)s raises a task after %(days)s days without contact.")
+            % {"region": region.name, "days": d["days"]}
+        ),
         back=reverse("family:rooms"),
         template="web/form.html",
         context={"title": _("Days without contact") + f" · {region.name}"},
@@ -96,14 +98,17 @@ def child(request: HttpRequest, pk: int) -> HttpResponse:
     kid = child_recordable_by(request.user, pk)
     today = timezone.localdate()
     parents = kid.parents.filter(status=ParentStatus.MIGRANT)
+    # Two forms on one page: only the one sent is bound (the other must not cry "required").
+    sent = request.POST if request.method == "POST" else None
+    booking = sent is not None and any(key.startswith("book-") for key in sent)
     book_form = BookingForm(
-        request.POST or None,
+        sent if booking else None,
         rooms=selectors.rooms_for(request.user).filter(school=kid.school),
         prefix="book",
     )
-    call_form = CallForm(request.POST or None, parents=parents, prefix="call")
-    if request.method == "POST":
-        form = book_form if "book-room" in request.POST else call_form
+    call_form = CallForm(None if booking else sent, parents=parents, prefix="call")
+    if sent is not None:
+        form = book_form if booking else call_form
         if form.is_valid():
             data = form.cleaned_data
             try:

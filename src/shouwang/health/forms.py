@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.forms import DATE
 from shouwang.ledger.forms import UploadForm
 from shouwang.orgs.models import Org, OrgKind
 
@@ -16,7 +17,7 @@ class CheckupForm(forms.ModelForm):
     class Meta:
         model = Checkup
         fields = ["examined_on", *MEASURES]
-        widgets = {"examined_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"examined_on": DATE}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -28,7 +29,7 @@ class SheetUploadForm(UploadForm):
     examined_on = forms.DateField(
         label=_("Examination date (for rows without one)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DATE,
     )
 
     def __init__(self, *args: Any, orgs: Any, **kwargs: Any) -> None:

@@ -5,9 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ALLOWED_PARENTS, HolidaySeason, Org, OrgKind, Stage
+from shouwang.core.forms import DATE
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from .models import ALLOWED_PARENTS, HolidaySeason, Org, OrgKind, Stage
 
 
 class AddOrgForm(forms.Form):

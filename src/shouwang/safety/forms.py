@@ -6,10 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.forms import DATETIME
+
 from .chains import AUDIENCES
 from .models import HowTold, IncidentKind
-
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class ReportForm(forms.Form):

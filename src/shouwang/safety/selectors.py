@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from shouwang.accounts.models import Role
-from shouwang.accounts.scope import scope_of
+from shouwang.accounts.scope import EDIT_ROLES, scope_of
 from shouwang.children.models import Child
 from shouwang.orgs.models import Org
 
@@ -29,6 +29,12 @@ def incidents_q(user: Any) -> Q:
         for path in scope.by_role.get(role, ()):
             q |= Q(school__path__startswith=path)
     return q
+
+
+def uses_incidents(user: Any) -> bool:
+    """Who has an emergencies page: those who see a unit's incidents and those who may report
+    one (they keep a child's archive); a volunteer has none."""
+    return scope_of(user).has_role(*RESTRICTED_TO, *EDIT_ROLES)
 
 
 def incidents_visible_to(user: Any) -> QuerySet[Incident]:

@@ -26,6 +26,8 @@ from .models import IncidentStep
 
 
 def incidents(request: HttpRequest) -> HttpResponse:
+    if not selectors.uses_incidents(request.user):
+        raise Http404
     rows = selectors.incidents_visible_to(request.user).prefetch_related("steps")
     now = timezone.now()
     return render(
@@ -42,9 +44,10 @@ def incidents(request: HttpRequest) -> HttpResponse:
 
 
 def report(request: HttpRequest) -> HttpResponse:
-    child = get_object_or_404(
-        selectors.reportable_children(request.user), pk=request.GET.get("child") or 0
-    )
+    pk = request.GET.get("child", "")
+    if not pk.isdigit():
+        raise Http404
+    child = get_object_or_404(selectors.reportable_children(request.user), pk=int(pk))
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

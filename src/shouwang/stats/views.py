@@ -22,6 +22,7 @@ from shouwang.accounts.models import Role
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import DefinitionProfile, Gender, GuardianClass, RiskGrade
 from shouwang.children.types import LeftBehindType
+from shouwang.core.forms import DATE
 from shouwang.ledger.exports import write_xlsx
 from shouwang.orgs.models import Org, Stage
 from shouwang.orgs.selectors import top_orgs_visible_to
@@ -36,9 +37,7 @@ class FiguresForm(forms.Form):
     """Which unit, which day, which definition: every figure says all three."""
 
     org = forms.CharField(required=False, widget=forms.HiddenInput)
-    on = forms.DateField(
-        label=gettext_lazy("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    on = forms.DateField(label=gettext_lazy("As of"), required=False, widget=DATE)
     profile = forms.ModelChoiceField(
         label=gettext_lazy("Definition profile"),
         queryset=DefinitionProfile.objects.all(),

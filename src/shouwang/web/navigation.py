@@ -46,7 +46,16 @@ NAV_ITEMS = [
     NavItem(
         _("Emergencies"),
         "safety:incidents",
-        frozenset({Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.COUNSELOR, Role.TEACHER}),
+        # (the village child director reports too: they keep the village's children's archives)
+        frozenset(
+            {
+                Role.REGION_OFFICER,
+                Role.SCHOOL_ADMIN,
+                Role.COUNSELOR,
+                Role.TEACHER,
+                Role.VILLAGE_DIRECTOR,
+            }
+        ),
     ),
     NavItem(
         _("Family contact"),
