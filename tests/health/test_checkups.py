@@ -154,6 +154,15 @@ class CheckupTests(PersonaTestCase):
         assert values[0][-1]  # the "what is wrong" header
         assert any(row[0] == "甲一" and row[-1] for row in values)
 
+    def test_a_cell_that_cannot_be_read_is_told_once(self):
+        path = sheet_file(
+            Path(self.tmp()) / "abc.xlsx",
+            [["甲一", "男", 140, "abc", 110, 70, 4.7, 5.0, 1500, ""]],
+        )
+        result = self.import_(path)
+        about_weight = [e.message for e in result.errors if e.row == 4 and "体重" in e.column]
+        assert len(about_weight) == 1 and "abc" in about_weight[0]
+
     def test_two_children_of_the_same_name_need_the_id_number(self):
         twin = make_child(
             school_class=self.world.orgs["class_a1"], name="甲一", birth=date(2016, 4, 2)

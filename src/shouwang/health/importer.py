@@ -164,6 +164,7 @@ class _Row:
     row: int
     headers: dict[str, str]
     fields: dict[str, Any]
+    unreadable: set[str] = field(default_factory=set)  # cells already reported as unreadable
 
 
 @dataclass
@@ -192,6 +193,7 @@ def _read_rows(source: Any, filename: str, result: SheetResult) -> list[_Row]:
             if is_blank(cells) or is_total(cells):
                 continue
             fields: dict[str, Any] = {}
+            unreadable: set[str] = set()
             for j, key in layout.columns.items():
                 raw = cells[j] if j < len(cells) else None
                 if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -199,6 +201,7 @@ def _read_rows(source: Any, filename: str, result: SheetResult) -> list[_Row]:
                 try:
                     fields[key] = PARSERS[key](raw)
                 except ValidationError as exc:
+                    unreadable.add(key)
                     result.errors.append(
                         RowError(sheet.name, number_, headers[key], " ".join(exc.messages))
                     )
@@ -206,7 +209,7 @@ def _read_rows(source: Any, filename: str, result: SheetResult) -> list[_Row]:
                 fields["bp.systolic"], fields["bp.diastolic"] = fields.pop("bp")
                 headers.setdefault("bp.systolic", headers["bp"])
                 headers.setdefault("bp.diastolic", headers["bp"])
-            rows.append(_Row(sheet.name, number_, headers, fields))
+            rows.append(_Row(sheet.name, number_, headers, fields, unreadable))
     if not found:
         raise UnreadableFile(_("No sheet of the file has a header naming 姓名, 身高 and 体重."))
     result.unknown_columns = sorted(unknown)
@@ -269,6 +272,8 @@ def plan_sheet(
         }
         for field_, message in check_measures(child, on, measures).items():
             key = HEADER_OF_FIELD.get(field_, field_)
+            if key in row.unreadable or (key.startswith("bp.") and "bp" in row.unreadable):
+                continue  # said once already: the cell could not be read
             header = row.headers.get(key, row.headers.get("examined_on", _("Examination date")))
             result.errors.append(RowError(row.sheet, row.row, header, message))
         if on is None:
