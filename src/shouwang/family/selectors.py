@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import Child, ChildStatus, Parent
+from shouwang.children.selectors import children_visible_to
 from shouwang.children.types import ParentStatus
 from shouwang.orgs.models import Org
 
@@ -81,10 +82,9 @@ def silent_parents(
 def rooms_for(user: Any) -> QuerySet[ContactRoom]:
     """Rooms of the schools whose children the user looks after (a teacher: their classes'
     school; a volunteer: their paired children's), and of the schools they run or oversee."""
-    scope = scope_of(user)
-    schools = Child.objects.filter(scope.children_q()).values("school_id")
+    schools = children_visible_to(user).values("school_id")
     return ContactRoom.objects.filter(
-        Q(school__in=schools) | scope.manage_q("school__path"), is_active=True
+        Q(school__in=schools) | scope_of(user).manage_q("school__path"), is_active=True
     )
 
 
@@ -95,7 +95,7 @@ def room_for(user: Any, pk: int) -> ContactRoom:
 def upcoming_bookings(user: Any) -> QuerySet[Booking]:
     return (
         Booking.objects.filter(
-            child__in=Child.objects.filter(scope_of(user).children_q()),
+            child__in=children_visible_to(user),
             starts_at__gte=timezone.now(),
         )
         .select_related("room", "child")

@@ -123,7 +123,6 @@ def record_checkup(*, child: Child, examined_on: date, by: User, **values: Any) 
     except IntegrityError:  # typed in by someone else at this very moment
         _same_day_taken(child, examined_on)
         raise
-
     audit.record(
         actor=by,
         action=AuditAction.CREATE,

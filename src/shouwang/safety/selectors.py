@@ -31,10 +31,13 @@ def incidents_q(user: Any) -> Q:
     return q
 
 
+# Who has an emergencies page: those who see a unit's incidents and those who may report one
+# (they keep a child's archive, the village child director too); a volunteer has none.
+PAGE_ROLES = frozenset(RESTRICTED_TO) | EDIT_ROLES
+
+
 def uses_incidents(user: Any) -> bool:
-    """Who has an emergencies page: those who see a unit's incidents and those who may report
-    one (they keep a child's archive); a volunteer has none."""
-    return scope_of(user).has_role(*RESTRICTED_TO, *EDIT_ROLES)
+    return scope_of(user).has_role(*PAGE_ROLES)
 
 
 def incidents_visible_to(user: Any) -> QuerySet[Incident]:

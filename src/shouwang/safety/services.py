@@ -154,18 +154,17 @@ def record_police_report(*, incident: Incident, at: datetime, receipt: str, by: 
         raise ValidationError(_("The incident is closed."))
     if at > timezone.now() + CLOCK_SLACK or at < incident.occurred_at:
         raise ValidationError({"at": _("The report's time lies between the event and now.")})
-    before = incident.police_reported_at, incident.police_receipt
+    before_at, before_receipt = incident.police_reported_at, incident.police_receipt
     incident.police_reported_at, incident.police_receipt = at, receipt.strip()
     incident.save(update_fields=["police_reported_at", "police_receipt"])
-    changes: dict[str, object] = {
-        "police_reported_at": at.isoformat(),
-        "receipt": incident.police_receipt,
-    }
-    if before[0] is not None:
-        changes = {
-            "police_reported_at": [before[0].isoformat(), at.isoformat()],
-            "receipt": [before[1], incident.police_receipt],
+    changes: dict[str, object] = (
+        {"police_reported_at": at.isoformat(), "receipt": incident.police_receipt}
+        if before_at is None
+        else {  # a correction: what it said before, and now
+            "police_reported_at": [before_at.isoformat(), at.isoformat()],
+            "receipt": [before_receipt, incident.police_receipt],
         }
+    )
     audit.record(
         actor=by,
         action=AuditAction.UPDATE,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwang.accounts.models import Role
 from shouwang.accounts.scope import Scope, scope_of
+from shouwang.safety import selectors as incident_selectors
 
 
 @dataclass(frozen=True)
@@ -46,16 +47,7 @@ NAV_ITEMS = [
     NavItem(
         _("Emergencies"),
         "safety:incidents",
-        # (the village child director reports too: they keep the village's children's archives)
-        frozenset(
-            {
-                Role.REGION_OFFICER,
-                Role.SCHOOL_ADMIN,
-                Role.COUNSELOR,
-                Role.TEACHER,
-                Role.VILLAGE_DIRECTOR,
-            }
-        ),
+        incident_selectors.PAGE_ROLES,
     ),
     NavItem(
         _("Family contact"),
