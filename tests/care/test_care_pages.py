@@ -282,9 +282,24 @@ class RecordTests(CareTestCase):
             on=TODAY,
             by=self.volunteer,
         )
-        services.correct_record(record=first, by=self.volunteer, reason="改时长", minutes=20)
+        second = services.correct_record(
+            record=first, by=self.volunteer, reason="改时长", minutes=20
+        )
         url = reverse("care:correct", args=[first.pk])
-        self.assertEqual(self.client_as("volunteer").get(url).status_code, 404)
+        # A form opened on the old version: refused in words, the newer version shown and kept.
+        client = self.client_as("volunteer")
+        response = client.post(
+            url, {"kind": "talk", "on": TODAY.isoformat(), "minutes": 5, "reason": "旧表单"}
+        )
+        self.assertRedirects(
+            response,
+            reverse("care:record_detail", args=[second.pk]),
+            fetch_redirect_response=False,
+        )
+        page = client.get(response["Location"])
+        self.assertContains(page, "此记录已被他人修改")
+        self.assertEqual(CareRecord.objects.count(), 2)
+        self.assertEqual(CareRecord.objects.get(is_current=True).minutes, 20)
 
     def test_a_withdrawn_record_no_longer_counts(self):
         visit = services.record_care(

@@ -53,11 +53,17 @@ class RightsTests(PersonaTestCase):
         part = self.in_a.id_number[-6:]
         self.assertNotIn("甲", self.client_as("counselor").get(url, {"q": part}).content.decode())
         self.assertIn("甲", self.client_as("school_admin").get(url, {"q": part}).content.decode())
+        # Not even the whole number: an exact match would confirm a guess (issue 14).
         whole = self.client_as("counselor").get(url, {"q": self.in_a.id_number})
+        self.assertNotIn("甲", whole.content.decode())
+        self.assertContains(whole, "只有可查看身份证号的人员才能按身份证号查找")
+        whole = self.client_as("school_admin").get(url, {"q": self.in_a.id_number})
         self.assertIn("甲", whole.content.decode())
 
     def test_the_audit_page_shows_id_numbers_and_phones_masked(self):
         page = self.client_as("sysadmin").get(reverse("accounts:audit")).content.decode()
         self.assertNotIn(self.in_a.id_number, page)
         self.assertNotIn("13800000001", page)
-        self.assertIn(self.in_a.id_number[:4] + "*" * 10, page)
+        # Masking is all or nothing there: not even the first and last four (issue 14).
+        self.assertNotIn(self.in_a.id_number[:4] + "*" * 10, page)
+        self.assertNotIn("*" * 10 + self.in_a.id_number[-4:], page)

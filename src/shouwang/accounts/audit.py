@@ -132,22 +132,30 @@ def _plain(value: Any) -> Any:
 MASKED_KEYS = ("id_number", "phone")
 
 
-def masked_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
-    """The log keeps what happened; reading it shows ID numbers and phones masked (unmasking
-    is an audited act of its own, on the child's page)."""
+def masked_changes(changes: Mapping[str, Any], *, id_visible: bool = False) -> dict[str, Any]:
+    """The log keeps what happened; reading it shows phones masked, and ID numbers masked for
+    a reader who may unmask this child's (``id_visible``) and not one digit of them for anyone
+    else (domain.md §1: masking is all or nothing). Unmasking is an audited act of its own, on
+    the child's page."""
     from shouwang.children.validators import mask_id_number, mask_phone
 
     def mask(key: str, value: Any) -> Any:
         if not value or not isinstance(value, str):
             return value
-        return mask_id_number(value) if key.endswith("id_number") else mask_phone(value)
+        if key.endswith("id_number") or key == "id_search":
+            return mask_id_number(value) if id_visible else HIDDEN
+        return mask_phone(value)
 
     out: dict[str, Any] = {}
     for key, value in changes.items():
-        if key.endswith(MASKED_KEYS):
+        if key.endswith(MASKED_KEYS) or key == "id_search":
             out[key] = (
                 [mask(key, v) for v in value] if isinstance(value, list) else mask(key, value)
             )
         else:
             out[key] = value
     return out
+
+
+# What a reader without the right sees of an ID number: that there was one, no digit of it.
+HIDDEN = "***"

@@ -64,6 +64,12 @@ class Scope:
             return Q()
         return _prefix_q(field_name, self.manage_paths)
 
+    def managed_units_q(self, field_name: str = "path") -> Q:
+        """Rows under the units the user manages by a role at them (a school's admin, the
+        region's officers) — not the sysadmin's whole tree: running the system is not
+        managing a school's records."""
+        return _prefix_q(field_name, self.manage_paths)
+
     def sees(self, org: Org) -> bool:
         return self.is_sysadmin or org.path.startswith(self.org_paths)
 

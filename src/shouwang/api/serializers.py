@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from shouwang.care.models import CareRecord, Pairing
+from shouwang.care.models import CareRecord, Pairing, RecordKind, WithWhom
 from shouwang.children.models import Child, Guardian
 from shouwang.children.validators import mask_id_number, mask_phone
 from shouwang.orgs.models import Org
@@ -114,6 +114,20 @@ class CareRecordSerializer(serializers.ModelSerializer):
             "abnormal",
             "version",
         ]
+
+
+class CareRecordCorrectionSerializer(serializers.Serializer):
+    """A PATCH of a care record: the fields to change and why. It becomes a new version through
+    the same service as the page (care.services.correct_record); the old one is kept."""
+
+    kind = serializers.ChoiceField(choices=RecordKind.choices, required=False)
+    on = serializers.DateField(required=False)
+    minutes = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=600)
+    with_whom = serializers.ChoiceField(choices=WithWhom.choices, required=False)
+    findings = serializers.CharField(required=False, allow_blank=True)
+    abnormal = serializers.BooleanField(required=False)
+    withdrawn = serializers.BooleanField(required=False)
+    reason = serializers.CharField(max_length=200, help_text=_("Why the record is corrected."))
 
 
 class StatsQuerySerializer(serializers.Serializer):

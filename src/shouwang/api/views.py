@@ -3,23 +3,31 @@ use with the caller, so out of scope is absent from lists and 404 on its own."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
-from rest_framework.exceptions import ValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shouwang.accounts.models import User
 from shouwang.accounts.scope import scope_of
+from shouwang.care import selectors as care_selectors
+from shouwang.care import services as care_services
 from shouwang.care.models import CareRecord, Pairing
 from shouwang.care.selectors import pairings_visible_to
+from shouwang.children import services as children_services
 from shouwang.children.models import Child, DefinitionProfile, Guardian
 from shouwang.children.selectors import children_visible_to
+from shouwang.core.concurrency import StaleEdit
 from shouwang.orgs.models import Org
 from shouwang.orgs.selectors import orgs_visible_to
 from shouwang.safety.models import Incident
@@ -44,7 +52,36 @@ class OrgViewSet(viewsets.ReadOnlyModelViewSet):
         return orgs_visible_to(self.request.user).annotate(parent_code=Subquery(parent))
 
 
-class ChildViewSet(viewsets.ReadOnlyModelViewSet):
+def acting_user(request: Request) -> User:
+    """The caller (IsAuthenticated let no one else through)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated
+    return user
+
+
+class AuditedReads:
+    """Reads of children's personal data are on the record, as on the pages: one entry for a
+    page of a list (naming the children on it), one per child read alone."""
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)  # type: ignore[misc]
+        rows = response.data.get("results", response.data) if response.data else []
+        child_ids = [row.get("id") if self.child_key == "id" else row.get("child") for row in rows]
+        children_services.record_api_read(by=acting_user(request), child_ids=child_ids)
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()  # type: ignore[attr-defined]
+        child = obj if isinstance(obj, Child) else obj.child
+        children_services.record_view(child=child, by=acting_user(request), where="api")
+        serializer = self.get_serializer(obj)  # type: ignore[attr-defined]
+        return Response(serializer.data)
+
+    child_key = "id"
+
+
+class ChildViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     """Children's archives the caller sees; ID numbers masked, or absent for those who may
     never see them."""
 
@@ -65,11 +102,12 @@ class ChildViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class GuardianViewSet(viewsets.ReadOnlyModelViewSet):
+class GuardianViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     """Guardians of the children the caller sees; phones masked as on the pages."""
 
     serializer_class = serializers.GuardianSerializer
     filterset_class = filters.GuardianFilter
+    child_key = "child"
 
     def get_queryset(self) -> QuerySet[Guardian]:
         children = children_visible_to(self.request.user)
@@ -84,8 +122,16 @@ class PairingViewSet(viewsets.ReadOnlyModelViewSet):
         return pairings_visible_to(self.request.user).order_by("child_id", "starts_on", "pk")
 
 
+def _etag(record: CareRecord) -> str:
+    # A correction is a new row, so the row's id names the version.
+    return f'"care-record-{record.pk}"'
+
+
 class CareRecordViewSet(viewsets.ReadOnlyModelViewSet):
-    """Current versions of the care records of the children the caller sees."""
+    """Current versions of the care records of the children the caller sees. A PATCH corrects
+    one (its author or the school's managers): it needs the record's ETag in ``If-Match``
+    (428 without), is refused with 412 once the record was corrected meanwhile, and answers
+    the new version."""
 
     serializer_class = serializers.CareRecordSerializer
     filterset_class = filters.CareRecordFilter
@@ -97,6 +143,59 @@ class CareRecordViewSet(viewsets.ReadOnlyModelViewSet):
             .select_related("caregiver")
             .order_by("-on", "-pk")
         )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        record = self.get_object()
+        return Response(self.get_serializer(record).data, headers={"ETag": _etag(record)})
+
+    @extend_schema(
+        request=serializers.CareRecordCorrectionSerializer,
+        responses={200: serializers.CareRecordSerializer},
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description=_("The record's ETag, as its GET answered it."),
+            )
+        ],
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        user = acting_user(request)
+        seen = care_selectors.record_visible_to(user, int(pk or 0))
+        if not seen.is_current:
+            return _stale()
+        record = care_selectors.record_correctable_by(user, seen.pk)
+        given = request.headers.get("If-Match", "")
+        if not given:
+            return Response(
+                {"detail": _("Send the record's ETag in If-Match, so no correction is lost.")},
+                status=status.HTTP_428_PRECONDITION_REQUIRED,
+            )
+        if given.removeprefix("W/") != _etag(record):
+            return _stale()
+        body = serializers.CareRecordCorrectionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        try:
+            new = care_services.correct_record(
+                record=record, by=user, reason=data.pop("reason"), **data
+            )
+        except StaleEdit:
+            return _stale()
+        except DjangoValidationError as exc:
+            raise ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+            ) from exc
+        return Response(self.get_serializer(new).data, headers={"ETag": _etag(new)})
+
+
+def _stale() -> Response:
+    return Response(
+        {"detail": _("This record was changed by someone else meanwhile.")},
+        status=status.HTTP_412_PRECONDITION_FAILED,
+    )
 
 
 class IncidentViewSet(viewsets.ReadOnlyModelViewSet):

@@ -120,6 +120,33 @@ def record_visible_to(user: Any, pk: int) -> CareRecord:
     )
 
 
+def records_correctable_by(user: Any) -> QuerySet[CareRecord]:
+    """Current records the user may correct or withdraw: the record's author (who wrote its
+    first version, or the caregiver whose contact it records) and the managers of the child's
+    school — no one else, or a colleague could withdraw a visit and falsify duty compliance."""
+    scope = scope_of(user)
+    if user is None or not getattr(user, "pk", None):
+        return CareRecord.objects.none()
+    authored = (
+        Q(original__isnull=True, recorded_by_id=user.pk)
+        | Q(original__recorded_by_id=user.pk)
+        | Q(caregiver__user_id=user.pk)
+    )
+    visible = Child.objects.filter(scope.children_q())
+    return CareRecord.objects.filter(
+        authored | scope.managed_units_q("child__school__path"),
+        child__in=visible,
+        is_current=True,
+    )
+
+
+def record_correctable_by(user: Any, pk: int) -> CareRecord:
+    """The current record, or 404 unless the user may correct it."""
+    return get_object_or_404(
+        records_correctable_by(user).select_related("child", "caregiver", "recorded_by"), pk=pk
+    )
+
+
 def versions_of(record: CareRecord) -> QuerySet[CareRecord]:
     root = record.root_id
     return (

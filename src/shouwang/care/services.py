@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts import audit
 from shouwang.accounts.models import AuditAction, Role, RoleAssignment
 from shouwang.children.models import Child, ChildStatus
+from shouwang.core.concurrency import StaleEdit
 from shouwang.orgs.models import Org, OrgKind
 
 from .models import (
@@ -33,6 +34,7 @@ from .models import (
     FollowUpKind,
     Pairing,
 )
+from .selectors import records_correctable_by
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
@@ -328,7 +330,10 @@ def correct_record(*, record: CareRecord, by: User, reason: str, **changes: Any)
     """A correction is a new version; the old one stays in the history, no longer current."""
     current = CareRecord.objects.select_for_update().get(pk=record.pk)
     if not current.is_current:
-        raise ValidationError(_("This record was corrected meanwhile; open its latest version."))
+        raise StaleEdit(_("open its latest version"))
+    if not records_correctable_by(by).filter(pk=current.pk).exists():
+        # Pages and the API never offer it (404); this is the rule's last line.
+        raise PermissionDenied("only the record's author and the school's managers correct it")
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the record is corrected.")})

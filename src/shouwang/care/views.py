@@ -154,17 +154,22 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "record": item,
             "versions": selectors.versions_of(item),
-            "may_correct": item.is_current
-            and selectors.children_recordable_by(request.user).filter(pk=item.child_id).exists(),
+            "may_correct": selectors.records_correctable_by(request.user)
+            .filter(pk=item.pk)
+            .exists(),
         },
     )
 
 
 def correct(request: HttpRequest, pk: int) -> HttpResponse:
-    item = selectors.record_visible_to(request.user, pk)
-    selectors.child_recordable_by(request.user, item.child_id)
-    if not item.is_current:
-        raise Http404
+    seen = selectors.record_visible_to(request.user, pk)
+    if not seen.is_current:
+        # Someone corrected it after this form was opened: their version stays, this one is
+        # refused and the latest is shown (an old version is never corrected).
+        latest = selectors.versions_of(seen).first()
+        messages.error(request, _("This record was changed by someone else meanwhile."))
+        return redirect("care:record_detail", pk=latest.pk if latest else seen.pk)
+    item = selectors.record_correctable_by(request.user, pk)
     fields = ("kind", "on", "minutes", "with_whom", "findings", "abnormal")
     form = CorrectRecordForm(
         request.POST or None, initial={name: getattr(item, name) for name in fields}

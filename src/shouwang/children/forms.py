@@ -36,6 +36,9 @@ class ChildForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    # The archive as it was when the page opened (core.concurrency): a save over a change made
+    # meanwhile is refused.
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Child

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.accounts.audit import masked_changes
@@ -48,6 +50,20 @@ def child_editable_by(user: Any, pk: int) -> Child:
 
 def id_number_revealable(user: Any, child: Child) -> bool:
     return Child.objects.filter(scope_of(user).id_revealable_children_q(), pk=child.pk).exists()
+
+
+# Searching the register by ID number, per user and hour (issue 14): enough for a clerk
+# checking a list, far too few to try every sequence number of a birth date.
+ID_SEARCHES_PER_HOUR = 30
+
+
+def id_searches_left(user: Any) -> int:
+    """How many more searches by ID number the user may make this hour (the audit log counts)."""
+    since = timezone.now() - timedelta(hours=1)
+    made = AuditEntry.objects.filter(
+        actor_id=user.pk, action=AuditAction.VIEW, at__gte=since, changes__has_key="id_search"
+    ).count()
+    return ID_SEARCHES_PER_HOUR - made
 
 
 def register_of(user: Any) -> QuerySet[Child]:
@@ -117,13 +133,20 @@ class TimelineEntry:
     changes: dict[str, Any]
 
 
-def timeline_of(child: Child) -> list[TimelineEntry]:
-    """Every change of the archive, newest first: the child's own audit trail, without views."""
+def timeline_of(user: Any, child: Child) -> list[TimelineEntry]:
+    """Every change of the archive, newest first: the child's own audit trail, without views.
+    ID numbers in it are shown as the reader may see them (no digit unless they may unmask)."""
     entries = AuditEntry.objects.filter(
         object_type=Child._meta.label_lower, object_id=str(child.pk)
     ).exclude(action__in=[AuditAction.VIEW, AuditAction.REVEAL])
+    id_visible = id_number_revealable(user, child)
     return [
-        TimelineEntry(e.at, e.actor_name, e.get_action_display(), masked_changes(e.changes))
+        TimelineEntry(
+            e.at,
+            e.actor_name,
+            e.get_action_display(),
+            masked_changes(e.changes, id_visible=id_visible),
+        )
         for e in entries
     ]
 

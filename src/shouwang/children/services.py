@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.accounts import audit
 from shouwang.accounts.models import AuditAction
+from shouwang.core.concurrency import check_version, version_token
 from shouwang.orgs.models import Org, OrgKind
 
 from . import types
@@ -67,6 +68,57 @@ def _values(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
 
 def _prefixed(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:
     return {f"{prefix}.{k}": v for k, v in values.items()}
+
+
+def archive_state(child_pk: int) -> dict[str, Any]:
+    """The archive as stored: the child, both parents, the guardian and the open difficulties.
+    What an edit form was opened at, and what a save compares against (read from the database,
+    never from an instance a form may already have written its values onto)."""
+    stored = Child.objects.get(pk=child_pk)
+    state = _values(stored, CHILD_FIELDS)
+    for parent in Parent.objects.filter(child_id=child_pk):
+        state |= _prefixed(str(parent.relation), _values(parent, PARENT_FIELDS))
+    guardian = Guardian.objects.filter(child_id=child_pk).first()
+    if guardian is not None:
+        state |= _prefixed("guardian", _values(guardian, GUARDIAN_FIELDS))
+    kinds = DifficultyFlag.objects.filter(child_id=child_pk, ended_on__isnull=True)
+    state["difficulties"] = sorted(kinds.values_list("kind", flat=True))
+    return state
+
+
+def archive_version(child: Child) -> str:
+    """The token an edit form carries (core.concurrency)."""
+    return version_token(archive_state(child.pk))
+
+
+def _field_label(key: str) -> str:
+    prefix, _dot, name = key.rpartition(".")
+    model: Any = {"father": Parent, "mother": Parent, "guardian": Guardian}.get(prefix, Child)
+    try:
+        label = str(model._meta.get_field(name).verbose_name)
+    except Exception:
+        label = str(_("Difficulties")) if name == "difficulties" else name
+    if prefix:
+        whose = {
+            "father": _("Father"),
+            "mother": _("Mother"),
+            "guardian": _("Guardian"),
+        }.get(prefix, prefix)
+        return f"{whose}{label}"
+    return label
+
+
+def _shown_value(key: str, value: Any) -> Any:
+    from .validators import mask_id_number, mask_phone
+
+    if key.endswith("id_number") and isinstance(value, str):
+        return mask_id_number(value)
+    if key.endswith("phone") and isinstance(value, str):
+        return mask_phone(value)
+    if key in ("school", "school_class", "home_village") and value is not None:
+        org = Org.objects.filter(pk=value).only("name").first()
+        return org.name if org else value
+    return value
 
 
 def _county_of(school: Org) -> Org:
@@ -261,10 +313,22 @@ def update_child(
     difficulties: Iterable[str] | None = None,
     by: User | None,
     note: str = "",
+    version: str | None = None,
 ) -> dict[str, Any]:
-    """Save an edit of the archive; returns what changed (empty: nothing did)."""
+    """Save an edit of the archive; returns what changed (empty: nothing did).
+
+    The "before" values are read from the database under a row lock, never from ``child``
+    (a bound form has already written the posted values onto it). With ``check`` (every page
+    and API edit), ``version`` must be the token the form was opened at: a save over a change
+    made meanwhile is refused naming it (core.concurrency), and the newer data stays. Pages
+    and the API always pass the token they were given ("" when none came); ``None`` is for
+    code that read the archive in the same transaction.
+    """
     today = timezone.localdate()
-    before = _values(child, CHILD_FIELDS)
+    Child.objects.select_for_update().filter(pk=child.pk).first()
+    if version is not None:
+        check_version(version, archive_state(child.pk), label=_field_label, shown=_shown_value)
+    before = _values(Child.objects.get(pk=child.pk), CHILD_FIELDS)
     for name in CHILD_FIELDS:
         if name in data and name not in ("school", "school_class"):
             setattr(child, name, data[name])
@@ -560,5 +624,48 @@ def record_cards_export(*, by: User, rows: int, class_code: str) -> None:
     )
 
 
-def record_view(*, child: Child, by: User) -> None:
-    audit.record(actor=by, action=AuditAction.VIEW, obj=child, org_path=child.school.path)
+def record_view(*, child: Child, by: User, where: str = "") -> None:
+    audit.record(
+        actor=by,
+        action=AuditAction.VIEW,
+        obj=child,
+        org_path=child.school.path,
+        changes={"where": where} if where else None,
+    )
+
+
+def record_api_read(*, by: User, child_ids: list[Any]) -> None:
+    """A page of an API list of children's data: one entry naming the children on it."""
+    if not child_ids:
+        return
+    audit.record(
+        actor=by,
+        action=AuditAction.VIEW,
+        object_repr=_("API list"),
+        changes={"children": [pk for pk in child_ids if pk is not None], "where": "api"},
+    )
+
+
+def record_personal_view(*, child: Child, by: User, what: str) -> None:
+    """A read that shows the ID number or phones unmasked (the edit form) or personal data to a
+    script (the API): a reveal on the record, naming where."""
+    audit.record(
+        actor=by,
+        action=AuditAction.REVEAL,
+        obj=child,
+        org_path=child.school.path,
+        changes={"field": what},
+    )
+
+
+def record_id_search(*, number: str, found: int, by: User) -> None:
+    """A search of the register by ID number: on the record (masked), and counted against the
+    hourly limit (selectors.id_searches_left)."""
+    from .validators import mask_id_number
+
+    audit.record(
+        actor=by,
+        action=AuditAction.VIEW,
+        object_repr=_("Search by ID number"),
+        changes={"id_search": mask_id_number(number), "found": found},
+    )

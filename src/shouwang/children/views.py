@@ -19,6 +19,7 @@ from shouwang.accounts.access import acting_user, require_perm
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import teachers_of_classes, teachers_of_school
 from shouwang.care.selectors import lacks_two_to_one_pairing
+from shouwang.core.concurrency import StaleEdit
 from shouwang.core.views import form_page, show_error
 from shouwang.counseling.selectors import sees_counseling_of
 from shouwang.health.selectors import sees_health_of
@@ -47,20 +48,35 @@ from .models import Child, ChildStatus, HeartLevelRule
 from .profiles import counted_by, profile_for
 
 
-def _search(qs: QuerySet[Child], text: str, user: Any) -> QuerySet[Child]:
+def _search(qs: QuerySet[Child], text: str, request: HttpRequest) -> QuerySet[Child]:
     text = text.strip()
     if not text:
         return qs
     if any(ch.isdigit() for ch in text):
-        # Part of an ID number finds children only where the user may see ID numbers; anyone
-        # else must type the whole number (or digits would reveal it a prefix at a time).
-        number = text.upper()
-        if len(number) == 18:
-            return qs.filter(id_number=number)
-        return qs.filter(scope_of(user).id_revealable_children_q(), id_number__contains=number)
+        return _search_id_number(qs, text.upper(), request)
     if text.isascii():
         return qs.filter(name_initials__startswith=text.lower())
     return qs.filter(name__contains=text)
+
+
+def _search_id_number(qs: QuerySet[Child], number: str, request: HttpRequest) -> QuerySet[Child]:
+    """Digits search ID numbers: only where the user may see them, a limited number of times an
+    hour, each search audited. Anyone else could otherwise find a number by trying each
+    sequence for a known birth date (issue 14: 168 requests)."""
+    user = acting_user(request)
+    if not scope_of(user).may_reveal_id_number:
+        messages.warning(request, _("Only those who may see ID numbers can search by them."))
+        return qs.none()
+    if selectors.id_searches_left(user) <= 0:
+        messages.warning(
+            request,
+            _("Too many searches by ID number this hour; try later or search by name."),
+        )
+        return qs.none()
+    qs = qs.filter(scope_of(user).id_revealable_children_q())
+    qs = qs.filter(id_number=number) if len(number) == 18 else qs.filter(id_number__contains=number)
+    services.record_id_search(number=number, found=qs.count(), by=user)
+    return qs
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -76,7 +92,7 @@ def register(request: HttpRequest) -> HttpResponse:
         qs = counted_by(qs, profile, today)
     elif status != "all":
         qs = qs.filter(status=status)
-    qs = _search(qs, data.get("q", ""), request.user)
+    qs = _search(qs, data.get("q", ""), request)
     for field in ("left_behind_type", "guardian_class", "risk_grade"):
         if data.get(field):
             qs = qs.filter(**{field: data[field]})
@@ -126,7 +142,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "five_known": selectors.FIVE_KNOWN,
             "history": selectors.classification_history(child),
             "status_history": child.status_changes.select_related("from_school", "to_school"),
-            "timeline": selectors.timeline_of(child),
+            "timeline": selectors.timeline_of(request.user, child),
             "profile": profile_for(child.school, today),
             "needs_pairing": lacks_two_to_one_pairing(child),
             "scope": scope,
@@ -147,6 +163,7 @@ def _edit_forms(request: HttpRequest, child: Child | None) -> dict[str, Any]:
         "child_form": ChildForm(
             data,
             instance=child,
+            initial={"version": services.archive_version(child)} if child else None,
             classes=orgs.filter(kind=OrgKind.SCHOOL_CLASS),
             villages=villages_for_archives(request.user),
         ),
@@ -163,6 +180,7 @@ def _save(request: HttpRequest, forms: dict[str, Any], child: Child | None) -> C
     data = dict(cf.cleaned_data)
     data["school"] = cf.instance.school
     difficulties = data.pop("difficulties", [])
+    version = data.pop("version", "") or ""
     father = forms["father_form"].cleaned_data
     mother = forms["mother_form"].cleaned_data
     guardian = forms["guardian_form"].cleaned_data
@@ -184,8 +202,16 @@ def _save(request: HttpRequest, forms: dict[str, Any], child: Child | None) -> C
             guardian=guardian,
             difficulties=difficulties,
             by=acting_user(request),
+            version=version,
         )
         return child
+    except StaleEdit as exc:
+        # The newer data stays; the form keeps what this user typed, now against the current
+        # version, so saving again is a choice made after reading what changed.
+        cf.data = cf.data.copy()
+        cf.data[cf.add_prefix("version")] = services.archive_version(child)  # type: ignore[arg-type]
+        cf.add_error(None, exc)
+        return None
     except ValidationError as exc:
         _spread_errors(forms, exc)
         return None
@@ -225,6 +251,8 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and _save(request, forms, child) is not None:
         messages.success(request, _("Saved."))
         return redirect("children:detail", pk=child.pk)
+    # The form holds the ID number and phones in full: opening it is a look at them.
+    services.record_personal_view(child=child, by=acting_user(request), what="edit_form")
     return render(request, "children/edit.html", {**forms, "child": child})
 
 

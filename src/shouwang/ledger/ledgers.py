@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.utils import timezone
 
 from shouwang.accounts.scope import scope_of
@@ -46,9 +47,11 @@ PARENT_VALUES = ("child_id", "relation", "name", "phone", "status", "work_place"
 GUARDIAN_VALUES = ("child_id", "name", "relation", "age", "phone", "health")
 
 
-def _rows(children: Any, grades: dict[str, str]) -> Iterator[list[Any]]:
+def _rows(children: Any, grades: dict[str, str], id_visible: Q | None) -> Iterator[list[Any]]:
     """Plain values, three queries for the whole ledger: a county's 50,000 rows are written
-    without building a model object per child, parent and guardian."""
+    without building a model object per child, parent and guardian. Where ``id_visible`` is
+    given, an ID number outside it is left out whole (masking is all or nothing: no digit of it
+    for a reader who may not unmask it)."""
     from shouwang.children.models import Gender, Guardian, GuardianRelation
     from shouwang.children.types import ParentStatus
 
@@ -65,7 +68,14 @@ def _rows(children: Any, grades: dict[str, str]) -> Iterator[list[Any]]:
     }
     no_parent: tuple[Any, ...] = (None, None, "", "", "", "")
     no_guardian: tuple[Any, ...] = (None, "", "", None, "", "")
-    for c in children.values_list(*CHILD_VALUES).iterator(chunk_size=5000):
+    visible: Any = Value(True)
+    if id_visible is not None:
+        shown_pks = Child.objects.filter(id_visible).values("pk")
+        visible = ExpressionWrapper(Q(pk__in=shown_pks), output_field=BooleanField())
+    rows = children.annotate(id_visible=visible).values_list(*CHILD_VALUES, "id_visible")
+    for *c, shown in rows.iterator(chunk_size=5000):
+        if not shown:
+            c[CHILD_VALUES.index("id_number")] = ""
         (
             pk,
             name,
@@ -129,6 +139,7 @@ def export_ledger(*, org: Org, out: str | Path | IO[bytes], by: User | None, unm
     else:
         base = children_visible_to(by)
     may_unmask = by is None or unmasked_for_user
+    id_visible = None if by is None else scope_of(by).id_revealable_children_q()
     children = base.filter(school__path__startswith=org.path, status=ChildStatus.ACTIVE).order_by(
         "school__path", "school_class__path", "name_initials", "pk"
     )
@@ -140,7 +151,7 @@ def export_ledger(*, org: Org, out: str | Path | IO[bytes], by: User | None, unm
     title = f"{org.name}留守儿童台账（{timezone.localdate():%Y-%m-%d}）"
     return write_xlsx(
         out,
-        sheets=[("台账", HEADERS, _rows(children, grades))],
+        sheets=[("台账", HEADERS, _rows(children, grades, id_visible))],
         by=by,
         what=title,
         org_path=org.path,
