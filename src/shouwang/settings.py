@@ -200,25 +200,34 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SHOUWANG_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# django-axes: 5 failed logins for one username within 15 minutes lock it for 15 minutes.
+# django-axes, two locks of 15 minutes each (accounts/lockout.py):
+# - 5 failed logins for one username from one address lock that pair. Not the username alone,
+#   or anyone could lock anyone out, token logins included;
+# - 30 failed logins from one address, whatever the usernames, lock the address (password
+#   spraying). Well above 5: a whole village school often shares one address behind NAT.
+AXES_HANDLER = "shouwang.accounts.lockout.PairAndAddressHandler"
 AXES_FAILURE_LIMIT = env_int("SHOUWANG_LOCKOUT_FAILURES", 5)
+SHOUWANG_ADDRESS_LOCKOUT_FAILURES = env_int("SHOUWANG_ADDRESS_LOCKOUT_FAILURES", 30)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SHOUWANG_LOCKOUT_MINUTES", 15))
-# By username, not address: a whole village school often shares one address behind NAT, and
-# locking the address would lock every teacher out at once.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_LOCKOUT_CALLABLE = "shouwang.accounts.views.locked_out"
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# A success forgives the pair's own failures only (lockout.py), not the address's.
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUST_X_FORWARDED_FOR else ["REMOTE_ADDR"]
 )
 
 # The API (interfaces.md): token or session, logged in, filtered and paged; OpenAPI 3 schema.
+# A token lasts 30 days from its issue (accounts/tokens.py), then /api/v1/token/ gives a new one.
+SHOUWANG_TOKEN_DAYS = env_int("SHOUWANG_TOKEN_DAYS", 30)
+if SHOUWANG_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured(f"SHOUWANG_TOKEN_DAYS={SHOUWANG_TOKEN_DAYS} must be 1 or more")
 REST_FRAMEWORK = {
     # Token first, so an anonymous call is answered 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "shouwang.accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -239,6 +248,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "kind": each choice set named after its own thing.
+    "ENUM_NAME_OVERRIDES": {
+        "CareRecordKindEnum": "shouwang.care.models.RecordKind",
+        "IncidentKindEnum": "shouwang.safety.models.IncidentKind",
+        "OrgKindEnum": "shouwang.orgs.models.OrgKind",
+    },
 }
 
 # The background worker (django-q2, `shouwang qcluster`, started by `make run`): its queue is a

@@ -72,6 +72,14 @@ class LoginTests(PersonaTestCase):
             self.login(client, "wrong-password-1")
         self.assertRedirects(self.login(Client(), PASSWORD, username="counselor"), HOME)
 
+    def test_the_lock_page_says_for_how_long_in_chinese(self):
+        client = Client()
+        for _ in range(5):
+            self.login(client, "wrong-password-1")
+        with self.settings(AXES_COOLOFF_TIME=timedelta(minutes=40)):
+            locked = self.login(client, PASSWORD)
+        self.assertContains(locked, "暂停 40 分钟", status_code=429)
+
     def test_session_ends_after_thirty_idle_minutes(self):
         client = Client()
         start = timezone.now()
@@ -87,6 +95,72 @@ class LoginTests(PersonaTestCase):
             response = client.get(HOME)
         self.assertEqual(response.status_code, 302)
         self.assertTrue(response["Location"].startswith(LOGIN))
+
+
+TOKEN = reverse("api:token")
+
+
+class LockoutTests(PersonaTestCase):
+    """Two locks (accounts/lockout.py): a username at one address after 5 failures, an address
+    after 30 failures whatever the usernames. Never a username wherever the failures come from."""
+
+    def web(self, address: str, username: str, password: str):
+        return Client(REMOTE_ADDR=address).post(LOGIN, {"username": username, "password": password})
+
+    def token(self, address: str, username: str, password: str):
+        return Client(REMOTE_ADDR=address).post(TOKEN, {"username": username, "password": password})
+
+    def assertLetIn(self, address: str, username: str) -> None:
+        self.assertRedirects(self.web(address, username, PASSWORD), HOME)
+        self.assertIn("token", self.token(address, username, PASSWORD).json())
+
+    def assertLockedOut(self, address: str, username: str) -> None:
+        self.assertEqual(self.web(address, username, PASSWORD).status_code, 429)
+        refused = self.token(address, username, PASSWORD)
+        self.assertEqual(refused.status_code, 403)
+        self.assertNotIn("token", refused.json())
+        self.assertIn("登录失败次数过多", refused.json()["detail"])
+
+    def test_a_stranger_cannot_lock_a_user_out_from_another_address(self):
+        for _ in range(5):
+            self.web("10.6.6.6", "sysadmin", "wrong-password-1")
+        for _ in range(5):
+            self.token("10.6.6.7", "sysadmin", "wrong-password-1")
+        self.assertLetIn("10.1.1.1", "sysadmin")
+
+    def test_five_failures_lock_the_username_at_that_address_for_web_and_token(self):
+        for _ in range(3):
+            self.web("10.2.2.2", "teacher", "wrong-password-1")
+        for _ in range(2):
+            self.token("10.2.2.2", "teacher", "wrong-password-1")
+        self.assertLockedOut("10.2.2.2", "teacher")
+        # The same person from elsewhere, and the others at that address, still get in.
+        self.assertLetIn("10.3.3.3", "teacher")
+        self.assertLetIn("10.2.2.2", "counselor")
+        with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+            self.assertLetIn("10.2.2.2", "teacher")
+
+    def test_one_address_trying_many_usernames_is_locked_at_the_address_limit(self):
+        sprayer = "10.6.6.6"
+        for n in range(20):
+            self.web(sprayer, f"user{n}", "Spring-2026")
+        # A valid account of the sprayer's own forgives its own failures, not the others'.
+        self.assertRedirects(self.web(sprayer, "volunteer", PASSWORD), HOME)
+        for n in range(20, 29):
+            self.token(sprayer, f"user{n}", "Spring-2026")
+        # 29 failures across users: a school behind one NAT address is not locked by them.
+        self.assertRedirects(self.web(sprayer, "teacher", PASSWORD), HOME)
+        self.web(sprayer, "school_admin", "Spring-2026")
+        self.assertLockedOut(sprayer, "counselor")
+        self.assertLetIn("10.1.1.1", "counselor")
+        with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+            self.assertLetIn(sprayer, "counselor")
+
+    def test_the_address_limit_is_a_setting(self):
+        with self.settings(SHOUWANG_ADDRESS_LOCKOUT_FAILURES=8):
+            for n in range(8):
+                self.web("10.6.6.6", f"user{n}", "Spring-2026")
+            self.assertLockedOut("10.6.6.6", "teacher")
 
 
 class PasswordTests(PersonaTestCase):

@@ -13,6 +13,7 @@ Glossary (UI term → name in code):
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
@@ -120,6 +121,15 @@ class AuditAction(models.TextChoices):
     REVEAL = "reveal", _("Revealed masked data")
     EXPORT = "export", _("Exported")
     IMPORT = "import", _("Imported")
+    REVOKE = "revoke", _("Revoked access")
+
+
+class RevokeReason(StrEnum):
+    """Why a user's API token (and maybe sessions) ended, as the audit entry says."""
+
+    LOGOUT_EVERYWHERE = "logout_everywhere"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105  (a reason, not a password)
+    DEACTIVATED = "deactivated"
 
 
 class AuditQuerySet(models.QuerySet["AuditEntry"]):

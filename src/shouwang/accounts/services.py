@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from shouwang.orgs.models import Org
 
-from . import audit
-from .models import AuditAction, Role, RoleAssignment, User
+from . import audit, tokens
+from .models import AuditAction, RevokeReason, Role, RoleAssignment, User
 
 
 @transaction.atomic
@@ -101,6 +107,9 @@ def set_active(*, user: User, active: bool, by: User | None) -> User:
             obj=user,
             changes={"is_active": [not active, active]},
         )
+        if not active:
+            # Refused while inactive anyway; ended, so a reactivation does not bring them back.
+            revoke_access(user=user, by=by, reason=RevokeReason.DEACTIVATED, end_sessions=True)
     return user
 
 
@@ -108,3 +117,52 @@ def record_password_change(*, user: User) -> None:
     audit.record(
         actor=user, action=AuditAction.UPDATE, obj=user, changes={"password": ["***", "***"]}
     )
+
+
+@transaction.atomic
+def issue_token(*, user: User) -> Token:
+    """The user's API token: the current one while it lasts, a new one once it has expired."""
+    token = Token.objects.select_for_update().filter(user=user).first()
+    if token is not None and not tokens.is_expired(token):
+        return token
+    if token is not None:
+        token.delete()
+    return Token.objects.create(user=user)
+
+
+@transaction.atomic
+def log_out_everywhere(*, user: User, by: User | None) -> None:
+    """退出所有设备: every session of the user ends and their API token is revoked."""
+    revoke_access(user=user, by=by, reason=RevokeReason.LOGOUT_EVERYWHERE, end_sessions=True)
+
+
+@transaction.atomic
+def revoke_access(
+    *, user: User, by: User | None, reason: RevokeReason, end_sessions: bool = False
+) -> None:
+    """Deletes the user's API token (and, asked, ends their sessions); audited when anything
+    ended, and always for a user's own 退出所有设备."""
+    revoked = Token.objects.filter(user=user).delete()[0]
+    sessions = _end_sessions(user) if end_sessions else 0
+    if revoked or sessions or reason == RevokeReason.LOGOUT_EVERYWHERE:
+        audit.record(
+            actor=by,
+            action=AuditAction.REVOKE,
+            obj=user,
+            changes={"reason": reason, "api_token_revoked": bool(revoked), "sessions": sessions},
+        )
+
+
+def _end_sessions(user: User) -> int:
+    """Ends every live session of the user, in whatever store the sessions engine keeps them.
+
+    Sessions are not indexed by user, so the live ones are read: they are few, since 30 idle
+    minutes end one (SESSION_COOKIE_AGE)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    user_id = str(user.pk)
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get(SESSION_KEY)) == user_id:
+            store(session_key=session.session_key).delete()
+            ended += 1
+    return ended

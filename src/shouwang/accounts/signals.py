@@ -1,16 +1,18 @@
-"""Audit entries for logins, failed logins and logouts."""
+"""Audit entries for logins, failed logins and logouts; a new password revokes the API token."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from . import audit
-from .models import AuditAction
+from . import audit, services
+from .models import AuditAction, RevokeReason
 
 
 def _origin(request: HttpRequest | None) -> audit.RequestOrigin | None:
@@ -45,3 +47,16 @@ def audit_login_failed(
         object_repr=username,
         origin=_origin(request),
     )
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+def revoke_access_on_new_password(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    """Whoever sets a password (the user's own change, a sysadmin's reset, ``changepassword``),
+    the API token issued under the old one stops working. Sessions need nothing: Django ends
+    the others itself, the session hash being derived from the password.
+
+    ``AbstractBaseUser.save()`` holds a newly set password in ``_password`` until the row is
+    written (to tell the password validators); a hash upgraded at login is not held there.
+    """
+    if not created and instance._password is not None:
+        services.revoke_access(user=instance, by=None, reason=RevokeReason.PASSWORD_CHANGED)

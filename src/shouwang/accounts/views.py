@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -10,6 +12,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from shouwang.core.views import show_error
 
@@ -33,6 +41,56 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         services.record_password_change(user=acting_user(self.request))
         messages.success(self.request, _("Your password was changed."))
         return response
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: Any
+) -> HttpResponse:
+    """django-axes' answer to a locked login (AXES_LOCKOUT_CALLABLE), with the real length."""
+    return render(
+        request,
+        "accounts/locked_out.html",
+        {"minutes": _lock_minutes()},
+        status=429,
+    )
+
+
+def _lock_minutes() -> int:
+    return int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """The caller's API token, for `Authorization: Token …`. It lasts SHOUWANG_TOKEN_DAYS days
+    (30), then this gives a new one. Wrong passwords lock it as they lock the login page."""
+
+    # Username and password only: a client still sending its expired token must get a new one.
+    authentication_classes = ()
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            if getattr(request, "axes_locked_out", False):
+                # django-axes marks the request it was given: here DRF's, which its middleware
+                # never sees.
+                raise PermissionDenied(
+                    _("Too many failed logins. Try again in %(minutes)s minutes.")
+                    % {"minutes": _lock_minutes()}
+                )
+            raise DRFValidationError(serializer.errors)
+        token = services.issue_token(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+
+@require_POST
+def log_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """退出所有设备: for a lost phone or a shared computer left logged in."""
+    user = acting_user(request)
+    services.log_out_everywhere(user=user, by=user)
+    logout(request)
+    messages.success(
+        request, _("You were logged out on all devices, and your API token was revoked.")
+    )
+    return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
 def user_list(request: HttpRequest) -> HttpResponse:

@@ -1,7 +1,8 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
+
+from shouwang.accounts.views import ObtainTokenView
 
 from . import views
 
@@ -18,7 +19,7 @@ router.register("incidents", views.IncidentViewSet, basename="incident")
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/stats/", views.StatsView.as_view(), name="stats"),
-    path("v1/token/", obtain_auth_token, name="token"),
+    path("v1/token/", ObtainTokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
