@@ -6,6 +6,7 @@ added here fails this test before it can leak.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from shouwang.care import services as care_services
+from shouwang.children.selectors import id_number_revealable
 from shouwang.health import services as health_services
 from shouwang.safety import services as safety_services
 from tests.children.factories import make_child
@@ -21,6 +23,9 @@ from tests.personas import PersonaTestCase
 from tests.world import PERSONAS
 
 EVERYONE = frozenset(PERSONAS)
+# A masked ID number shows its ends around ten stars (phones hide four): a digit or X next to a
+# run of eight or more stars is a piece of one.
+ID_FRAGMENT = re.compile(r"[0-9Xx]\*{8,}|\*{8,}[0-9Xx]")
 SEES_SCHOOL_A = frozenset(
     {
         "sysadmin",
@@ -101,7 +106,8 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("care:child", "child:a1", SEES_CHILD_A1 | {"volunteer"}),
     ("care:child", "child:c1", frozenset({"sysadmin"})),
     ("care:record_detail", "record:a1", SEES_CHILD_A1 | {"volunteer"}),
-    ("care:correct", "record:a1", RECORDS_CHILD_A1),
+    # Only the record's author (the volunteer wrote it) and the school's managers.
+    ("care:correct", "record:a1", MANAGES_SCHOOL_A - {"sysadmin"} | {"volunteer"}),
     ("care:start_plan", "child:a1", EDITS_CHILD_A1),
     ("care:add_plan_item", "child:a1", EDITS_CHILD_A1),
     ("care:review_plan", "child:a1", RECORDS_CHILD_A1),
@@ -174,6 +180,7 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
 NOT_IN_MATRIX = {
     "accounts:login",
     "accounts:logout",
+    "accounts:logout_everywhere",  # POST only: tests/accounts/test_tokens.py
     "healthz",
     "children:validate",  # POST only: tests/children/test_archive.py
     "children:reveal",  # POST only: tests/children/test_scope_and_masking.py
@@ -287,14 +294,41 @@ class UrlMatrixTests(PersonaTestCase):
 
     def test_each_persona_gets_200_where_allowed_and_404_elsewhere(self):
         checked = 0
+        hidden = self.id_numbers_hidden_from()
         for name, arg, allowed in MATRIX:
             url = reverse(name, args=self.args_for(arg))
             for persona in PERSONAS:
                 with self.subTest(url=url, persona=persona):
                     response = self.client_as(persona).get(url)
                     self.assertEqual(response.status_code, 200 if persona in allowed else 404)
+                    self.assert_no_id_digits(response, hidden[persona])
                     checked += 1
         self.assertEqual(checked, len(MATRIX) * len(PERSONAS))
+
+    def id_numbers_hidden_from(self) -> dict[str, list[str]]:
+        """Per persona, the ID numbers of the children whose number they may not unmask."""
+        return {
+            persona: [
+                child.id_number
+                for child in self.children.values()
+                if not id_number_revealable(self.world.users[persona], child)
+            ]
+            for persona in PERSONAS
+        }
+
+    def assert_no_id_digits(self, response, numbers: list[str]) -> None:
+        """Masking is all or nothing (issue 14): not the number, and not the first or last
+        four digits a mask would show, anywhere in a page or API answer."""
+        if response.get("Content-Type", "").split(";")[0] not in ("text/html", "application/json"):
+            return
+        body = response.content.decode()
+        for number in numbers:
+            self.assertNotIn(number, body)
+            # The mask's tail names one child (the head is the county's, shared by many).
+            self.assertNotIn("*" * 10 + number[-4:], body)
+        if len(numbers) == len(self.children):
+            # No ID right at all: no masked number of anyone either.
+            self.assertIsNone(ID_FRAGMENT.search(body), "a piece of an ID number")
 
     def test_anonymous_visitor_is_sent_to_login_from_every_page(self):
         for name, arg, _allowed in MATRIX:
