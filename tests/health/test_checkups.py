@@ -284,6 +284,7 @@ class CheckupTests(PersonaTestCase):
         self.assertContains(self.client_as("teacher").get(url), f'value="{EXAM.isoformat()}"')
         client = self.client_as("teacher")
         form = {"examined_on": EXAM.isoformat(), "height_cm": "140", "weight_kg": "34"}
+        form["version"] = client.get(url).context["form"]["version"].value()
         bad = client.post(url, {**form, "weight_kg": "340"})  # a slip is refused as when typed in
         assert bad.status_code == 200 and "weight_kg" in bad.context["form"].errors
         done = client.post(url, {**form, "vision_right": "4.7"})
@@ -294,9 +295,32 @@ class CheckupTests(PersonaTestCase):
         assert entry.changes == {"weight_kg": ["40", "34"], "vision_right": [None, "4.7"]}
         assert entry.actor == self.world.users["teacher"]
         before = AuditEntry.objects.count()
-        client.post(url, {**form, "vision_right": "4.7"})  # saved again unchanged: no entry
+        form["version"] = client.get(url).context["form"]["version"].value()
+        again = client.post(url, {**form, "vision_right": "4.7"})  # saved again unchanged:
+        assert again.status_code == 302  # no entry
         assert AuditEntry.objects.count() == before
         assert Checkup.objects.filter(child=self.boy).count() == 1  # corrected, not added
+
+    def test_a_correction_over_another_made_meanwhile_is_refused_naming_it(self):
+        self.checkup(self.boy, 140, 40)
+        checkup = Checkup.objects.get(child=self.boy)
+        url = f"/health/checkup/{checkup.pk}/correct/"
+        first, second = self.client_as("teacher"), self.client_as("school_admin")
+        form = {"examined_on": EXAM.isoformat(), "height_cm": "140", "weight_kg": "40"}
+        older = second.get(url).context["form"]["version"].value()
+        newer = first.get(url).context["form"]["version"].value()
+        assert first.post(url, {**form, "weight_kg": "38", "version": newer}).status_code == 302
+        refused = second.post(url, {**form, "height_cm": "141", "version": older})
+        self.assertContains(refused, "此记录已被他人修改")
+        self.assertContains(refused, "40 → 38")
+        checkup.refresh_from_db()
+        assert (checkup.height_cm, checkup.weight_kg) == (Decimal(140), Decimal(38))
+        # Shown again against the newer version, the clerk may now save knowingly.
+        renewed = refused.context["form"]["version"].value()
+        again = second.post(url, {**form, "height_cm": "141", "version": renewed})
+        assert again.status_code == 302
+        checkup.refresh_from_db()
+        assert (checkup.height_cm, checkup.weight_kg) == (Decimal(141), Decimal(40))
 
     def test_a_checkup_typed_in_twice_at_the_same_moment_is_refused_in_words(self):
         self.checkup(self.boy, 140, 40)

@@ -208,8 +208,7 @@ def _save(request: HttpRequest, forms: dict[str, Any], child: Child | None) -> C
     except StaleEdit as exc:
         # The newer data stays; the form keeps what this user typed, now against the current
         # version, so saving again is a choice made after reading what changed.
-        cf.data = cf.data.copy()
-        cf.data[cf.add_prefix("version")] = services.archive_version(child)  # type: ignore[arg-type]
+        exc.renew(cf)
         cf.add_error(None, exc)
         return None
     except ValidationError as exc:

@@ -49,6 +49,15 @@ class StaleEdit(ValidationError):
             message = _("This record was changed by someone else meanwhile.")
         super().__init__(message, code="stale")
         self.changed = dict(changed or {})
+        # The token of the state now stored: a form shown again with it may be saved over the
+        # newer version, knowingly.
+        self.current_token = ""
+
+    def renew(self, form: Any) -> None:
+        """Show ``form`` again against the current version, keeping what its user typed."""
+        if self.current_token and "version" in form.fields:
+            form.data = form.data.copy()
+            form.data[form.add_prefix("version")] = self.current_token
 
 
 def check_version(
@@ -67,10 +76,12 @@ def check_version(
         opened = signing.loads(token or "", salt=_SALT)
     except signing.BadSignature:
         opened = None
-    if not isinstance(opened, dict):
-        raise StaleEdit(_("reload the page and make the change again"))
     if opened == now:
         return
+    if not isinstance(opened, dict):
+        stale = StaleEdit(_("reload the page and make the change again"))
+        stale.current_token = version_token(current)
+        raise stale
     changed = {
         key: [opened.get(key), now.get(key)]
         for key in sorted(set(opened) | set(now))
@@ -80,7 +91,9 @@ def check_version(
         f"{label(key)}：{_shown(shown, key, old)} → {_shown(shown, key, new)}"
         for key, (old, new) in changed.items()
     )
-    raise StaleEdit(describe, changed)
+    stale = StaleEdit(describe, changed)
+    stale.current_token = version_token(current)
+    raise stale
 
 
 def _shown(shown: Callable[[str, Any], Any] | None, key: str, value: Any) -> Any:

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from .concurrency import StaleEdit
+
 
 def form_page(
     request: HttpRequest,
@@ -25,6 +27,9 @@ def form_page(
     if request.method == "POST" and form.is_valid():
         try:
             save(form.cleaned_data)
+        except StaleEdit as exc:
+            exc.renew(form)
+            form.add_error(None, exc)
         except ValidationError as exc:
             show_error(form, exc)
         else:

@@ -25,6 +25,11 @@ class CheckupForm(forms.ModelForm):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.1"})
 
 
+class CorrectCheckupForm(CheckupForm):
+    # The check-up as it was when the correction was opened (core.concurrency).
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
 class SheetUploadForm(UploadForm):
     examined_on = forms.DateField(
         label=_("Examination date (for rows without one)"),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts import audit
 from shouwang.accounts.models import AuditAction
 from shouwang.children.models import Child
+from shouwang.core.concurrency import check_version
 
 from .models import Checkup
 
@@ -84,6 +85,10 @@ def _plain(value: Any) -> Any:
     return value if value not in (None, "") else None
 
 
+def _measure_label(name: str) -> str:
+    return str(getattr(Checkup._meta.get_field(name), "verbose_name", name))
+
+
 def measure_diff(current: Checkup, values: dict[str, Any]) -> dict[str, list[Any]]:
     """What ``values`` would change in ``current``: measure → [before, after]."""
     return {
@@ -134,10 +139,28 @@ def record_checkup(*, child: Child, examined_on: date, by: User, **values: Any) 
 
 
 @transaction.atomic
-def correct_checkup(*, checkup: Checkup, examined_on: date, by: User, **values: Any) -> bool:
+def checkup_state(checkup: Checkup) -> dict[str, Any]:
+    """What a correction form was opened at (core.concurrency)."""
+    return {"examined_on": checkup.examined_on} | {
+        name: _plain(getattr(checkup, name)) for name in MEASURES
+    }
+
+
+def correct_checkup(
+    *,
+    checkup: Checkup,
+    examined_on: date,
+    by: User,
+    version: str | None = None,
+    **values: Any,
+) -> bool:
     """Correct a check-up typed or imported wrongly; the audit keeps what it said before.
-    Returns whether anything changed (saving the same values again writes nothing)."""
+    Returns whether anything changed (saving the same values again writes nothing). A page
+    passes the ``version`` its form was opened at: a correction over another one made meanwhile
+    is refused, naming what changed."""
     checkup = Checkup.objects.select_for_update().select_related("child").get(pk=checkup.pk)
+    if version is not None:
+        check_version(version, checkup_state(checkup), label=_measure_label)
     child = checkup.child
     problems = check_measures(child, examined_on, values)
     if problems:

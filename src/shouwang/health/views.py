@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.access import acting_user
+from shouwang.core.concurrency import version_token
 from shouwang.core.views import form_page
 from shouwang.ledger import uploads
 from shouwang.ledger.reader import UnreadableFile
@@ -24,7 +25,7 @@ from shouwang.ledger.views import XLSX
 from shouwang.orgs.models import Org
 
 from . import importer, selectors, services
-from .forms import CheckupForm, SheetUploadForm
+from .forms import CheckupForm, CorrectCheckupForm, SheetUploadForm
 from .models import BmiReference
 
 BUCKET = "health_uploads"
@@ -60,8 +61,14 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         # The form starts from the stored values but does not write into ``checkup``: the
         # service compares against it to audit what changed.
-        form=CheckupForm(request.POST or None, initial=model_to_dict(checkup)),
-        save=lambda d: services.correct_checkup(checkup=checkup, by=acting_user(request), **d),
+        form=CorrectCheckupForm(
+            request.POST or None,
+            initial=model_to_dict(checkup)
+            | {"version": version_token(services.checkup_state(checkup))},
+        ),
+        save=lambda d: services.correct_checkup(
+            checkup=checkup, by=acting_user(request), **(d | {"version": d.get("version") or ""})
+        ),
         done=_("The check-up was corrected."),
         back=reverse("health:child", args=[kid.pk]),
         template="web/form.html",
