@@ -1,18 +1,24 @@
 """The one writer of every Excel file Shouwang hands out (style.md habit 7).
 
 It masks ID numbers and phones unless the caller may see them, turns any cell that Excel would
-run as a formula into text, streams (openpyxl write-only) so a county's ledger fits in memory,
-and writes the export into the audit log with its row count.
+run as a formula into text — titles and headers as much as data, since a unit's or a class's
+name reaches all three — streams (openpyxl write-only) so a county's ledger fits in memory, and
+writes the export into the audit log with its row count. Nothing else in Shouwang makes a
+workbook (tests/ledger/test_neutralise.py holds the source tree to that), so no cell can be
+written around :func:`neutralise`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 
 from shouwang.accounts import audit
@@ -20,16 +26,49 @@ from shouwang.accounts.models import AuditAction
 from shouwang.children.validators import mask_id_number, mask_phone
 
 if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
     from shouwang.accounts.models import User
 
+# OWASP "CSV injection": a cell starting with one of these is run by Excel as a formula (tab and
+# carriage return because Excel skips them before looking for the sign).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What Excel accepts: no control characters in text, at most 32,767 characters in a cell, and a
+# sheet name of 1 to 31 characters without \ / ? * [ ] :, not starting or ending with an
+# apostrophe, not "History" (Excel's own), unique whatever the case.
+CELL_MAX = 32_767
+SHEET_NAME_MAX = 31
+SHEET_NAME_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
+HEADING_FONT = Font(bold=True)
+HEADING_FILL = PatternFill("solid", fgColor="DDEEE6")
 
 
 def neutralise(value: Any) -> Any:
-    """A text cell starting like a formula is written as text (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """The value as Excel may safely take it: text that would start a formula is written as text
+    (a leading apostrophe), control characters dropped, over-long text cut."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    return value[:CELL_MAX]
+
+
+def sheet_name(name: Any, taken: Iterable[str] = ()) -> str:
+    """A sheet name Excel opens: forbidden characters become "_", cut to 31, unique in ``taken``."""
+    text = SHEET_NAME_FORBIDDEN.sub("_", ILLEGAL_CHARACTERS_RE.sub("", str(name)))
+    if text.lower() == "history":
+        text += "_"
+    text = text[:SHEET_NAME_MAX].strip("'") or "Sheet"
+    used = {t.lower() for t in taken}
+    candidate, n = text, 1
+    while candidate.lower() in used:
+        n += 1
+        suffix = f" ({n})"
+        candidate = text[: SHEET_NAME_MAX - len(suffix)] + suffix
+    return candidate
 
 
 def write_xlsx(
@@ -50,27 +89,18 @@ def write_xlsx(
     masked = masked or {}
     book = Workbook(write_only=True)
     written = 0
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEEE6")
     for name, headers, rows in sheets:
-        sheet = book.create_sheet(title=name[:31])
+        sheet = book.create_sheet(title=sheet_name(name, book.sheetnames))
         for title in title_rows:
-            sheet.append([title])
-        header_cells = []
-        for text in headers:
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.font, cell.fill = bold, fill
-            header_cells.append(cell)
-        sheet.append(header_cells)
+            _append(sheet, [title])
+        _append(sheet, headers, heading=True)
         maskers = [
             {"id": mask_id_number, "phone": mask_phone}.get(masked.get(h, "")) for h in headers
         ]
         for row in rows:
-            sheet.append(
-                [
-                    neutralise(mask(str(v)) if mask and v else v)
-                    for v, mask in zip(row, maskers, strict=False)
-                ]
+            _append(
+                sheet,
+                [mask(str(v)) if mask and v else v for v, mask in zip(row, maskers, strict=False)],
             )
             written += 1
     book.save(out)
@@ -82,3 +112,16 @@ def write_xlsx(
         changes={"rows": written, "masked": sorted(masked)},
     )
     return written
+
+
+def _append(sheet: WriteOnlyWorksheet, values: Iterable[Any], *, heading: bool = False) -> None:
+    """The only way a row reaches a sheet: every value through :func:`neutralise`."""
+    if not heading:
+        sheet.append([neutralise(v) for v in values])
+        return
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=neutralise(value))
+        cell.font, cell.fill = HEADING_FONT, HEADING_FILL
+        cells.append(cell)
+    sheet.append(cells)

@@ -9,6 +9,7 @@ from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import active_assignments_of
 from shouwang.care import selectors as care_selectors
 from shouwang.children.models import Child
+from shouwang.core.health import database_problem
 from shouwang.orgs import selectors as org_selectors
 from shouwang.orgs.models import counts_enrolment as org_counts
 from shouwang.safety import selectors as safety_selectors
@@ -58,4 +59,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
+    """200 "ok" only when the database takes a committed write, as every login needs; else 503
+    with a short reason (the details go to the log, not to whoever asks)."""
+    problem = database_problem()
+    if problem:
+        return HttpResponse(problem, status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")

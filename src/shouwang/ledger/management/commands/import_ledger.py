@@ -1,17 +1,26 @@
+"""``shouwang import-ledger``: exit 0 all applied, 1 rows rejected, 2 unusable file, 3 system
+failure (interfaces.md). County IT staff script on these codes, so a full disk or a database that
+refuses writes is 3 with one line saying so, never 1 with a traceback."""
+
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import Error as DbError
 from django.utils.translation import gettext as _
 
 from shouwang.core.commands import org_by_code
 from shouwang.ledger.reader import UnreadableFile
 from shouwang.ledger.report import write_error_report
-from shouwang.ledger.services import import_ledger
+from shouwang.ledger.services import ImportResult, RowError, import_ledger
+
+SYSTEM_FAILURE = 3
+DISK_FULL_WORDS = ("disk is full", "no space left")
 
 
 class Command(BaseCommand):
@@ -24,8 +33,23 @@ class Command(BaseCommand):
         parser.add_argument("--errors", default=None, help="write the error report here (.xlsx)")
         parser.add_argument("--json", action="store_true", dest="as_json")
 
+    def execute(self, *args: Any, **options: Any) -> Any:
+        # Around the whole command (checks, the unit's lookup, the import, the report, the
+        # output): wherever the system fails, the answer is the same. The import is one
+        # transaction, so nothing of it was written. django.db.Error: a refused or failed query
+        # (DatabaseError) and a lost connection (InterfaceError) alike.
+        try:
+            return super().execute(*args, **options)
+        except (OSError, DbError) as exc:
+            if options.get("traceback"):
+                raise  # asked for by whoever debugs it
+            self.fail(options, system_failure(exc), SYSTEM_FAILURE)
+
     def handle(self, *args: Any, **options: Any) -> None:
-        org = org_by_code(options["org"], returncode=2)
+        try:
+            org = org_by_code(options["org"], returncode=2)
+        except CommandError as exc:
+            self.fail(options, str(exc), 2)
         path = Path(options["file"])
 
         def progress(rows: int) -> None:
@@ -41,10 +65,15 @@ class Command(BaseCommand):
                 progress=progress,
             )
         except UnreadableFile as exc:
-            raise CommandError(str(exc), returncode=2) from exc
+            self.fail(options, str(exc), 2)
         result = plan.result
         if options["errors"] and result.errors:
-            write_error_report(plan, Path(options["errors"]), by=None)
+            report = Path(options["errors"])
+            try:
+                write_error_report(plan, report, by=None)
+            except OSError:
+                report.unlink(missing_ok=True)  # not half a report for the clerk to open
+                raise
         if options["as_json"]:
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
         else:
@@ -65,3 +94,36 @@ class Command(BaseCommand):
                 self.stderr.write(f"{error.sheet} {error.row} {error.column}: {error.message}")
         if result.errors:
             raise SystemExit(1)
+
+    def fail(self, options: dict[str, Any], message: str, code: int) -> NoReturn:
+        """The file was not imported at all: one line on stderr, and with --json the usual
+        object on stdout with the reason as its one error."""
+        if options.get("as_json"):
+            result = ImportResult(
+                file=Path(options.get("file") or "").name,
+                org=options.get("org") or "",
+                dry_run=bool(options.get("dry_run")),
+                errors=[RowError("", 0, "", message)],
+            )
+            self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
+        if code == 2:
+            raise CommandError(message, returncode=2)
+        self.stderr.write(message)
+        raise SystemExit(code)
+
+
+def system_failure(exc: OSError | DbError) -> str:
+    """One line for the county's IT staff: what failed, in Chinese, and the system's own words."""
+    detail = " ".join(str(exc).split())[:300]
+    disk_full = isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+    # SQLite says "database or disk is full", PostgreSQL "No space left on device".
+    if disk_full or any(words in detail.lower() for words in DISK_FULL_WORDS):
+        reason = _("the disk is full")
+    elif isinstance(exc, DbError):
+        reason = _("the database refused to write or could not be reached")
+    else:
+        reason = _("a file could not be read or written")
+    return _("System failure, nothing was imported: %(reason)s (%(detail)s).") % {
+        "reason": reason,
+        "detail": detail,
+    }
