@@ -66,7 +66,8 @@ class AuditedReads:
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)  # type: ignore[misc]
-        rows = response.data.get("results", response.data) if response.data else []
+        data = response.data
+        rows = data.get("results", []) if isinstance(data, dict) else data or []
         child_ids = [row.get("id") if self.child_key == "id" else row.get("child") for row in rows]
         children_services.record_api_read(by=acting_user(request), child_ids=child_ids)
         return response
