@@ -18,3 +18,6 @@ urlpatterns = [
     path("health/", include("shouwang.health.urls")),
     path("healthz", healthz, name="healthz"),
 ]
+
+# A database that refuses writes is told as such (503), not as a bug (web.views.server_error).
+handler500 = "shouwang.web.views.server_error"

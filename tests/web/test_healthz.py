@@ -71,3 +71,25 @@ class HealthzTests(TestCase):
                 self.assertEqual(response.status_code, status)
                 disk_usage.assert_called_once_with(Path("/x"))
         self.assertEqual(self.get().content, b"ok")
+
+
+class RefusedWriteTests(TestCase):
+    def test_a_login_while_the_database_refuses_writes_is_told_plainly_with_503(self):
+        from shouwang.accounts.models import User
+
+        User.objects.create_user("li.wei", password="A-strong-pass-1")
+        client = Client(raise_request_exception=False)
+        full = OperationalError("database or disk is full")
+        with mock.patch("django.contrib.sessions.backends.db.SessionStore.save", side_effect=full):
+            response = client.post(
+                "/accounts/login/", {"username": "li.wei", "password": "A-strong-pass-1"}
+            )
+        self.assertEqual(response.status_code, 503)
+        self.assertIn("数据库暂时不能写入", response.content.decode())
+
+    def test_any_other_error_is_still_the_500_page(self):
+        client = Client(raise_request_exception=False)
+        with mock.patch("shouwang.web.views.database_problem", side_effect=RuntimeError("bug")):
+            response = client.get("/healthz")
+        self.assertEqual(response.status_code, 500)
+        self.assertIn("出错了", response.content.decode())

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import sys
+
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils import timezone
 
 from shouwang.accounts.models import Role
@@ -65,3 +69,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
     if problem:
         return HttpResponse(problem, status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page, except when the database refused a write (disk full, read-only, gone):
+    that is the system's state, not a bug, so the person is told so plainly with a 503 —
+    login and every save then fail the same way /healthz reports."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OperationalError):
+        return HttpResponse(loader.render_to_string("503.html"), status=503)
+    return HttpResponse(loader.render_to_string("500.html"), status=500)
