@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 from django.core.exceptions import ValidationError
+from django.test import override_settings
+from django.utils.module_loading import import_string
 from django_q.models import Schedule
 
 from shouwang.accounts.models import AuditAction, AuditEntry
@@ -20,6 +22,28 @@ from tests.personas import PersonaTestCase
 CST = ZoneInfo("Asia/Shanghai")
 # Ten to midnight: the chain's deadlines fall on the next day.
 EVENT = datetime(2026, 11, 24, 23, 50, tzinfo=CST)
+TEXTS: list[tuple[str, str]] = []
+
+
+class Gateway:
+    def send(self, phone: str, text: str) -> None:
+        TEXTS.append((phone, text))
+
+
+class WorkerStopped(BaseException):
+    """The worker's process stopped (killed, timed out, the machine restarted)."""
+
+
+class GatewayWhileTheWorkerStops:
+    def send(self, phone: str, text: str) -> None:
+        raise WorkerStopped
+
+
+def worker_minute() -> None:
+    """One minute of the worker: every task scheduled each minute, as `shouwang qcluster` runs
+    them."""
+    for schedule in Schedule.objects.filter(schedule_type=Schedule.MINUTES, minutes=1):
+        import_string(schedule.func)()
 
 
 class IncidentTests(PersonaTestCase):
@@ -96,6 +120,47 @@ class IncidentTests(PersonaTestCase):
         }
         first.refresh_from_db()
         assert first.escalated_at == later
+
+    def test_a_worker_that_stops_while_texting_a_late_step_texts_each_person_once_later(self):
+        phones = {}
+        for n, persona in enumerate(
+            ("teacher", "school_admin", "county_officer", "township_officer", "federation_officer")
+        ):
+            user = self.world.users[persona]
+            user.phone = phones[persona] = f"1380013800{n}"
+            user.save()
+        with (
+            override_settings(SHOUWANG_SMS_SENDER=f"{__name__}.Gateway"),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            incident = self.report()
+            with time_machine.travel(EVENT + timedelta(minutes=6), tick=False):
+                worker_minute()
+        assert sorted(phone for phone, _text in TEXTS) == sorted(
+            [phones["teacher"], phones["school_admin"]]  # the report, to those responsible
+        )
+        TEXTS.clear()
+        late = EVENT + timedelta(minutes=30)  # the two 20-minute steps are missed
+        with (
+            time_machine.travel(late, tick=False),
+            override_settings(SHOUWANG_SMS_SENDER=f"{__name__}.GatewayWhileTheWorkerStops"),
+            self.assertRaises(WorkerStopped),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            worker_minute()
+        assert incident.steps.filter(escalated_at=late).count() == 2
+        assert TEXTS == []
+        with override_settings(SHOUWANG_SMS_SENDER=f"{__name__}.Gateway"):
+            for minutes in range(1, 10):  # the worker is back; the next minutes' runs
+                with (
+                    time_machine.travel(late + timedelta(minutes=minutes), tick=False),
+                    self.captureOnCommitCallbacks(execute=True),
+                ):
+                    worker_minute()
+        # Two late steps, five people: each told of each once, none lost, none twice.
+        assert len(TEXTS) == 10 and len(set(TEXTS)) == 10
+        assert all("超时" in text for _phone, text in TEXTS)
+        assert {phone for phone, _text in TEXTS} == set(phones.values())
 
     def test_a_step_done_in_time_is_never_escalated(self):
         incident = self.report()

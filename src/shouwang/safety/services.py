@@ -107,6 +107,7 @@ def report_incident(
         % {"school": child.school.name, "kind": incident.get_kind_display()},
         url=reverse("safety:detail", args=[incident.pk]),
         key=f"incident-{incident.pk}-reported",
+        urgent=True,
     )
     return incident
 
@@ -232,7 +233,10 @@ def _level_above(incident: Incident) -> list[User]:
 
 def escalate_due(now: datetime) -> int:
     """Every step whose deadline passed undone is escalated once: the people responsible and
-    the level above are told. Safe to run twice at once: a step is claimed by one update."""
+    the level above are told. Safe to run twice at once: a step is claimed by one update. The
+    claim, the notices and their texts in the outbox commit together, so a worker that dies
+    afterwards loses no text (the outbox sends it), and one that dies before leaves the step
+    to be escalated by the next run."""
     due = IncidentStep.objects.filter(
         done_at__isnull=True,
         escalated_at__isnull=True,
@@ -266,6 +270,7 @@ def escalate_due(now: datetime) -> int:
                 },
                 url=reverse("safety:detail", args=[incident.pk]),
                 key=f"incident-step-{step.pk}-late",
+                urgent=True,
             )
             escalated += 1
     return escalated

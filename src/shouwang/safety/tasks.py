@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from shouwang.notices.services import deliver_due
+
 from . import services
 
 
 def escalate_due_steps() -> int:
-    return services.escalate_due(timezone.now())
+    escalated = services.escalate_due(timezone.now())
+    if escalated:
+        # The late texts leave in this run rather than the outbox's next one; if this process
+        # dies now, they wait in the outbox all the same.
+        deliver_due()
+    return escalated
