@@ -37,10 +37,12 @@ COLUMNS = [
     Column("father.phone", "父亲电话", ("父亲联系电话", "父亲手机")),
     Column("father.status", "父亲状况", ("父亲状态", "父亲情况")),
     Column("father.work_place", "父亲务工地", ("父亲务工地点", "父亲打工地点", "父亲外出地")),
+    Column("father.away_since", "父亲外出时间", ("父亲外出日期", "父亲外出年月", "父亲离家时间")),
     Column("mother.name", "母亲姓名"),
     Column("mother.phone", "母亲电话", ("母亲联系电话", "母亲手机")),
     Column("mother.status", "母亲状况", ("母亲状态", "母亲情况")),
     Column("mother.work_place", "母亲务工地", ("母亲务工地点", "母亲打工地点", "母亲外出地")),
+    Column("mother.away_since", "母亲外出时间", ("母亲外出日期", "母亲外出年月", "母亲离家时间")),
     Column("guardian.name", "监护人姓名", ("监护人", "委托监护人", "委托监护人姓名")),
     Column("guardian.relation", "与儿童关系", ("监护人与儿童关系", "与学生关系", "关系")),
     Column("guardian.age", "监护人年龄"),
@@ -50,6 +52,8 @@ COLUMNS = [
     Column("personality", "性格特征", ("性格",)),
     Column("hobbies", "兴趣爱好", ("爱好",)),
     Column("note", "备注"),
+    # The home village, matched to the county's village names: the village child director's.
+    Column("home_village", "村（社区）", ("村(居)", "村（居）", "所在村", "户籍村", "村社区", "村")),
 ]
 BY_KEY = {c.key: c for c in COLUMNS}
 # Sub-headers under a two-row "父亲" / "母亲" / "监护人" group: 姓名 / 电话 / 务工地 …
@@ -65,6 +69,7 @@ SUB_HEADERS = {
     "务工地": "work_place",
     "务工地点": "work_place",
     "外出地": "work_place",
+    "外出时间": "away_since",
     "打工地点": "work_place",
     "年龄": "age",
     "关系": "relation",

@@ -42,8 +42,9 @@ CHILD_VALUES = (
     "personality",
     "hobbies",
     "note",
+    "home_village__name",
 )
-PARENT_VALUES = ("child_id", "relation", "name", "phone", "status", "work_place")
+PARENT_VALUES = ("child_id", "relation", "name", "phone", "status", "work_place", "away_since")
 GUARDIAN_VALUES = ("child_id", "name", "relation", "age", "phone", "health")
 
 
@@ -66,7 +67,7 @@ def _rows(children: Any, grades: dict[str, str], id_visible: Q | None) -> Iterat
     guardians = {
         row[0]: row for row in Guardian.objects.filter(child__in=ids).values_list(*GUARDIAN_VALUES)
     }
-    no_parent: tuple[Any, ...] = (None, None, "", "", "", "")
+    no_parent: tuple[Any, ...] = (None, None, "", "", "", "", None)
     no_guardian: tuple[Any, ...] = (None, "", "", None, "", "")
     visible: Any = Value(True)
     if id_visible is not None:
@@ -92,6 +93,7 @@ def _rows(children: Any, grades: dict[str, str], id_visible: Q | None) -> Iterat
             personality,
             hobbies,
             note,
+            village,
         ) = c
         f = parents.get((pk, "father"), no_parent)
         m = parents.get((pk, "mother"), no_parent)
@@ -111,10 +113,12 @@ def _rows(children: Any, grades: dict[str, str], id_visible: Q | None) -> Iterat
             f[3],
             status.get(f[4], ""),
             f[5],
+            f[6],
             m[2],
             m[3],
             status.get(m[4], ""),
             m[5],
+            m[6],
             g[1],
             relation.get(g[2], ""),
             g[3],
@@ -124,6 +128,7 @@ def _rows(children: Any, grades: dict[str, str], id_visible: Q | None) -> Iterat
             personality,
             hobbies,
             note,
+            village or "",
         ]
 
 

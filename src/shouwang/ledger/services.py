@@ -69,15 +69,18 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "father.phone": values.phone,
     "father.status": values.parent_status,
     "father.work_place": values.text,
+    "father.away_since": values.month_or_date,
     "mother.name": values.text,
     "mother.phone": values.phone,
     "mother.status": values.parent_status,
     "mother.work_place": values.text,
+    "mother.away_since": values.month_or_date,
     "guardian.name": values.text,
     "guardian.relation": values.relation,
     "guardian.age": values.age,
     "guardian.phone": values.phone,
     "guardian.health": values.text,
+    "home_village": values.text,
 }
 CHILD_KEYS = [
     "name",
@@ -92,7 +95,7 @@ CHILD_KEYS = [
     "hobbies",
     "note",
 ]
-PARENT_KEYS = ["name", "phone", "status", "work_place"]
+PARENT_KEYS = ["name", "phone", "status", "work_place", "away_since"]
 GUARDIAN_KEYS = ["name", "relation", "age", "phone", "health"]
 APPLY_CHUNK = 2000
 PLACEMENT = frozenset({"school", "grade", "school_class"})

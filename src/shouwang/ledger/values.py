@@ -138,6 +138,24 @@ def a_date(value: object) -> date | None:
     return parse_date_loose(value)
 
 
+_YEAR_MONTH = re.compile(r"(\d{4})\s*(?:[-./]|年)\s*(\d{1,2})\s*月?(?:份)?")
+
+
+def month_or_date(value: object) -> date | None:
+    """外出时间 as clerks write it: a date, or only a year and month (2024.2, 2024年2月,
+    2024-02, 202402) — the first of that month, so "away three months" counts from it."""
+    if value is None or text(value) == "":
+        return None
+    raw = to_half_width(text(value)) if isinstance(value, str) else value
+    if isinstance(raw, str):
+        if match := _YEAR_MONTH.fullmatch(raw) or re.fullmatch(r"(\d{4})(\d{2})", raw):
+            year, month = (int(g) for g in match.groups())
+            if 1900 < year < 2200 and 1 <= month <= 12:
+                return date(year, month, 1)
+            raise ValidationError(_("%(value)s is not a date.") % {"value": raw})
+    return parse_date_loose(raw)
+
+
 def age(value: object) -> int | None:
     raw = text(value)
     if not raw:
