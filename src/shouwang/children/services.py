@@ -325,7 +325,9 @@ def update_child(
     code that read the archive in the same transaction.
     """
     today = timezone.localdate()
-    Child.objects.select_for_update().filter(pk=child.pk).first()
+    # The lock, taken before reading "before" (and without the ordering's joins: PostgreSQL
+    # locks no row of a nullable outer join).
+    list(Child.objects.select_for_update().filter(pk=child.pk).order_by().values_list("pk"))
     if version is not None:
         check_version(version, archive_state(child.pk), label=_field_label, shown=_shown_value)
     before = _values(Child.objects.get(pk=child.pk), CHILD_FIELDS)

@@ -53,7 +53,7 @@ COLUMNS = [
     Column("hobbies", "兴趣爱好", ("爱好",)),
     Column("note", "备注"),
     # The home village, matched to the county's village names: the village child director's.
-    Column("home_village", "村（社区）", ("村(居)", "村（居）", "所在村", "户籍村", "村社区", "村")),
+    Column("home_village", "村（社区）", ("村(居)", "所在村", "户籍村", "村社区", "村")),
 ]
 BY_KEY = {c.key: c for c in COLUMNS}
 # Sub-headers under a two-row "父亲" / "母亲" / "监护人" group: 姓名 / 电话 / 务工地 …

@@ -147,12 +147,14 @@ def month_or_date(value: object) -> date | None:
     if value is None or text(value) == "":
         return None
     raw = to_half_width(text(value)) if isinstance(value, str) else value
-    if isinstance(raw, str):
-        if match := _YEAR_MONTH.fullmatch(raw) or re.fullmatch(r"(\d{4})(\d{2})", raw):
-            year, month = (int(g) for g in match.groups())
-            if 1900 < year < 2200 and 1 <= month <= 12:
-                return date(year, month, 1)
-            raise ValidationError(_("%(value)s is not a date.") % {"value": raw})
+    match = isinstance(raw, str) and (
+        _YEAR_MONTH.fullmatch(raw) or re.fullmatch(r"(\d{4})(\d{2})", raw)
+    )
+    if match:
+        year, month = (int(g) for g in match.groups())
+        if 1900 < year < 2200 and 1 <= month <= 12:
+            return date(year, month, 1)
+        raise ValidationError(_("%(value)s is not a date.") % {"value": raw})
     return parse_date_loose(raw)
 
 
