@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from shouwang.accounts.models import AuditAction, AuditEntry
 from shouwang.children.models import Child, Parent
-from shouwang.ledger.reader import UnreadableFile
+from shouwang.core.sheets.reader import UnreadableFile
 from shouwang.ledger.services import import_ledger
 
 from .files import Ledger, child_row

@@ -16,8 +16,8 @@ import openpyxl
 from django.urls import reverse
 
 from shouwang.children.models import Child
+from shouwang.core.sheets.writer import FORMULA_STARTS, neutralise, sheet_name, write_xlsx
 from shouwang.health import importer as health_importer
-from shouwang.ledger.exports import FORMULA_STARTS, neutralise, sheet_name, write_xlsx
 from shouwang.ledger.ledgers import export_ledger
 from shouwang.ledger.report import write_error_report
 from shouwang.ledger.services import import_ledger
@@ -188,11 +188,11 @@ def test_neutralise_keeps_numbers_and_plain_text():
 
 
 def test_no_module_but_the_one_writer_makes_a_workbook():
-    """Every Excel file goes through ledger/exports.py: nothing else may build one."""
+    """Every Excel file goes through core/sheets/writer.py: nothing else may build one."""
     writers = re.compile(r"\bWorkbook\(|WriteOnlyCell|xlsxwriter|\.cell\(|\bcreate_sheet\(")
     offenders = [
         str(path.relative_to(SRC))
         for path in SRC.rglob("*.py")
-        if path != SRC / "ledger" / "exports.py" and writers.search(path.read_text())
+        if path != SRC / "core" / "sheets" / "writer.py" and writers.search(path.read_text())
     ]
     assert offenders == []

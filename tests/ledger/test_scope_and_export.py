@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from shouwang.accounts.models import AuditAction, AuditEntry
 from shouwang.children.models import Child
-from shouwang.ledger.exports import neutralise, write_xlsx
+from shouwang.core.sheets.writer import neutralise, write_xlsx
 from shouwang.ledger.ledgers import export_ledger
 from shouwang.ledger.services import import_ledger
 from tests.children.factories import make_child

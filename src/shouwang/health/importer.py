@@ -26,11 +26,11 @@ from shouwang.accounts import audit
 from shouwang.accounts.models import AuditAction
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import Child
+from shouwang.core.sheets.columns import Column, ColumnSet
+from shouwang.core.sheets.layout import HEADER_SEARCH_ROWS, Layout, find_layout
+from shouwang.core.sheets.reader import UnreadableFile, read_sheets
+from shouwang.core.sheets.report import write_row_report
 from shouwang.ledger import values
-from shouwang.ledger.columns import Column, ColumnSet
-from shouwang.ledger.layout import HEADER_SEARCH_ROWS, Layout, find_layout
-from shouwang.ledger.reader import UnreadableFile, read_sheets
-from shouwang.ledger.report import write_row_report
 from shouwang.ledger.services import RowError, SheetCounts, is_blank, is_total
 from shouwang.orgs.models import Org
 
@@ -182,7 +182,7 @@ def _read_rows(source: Any, filename: str, result: SheetResult) -> list[_Row]:
     found = False
     for sheet in read_sheets(source, filename):
         first = list(islice(sheet.rows, HEADER_SEARCH_ROWS))
-        layout: Layout | None = find_layout(first, column_set=SHEET)
+        layout: Layout | None = find_layout(first, SHEET)
         if layout is None:
             continue
         found = True
@@ -398,7 +398,7 @@ def write_errors(
         source=source,
         filename=filename,
         errors=result.errors,
-        find=lambda first: find_layout(first, column_set=SHEET),
+        find=lambda first: find_layout(first, SHEET),
         out=out,
         by=by,
         what=_("Check-up sheet error report: %(file)s") % {"file": result.file},

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_POST
 
 from shouwang.accounts.access import acting_user
 from shouwang.core.concurrency import version_token
+from shouwang.core.sheets import uploads
+from shouwang.core.sheets.reader import UnreadableFile
+from shouwang.core.sheets.writer import XLSX
 from shouwang.core.views import form_page
-from shouwang.ledger import uploads
-from shouwang.ledger.reader import UnreadableFile
-from shouwang.ledger.views import XLSX
 from shouwang.orgs.models import Org
 
 from . import importer, selectors, services

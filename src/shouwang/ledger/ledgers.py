@@ -13,10 +13,10 @@ from django.utils import timezone
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import Child, ChildStatus, Parent
 from shouwang.children.selectors import children_visible_to
+from shouwang.core.sheets.writer import write_xlsx
 from shouwang.orgs.models import Org, OrgKind
 
 from .columns import COLUMNS
-from .exports import write_xlsx
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User

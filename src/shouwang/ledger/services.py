@@ -39,13 +39,13 @@ from shouwang.children.services import reclassify_guardian
 from shouwang.children.types import guardian_class, left_behind_type
 from shouwang.children.validators import check_id_agrees, parse_id_number
 from shouwang.core.bulk import insert_many
+from shouwang.core.sheets.layout import HEADER_SEARCH_ROWS, Layout
+from shouwang.core.sheets.reader import Row, UnreadableFile, read_sheets
 from shouwang.orgs.models import Org, OrgKind
 
 from . import values
 from .classes import ClassIndex
-from .columns import BY_KEY
-from .layout import HEADER_SEARCH_ROWS, Layout, find_layout
-from .reader import Row, UnreadableFile, read_sheets
+from .columns import BY_KEY, find_layout
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User

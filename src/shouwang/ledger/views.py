@@ -14,17 +14,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.access import acting_user
+from shouwang.core.sheets import uploads
+from shouwang.core.sheets.reader import UnreadableFile
+from shouwang.core.sheets.writer import XLSX
 from shouwang.orgs.models import REGION_KINDS, OrgKind
 from shouwang.orgs.selectors import org_manageable_by, org_visible_to, orgs_manageable_by
 
-from . import services, uploads
+from . import services
 from .forms import TeachForm, UploadForm
 from .ledgers import export_ledger
-from .reader import UnreadableFile
 from .report import write_error_report
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 BUCKET = "ledger_uploads"
 

@@ -23,7 +23,7 @@ from shouwang.accounts.scope import scope_of
 from shouwang.children.models import DefinitionProfile, Gender, GuardianClass, RiskGrade
 from shouwang.children.types import LeftBehindType
 from shouwang.core.forms import DATE
-from shouwang.ledger.exports import write_xlsx
+from shouwang.core.sheets.writer import write_xlsx
 from shouwang.orgs.models import Org, Stage
 from shouwang.orgs.selectors import top_orgs_visible_to
 from shouwang.safety.selectors import late_steps_shown

@@ -15,7 +15,7 @@ from django.db import Error as DbError
 from django.utils.translation import gettext as _
 
 from shouwang.core.commands import org_by_code
-from shouwang.ledger.reader import UnreadableFile
+from shouwang.core.sheets.reader import UnreadableFile
 from shouwang.ledger.report import write_error_report
 from shouwang.ledger.services import ImportResult, RowError, import_ledger
 

@@ -1,4 +1,4 @@
-"""Finding the header of a hand-made ledger: title rows above it, one or two header rows,
+"""Finding the header of a hand-made sheet: title rows above it, one or two header rows,
 merged group cells ("父亲" over 姓名 / 电话 / 务工地), columns in any order."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .columns import LEDGER, ColumnSet, normalise_header
+from .columns import ColumnSet, normalise_header
 from .reader import Row
 
 HEADER_SEARCH_ROWS = 10
@@ -33,11 +33,9 @@ def _filled(values: tuple[Any, ...]) -> list[str]:
 
 
 def find_layout(
-    first_rows: list[Row],
-    mapping: dict[str, str] | None = None,
-    column_set: ColumnSet = LEDGER,
+    first_rows: list[Row], column_set: ColumnSet, mapping: dict[str, str] | None = None
 ) -> Layout | None:
-    """The header among the first rows, or None when no row names enough known columns.
+    """The header among the first rows, or None when no row names enough of ``column_set``.
 
     ``mapping`` is a unit's saved correction: normalised header text → column key.
     """

@@ -1,5 +1,6 @@
-"""Reading a ledger file, whatever it is: .xlsx (read-only, streamed), .xls, or .csv in UTF-8 or
-GB18030. Every sheet comes out as rows of plain values with the row number Excel shows."""
+"""Reading a spreadsheet a clerk sends, whatever it is: .xlsx (read-only, streamed), .xls, or
+.csv in UTF-8 or GB18030. Every sheet comes out as rows of plain values with the row number
+Excel shows."""
 
 from __future__ import annotations
 

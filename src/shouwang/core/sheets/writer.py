@@ -6,6 +6,10 @@ name reaches all three — streams (openpyxl write-only) so a county's ledger fi
 writes the export into the audit log with its row count. Nothing else in Shouwang makes a
 workbook (tests/ledger/test_neutralise.py holds the source tree to that), so no cell can be
 written around :func:`neutralise`.
+
+It sits below the apps that export (ledger, health, stats) and above the two it needs: the audit
+log (accounts.audit) and the maskers (children.validators, a module of plain functions). Neither
+imports anything of core.sheets, so no package cycle.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CELL_MAX = 32_767
 SHEET_NAME_MAX = 31
 SHEET_NAME_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # the content type
 HEADING_FONT = Font(bold=True)
 HEADING_FILL = PatternFill("solid", fgColor="DDEEE6")
 
