@@ -1,5 +1,6 @@
-"""A class's 体检 sheet, imported through the ledger's machinery (the same reader for .xlsx /
-.xls / .csv, the same header finder, the same clerk's-own-rows error report).
+"""A class's 体检 sheet, imported through the spreadsheet toolkit the ledger uses too (core.sheets:
+the same reader for .xlsx / .xls / .csv, the same header finder, the same clerk's-own-rows
+error report).
 
 A class sheet lists every pupil; only the children in the archive are taken, the others are
 listed as "not in the archive" so a misspelt name shows. All or nothing.
@@ -14,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from itertools import chain, islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -27,11 +27,11 @@ from shouwang.accounts.models import AuditAction
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import Child
 from shouwang.core.sheets.columns import Column, ColumnSet
-from shouwang.core.sheets.layout import HEADER_SEARCH_ROWS, Layout, find_layout
-from shouwang.core.sheets.reader import UnreadableFile, read_sheets
+from shouwang.core.sheets.layout import Layout, find_layout
+from shouwang.core.sheets.reader import Row, UnreadableFile
 from shouwang.core.sheets.report import write_row_report
+from shouwang.core.sheets.rows import RowError, SheetCounts, tables
 from shouwang.ledger import values
-from shouwang.ledger.services import RowError, SheetCounts, is_blank, is_total
 from shouwang.orgs.models import Org
 
 from .models import Checkup
@@ -176,40 +176,28 @@ class Planned:
     )
 
 
+def _find_header(first_rows: list[Row]) -> Layout | None:
+    return find_layout(first_rows, SHEET)
+
+
 def _read_rows(source: Any, filename: str, result: SheetResult) -> list[_Row]:
     rows: list[_Row] = []
     unknown: set[str] = set()
     found = False
-    for sheet in read_sheets(source, filename):
-        first = list(islice(sheet.rows, HEADER_SEARCH_ROWS))
-        layout: Layout | None = find_layout(first, SHEET)
-        if layout is None:
+    for table in tables(source, filename, _find_header):
+        if table.layout is None:
             continue
         found = True
-        unknown.update(layout.unknown)
-        last = layout.header_rows[-1]
-        headers = {key: layout.headers[j] for j, key in layout.columns.items()}
-        for number_, cells in chain((r for r in first if r[0] > last), sheet.rows):
-            if is_blank(cells) or is_total(cells):
-                continue
-            fields: dict[str, Any] = {}
-            unreadable: set[str] = set()
-            for j, key in layout.columns.items():
-                raw = cells[j] if j < len(cells) else None
-                if raw is None or (isinstance(raw, str) and not raw.strip()):
-                    continue
-                try:
-                    fields[key] = PARSERS[key](raw)
-                except ValidationError as exc:
-                    unreadable.add(key)
-                    result.errors.append(
-                        RowError(sheet.name, number_, headers[key], " ".join(exc.messages))
-                    )
+        unknown.update(table.layout.unknown)
+        headers = table.headers
+        for number_, cells in table.data():
+            fields, errors = table.parse(number_, cells, PARSERS)
+            result.errors.extend(errors.values())
             if "bp" in fields:
                 fields["bp.systolic"], fields["bp.diastolic"] = fields.pop("bp")
                 headers.setdefault("bp.systolic", headers["bp"])
                 headers.setdefault("bp.diastolic", headers["bp"])
-            rows.append(_Row(sheet.name, number_, headers, fields, unreadable))
+            rows.append(_Row(table.name, number_, headers, fields, set(errors)))
     if not found:
         raise UnreadableFile(_("No sheet of the file has a header naming 姓名, 身高 and 体重."))
     result.unknown_columns = sorted(unknown)
@@ -398,7 +386,7 @@ def write_errors(
         source=source,
         filename=filename,
         errors=result.errors,
-        find=lambda first: find_layout(first, SHEET),
+        find=_find_header,
         out=out,
         by=by,
         what=_("Check-up sheet error report: %(file)s") % {"file": result.file},

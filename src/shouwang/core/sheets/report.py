@@ -4,22 +4,20 @@ wrong with each, so they fix the file they know and upload it again."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from itertools import chain, islice
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from django.utils.translation import gettext as _
 
-from .layout import HEADER_SEARCH_ROWS, Layout
-from .reader import Row, read_sheets
+from .reader import Row
+from .rows import FindLayout, tables
 from .writer import write_xlsx
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
 
 Messages = dict[tuple[str, int], list[str]]
-FindLayout = Callable[[list[Row]], "Layout | None"]
 
 
 class HasRowErrors(Protocol):
@@ -59,14 +57,9 @@ def _sheets(
     """One sheet at a time, each read while the writer takes it: the file is read once more,
     not kept in memory for the rare file that has mistakes."""
     column = _("What is wrong")
-    for sheet in read_sheets(source, filename):
-        first = list(islice(sheet.rows, HEADER_SEARCH_ROWS))
-        layout = find(first)
-        last = layout.header_rows[-1] if layout else 0
-        header = next((list(v) for n, v in first if n == last), [])
-        headers = [*("" if h is None else str(h) for h in header), column]
-        rest = chain((r for r in first if r[0] > last), sheet.rows)
-        yield sheet.name, headers, _rows(sheet.name, rest, len(header), messages)
+    for table in tables(source, filename, find):
+        headers = [*("" if h is None else str(h) for h in table.header), column]
+        yield table.name, headers, _rows(table.name, table.rows, len(table.header), messages)
 
 
 def _rows(name: str, rows: Iterator[Row], width: int, messages: Messages) -> Iterator[list[Any]]:
