@@ -145,7 +145,7 @@ def test_a_full_disk_while_writing_the_error_report_leaves_no_half_file(world, t
     assert nothing_written()
 
 
-def test_rejected_rows_are_still_1_and_an_unknown_unit_2_with_json(ledger, tmp_path, capsys):
+def test_rejected_rows_are_still_1_with_json(ledger, tmp_path, capsys):
     rows = [child_row(1)]
     rows[0]["性别"] = "?"
     bad = Ledger(rows).write_xlsx(tmp_path / "bad.xlsx")
@@ -153,8 +153,31 @@ def test_rejected_rows_are_still_1_and_an_unknown_unit_2_with_json(ledger, tmp_p
         call_command("import_ledger", str(bad), "--org", SCHOOL, "--json")
     assert exit_1.value.code == 1
     assert json.loads(capsys.readouterr().out)["errors"]
-    with pytest.raises(CommandError) as exit_2:
+
+
+def test_an_unknown_unit_is_bad_input_1_and_json_still_says_why(ledger, capsys):
+    with pytest.raises(CommandError) as exit_:
         call_command("import_ledger", str(ledger), "--org", "nowhere", "--json")
-    assert exit_2.value.returncode == 2
+    assert exit_.value.returncode == 1
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["org"], shown["applied"]) == ("nowhere", False)
+    [error] = shown["errors"]
+    assert "nowhere" in error["message"] and CHINESE.search(error["message"])
+    assert nothing_written()
+
+
+def test_the_console_script_exits_1_for_an_unknown_unit_and_2_for_an_unusable_file(
+    ledger, tmp_path, capsys
+):
+    with pytest.raises(SystemExit) as unknown:
+        cli.main(["import-ledger", str(ledger), "--org", "nowhere", "--json"])
+    assert unknown.value.code == 1
+    assert "nowhere" in json.loads(capsys.readouterr().out)["errors"][0]["message"]
+    not_a_sheet = tmp_path / "台账.xlsx"
+    not_a_sheet.write_bytes(b"not a workbook")
+    with pytest.raises(SystemExit) as unusable:
+        cli.main(["import-ledger", str(not_a_sheet), "--org", SCHOOL, "--json"])
+    assert unusable.value.code == 2
     [error] = json.loads(capsys.readouterr().out)["errors"]
-    assert "nowhere" in error["message"]
+    assert CHINESE.search(error["message"])
+    assert nothing_written()

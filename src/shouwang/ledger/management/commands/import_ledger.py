@@ -1,6 +1,7 @@
-"""``shouwang import-ledger``: exit 0 all applied, 1 rows rejected, 2 unusable file, 3 system
-failure (interfaces.md). County IT staff script on these codes, so a full disk or a database that
-refuses writes is 3 with one line saying so, never 1 with a traceback."""
+"""``shouwang import-ledger``: exit 0 all applied, 1 rows rejected or bad input (a unit code no
+organisation has), 2 unusable file, 3 system failure (interfaces.md). County IT staff script on
+these codes, so a full disk or a database that refuses writes is 3 with one line saying so, never
+1 with a traceback. The file is read with the header words the unit taught on the web."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from django.utils.translation import gettext as _
 from shouwang.core.commands import org_by_code
 from shouwang.core.sheets.reader import UnreadableFile
 from shouwang.ledger.report import write_error_report
-from shouwang.ledger.services import ImportResult, RowError, import_ledger
+from shouwang.ledger.services import ImportResult, RowError, import_ledger, mapping_for
 
-SYSTEM_FAILURE = 3
+ROWS_REJECTED = BAD_INPUT = 1
+UNUSABLE_FILE, SYSTEM_FAILURE = 2, 3
 DISK_FULL_WORDS = ("disk is full", "no space left")
 
 
@@ -47,9 +49,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            org = org_by_code(options["org"], returncode=2)
+            org = org_by_code(options["org"])
         except CommandError as exc:
-            self.fail(options, str(exc), 2)
+            self.fail(options, str(exc), BAD_INPUT)
         path = Path(options["file"])
 
         def progress(rows: int) -> None:
@@ -62,10 +64,11 @@ class Command(BaseCommand):
                 org=org,
                 by=None,
                 dry_run=options["dry_run"],
+                mapping=mapping_for(org),  # as on the web: the same file, the same answer
                 progress=progress,
             )
         except UnreadableFile as exc:
-            self.fail(options, str(exc), 2)
+            self.fail(options, str(exc), UNUSABLE_FILE)
         result = plan.result
         if options["errors"] and result.errors:
             report = Path(options["errors"])
@@ -93,11 +96,11 @@ class Command(BaseCommand):
             for error in result.errors[:50]:
                 self.stderr.write(f"{error.sheet} {error.row} {error.column}: {error.message}")
         if result.errors:
-            raise SystemExit(1)
+            raise SystemExit(ROWS_REJECTED)
 
     def fail(self, options: dict[str, Any], message: str, code: int) -> NoReturn:
-        """The file was not imported at all: one line on stderr, and with --json the usual
-        object on stdout with the reason as its one error."""
+        """Nothing was imported (an unknown unit, an unusable file, a system failure): one line
+        on stderr, and with --json the usual object on stdout with the reason as its one error."""
         if options.get("as_json"):
             result = ImportResult(
                 file=Path(options.get("file") or "").name,
@@ -106,10 +109,10 @@ class Command(BaseCommand):
                 errors=[RowError("", 0, "", message)],
             )
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
-        if code == 2:
-            raise CommandError(message, returncode=2)
-        self.stderr.write(message)
-        raise SystemExit(code)
+        if code == SYSTEM_FAILURE:
+            self.stderr.write(message)
+            raise SystemExit(code)
+        raise CommandError(message, returncode=code)
 
 
 def system_failure(exc: OSError | DbError) -> str:
