@@ -37,9 +37,7 @@ class UploadPagesTests(PersonaTestCase):
         self.assertContains(page, "3")
         self.assertFalse(Child.objects.exists())
         apply_url = preview.rstrip("/") + "/apply/"
-        self.assertRedirects(
-            self.client_as("school_admin").post(apply_url), reverse("children:register")
-        )
+        self.assertRedirects(self.client_as("school_admin").post(apply_url), reverse("ledger:done"))
         self.assertEqual(Child.objects.count(), 3)
 
     def test_errors_give_a_report_of_the_clerks_own_rows(self):

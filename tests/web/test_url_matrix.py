@@ -99,6 +99,7 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("children:transfer", "child:a1", EDITS_CHILD_A1),
     ("children:assess", "child:a1", EDITS_CHILD_A1),
     ("ledger:upload", None, MANAGES_SCHOOL_A),
+    ("ledger:done", None, MANAGES_SCHOOL_A),
     ("ledger:export", "school_a", SEES_SCHOOL_A),
     ("ledger:export", "school_c", frozenset({"sysadmin"})),
     ("care:tasks", None, EVERYONE),

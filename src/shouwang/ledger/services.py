@@ -44,8 +44,8 @@ from shouwang.core.sheets.reader import Row, UnreadableFile, read_sheets
 from shouwang.orgs.models import Org, OrgKind
 
 from . import values
-from .classes import ClassIndex
-from .columns import BY_KEY, find_layout
+from .classes import ClassIndex, NewClass
+from .columns import BY_KEY, find_layout, normalise_header
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
@@ -98,6 +98,7 @@ CHILD_KEYS = [
 PARENT_KEYS = ["name", "phone", "status", "work_place", "away_since"]
 GUARDIAN_KEYS = ["name", "relation", "age", "phone", "health"]
 APPLY_CHUNK = 2000
+NAMED_NOT_IN_FILE = 200
 PLACEMENT = frozenset({"school", "grade", "school_class"})
 TOTAL_WORDS = ("合计", "总计", "小计", "共计")
 
@@ -134,6 +135,10 @@ class SheetCounts:
 @dataclass
 class ImportResult(SheetCounts):
     not_in_file: int = 0
+    # "年级 班级" of the classes the file names that the school lacked (interfaces.md), and how
+    # many grades are new with them: made when the import applies.
+    classes_created: list[str] = field(default_factory=list)
+    grades_created: int = 0
 
 
 @dataclass(slots=True)
@@ -144,6 +149,8 @@ class LedgerRow:
     fields: dict[str, Any]
     school: Org | None = None
     school_class: Org | None = None
+    new_class: NewClass | None = None
+    home_village: Org | None = None
 
 
 @dataclass
@@ -155,7 +162,12 @@ class Plan:
     filename: str
     mapping: dict[str, str] | None
     rows: list[LedgerRow] = field(default_factory=list)
+    classes: ClassIndex | None = None
     new: list[LedgerRow] = field(default_factory=list)
+    # Children of the unit the file does not name (kept), the first of them by name; and once
+    # applied, the keys of the children it added (the next steps are theirs).
+    not_in_file: list[tuple[int, str]] = field(default_factory=list)
+    created_ids: list[int] = field(default_factory=list)
     changed: list[tuple[Child, LedgerRow, dict[str, Any]]] = field(default_factory=list)
 
 
@@ -246,6 +258,7 @@ def _chain(*iterables: Iterator[Row]) -> Iterator[Row]:
 def _check_rows(plan: Plan, *, org: Org, by: User | None) -> None:
     """The archive's own rules, row by row, plus what only a whole file can show."""
     index = ClassIndex(org)
+    villages = VillageIndex(org)
     today = timezone.localdate()
     profiles: dict[int, Any] = {}
     errors = plan.result.errors
@@ -305,10 +318,14 @@ def _check_rows(plan: Plan, *, org: Org, by: User | None) -> None:
         else:
             row.school = school
             if f.get("school_class") or f.get("grade"):
-                row.school_class = index.school_class(
-                    school, f.get("grade", ""), f.get("school_class", "")
-                )
-                if row.school_class is None:
+                # A class the school lacks is made with the import (a school new to Shouwang
+                # imports its ledger first); only cells that name no class are an error.
+                found = index.plan_class(school, f.get("grade", ""), f.get("school_class", ""))
+                if isinstance(found, NewClass):
+                    row.new_class = found
+                else:
+                    row.school_class = found
+                if found is None:
                     error(
                         "school_class",
                         _("No class %(grade)s %(klass)s in %(school)s.")
@@ -332,8 +349,98 @@ def _check_rows(plan: Plan, *, org: Org, by: User | None) -> None:
         except ValidationError as exc:
             for key, messages in exc.message_dict.items():
                 error(f"guardian.{key}", " ".join(messages))
+        _check_fields(row, error)
+        if f.get("home_village"):
+            row.home_village = villages.find(f["home_village"], error)
+    planned = sorted(index.planned.values())
+    plan.result.classes_created = [new.label for new in planned]
+    plan.result.grades_created = len(index.grades_to_make())
+    plan.classes = index
     if by is not None and plan.rows:
         _check_scope(plan, by=by)
+
+
+def _model_field(key: str) -> Any:
+    prefix, _dot, name = key.rpartition(".")
+    model: Any = {"father": Parent, "mother": Parent, "guardian": Guardian}.get(prefix, Child)
+    return model._meta.get_field(name)
+
+
+# The archive's own field rules (lengths, choices, blank) for every column the importer writes:
+# the same checks the pages' forms run, so a row the database would refuse is a row error in
+# the preview, not a failure at apply (PostgreSQL enforces lengths; SQLite does not).
+FIELD_RULES = {
+    key: _model_field(key)
+    for key in [
+        *CHILD_KEYS,
+        *(f"{who}.{k}" for who in ("father", "mother") for k in PARENT_KEYS),
+        *(f"guardian.{k}" for k in GUARDIAN_KEYS),
+    ]
+}
+
+
+def _check_fields(row: LedgerRow, error: Callable[[str, str], None]) -> None:
+    for key, value in row.fields.items():
+        rule = FIELD_RULES.get(key)
+        if rule is None or value is None:
+            continue
+        try:
+            rule.clean(value, None)
+        except ValidationError as exc:
+            error(key, " ".join(exc.messages))
+
+
+class VillageIndex:
+    """The villages (村、社区) of the unit's county, found by what clerks write: 李湾, 李湾村 and
+    李湾村民委员会 are one village."""
+
+    SUFFIXES = ("村民委员会", "居民委员会", "村委会", "居委会", "委员会", "社区", "村")
+
+    def __init__(self, org: Org) -> None:
+        county = (
+            org
+            if org.kind == OrgKind.COUNTY
+            else Org.objects.get_ancestors(org).filter(kind=OrgKind.COUNTY).first()
+        )
+        self.area = county or org
+        self.by_name: dict[str, list[Org]] = {}
+        villages = Org.objects.filter(
+            path__startswith=self.area.path, kind=OrgKind.VILLAGE, is_active=True
+        ).order_by("path")
+        for village in villages:
+            self.by_name.setdefault(self.key(village.name), []).append(village)
+
+    @classmethod
+    def key(cls, name: str) -> str:
+        value = normalise_header(name)
+        stripped = True
+        while stripped:
+            stripped = False
+            for suffix in cls.SUFFIXES:
+                if value.endswith(suffix) and len(value) > len(suffix):
+                    value, stripped = value[: -len(suffix)], True
+        return value
+
+    def find(self, name: str, error: Callable[[str, str], None]) -> Org | None:
+        found = self.by_name.get(self.key(name), [])
+        if len(found) == 1:
+            return found[0]
+        if found:
+            error(
+                "home_village",
+                _(
+                    "%(name)s names %(n)s villages of %(area)s; write the village as the county "
+                    "names it."
+                )
+                % {"name": name, "n": len(found), "area": self.area.name},
+            )
+        else:
+            error(
+                "home_village",
+                _("No village or community %(name)s in %(area)s.")
+                % {"name": name, "area": self.area.name},
+            )
+        return None
 
 
 def _check_scope(plan: Plan, *, by: User) -> None:
@@ -364,13 +471,14 @@ def _snapshots(rows: list[LedgerRow], scoped: Any) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     by_pk: dict[int, dict[str, Any]] = {}
     for values_ in scoped.filter(id_number__in=numbers).values(
-        "pk", "school_id", "school_class_id", *CHILD_KEYS
+        "pk", "school_id", "school_class_id", "home_village_id", *CHILD_KEYS
     ):
         snapshot = {k: values_[k] for k in CHILD_KEYS}
         snapshot |= {
             "pk": values_["pk"],
             "school": values_["school_id"],
             "school_class": values_["school_class_id"],
+            "home_village": values_["home_village_id"],
         }
         by_pk[values_["pk"]] = snapshot
         found[values_["id_number"]] = snapshot
@@ -417,24 +525,37 @@ def _compare(plan: Plan, *, org: Org, by: User | None) -> None:
     result.created, result.updated = len(plan.new), len(plan.changed)
     in_file = {row.fields["id_number"] for row in plan.rows}
     in_org = base.filter(school__path__startswith=org.path, status=ChildStatus.ACTIVE)
-    result.not_in_file = sum(
-        1 for number in in_org.values_list("id_number", flat=True) if number not in in_file
-    )
+    missing = [
+        (pk, name)
+        for number, pk, name in in_org.order_by("school__path", "school_class__path", "name")
+        .values_list("id_number", "pk", "name")
+        .iterator(chunk_size=5000)
+        if number not in in_file
+    ]
+    result.not_in_file = len(missing)
+    plan.not_in_file = missing[:NAMED_NOT_IN_FILE]
 
 
 def _differences(snapshot: dict[str, Any], row: LedgerRow) -> dict[str, list[Any]]:
     """What the file says differently from the archive; an empty cell says nothing."""
     changes: dict[str, list[Any]] = {}
     for key, value in row.fields.items():
-        if key in PLACEMENT:
+        if key in PLACEMENT or key == "home_village":
             continue  # compared below, as the org nodes they name
         if key in snapshot and snapshot[key] != value:
             changes[key] = [snapshot[key], value]
         elif "." in key and key not in snapshot:
             changes[key] = [None, value]  # a parent or guardian the archive lacks
-    for key, org_ in (("school", row.school), ("school_class", row.school_class)):
+    placed = (
+        ("school", row.school),
+        ("school_class", row.school_class),
+        ("home_village", row.home_village),
+    )
+    for key, org_ in placed:
         if org_ is not None and snapshot[key] != org_.pk:
             changes[key] = [snapshot[key], org_.pk]
+    if row.new_class is not None:
+        changes["school_class"] = [snapshot["school_class"], row.new_class.label]
     return changes
 
 
@@ -501,6 +622,12 @@ def _apply(plan: Plan, *, org: Org, by: User | None) -> None:
         "user": by.get_username() if by else "shouwang import-ledger",
     }
     counties: dict[str, Org] = {}
+    if plan.classes is not None and plan.classes.planned:
+        made = plan.classes.create_planned(by=by)
+        for row in plan.rows:
+            if row.new_class is not None:
+                new = row.new_class
+                row.school_class = made[(new.school_path, new.grade, new.number)]
 
     def county_of(school: Org) -> Org:
         key = school.path[: Org.steplen * 3]
@@ -517,8 +644,9 @@ def _apply(plan: Plan, *, org: Org, by: User | None) -> None:
             today=today,
             source=source,
             county_of=county_of,
+            created_ids=plan.created_ids,
         )
-    _update(plan, by=by, today=today, county_of=county_of)
+    _update(plan, by=by, today=today, source=source, county_of=county_of)
     audit.record_many(
         [
             {
@@ -552,6 +680,7 @@ def _create(
     today: date,
     source: str,
     county_of: Callable[[Org], Org],
+    created_ids: list[int],
 ) -> None:
     new_children = []
     for row in rows:
@@ -564,6 +693,7 @@ def _create(
             **{k: f[k] for k in CHILD_KEYS if k in f},
             school=row.school,
             school_class=row.school_class,
+            home_village=row.home_village,
             county=county_of(row.school),
             left_behind_type=left_behind_type(
                 father.get("status", "at_home"), mother.get("status", "at_home")
@@ -572,7 +702,10 @@ def _create(
             name_initials=initials_of(f["name"]),
         )
         new_children.append((child, father, mother, guardian))
-    _insert_children([c for c, *_ in new_children], org=org)
+    # The keys come back from the database (SQLite ≥ 3.35, PostgreSQL), never looked up by ID
+    # number, which a merged archive in the unit may share.
+    Child.objects.bulk_create([c for c, *_ in new_children], batch_size=APPLY_CHUNK)
+    created_ids.extend(c.pk for c, *_ in new_children)
     by_id = by.pk if by is not None else None
     insert_many(
         Parent,
@@ -627,32 +760,32 @@ def _create(
     )
 
 
-def _insert_children(children: list[Child], *, org: Org) -> None:
-    """Insert, then learn the new keys by ID number: none of these numbers was in the unit
-    before (that is what made the rows new), so within the unit each names one new child."""
-    insert_many(Child, children)
-    by_number = {c.id_number: c for c in children}
-    numbers = list(by_number)
-    for start in range(0, len(numbers), 2000):
-        rows = Child.objects.filter(
-            school__path__startswith=org.path, id_number__in=numbers[start : start + 2000]
-        ).values_list("id_number", "pk")
-        for number, pk in rows:
-            by_number[number].pk = pk
-            by_number[number]._state.adding = False
-
-
-def _update(plan: Plan, *, by: User | None, today: date, county_of: Callable[[Org], Org]) -> None:
+def _update(
+    plan: Plan,
+    *,
+    by: User | None,
+    today: date,
+    source: str,
+    county_of: Callable[[Org], Org],
+) -> None:
     children, parents_new, parents_changed, guardians_new, guardians_changed = [], [], [], [], []
+    moves: list[dict[str, Any]] = []
     for child, row, _changes in plan.changed:
         f = row.fields
         for key in CHILD_KEYS:
             if key in f:
                 setattr(child, key, f[key])
-        if row.school is not None:
+        if row.school is not None and row.school.pk != child.school_id:
+            # A school that changed is a transfer, as on the page: both schools keep a dated
+            # record, and figures of a day before the move count the child where it was.
+            moves += _transfer_records(child, row.school, today=today, by=by, reason=source)
             child.school, child.county = row.school, county_of(row.school)
+            child.status = ChildStatus.ACTIVE
+            child.school_class = None
         if row.school_class is not None:
             child.school_class = row.school_class
+        if row.home_village is not None:
+            child.home_village = row.home_village
         child.name_initials = initials_of(child.name)
         existing = {p.relation: p for p in child.parents.all()}
         statuses: dict[str, str] = {}
@@ -690,15 +823,37 @@ def _update(plan: Plan, *, by: User | None, today: date, county_of: Callable[[Or
                 "name_initials",
                 "left_behind_type",
                 "guardian_class",
+                "home_village",
+                "status",
             ],
             batch_size=1000,
         )
+    # In order: the "transferred" row of each move before its "active" one.
+    StatusChange.objects.bulk_create([StatusChange(**move) for move in moves], batch_size=1000)
     Parent.objects.bulk_create(parents_new, batch_size=1000)
     if parents_changed:
         Parent.objects.bulk_update(parents_changed, PARENT_KEYS, batch_size=1000)
     Guardian.objects.bulk_create(guardians_new, batch_size=1000)
     if guardians_changed:
         Guardian.objects.bulk_update(guardians_changed, GUARDIAN_KEYS, batch_size=1000)
+
+
+def _transfer_records(
+    child: Child, to_school: Org, *, today: date, by: User | None, reason: str
+) -> list[dict[str, Any]]:
+    """The two dated rows children.services.transfer_child writes for a move."""
+    common = {
+        "child_id": child.pk,
+        "on": today,
+        "reason": reason,
+        "by_id": by.pk if by is not None else None,
+        "from_school_id": child.school_id,
+        "to_school_id": to_school.pk,
+    }
+    return [
+        {**common, "status": ChildStatus.TRANSFERRED},
+        {**common, "status": ChildStatus.ACTIVE},
+    ]
 
 
 def _raise_duplicates(children: list[Child], *, org: Org) -> None:

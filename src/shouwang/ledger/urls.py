@@ -5,6 +5,7 @@ from . import views
 app_name = "ledger"
 urlpatterns = [
     path("import/", views.upload, name="upload"),
+    path("import/done/", views.done, name="done"),
     path("import/<str:token>/", views.preview, name="preview"),
     path("import/<str:token>/teach/", views.teach, name="teach"),
     path("import/<str:token>/apply/", views.apply, name="apply"),

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.access import acting_user
+from shouwang.care.selectors import children_pairable_by
+from shouwang.children.selectors import children_editable_by, children_visible_to
 from shouwang.core.sheets import uploads
 from shouwang.core.sheets.reader import UnreadableFile
 from shouwang.core.sheets.writer import XLSX
@@ -47,11 +49,16 @@ def _plan(request: HttpRequest, token: str, *, dry_run: bool) -> tuple[services.
     return plan, org
 
 
-def upload(request: HttpRequest) -> HttpResponse:
-    """School admins and region officers import into the units they manage."""
+def _import_units(request: HttpRequest) -> Any:
+    """School admins and region officers import into the units they manage; others: 404."""
     units = orgs_manageable_by(request.user).filter(kind__in=[OrgKind.SCHOOL, *REGION_KINDS])
     if not units.exists():
         raise Http404
+    return units
+
+
+def upload(request: HttpRequest) -> HttpResponse:
+    units = _import_units(request)
     form = UploadForm(request.POST or None, request.FILES or None, orgs=units)
     if request.method == "POST" and form.is_valid():
         token = uploads.keep(
@@ -84,6 +91,7 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
             "first_rows": plan.rows[:5],
             "teach_forms": [TeachForm(initial={"header": h}) for h in plan.result.unknown_columns],
             "errors": plan.result.errors[:200],
+            "not_in_file": plan.not_in_file,
         },
     )
 
@@ -113,7 +121,40 @@ def apply(request: HttpRequest, token: str) -> HttpResponse:
         )
         % {"rows": r.rows, "created": r.created, "updated": r.updated, "unchanged": r.unchanged},
     )
-    return redirect("children:register")
+    if r.classes_created:
+        messages.info(
+            request,
+            _("New classes: %(classes)s.") % {"classes": "、".join(r.classes_created)},
+        )
+    # The next steps are the new children's (pair them, assess them), not the whole register.
+    request.session[DONE_KEY] = plan.created_ids[:NEXT_STEPS]
+    return redirect("ledger:done")
+
+
+# The new children a finished import lists with their next steps.
+DONE_KEY = "ledger_import_created"
+NEXT_STEPS = 500
+
+
+def done(request: HttpRequest) -> HttpResponse:
+    """After an import: the children it added, each to pair and to assess."""
+    _import_units(request)
+    ids = request.session.get(DONE_KEY) or []
+    children = list(
+        children_visible_to(request.user)
+        .filter(pk__in=ids)
+        .select_related("school_class")
+        .order_by("school_class__path", "name_initials", "pk")
+    )
+    return render(
+        request,
+        "ledger/done.html",
+        {
+            "children": children,
+            "may_pair": children_pairable_by(request.user).filter(pk__in=ids).exists(),
+            "may_assess": children_editable_by(request.user).filter(pk__in=ids).exists(),
+        },
+    )
 
 
 def error_report(request: HttpRequest, token: str) -> FileResponse:
