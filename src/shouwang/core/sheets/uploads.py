@@ -1,10 +1,14 @@
 """An uploaded sheet kept between "check it" and "save it": stored under a random token in
 var/media/uploads, the token remembered in the uploader's session only (someone else's token is
-a 404)."""
+a 404). The files hold children's ID numbers: readable by the server's user only (directory 700,
+files 600), deleted once applied, and by the worker a day after the upload when never applied."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +16,22 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest
 
+KEPT_FOR = timedelta(days=1)
+
 
 def _upload_dir() -> Path:
     path = Path(settings.MEDIA_ROOT) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)  # also where the directory was made before uploads were private
     return path
 
 
 def keep(request: HttpRequest, upload: UploadedFile, *, bucket: str, **entry: Any) -> str:
     token = secrets.token_urlsafe(16)
     suffix = Path(upload.name or "").suffix.lower()
-    with (_upload_dir() / f"{token}{suffix}").open("wb") as fh:
+    # Created 600 from the start, never readable by others even for a moment.
+    fd = os.open(_upload_dir() / f"{token}{suffix}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
         for chunk in upload.chunks():
             fh.write(chunk)
     kept = request.session.get(bucket, {})
@@ -32,7 +41,8 @@ def keep(request: HttpRequest, upload: UploadedFile, *, bucket: str, **entry: An
 
 
 def pending(request: HttpRequest, token: str, *, bucket: str) -> tuple[Path, dict[str, Any]]:
-    """The file this user uploaded under ``token``, and what was said with it; or 404."""
+    """The file this user uploaded under ``token``, and what was said with it; or 404 (also
+    once the worker deleted it)."""
     entry = request.session.get(bucket, {}).get(token)
     if not entry:
         raise Http404
@@ -48,3 +58,18 @@ def forget(request: HttpRequest, token: str, *, bucket: str) -> None:
     kept = request.session.get(bucket, {})
     kept.pop(token, None)
     request.session[bucket] = kept
+
+
+def purge_stale(*, older_than: timedelta = KEPT_FOR) -> int:
+    """Delete the uploads made longer ago than ``older_than`` (previewed, never applied);
+    returns how many."""
+    cutoff = time.time() - older_than.total_seconds()
+    removed = 0
+    for path in _upload_dir().iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue  # applied, and so deleted, meanwhile
+    return removed
