@@ -190,7 +190,9 @@ def test_neutralise_keeps_numbers_and_plain_text():
 def test_no_module_but_the_one_writer_makes_a_workbook():
     """Every Excel file goes through core/sheets/writer.py: nothing else may build one."""
     # openpyxl's sheet.cell(…), not a figure's own cell() that hides small counts.
-    writers = re.compile(r"\bWorkbook\(|WriteOnlyCell|xlsxwriter|(?<!self)\.cell\(|\bcreate_sheet\(")
+    writers = re.compile(
+        r"\bWorkbook\(|WriteOnlyCell|xlsxwriter|(?<!self)\.cell\(|\bcreate_sheet\("
+    )
     offenders = [
         str(path.relative_to(SRC))
         for path in SRC.rglob("*.py")
