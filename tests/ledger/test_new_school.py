@@ -190,7 +190,8 @@ def test_a_merged_duplicate_archive_does_not_break_apply(world, tmp_path):
     row = child_row(0, school="西镇中学")
     same = {"id_number": row["身份证号"], "birth": row["出生日期"], "male": True}
     kept = make_child(school_class=world.orgs["class_a1"], **same)
-    merged = make_child(school_class=world.orgs["class_b1"], **same)
+    # Sorted after the new archive in its school (a look-up by ID number took the last one).
+    merged = make_child(school_class=world.orgs["class_b1"], name="朱朱", **same)
     case = DuplicateCase.objects.get()
     children_services.merge_duplicate(case=case, keep=kept, by=None)
     path = Ledger([row]).write_xlsx(tmp_path / "merged.xlsx")
