@@ -78,7 +78,8 @@ class Table:
         """The row's filled cells read by ``parsers``, and, by column key, what could not be."""
         fields: dict[str, Any] = {}
         errors: dict[str, RowError] = {}
-        for j, key in self.layout.columns.items() if self.layout else ():
+        columns = self.layout.columns if self.layout else {}
+        for j, key in columns.items():
             raw = cells[j] if j < len(cells) else None
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
