@@ -315,8 +315,10 @@ class ScopeAndSmallCountTests(PersonaTestCase):
     def test_a_village_director_sees_small_counts_hidden_and_no_list_behind_them(self):
         village = self.org("village_a1")
         school = add_school(village, "1101010007", "东村小学", {"三年级": (10, 10)})
-        for i in range(2):
-            make_child(school_class=class_of(school, "三年级"), name=f"村{i}", home_village=village)
+        # The village counts who lives in it: one pupil of its school, three at 东镇中心小学.
+        make_child(school_class=class_of(school, "三年级"), name="村里的", home_village=village)
+        make_child(school_class=class_of(school, "三年级"), name="镇上的")
+        assert selectors.figures(org=village, on=ON).left_behind_total == 4
         client = self.client_as("village_director")
         page = client.get("/stats/", {"org": village.code})
         assert page.status_code == 200

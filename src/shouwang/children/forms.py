@@ -26,7 +26,19 @@ from .types import LeftBehindType
 
 
 class ChildForm(forms.ModelForm):
-    school_class = forms.ModelChoiceField(label=_("Class"), queryset=Org.objects.none())
+    school_class = forms.ModelChoiceField(
+        label=_("Class"), queryset=Org.objects.none(), required=False
+    )
+    # A child in no school (a preschooler at home, a dropout) is registered at the home village
+    # (domain.md §2); offered on the add page to those who keep a village's children.
+    unit_village = forms.ModelChoiceField(
+        label=_("Or, for a child in no school: the village"),
+        queryset=Org.objects.none(),
+        required=False,
+        help_text=_(
+            "Preschoolers at home and children who dropped out, registered at the village."
+        ),
+    )
     home_village = forms.ModelChoiceField(
         label=_("Home village"), queryset=Org.objects.none(), required=False
     )
@@ -55,15 +67,36 @@ class ChildForm(forms.ModelForm):
             "study": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args: Any, classes: Any, villages: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, classes: Any, villages: Any, units: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.__init_gender_birth()
+        if self.instance.school_class_id:
+            # The child's own class stays, for an editor who keeps none of the school's classes
+            # (a village's child director edits the children who live there).
+            classes = classes | Org.objects.filter(pk=self.instance.school_class_id)
         self.fields["school_class"].queryset = classes  # type: ignore[attr-defined]
         self.fields["home_village"].queryset = villages  # type: ignore[attr-defined]
+        self.__init_unit(units)
         if self.instance.pk:
             self.initial["difficulties"] = [
                 f.kind for f in self.instance.difficulties.filter(ended_on__isnull=True)
             ]
+
+    def __init_unit(self, units: Any) -> None:
+        """The unit is a class, or (adding a child in no school) a village. An archive keeps its
+        kind of unit here: going to school, or leaving it for the village, is a transfer."""
+        at_village = self.instance.pk and self.instance.school.kind == OrgKind.VILLAGE
+        if at_village:
+            del self.fields["school_class"]
+        if self.instance.pk or units is None or not units.exists():
+            del self.fields["unit_village"]
+            return
+        self.fields["unit_village"].queryset = units  # type: ignore[attr-defined]
+        # Right after the class, its alternative.
+        names = list(self.fields)
+        self.order_fields([*names[: names.index("school_class") + 1], "unit_village"])
 
     def __init_gender_birth(self) -> None:
         # Typed once: a valid ID number gives the birth date and gender (GB 11643).
@@ -89,13 +122,30 @@ class ChildForm(forms.ModelForm):
         for field in ("gender", "birth_date"):
             if not data.get(field) and field not in self.errors:
                 self.add_error(field, _("This field is required."))
+        self.__clean_unit(data)
         return data
 
+    def __clean_unit(self, data: dict[str, Any]) -> None:
+        if "school_class" not in self.fields or "school_class" in self.errors:
+            return  # a village's archive, whose unit stays as it is
+        village = data.get("unit_village")
+        if village is not None and data.get("school_class") is not None:
+            self.add_error("unit_village", _("Choose a class or a village, not both."))
+        elif village is not None:
+            # Registered at the village: a child who lives there.
+            data["home_village"] = data.get("home_village") or village
+        elif data.get("school_class") is None and "unit_village" not in self.errors:
+            self.add_error("school_class", _("This field is required."))
+
     def _post_clean(self) -> None:
-        # The school follows from the class, before the model's own rules run.
+        # The unit follows from the class (its school) or is the village, before the model's
+        # own rules run.
         school_class = self.cleaned_data.get("school_class")
+        village = self.cleaned_data.get("unit_village")
         if school_class is not None:
             self.instance.school = Org.objects.get(path=school_class.path[: -2 * Org.steplen])
+        elif village is not None:
+            self.instance.school = village
         super()._post_clean()  # type: ignore[misc]
 
 

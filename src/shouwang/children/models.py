@@ -19,6 +19,8 @@ Glossary (UI term → name in code):
     风险等级 (一级–四级)         risk_grade
     心级 (1–4 心)                heart_level
     动态管理                     status changes (returned, transferred, graduated, aged out…)
+    辍学 / 控辍保学              dropout (a status; the child stays in the register)
+    单位 (学校, 或不在校时的村)  school: the child's unit (a school, or the home village)
     信息采集人 / 信息核查        collected_by / verified_on
 """
 
@@ -52,6 +54,13 @@ class ChildStatus(models.TextChoices):
     AGED_OUT = "aged_out", _("Aged out")
     MOVED = "moved", _("Moved away")
     MERGED = "merged", _("Merged into another archive")
+    # Seed 002's 控辍保学: a dropout stays in the register (and in the figures) until they are
+    # back at school, which is a transfer into the school (domain.md §2).
+    DROPOUT = "dropout", _("Dropped out of school")
+
+
+# Statuses of a child who is in the register (counted by the profiles, listed).
+IN_REGISTER = (ChildStatus.ACTIVE, ChildStatus.DROPOUT)
 
 
 class GuardianRelation(models.TextChoices):
@@ -109,8 +118,17 @@ class Child(models.Model):
     id_number = models.CharField(_("ID number"), max_length=18, db_index=True)
 
     county = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+", editable=False)
+    # The child's unit: their school, or — for a child in no school (a preschooler at home, a
+    # dropout: 控辍保学) — their home village, registered there by its child director with no
+    # class (domain.md §2; children.services._check_placement keeps it so). Not a nullable
+    # school: every child keeps a unit whose path reaches its county (figures, scope, the audit
+    # of every write, exports, sharding by county), and going (back) to school stays what it
+    # is, a transfer between two units with its dated record.
     school = models.ForeignKey(
-        Org, on_delete=models.PROTECT, related_name="school_children", verbose_name=_("school")
+        Org,
+        on_delete=models.PROTECT,
+        related_name="school_children",
+        verbose_name=_("school or village"),
     )
     school_class = models.ForeignKey(
         Org,

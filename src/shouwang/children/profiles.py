@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from shouwang.orgs.models import Org
 
-from .models import Child, DefinitionProfile, Parent, RegionProfile, StatusChange
+from .models import IN_REGISTER, Child, DefinitionProfile, Parent, RegionProfile, StatusChange
 from .types import ParentStatus
 
 
@@ -48,28 +48,55 @@ def months_before(day: date, months: int) -> date:
 
 def in_register_on(children: QuerySet[Child], on: date) -> QuerySet[Child]:
     """Children in the register as it stood that day: their last status change by then is
-    'active' (registering a child writes the first one)."""
+    'active' (registering a child writes the first one) or 'dropout' (a dropout stays in it)."""
     last_status = (
         StatusChange.objects.filter(child=OuterRef("pk"), on__lte=on)
         .order_by("-on", "-created_at")
         .values("status")[:1]
     )
-    return children.annotate(status_on=last_status).filter(status_on="active")
+    return children.annotate(status_on=last_status).filter(status_on__in=IN_REGISTER)
 
 
-def counted_by(children: QuerySet[Child], profile: DefinitionProfile, on: date) -> QuerySet[Child]:
-    """The children a profile counts on a day: type, age limit and months away, all as numbers."""
-    counted = in_register_on(children, on).filter(
+def _eligible(children: QuerySet[Child], profile: DefinitionProfile, on: date) -> QuerySet[Child]:
+    """The rules every child's row answers: in the register, a type counted, under the age."""
+    return in_register_on(children, on).filter(
         left_behind_type__in=profile.counted_types,
         birth_date__gt=years_before(on, profile.age_limit),
     )
+
+
+def _parents_away(profile: DefinitionProfile, on: date) -> tuple[QuerySet[Parent], date]:
+    """A child's parents away at work, and the day they must have left by to count."""
+    away = Parent.objects.filter(child=OuterRef("pk"), status=ParentStatus.MIGRANT)
+    return away, months_before(on, profile.min_months_away)
+
+
+def counted_by(children: QuerySet[Child], profile: DefinitionProfile, on: date) -> QuerySet[Child]:
+    """The children a profile counts on a day: type, age limit and months away, all as numbers.
+    A parent away since a time nobody recorded is not known to be away long enough: the child
+    is left out, and :func:`left_out_for_unknown_time_away` counts them so the figures say so."""
+    counted = _eligible(children, profile, on)
     if profile.min_months_away:
-        cutoff = months_before(on, profile.min_months_away)
-        away_too_short = Parent.objects.filter(
-            child=OuterRef("pk"), status=ParentStatus.MIGRANT
-        ).filter(Q(away_since__isnull=True) | Q(away_since__gt=cutoff))
-        counted = counted.exclude(Exists(away_too_short))
+        away, cutoff = _parents_away(profile, on)
+        too_short_or_unknown = away.filter(Q(away_since__isnull=True) | Q(away_since__gt=cutoff))
+        counted = counted.exclude(Exists(too_short_or_unknown))
     return counted
+
+
+def left_out_for_unknown_time_away(
+    children: QuerySet[Child], profile: DefinitionProfile, on: date
+) -> QuerySet[Child]:
+    """The children a profile would count but for a parent's 外出时间 nobody recorded (a ledger
+    without the column counted nobody under 方案口径: issue 15). Empty for a profile that asks
+    no months away; a child whose other parent left too recently is left out for that."""
+    if not profile.min_months_away:
+        return children.none()
+    away, cutoff = _parents_away(profile, on)
+    return (
+        _eligible(children, profile, on)
+        .filter(Exists(away.filter(away_since__isnull=True)))
+        .exclude(Exists(away.filter(away_since__gt=cutoff)))
+    )
 
 
 def age_limit_exceeded(birth_date: date, profile: DefinitionProfile, on: date) -> bool:

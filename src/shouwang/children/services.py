@@ -129,10 +129,17 @@ def _county_of(school: Org) -> Org:
 
 
 def _check_placement(child: Child) -> None:
+    """A child's unit is a school (and a class of it, or none yet) or, for a child in no school,
+    their home village with no class (domain.md §2: preschoolers at home, dropouts)."""
     errors: dict[str, str] = {}
-    if child.school.kind != OrgKind.SCHOOL:
-        errors["school"] = _("Choose a school.")
-    if child.school_class and not (
+    if child.school.kind == OrgKind.VILLAGE:
+        if child.school_class:
+            errors["school_class"] = _("A child registered at a village is in no class.")
+        if child.home_village != child.school:
+            errors["home_village"] = _("A child registered at a village lives in it.")
+    elif child.school.kind != OrgKind.SCHOOL:
+        errors["school"] = _("Choose a school, or the village for a child in no school.")
+    elif child.school_class and not (
         child.school_class.kind == OrgKind.SCHOOL_CLASS
         and child.school_class.path.startswith(child.school.path)
     ):
@@ -274,6 +281,8 @@ def register_child(
     """Enter a child into the register with parents and guardian, in one step or not at all."""
     on = on or timezone.localdate()
     row = Child(**{k: v for k, v in child.items() if k in CHILD_FIELDS})
+    if row.school.kind == OrgKind.VILLAGE and row.home_village is None:
+        row.home_village = row.school  # registered at the village: a child who lives there
     row.county = _county_of(row.school)
     row.left_behind_type = ""
     row.full_clean(exclude=["county", "left_behind_type"])

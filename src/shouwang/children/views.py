@@ -166,6 +166,8 @@ def _edit_forms(request: HttpRequest, child: Child | None) -> dict[str, Any]:
             initial={"version": services.archive_version(child)} if child else None,
             classes=orgs.filter(kind=OrgKind.SCHOOL_CLASS),
             villages=villages_for_archives(request.user),
+            # A child in no school is registered at a village the user looks after.
+            units=orgs.filter(kind=OrgKind.VILLAGE) if child is None else None,
         ),
         "father_form": ParentForm(data, instance=parents.get("father"), prefix="father"),
         "mother_form": ParentForm(data, instance=parents.get("mother"), prefix="mother"),

@@ -5,6 +5,13 @@ profile in use: one grouped query over the counted children (per school and clas
 in Python to the unit, its sub-units and its school stages, so a county costs the same number
 of queries as a class. The list behind any figure is :func:`children_behind`, filtered by the
 same :data:`DIMENSIONS`, so a chart's number and the list it opens always agree.
+
+Where a child is counted (domain.md §2): a village counts the children who live in it,
+whichever school they attend; every other unit counts each child once, where the child was
+placed that day — their school, or the village a child in no school is registered at — so a
+township is the sum of its schools and villages, never of its villages' residents as well.
+Children a profile leaves out only for want of a date (a parent's 外出时间) are counted beside
+the figures, so the page says how many and why.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from django.conf import settings
 from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import ngettext
 
 from shouwang.accounts.models import Role
 from shouwang.accounts.scope import scope_of
@@ -32,7 +40,7 @@ from shouwang.children.models import (
     RiskGrade,
     StatusChange,
 )
-from shouwang.children.profiles import counted_by, profile_for
+from shouwang.children.profiles import counted_by, left_out_for_unknown_time_away, profile_for
 from shouwang.children.types import LeftBehindType
 from shouwang.orgs.models import Org, OrgKind, Stage, Term
 from shouwang.orgs.selectors import calendar_region_for, counted_enrolments, org_visible_to
@@ -109,6 +117,8 @@ class Figures:
     by_stage: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Stage.values, 0))
     units: list[UnitRow] = field(default_factory=list)
     trend: list[tuple[str, date, int]] = field(default_factory=list)
+    # Children the profile would count but for a parent's time away nobody recorded.
+    left_out_unknown_time_away: int = 0
     hide_small: bool = False
 
     @property
@@ -130,6 +140,25 @@ class Figures:
     def cell(self, value: int) -> int | str:
         """A count as shown: under 5 children is "<5" where small counts are hidden."""
         return HIDDEN if self.hide_small and 0 < value < SMALL else value
+
+    @property
+    def total_shown(self) -> int | str:
+        return self.cell(self.left_behind_total)
+
+    def left_out_notes(self) -> list[str]:
+        """How many children the profile would count but the register lacks a fact for, and
+        which fact ("12 名儿童因缺少父母外出时间未计入方案口径")."""
+        n = self.left_out_unknown_time_away
+        if not n:
+            return []
+        shown = self.cell(n)
+        text = ngettext(
+            "%(n)s child is not counted under %(profile)s: their parents' time away is not known.",
+            "%(n)s children are not counted under %(profile)s: "
+            "their parents' time away is not known.",
+            n if shown == n else SMALL,
+        )
+        return [text % {"n": shown, "profile": self.profile.name}]
 
     def as_json(self) -> dict[str, Any]:
         """Exactly the statistics JSON of interfaces.md, every key present."""
@@ -184,26 +213,43 @@ def placed_on(children: QuerySet[Child], on: date) -> QuerySet[Child]:
 def counted_children(
     children: QuerySet[Child], org: Org, on: date, profile: DefinitionProfile
 ) -> QuerySet[Child]:
-    """The children ``profile`` counts on ``on`` at schools under ``org`` (or in its class)."""
-    counted = placed_on(counted_by(children, profile, on), on)
-    if org.kind == OrgKind.SCHOOL_CLASS:
-        counted = counted.filter(school_class=org, **STILL_THERE)
-    elif org.kind == OrgKind.GRADE:
-        counted = counted.filter(school_class__path__startswith=org.path, **STILL_THERE)
-    else:
-        schools = Org.objects.filter(path__startswith=org.path, kind=OrgKind.SCHOOL)
-        counted = counted.filter(**{PLACED + "__in": schools.values("pk")})
+    """The children ``profile`` counts on ``on`` at ``org``: in its class or grade, placed at its
+    schools and villages, or — a village — living in it."""
+    counted = _counted_at(org, placed_on(counted_by(children, profile, on), on))
     open_pairing = Pairing.objects.filter(child=OuterRef("pk"), starts_on__lte=on).filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=on)
     )
     return counted.annotate(paired=Exists(open_pairing))
 
 
+def _counted_at(org: Org, placed: QuerySet[Child]) -> QuerySet[Child]:
+    """Of children annotated by :func:`placed_on`, those ``org`` counts."""
+    if org.kind == OrgKind.SCHOOL_CLASS:
+        return placed.filter(school_class=org, **STILL_THERE)
+    if org.kind == OrgKind.GRADE:
+        return placed.filter(school_class__path__startswith=org.path, **STILL_THERE)
+    if org.kind == OrgKind.VILLAGE:
+        # Where they live, whichever school they attend (a village has no villages below it).
+        return placed.filter(home_village=org)
+    return placed.filter(**{PLACED + "__in": _places_under(org)})
+
+
+def _places_under(org: Org) -> QuerySet[Org]:
+    """The units children are placed at under ``org``: schools, and the villages children in
+    no school are registered at."""
+    units = Org.objects.filter(path__startswith=org.path, kind__in=PLACES)
+    return units.values("pk")
+
+
+PLACES = (OrgKind.SCHOOL, OrgKind.VILLAGE)
+
+
 def _unit_path(org: Org, school_path: str, class_path: str | None) -> str | None:
-    """The path of the sub-unit one level below ``org`` that holds this placement."""
+    """The path of the sub-unit one level below ``org`` that holds this placement (none for a
+    village's residents placed elsewhere)."""
     place = class_path or school_path
     depth = len(org.path) + Org.steplen
-    return place[:depth] if len(place) >= depth else None
+    return place[:depth] if len(place) >= depth and place.startswith(org.path) else None
 
 
 # --- the figures ------------------------------------------------------------------------------
@@ -244,7 +290,7 @@ def figures(
     # The places behind the rows: schools and classes with their paths and grades' stages.
     place_ids = {r[PLACED] for r in rows} | {r["school_class_id"] for r in rows}
     paths = dict(Org.objects.filter(pk__in=place_ids - {None}).values_list("pk", "path"))
-    grade_paths = {p[: -Org.steplen] for pk, p in paths.items() if len(p) > len(org.path)}
+    grade_paths = {p[: -Org.steplen] for p in paths.values()}
     stages = dict(
         Org.objects.filter(path__in=grade_paths, kind=OrgKind.GRADE).values_list("path", "stage")
     )
@@ -266,6 +312,11 @@ def figures(
             entry.paired += row[_column("paired", "yes")]
     if with_units:
         out.units = _units(org, units, enrolments)
+    if profile.min_months_away:
+        # Only a profile that asks how long parents have been away can miss that date (one
+        # count more; the figures themselves stay one grouped query).
+        missing = left_out_for_unknown_time_away(children, profile, on)
+        out.left_out_unknown_time_away = _counted_at(org, placed_on(missing, on)).count()
     if with_trend:
         out.trend = _trend(children, org, on, profile)
     return out
@@ -305,18 +356,20 @@ def _trend(
     return out
 
 
-def _classes_of_stage(org: Org, stage: str) -> list[int]:
-    """Classes (under ``org``, or of the school ``org`` belongs to) in grades of ``stage``."""
-    root = org.path
-    if org.kind in (OrgKind.GRADE, OrgKind.SCHOOL_CLASS):
-        root = Org.objects.get_ancestors(org).get(kind=OrgKind.SCHOOL).path
-    grades = set(
-        Org.objects.filter(path__startswith=root, kind=OrgKind.GRADE, stage=stage).values_list(
-            "path", flat=True
-        )
+def _classes_of_stage(counted: QuerySet[Child], stage: str) -> list[int]:
+    """The classes of the counted children whose grade is of ``stage`` (a village's children
+    are in classes of schools anywhere)."""
+    classes = dict(
+        Org.objects.filter(pk__in=counted.values("school_class")).values_list("pk", "path")
     )
-    classes = Org.objects.filter(path__startswith=root, kind=OrgKind.SCHOOL_CLASS)
-    return [pk for pk, path in classes.values_list("pk", "path") if path[: -Org.steplen] in grades]
+    grades = set(
+        Org.objects.filter(
+            path__in={path[: -Org.steplen] for path in classes.values()},
+            kind=OrgKind.GRADE,
+            stage=stage,
+        ).values_list("path", flat=True)
+    )
+    return [pk for pk, path in classes.items() if path[: -Org.steplen] in grades]
 
 
 def children_behind(
@@ -328,16 +381,16 @@ def children_behind(
     if dimension in DIMENSIONS and value in DIMENSIONS[dimension]:
         return counted.filter(DIMENSIONS[dimension][value])
     if dimension == "by_stage" and value in Stage.values:
-        classes = _classes_of_stage(org, value)
+        classes = _classes_of_stage(counted, value)
         return counted.filter(school_class__in=classes, **STILL_THERE)
     if dimension == "unit":
         unit = Org.objects.filter(code=value, path__startswith=org.path).first()
         if unit is None:
             return counted.none()
-        schools = Org.objects.filter(path__startswith=unit.path, kind=OrgKind.SCHOOL)
         if unit.kind in (OrgKind.GRADE, OrgKind.SCHOOL_CLASS):
             return counted.filter(school_class__path__startswith=unit.path, **STILL_THERE)
-        return counted.filter(**{PLACED + "__in": schools.values("pk")})
+        # A sub-unit's row counts the children placed in it, as in :func:`figures`.
+        return counted.filter(**{PLACED + "__in": _places_under(unit)})
     return counted.none()
 
 
@@ -407,16 +460,52 @@ def trend_for(
     return org, _trend(children, org, on, profile or profile_for(org, on))
 
 
+# The list behind a "left out" note: children not counted, for want of which fact.
+LEFT_OUT = "left_out"
+UNKNOWN_TIME_AWAY = "unknown_time_away"
+
+
 def list_behind(
     user: Any, code: str, on: date, profile: DefinitionProfile | None, dimension: str, value: str
 ) -> tuple[Org, QuerySet[Child]]:
-    """The children behind one of the unit's figures, in the user's scope."""
+    """The children behind one of the unit's figures, in the user's scope (or, behind a note,
+    the children left out for a missing fact: the archives to complete)."""
     org = org_visible_to(user, code)
     if not sees_children_of(user, org):
         raise Http404
     children = Child.objects.filter(scope_of(user).children_q())
-    counted = counted_children(children, org, on, profile or profile_for(org, on))
+    profile = profile or profile_for(org, on)
+    if (dimension, value) == (LEFT_OUT, UNKNOWN_TIME_AWAY):
+        missing = left_out_for_unknown_time_away(children, profile, on)
+        return org, _counted_at(org, placed_on(missing, on))
+    counted = counted_children(children, org, on, profile)
     return org, children_behind(counted, org, dimension, value)
+
+
+# Roles that land on a unit's figures on their home page: those who look after the unit.
+HOME_FIGURES_ROLES = (Role.REGION_OFFICER, Role.SCHOOL_ADMIN)
+
+
+def home_figures(user: Any, org: Org, on: date) -> Figures | None:
+    """The figures a user's home page shows for one of their places: a region's officers and a
+    school's leaders land on their unit's, a village's child director on the village's (the
+    children who live there: their own register); others, and the sysadmin, on none."""
+    scope = scope_of(user)
+    if scope.is_sysadmin or org.kind not in STATS_KINDS:
+        return None
+    leads = scope.has_role(*HOME_FIGURES_ROLES) and sees_children_of(user, org)
+    directs = org.kind == OrgKind.VILLAGE and org.path.startswith(
+        scope.by_role.get(Role.VILLAGE_DIRECTOR, ())
+    )
+    if not (leads or directs):
+        return None
+    return figures(
+        org=org,
+        on=on,
+        children=Child.objects.filter(scope.children_q()),
+        hide_small=hides_small_counts(user, org),
+        with_units=False,
+    )
 
 
 # Units whose figures mean something: the tree above schools, schools and their grades/classes.

@@ -161,6 +161,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "behind_all": behind("all", "all") if drill else "",
             "behind_boarding": behind("boarding", "yes"),
             "behind_unpaired": behind("paired", "no"),
+            "left_out": [
+                (note, behind(selectors.LEFT_OUT, selectors.UNKNOWN_TIME_AWAY))
+                for note in result.left_out_notes()
+            ],
             "ancestors": [o for o in Org.objects.get_ancestors(result.org) if scope.sees(o)],
             "shows_compliance": scope.has_role(Role.REGION_OFFICER, Role.SCHOOL_ADMIN),
             "late": late_steps_shown(request.user, under=result.org, limit=10),
@@ -199,6 +203,8 @@ def children(request: HttpRequest) -> HttpResponse:
         label = _("Boarding")
     elif dimension == "paired":
         label = _("Paired") if value == "yes" else _("Not paired")
+    elif (dimension, value) == (selectors.LEFT_OUT, selectors.UNKNOWN_TIME_AWAY):
+        label = _("Not counted: parents' time away not known")
     return render(
         request,
         "stats/children.html",

@@ -8,11 +8,9 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
 
-from shouwang.accounts.models import Role
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import active_assignments_of
 from shouwang.care import selectors as care_selectors
-from shouwang.children.models import Child
 from shouwang.core.health import database_problem
 from shouwang.orgs import selectors as org_selectors
 from shouwang.orgs.models import counts_enrolment as org_counts
@@ -24,25 +22,13 @@ def home(request: HttpRequest) -> HttpResponse:
     """Each role lands on its own place in the tree: the orgs it looks after, with their figures."""
     scope = scope_of(request.user)
     today = timezone.localdate()
-    lands_on_figures = scope.has_role(Role.REGION_OFFICER, Role.SCHOOL_ADMIN) and not (
-        scope.is_sysadmin
-    )
     places = [
         {
             "org": org,
             "enrolment": org_selectors.enrolment_under(org, today) if org_counts(org) else None,
             "term": org_selectors.term_on(org, today),
-            # Those who see the region's or school's children land on its figures.
-            "figures": stats_selectors.figures(
-                org=org,
-                on=today,
-                children=Child.objects.filter(scope.children_q()),
-                with_units=False,
-            )
-            if lands_on_figures
-            and org.kind in stats_selectors.STATS_KINDS
-            and stats_selectors.sees_children_of(request.user, org)
-            else None,
+            # Those who look after a region, a school or a village land on its figures.
+            "figures": stats_selectors.home_figures(request.user, org, today),
         }
         for org in org_selectors.top_orgs_visible_to(request.user)
     ]

@@ -39,9 +39,12 @@ class Command(BadInputCommand):
                     % {"name": options["profile"], "known": known},
                     returncode=1,
                 )
-        data = selectors.figures(org=org, on=on, profile=profile, with_units=False).as_json()
+        result = selectors.figures(org=org, on=on, profile=profile, with_units=False)
+        data = result.as_json()
         if options["json"]:
             self.stdout.write(json.dumps(data, ensure_ascii=False))
             return
         for group, key, value in selectors.as_rows(data):
             self.stdout.write(f"{group + ' ' if group else ''}{key}: {value}")
+        for note in result.left_out_notes():
+            self.stdout.write(note)
