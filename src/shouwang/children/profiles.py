@@ -51,7 +51,8 @@ def in_register_on(children: QuerySet[Child], on: date) -> QuerySet[Child]:
     'active' (registering a child writes the first one) or 'dropout' (a dropout stays in it)."""
     last_status = (
         StatusChange.objects.filter(child=OuterRef("pk"), on__lte=on)
-        .order_by("-on", "-created_at")
+        # A transfer writes "transferred" then "active" in one moment: the later row decides.
+        .order_by("-on", "-created_at", "-pk")
         .values("status")[:1]
     )
     return children.annotate(status_on=last_status).filter(status_on__in=IN_REGISTER)
