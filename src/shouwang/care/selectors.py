@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from shouwang.accounts.models import Role, RoleAssignment
 from shouwang.accounts.scope import scope_of
-from shouwang.children.models import Child, ChildStatus
+from shouwang.children.models import IN_REGISTER, Child
 from shouwang.orgs.models import Holiday, Org, OrgKind, Term
 
 from . import engine
@@ -50,7 +50,7 @@ def caregiver_of(user: Any) -> Caregiver | None:
 
 def children_recordable_by(user: Any) -> QuerySet[Child]:
     """Children whose care the user may record: their classes, school or region, and pairings."""
-    return Child.objects.filter(scope_of(user).recordable_children_q(), status=ChildStatus.ACTIVE)
+    return Child.objects.filter(scope_of(user).recordable_children_q(), status__in=IN_REGISTER)
 
 
 def child_recordable_by(user: Any, pk: int) -> Child:
@@ -77,7 +77,7 @@ def children_pairable_by(user: Any) -> QuerySet[Child]:
     """School admins pair the children of their school; region officers those of the region."""
     scope = scope_of(user)
     return Child.objects.filter(
-        scope.children_q({Role.REGION_OFFICER, Role.SCHOOL_ADMIN}), status=ChildStatus.ACTIVE
+        scope.children_q({Role.REGION_OFFICER, Role.SCHOOL_ADMIN}), status__in=IN_REGISTER
     )
 
 
@@ -235,7 +235,7 @@ class Loaded:
 def load(children: QuerySet[Child], on: date) -> Loaded:
     """The engine's inputs for these children, in a fixed number of queries."""
     rows = list(
-        children.filter(status=ChildStatus.ACTIVE).values_list(
+        children.filter(status__in=IN_REGISTER).values_list(
             "id",
             "school_id",
             "school__path",
@@ -411,7 +411,7 @@ def my_children(user: Any, caregiver: Caregiver | None) -> QuerySet[Child]:
     scope = scope_of(user)
     q = scope.paired_q() if caregiver is not None else Q(pk__in=[])
     q |= scope.children_q({Role.TEACHER, Role.SCHOOL_ADMIN})
-    return Child.objects.filter(q, status=ChildStatus.ACTIVE)
+    return Child.objects.filter(q, status__in=IN_REGISTER)
 
 
 def my_tasks(user: Any, on: date) -> MyTasks:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.accounts import audit
 from shouwang.accounts.models import AuditAction, Role, RoleAssignment
-from shouwang.children.models import Child, ChildStatus
+from shouwang.children.models import IN_REGISTER, Child
 from shouwang.core.concurrency import StaleEdit
 from shouwang.orgs.models import Org, OrgKind
 
@@ -134,7 +134,7 @@ def pair(
     by: User | None,
     ends_on: date | None = None,
 ) -> Pairing:
-    if child.status != ChildStatus.ACTIVE:
+    if child.status not in IN_REGISTER:
         raise ValidationError(_("Only children in the register are paired."))
     if not caregiver.is_active:
         raise ValidationError(_("This caregiver no longer takes part."))
@@ -589,7 +589,7 @@ def notify_overdue(on: date) -> int:
 
     owed: Counter[int] = Counter()  # user id → overdue duties
     for county in Org.objects.filter(kind=OrgKind.COUNTY):
-        children = Child.objects.filter(county=county, status=ChildStatus.ACTIVE)
+        children = Child.objects.filter(county=county, status__in=IN_REGISTER)
         overdue = [o for o in obligations_for(children, on) if o.status == engine.OVERDUE]
         if not overdue:
             continue

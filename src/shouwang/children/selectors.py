@@ -16,6 +16,7 @@ from shouwang.accounts.models import AuditAction, AuditEntry
 from shouwang.accounts.scope import scope_of
 
 from .models import (
+    IN_REGISTER,
     Assessment,
     Child,
     ChildStatus,
@@ -176,7 +177,7 @@ def duplicates_beyond_scope_count(user: Any) -> int:
 
 
 def in_register(qs: QuerySet[Child]) -> QuerySet[Child]:
-    return qs.filter(status=ChildStatus.ACTIVE)
+    return qs.filter(status__in=IN_REGISTER)
 
 
 def transfers_visible_to(user: Any) -> QuerySet[StatusChange]:

@@ -22,6 +22,7 @@ from shouwang.orgs.models import Org, OrgKind
 
 from . import types
 from .models import (
+    IN_REGISTER,
     Assessment,
     AssessmentKind,
     Child,
@@ -598,7 +599,7 @@ def hand_over_class(
         from_teachers="、".join(a.user.display_name for a in current),
         to_teacher=to_teacher,
         on=on,
-        children=Child.objects.filter(school_class=school_class, status=ChildStatus.ACTIVE).count(),
+        children=Child.objects.filter(school_class=school_class, status__in=IN_REGISTER).count(),
         note=note,
         by=by,
     )

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from shouwang.accounts.scope import scope_of
-from shouwang.children.models import Child, ChildStatus, Parent
+from shouwang.children.models import IN_REGISTER, Child, ChildStatus, Parent
 from shouwang.children.selectors import children_visible_to
 from shouwang.children.types import ParentStatus
 from shouwang.orgs.models import Org
@@ -57,7 +57,7 @@ def silent_parents(
 ) -> Iterator[tuple[Child, Parent, date]]:
     """(child, parent away, since when) for every silence longer than ``days``: the last call,
     or the day the child entered the register when there was none."""
-    active = children.filter(status=ChildStatus.ACTIVE)
+    active = children.filter(status__in=IN_REGISTER)
     last = last_contacts(active)
     cutoff = on - timedelta(days=days)
     parents = Parent.objects.filter(child__in=active, status=ParentStatus.MIGRANT).select_related(

@@ -11,7 +11,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.utils import timezone
 
 from shouwang.accounts.scope import scope_of
-from shouwang.children.models import Child, ChildStatus, Parent
+from shouwang.children.models import IN_REGISTER, Child, Parent
 from shouwang.children.selectors import children_visible_to
 from shouwang.core.sheets.writer import write_xlsx
 from shouwang.orgs.models import Org, OrgKind
@@ -145,7 +145,7 @@ def export_ledger(*, org: Org, out: str | Path | IO[bytes], by: User | None, unm
         base = children_visible_to(by)
     may_unmask = by is None or unmasked_for_user
     id_visible = None if by is None else scope_of(by).id_revealable_children_q()
-    children = base.filter(school__path__startswith=org.path, status=ChildStatus.ACTIVE).order_by(
+    children = base.filter(school__path__startswith=org.path, status__in=IN_REGISTER).order_by(
         "school__path", "school_class__path", "name_initials", "pk"
     )
     grades = dict(

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts import audit
 from shouwang.accounts.models import AuditAction
 from shouwang.children.models import (
+    IN_REGISTER,
     Assessment,
     AssessmentKind,
     Child,
@@ -524,7 +525,7 @@ def _compare(plan: Plan, *, org: Org, by: User | None) -> None:
         plan.changed = [(children[pk], row, changes) for pk, row, changes in changed]
     result.created, result.updated = len(plan.new), len(plan.changed)
     in_file = {row.fields["id_number"] for row in plan.rows}
-    in_org = base.filter(school__path__startswith=org.path, status=ChildStatus.ACTIVE)
+    in_org = base.filter(school__path__startswith=org.path, status__in=IN_REGISTER)
     missing = [
         (pk, name)
         for number, pk, name in in_org.order_by("school__path", "school_class__path", "name")
