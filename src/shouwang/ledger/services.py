@@ -7,10 +7,9 @@ must not cost a query each.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
-from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -40,8 +39,8 @@ from shouwang.children.services import reclassify_guardian
 from shouwang.children.types import guardian_class, left_behind_type
 from shouwang.children.validators import check_id_agrees, parse_id_number
 from shouwang.core.bulk import insert_many
-from shouwang.core.sheets.layout import HEADER_SEARCH_ROWS, Layout
-from shouwang.core.sheets.reader import Row, UnreadableFile, read_sheets
+from shouwang.core.sheets.reader import UnreadableFile
+from shouwang.core.sheets.rows import RowError, SheetCounts, is_blank, tables
 from shouwang.orgs.models import Org, OrgKind
 
 from . import values
@@ -101,36 +100,6 @@ GUARDIAN_KEYS = ["name", "relation", "age", "phone", "health"]
 APPLY_CHUNK = 2000
 NAMED_NOT_IN_FILE = 200
 PLACEMENT = frozenset({"school", "grade", "school_class"})
-TOTAL_WORDS = ("合计", "总计", "小计", "共计")
-
-
-@dataclass
-class RowError:
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-
-@dataclass
-class SheetCounts:
-    """What importing a sheet did or would do: the counts every importer reports."""
-
-    file: str
-    org: str
-    dry_run: bool
-    applied: bool = False
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    unknown_columns: list[str] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["errors"] = [asdict(e) for e in self.errors]
-        return data
 
 
 @dataclass
@@ -172,31 +141,6 @@ class Plan:
     changed: list[tuple[Child, LedgerRow, dict[str, Any]]] = field(default_factory=list)
 
 
-def is_blank(values_: tuple[Any, ...]) -> bool:
-    return all(v is None or str(v).strip() == "" for v in values_)
-
-
-def is_total(values_: tuple[Any, ...]) -> bool:
-    head = [str(v).strip() for v in values_[:4] if v is not None and str(v).strip()]
-    return bool(head) and head[0].replace(" ", "").startswith(TOTAL_WORDS)
-
-
-def _parse_row(
-    sheet: str, number: int, cells: tuple[Any, ...], layout: Layout, headers: dict[str, str]
-) -> tuple[LedgerRow, list[RowError]]:
-    fields: dict[str, Any] = {}
-    errors: list[RowError] = []
-    for j, key in layout.columns.items():
-        raw = cells[j] if j < len(cells) else None
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            continue
-        try:
-            fields[key] = PARSERS[key](raw)
-        except ValidationError as exc:
-            errors.append(RowError(sheet, number, headers[key], " ".join(exc.messages)))
-    return LedgerRow(sheet, number, headers, fields), errors
-
-
 def read_plan(
     *,
     source: str | Path | IO[bytes],
@@ -217,25 +161,17 @@ def read_plan(
     result = plan.result
     unknown: set[str] = set()
     found_header = False
-    for sheet in read_sheets(source, filename):
-        first = list(islice(sheet.rows, HEADER_SEARCH_ROWS))
-        layout = find_layout(first, mapping)
-        if layout is None:
-            if any(not is_blank(v) for _n, v in first):
-                result.errors.append(RowError(sheet.name, 1, "", _("No header row was found.")))
+    for table in tables(source, filename, lambda first: find_layout(first, mapping)):
+        if table.layout is None:
+            if any(not is_blank(v) for _n, v in table.rows):
+                result.errors.append(RowError(table.name, 1, "", _("No header row was found.")))
             continue
         found_header = True
-        unknown.update(layout.unknown)
-        last_header = layout.header_rows[-1]
-        remaining: Iterator[Row] = (r for r in first if r[0] > last_header)
-        # One header dict per sheet, shared by its rows (a county has 50,000 of them).
-        headers = {key: layout.headers[j] for j, key in layout.columns.items()}
-        for number, cells in _chain(remaining, sheet.rows):
-            if is_blank(cells) or is_total(cells):
-                continue
-            row, errors = _parse_row(sheet.name, number, cells, layout, headers)
-            plan.rows.append(row)
-            result.errors.extend(errors)
+        unknown.update(table.layout.unknown)
+        for number, cells in table.data():
+            fields, errors = table.parse(number, cells, PARSERS)
+            plan.rows.append(LedgerRow(table.name, number, table.headers, fields))
+            result.errors.extend(errors.values())
             if progress and len(plan.rows) % 1000 == 0:
                 progress(len(plan.rows))
     if not found_header:
@@ -249,11 +185,6 @@ def read_plan(
     if not result.errors:
         _compare(plan, org=org, by=by)
     return plan
-
-
-def _chain(*iterables: Iterator[Row]) -> Iterator[Row]:
-    for iterable in iterables:
-        yield from iterable
 
 
 def _check_rows(plan: Plan, *, org: Org, by: User | None) -> None:
