@@ -183,4 +183,15 @@ def test_the_console_script_exits_2_for_an_unusable_file(ledger, tmp_path, capsy
     assert unusable.value.code == 2
     [error] = json.loads(capsys.readouterr().out)["errors"]
     assert CHINESE.search(error["message"])
+    # (The database cannot be asked afterwards here: the command closed the connection; the
+    # next test checks that the same refusal writes nothing.)
+
+
+def test_an_unusable_file_writes_nothing(ledger, tmp_path, capsys):
+    not_a_sheet = tmp_path / "台账.xlsx"
+    not_a_sheet.write_bytes(b"not a workbook")
+    with pytest.raises(CommandError) as exit_:
+        call_command("import_ledger", str(not_a_sheet), "--org", SCHOOL, "--json")
+    assert exit_.value.returncode == 2
+    assert json.loads(capsys.readouterr().out)["applied"] is False
     assert nothing_written()
