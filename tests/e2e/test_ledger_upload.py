@@ -48,7 +48,10 @@ def test_clerk_fixes_a_ledger_from_the_error_report(live_url, phone, tmp_path):
     ready.wait_for()
     assert "新增 4" in ready.inner_text()
     phone.get_by_role("button", name="全部保存").click()
-    phone.wait_for_url("**/children/")
+    # The new children come with their next steps (pair them, assess them).
+    phone.wait_for_url("**/ledger/import/done/")
+    assert rows[2]["姓名"] in phone.get_by_test_id("new-children").inner_text()
+    assert phone.get_by_test_id("pair-new").is_visible()
     phone.goto(f"{live_url}/children/?q={rows[2]['姓名']}")
     assert rows[2]["姓名"] in phone.content()
     assert phone.console_errors == []
