@@ -6,13 +6,18 @@ from typing import Any
 
 import rules
 
-from .models import Role
+from .policy import Action, Area
 from .scope import scope_of
 
 
 @rules.predicate
-def is_sysadmin(user: Any) -> bool:
-    return scope_of(user).is_sysadmin
+def manages_users(user: Any) -> bool:
+    return scope_of(user).may(Area.USERS, Action.CHANGE)
+
+
+@rules.predicate
+def reads_audit(user: Any) -> bool:
+    return scope_of(user).may(Area.AUDIT, Action.VIEW)
 
 
 @rules.predicate
@@ -27,11 +32,11 @@ def sets_region_calendar(user: Any, org: Any) -> bool:
         org is not None
         and org.is_region
         and scope.manages(org)
-        and scope.has_role(Role.REGION_OFFICER)
+        and scope.may(Area.SETTINGS, Action.CHANGE)
     )
 
 
-rules.add_perm("accounts.manage_users", is_sysadmin)
-rules.add_perm("accounts.view_audit", is_sysadmin)
+rules.add_perm("accounts.manage_users", manages_users)
+rules.add_perm("accounts.view_audit", reads_audit)
 rules.add_perm("orgs.manage_org", manages_org)
 rules.add_perm("orgs.set_calendar", sets_region_calendar)

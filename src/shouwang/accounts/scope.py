@@ -1,13 +1,14 @@
 """Who sees what (domain.md §1), decided here and nowhere else.
 
 A user's scope is computed once per request from their active role assignments: the subtrees of
-the org tree they may see, and the subtrees they may change. Selectors in every app turn it into
-a query filter; anything outside it is a 404.
+the org tree they may see, the subtrees they may change, and each role's subtrees. The policy
+table (``accounts.policy``) says what each role reaches for each area and action; ``Scope.q``,
+``units_q`` and ``may`` apply it, and ``who`` answers it in reverse (the people to tell).
+Selectors in every app ask it; anything outside is a 404.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,14 +16,12 @@ from django.db.models import Q
 
 from shouwang.orgs.models import Org, OrgKind
 
-from .models import Role, RoleAssignment
+from .models import Role, RoleAssignment, User
+from .policy import ANY, Action, Area, Reach, rule
 
 STEPLEN = Org.steplen
-# Roles that change children's archives, and roles that may unmask an ID number (domain.md §1).
-EDIT_ROLES = frozenset(
-    {Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.TEACHER, Role.VILLAGE_DIRECTOR}
-)
-ID_ROLES = EDIT_ROLES
+# The reaches that go through a subtree of the tree (the others go through the person).
+PLACES = frozenset({Reach.SCHOOL, Reach.CLASS, Reach.HOME, Reach.UNIT})
 
 
 def _prefix_q(field_name: str, paths: tuple[str, ...]) -> Q:
@@ -64,6 +63,84 @@ class Scope:
             return Q()
         return _prefix_q(field_name, self.manage_paths)
 
+    # --- the policy table (accounts.policy) -------------------------------------------------
+
+    def q(self, area: Area, action: Action, *, via: str = "", own: str = "") -> Q:
+        """Rows the policy lets this user reach for ``area``/``action``, as a filter. ``via``
+        names the child (``"child"`` on a care record) or is empty on a row carrying the
+        school/class/home-village fields itself (a child, an incident); ``own`` names the field
+        holding the user who wrote or reported the row."""
+        entry = rule(area, action)
+        # (An empty Q() OR-ed to a filter vanishes: everything is answered first.)
+        if any(Reach.ALL in entry.get(role, ()) for role in self.by_role):
+            return Q()
+        q = Q(pk__in=[])
+        for role, paths in self.by_role.items():
+            for reach in entry.get(role, ()):
+                q |= self._reach_q(reach, paths, via, own)
+        if self.roles:
+            for reach in entry.get(ANY, ()):
+                q |= self._reach_q(reach, (), via, own)
+        return q
+
+    def units_q(self, area: Area, action: Action, field_name: str = "path") -> Q:
+        """Organisations (by ``field_name``, a path) under the subtrees of the roles the entry
+        names: a class for its teacher, a school for its leaders, a region for its officers."""
+        entry = rule(area, action)
+        if any(Reach.ALL in entry.get(role, ()) for role in self.by_role):
+            return Q()
+        q = Q(pk__in=[])
+        for role, paths in self.by_role.items():
+            if entry.get(role, frozenset()) & PLACES:
+                q |= _prefix_q(field_name, paths)
+        if self.roles and Reach.UNIT in entry.get(ANY, ()):
+            q |= _prefix_q(field_name, self.org_paths)
+        return q
+
+    def reach_paths(self, area: Area, action: Action) -> dict[str, tuple[str, ...]]:
+        """Reach → the subtrees it is given over (a class teacher's classes for ``CLASS``…)."""
+        entry = rule(area, action)
+        out: dict[str, set[str]] = {}
+        for role, paths in self.by_role.items():
+            for reach in entry.get(role, ()):
+                out.setdefault(reach, set()).update(paths)
+        return {reach: tuple(sorted(paths)) for reach, paths in out.items()}
+
+    def may(self, area: Area, action: Action, obj: Any = None) -> bool:
+        """Whether the user may at all (``obj`` None: what the menu asks), over one unit (an
+        ``Org``) or over one row (a child, or a row of a model with a ``policy`` target).
+
+        At all: a role the entry names, or ``ANY`` reaching by pairing or unit; what one wrote
+        or reported (``OWN``) opens no page of its own."""
+        entry = rule(area, action)
+        if obj is None:
+            if any(entry.get(role) for role in self.roles):
+                return True
+            return bool(self.roles) and bool(entry.get(ANY, frozenset()) - {Reach.OWN})
+        if isinstance(obj, Org):
+            return Org.objects.filter(self.units_q(area, action), pk=obj.pk).exists()
+        target = getattr(type(obj), "policy", None)
+        via, own = (target.via, target.own) if target is not None else ("", "")
+        return (
+            type(obj)
+            ._default_manager.filter(self.q(area, action, via=via, own=own), pk=obj.pk)
+            .exists()
+        )
+
+    def _reach_q(self, reach: str, paths: tuple[str, ...], via: str, own: str) -> Q:
+        at = f"{via}__" if via else ""
+        if reach == Reach.SCHOOL:
+            return _prefix_q(f"{at}school__path", paths)
+        if reach == Reach.CLASS:
+            return _prefix_q(f"{at}school_class__path", paths)
+        if reach == Reach.HOME:
+            return _prefix_q(f"{at}home_village__path", paths)
+        if reach == Reach.PAIRED:
+            return _paired_q(self.user_id, f"{via}__in" if via else "pk__in")
+        if reach == Reach.OWN and own and self.user_id is not None:
+            return Q(**{own: self.user_id})
+        return Q(pk__in=[])
+
     def managed_units_q(self, field_name: str = "path") -> Q:
         """Rows under the units the user manages by a role at them (a school's admin, the
         region's officers) — not the sysadmin's whole tree: running the system is not
@@ -76,73 +153,44 @@ class Scope:
     def manages(self, org: Org) -> bool:
         return self.is_sysadmin or org.path.startswith(self.manage_paths)
 
-    def has_role(self, *roles: str) -> bool:
-        return self.is_sysadmin or bool(self.roles.intersection(roles))
 
-    def children_q(self, roles: Collection[str] | None = None) -> Q:
-        """Children's archives this user sees (domain.md §1), as a filter on ``Child``.
+def _paired_q(user_id: int | None, lookup: str) -> Q:
+    if user_id is None:
+        return Q(pk__in=[])
+    from django.utils import timezone
 
-        Region officers: schools or home villages in their region; school admins and counselors:
-        their school; teachers: their classes; village directors: children whose home is in the
-        village; anyone: the children paired to them now (volunteers see only those).
-        ``roles`` narrows it to what those roles give: a counselor at one school who teaches a
-        class at another edits only that class's children (EDIT_ROLES), not the school's; a
-        pairing lets one see the child and record care, never edit the archive or see its ID.
-        """
-        if self.is_sysadmin:
-            return Q()
-        q = self.paired_q() if roles is None else Q(pk__in=[])
-        for role, paths in self.by_role.items():
-            if roles is not None and role not in roles:
-                continue
-            if role == Role.REGION_OFFICER:
-                q |= _prefix_q("school__path", paths) | _prefix_q("home_village__path", paths)
-            elif role in (Role.SCHOOL_ADMIN, Role.COUNSELOR):
-                q |= _prefix_q("school__path", paths)
-            elif role == Role.TEACHER:
-                q |= _prefix_q("school_class__path", paths)
-            elif role == Role.VILLAGE_DIRECTOR:
-                q |= _prefix_q("home_village__path", paths)
-        return q
+    from shouwang.care.models import Pairing  # care builds on accounts, not the reverse
 
-    def paired_q(self) -> Q:
-        """Children with an open pairing to this user as caregiver (domain.md §3)."""
-        if self.user_id is None:
-            return Q(pk__in=[])
-        from django.utils import timezone
+    today = timezone.localdate()
+    current = Pairing.objects.filter(caregiver__user_id=user_id, starts_on__lte=today)
+    current = current.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    return Q(**{lookup: current.values("child_id")})
 
-        from shouwang.care.models import Pairing  # care builds on accounts, not the reverse
 
-        today = timezone.localdate()
-        current = Pairing.objects.filter(caregiver__user_id=self.user_id, starts_on__lte=today)
-        current = current.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-        return Q(pk__in=current.values("child_id"))
-
-    def recordable_children_q(self) -> Q:
-        """Children whose care this user may record: editing roles, and their own pairings."""
-        if self.is_sysadmin:
-            return Q(pk__in=[])
-        return self.children_q(EDIT_ROLES) | self.paired_q()
-
-    def editable_children_q(self) -> Q:
-        return self.children_q(EDIT_ROLES)
-
-    def id_revealable_children_q(self) -> Q:
-        return self.children_q(ID_ROLES)
-
-    @property
-    def may_reveal_id_number(self) -> bool:
-        """Who may unmask an ID number (audited each time). Volunteers never (domain.md §1)."""
-        return self.has_role(*ID_ROLES)
-
-    @property
-    def may_reveal_phones(self) -> bool:
-        """Phones are for calling: everyone who sees the child may unmask them (audited)."""
-        return bool(self.roles) or self.is_sysadmin
-
-    @property
-    def may_edit_children(self) -> bool:
-        return self.has_role(*EDIT_ROLES)
+def who(area: Area, action: Action, org: Org) -> list[User]:
+    """The reverse of the table: the people whose roles reach ``org`` for ``area``/``action``
+    (the unit itself or one above it), the people to tell about something there."""
+    entry = rule(area, action)
+    roles = [role for role in entry if role != ANY]
+    steps = range(1, len(org.path) // STEPLEN + 1)
+    prefixes = {org.path[: n * STEPLEN] for n in steps}
+    assignments = RoleAssignment.objects.filter(
+        role__in=roles, is_active=True, user__is_active=True
+    ).select_related("org", "user")
+    # An officer at a 妇联 / 教育局 works for the region it hangs from: one step more.
+    near = Q(org__path__in=prefixes) | Q(
+        role=Role.REGION_OFFICER, org__path__startswith=min(prefixes, key=len)
+    )
+    people: dict[int, User] = {}
+    for assignment in assignments.filter(near):
+        path = (
+            _region_path(assignment.org)
+            if assignment.role == Role.REGION_OFFICER
+            else assignment.org.path
+        )
+        if path in prefixes and entry[assignment.role] - {Reach.PAIRED, Reach.OWN}:
+            people[assignment.user_id] = assignment.user
+    return sorted(people.values(), key=lambda u: u.pk)
 
 
 def _region_path(org: Org) -> str:

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shouwang.accounts.models import User
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.care import selectors as care_selectors
 from shouwang.care import services as care_services
@@ -92,7 +93,7 @@ class ChildViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Child]:
         scope = scope_of(self.request.user)
         id_visible = ExpressionWrapper(
-            Q(pk__in=Child.objects.filter(scope.id_revealable_children_q()).values("pk")),
+            Q(pk__in=Child.objects.filter(scope.q(Area.ID_NUMBER, Action.REVEAL)).values("pk")),
             output_field=BooleanField(),
         )
         return (

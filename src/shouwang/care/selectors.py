@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from shouwang.accounts.models import Role, RoleAssignment
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import IN_REGISTER, Child
 from shouwang.orgs.models import Holiday, Org, OrgKind, Term
@@ -50,7 +51,7 @@ def caregiver_of(user: Any) -> Caregiver | None:
 
 def children_recordable_by(user: Any) -> QuerySet[Child]:
     """Children whose care the user may record: their classes, school or region, and pairings."""
-    return Child.objects.filter(scope_of(user).recordable_children_q(), status__in=IN_REGISTER)
+    return Child.objects.restrict(user, Action.ADD, Area.CARE).filter(status__in=IN_REGISTER)
 
 
 def child_recordable_by(user: Any, pk: int) -> Child:
@@ -58,16 +59,14 @@ def child_recordable_by(user: Any, pk: int) -> Child:
 
 
 def pairings_visible_to(user: Any) -> QuerySet[Pairing]:
-    children = Child.objects.filter(scope_of(user).children_q())
+    children = Child.objects.restrict(user)
     return Pairing.objects.filter(child__in=children).select_related(
         "child", "child__school_class", "caregiver"
     )
 
 
 def pairing_manageable_by(user: Any, pk: int) -> Pairing:
-    children = Child.objects.filter(
-        scope_of(user).children_q({Role.REGION_OFFICER, Role.SCHOOL_ADMIN})
-    )
+    children = Child.objects.filter(scope_of(user).q(Area.PAIRING, Action.CHANGE))
     return get_object_or_404(
         Pairing.objects.filter(child__in=children).select_related("child", "caregiver"), pk=pk
     )
@@ -76,9 +75,7 @@ def pairing_manageable_by(user: Any, pk: int) -> Pairing:
 def children_pairable_by(user: Any) -> QuerySet[Child]:
     """School admins pair the children of their school; region officers those of the region."""
     scope = scope_of(user)
-    return Child.objects.filter(
-        scope.children_q({Role.REGION_OFFICER, Role.SCHOOL_ADMIN}), status__in=IN_REGISTER
-    )
+    return Child.objects.filter(scope.q(Area.PAIRING, Action.CHANGE), status__in=IN_REGISTER)
 
 
 def caregivers_visible_to(user: Any) -> QuerySet[Caregiver]:
@@ -111,7 +108,7 @@ def records_of(child: Child) -> QuerySet[CareRecord]:
 
 
 def record_visible_to(user: Any, pk: int) -> CareRecord:
-    children = Child.objects.filter(scope_of(user).children_q())
+    children = Child.objects.restrict(user)
     return get_object_or_404(
         CareRecord.objects.filter(child__in=children).select_related(
             "child", "caregiver", "recorded_by"
@@ -132,7 +129,7 @@ def records_correctable_by(user: Any) -> QuerySet[CareRecord]:
         | Q(original__recorded_by_id=user.pk)
         | Q(caregiver__user_id=user.pk)
     )
-    visible = Child.objects.filter(scope.children_q())
+    visible = Child.objects.restrict(user)
     return CareRecord.objects.filter(
         authored | scope.managed_units_q("child__school__path"),
         child__in=visible,
@@ -408,10 +405,7 @@ def owned_by(user: Any, caregiver: Caregiver | None) -> set[tuple[str, int]]:
 
 def my_children(user: Any, caregiver: Caregiver | None) -> QuerySet[Child]:
     """The children a person owes duties to: paired, in their classes, in the schools they lead."""
-    scope = scope_of(user)
-    q = scope.paired_q() if caregiver is not None else Q(pk__in=[])
-    q |= scope.children_q({Role.TEACHER, Role.SCHOOL_ADMIN})
-    return Child.objects.filter(q, status__in=IN_REGISTER)
+    return Child.objects.restrict(user, Action.VIEW, Area.TASKS).filter(status__in=IN_REGISTER)
 
 
 def my_tasks(user: Any, on: date) -> MyTasks:
@@ -488,7 +482,7 @@ DRILL = {  # what a unit's rows are, by default
 
 def compliance(user: Any, org: Org, on: date, by: str = "") -> Compliance:
     """Done / due / overdue under ``org`` this term, by sub-unit, class, child or caregiver."""
-    children = Child.objects.filter(scope_of(user).children_q())
+    children = Child.objects.restrict(user)
     if org.kind == OrgKind.SCHOOL_CLASS:
         children = children.filter(school_class=org)
     else:

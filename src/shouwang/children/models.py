@@ -35,6 +35,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin
 
+from shouwang.accounts.policy import Area
+from shouwang.accounts.restrict import PolicyTarget, RestrictedQuerySet
 from shouwang.orgs.models import Org
 
 from . import validators
@@ -181,6 +183,10 @@ class Child(models.Model):
     verified_on = models.DateField(_("last verified on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Who reaches it is the policy table's (accounts.policy): Child.objects.restrict(user).
+    policy = PolicyTarget(Area.ARCHIVE)
+    objects = RestrictedQuerySet["Child"].as_manager()
 
     class Meta:
         verbose_name = _("child")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwang.accounts.audit import masked_changes
 from shouwang.accounts.models import AuditAction, AuditEntry
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 
 from .models import (
@@ -37,11 +38,11 @@ FIVE_KNOWN = [
 
 
 def children_visible_to(user: Any) -> QuerySet[Child]:
-    return Child.objects.filter(scope_of(user).children_q())
+    return Child.objects.restrict(user)
 
 
 def children_editable_by(user: Any) -> QuerySet[Child]:
-    return Child.objects.filter(scope_of(user).editable_children_q())
+    return Child.objects.restrict(user, Action.CHANGE)
 
 
 def child_editable_by(user: Any, pk: int) -> Child:
@@ -50,7 +51,7 @@ def child_editable_by(user: Any, pk: int) -> Child:
 
 
 def id_number_revealable(user: Any, child: Child) -> bool:
-    return Child.objects.filter(scope_of(user).id_revealable_children_q(), pk=child.pk).exists()
+    return scope_of(user).may(Area.ID_NUMBER, Action.REVEAL, child)
 
 
 # Searching the register by ID number, per user and hour (issue 14): enough for a clerk

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.access import acting_user, require_perm
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import teachers_of_classes, teachers_of_school
 from shouwang.care.selectors import lacks_two_to_one_pairing
@@ -64,7 +65,7 @@ def _search_id_number(qs: QuerySet[Child], number: str, request: HttpRequest) ->
     hour, each search audited. Anyone else could otherwise find a number by trying each
     sequence for a known birth date (issue 14: 168 requests)."""
     user = acting_user(request)
-    if not scope_of(user).may_reveal_id_number:
+    if not scope_of(user).may(Area.ID_NUMBER, Action.REVEAL):
         messages.warning(request, _("Only those who may see ID numbers can search by them."))
         return qs.none()
     if selectors.id_searches_left(user) <= 0:
@@ -73,7 +74,7 @@ def _search_id_number(qs: QuerySet[Child], number: str, request: HttpRequest) ->
             _("Too many searches by ID number this hour; try later or search by name."),
         )
         return qs.none()
-    qs = qs.filter(scope_of(user).id_revealable_children_q())
+    qs = qs.filter(scope_of(user).q(Area.ID_NUMBER, Action.REVEAL))
     qs = qs.filter(id_number=number) if len(number) == 18 else qs.filter(id_number__contains=number)
     services.record_id_search(number=number, found=qs.count(), by=user)
     return qs
@@ -120,7 +121,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "profile": profile if status == ChildStatus.ACTIVE else None,
             "today": today,
-            "may_add": scope_of(request.user).may_edit_children,
+            "may_add": scope_of(request.user).may(Area.ARCHIVE, Action.ADD),
         },
     )
 
@@ -233,7 +234,7 @@ def _spread_errors(forms: dict[str, Any], exc: ValidationError) -> None:
 
 
 def add(request: HttpRequest) -> HttpResponse:
-    if not scope_of(request.user).may_edit_children:
+    if not scope_of(request.user).may(Area.ARCHIVE, Action.ADD):
         raise Http404
     forms = _edit_forms(request, None)
     if request.method == "POST":
@@ -287,7 +288,7 @@ def reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     allowed = (
         selectors.id_number_revealable(request.user, child)
         if field == "id_number"
-        else scope.may_reveal_phones
+        else scope.may(Area.PHONES, Action.REVEAL, child)
     )
     if not allowed:
         raise Http404
@@ -413,7 +414,7 @@ def contact_cards(request: HttpRequest) -> HttpResponse:
     from weasyprint import HTML
 
     scope = scope_of(request.user)
-    if not scope.may_reveal_phones:
+    if not scope.may(Area.PHONES, Action.REVEAL):
         raise Http404
     qs = selectors.in_register(selectors.register_of(request.user)).prefetch_related("parents")
     class_code = request.GET.get("class", "")

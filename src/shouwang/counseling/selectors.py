@@ -12,14 +12,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from shouwang.accounts import audit
-from shouwang.accounts.models import AuditAction, Role
+from shouwang.accounts.models import AuditAction
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import Child
 from shouwang.orgs.models import Org, OrgKind
 
 from .models import CounselingSession, IndividualPlan, MailboxLetter, MailboxOpening
 
-ROLES = (Role.COUNSELOR, Role.SCHOOL_ADMIN, Role.REGION_OFFICER)
 MAILBOX_DAYS = 7  # the box is opened weekly; after this many days it is late
 
 
@@ -55,18 +55,12 @@ def mailboxes_for(user: Any, today: date) -> list[Mailbox]:
 
 
 def schools_q(user: Any, field: str = "school__path") -> Q:
-    scope = scope_of(user)
-    if scope.is_sysadmin:
-        return Q()
-    q = Q(pk__in=[])
-    for role in ROLES:
-        for path in scope.by_role.get(role, ()):
-            q |= Q(**{f"{field}__startswith": path})
-    return q
+    """Rows (by the path ``field`` of their school) whose counseling the user sees."""
+    return scope_of(user).units_q(Area.COUNSELING, Action.VIEW, field)
 
 
 def may_counsel(user: Any) -> bool:
-    return scope_of(user).has_role(*ROLES)
+    return scope_of(user).may(Area.COUNSELING, Action.VIEW)
 
 
 def sees_counseling_of(user: Any, child: Child) -> bool:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.accounts.access import acting_user
-from shouwang.accounts.models import Role
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.care.selectors import child_recordable_by
 from shouwang.children.types import ParentStatus
@@ -25,6 +25,8 @@ from .models import FamilyCall
 
 
 def rooms(request: HttpRequest) -> HttpResponse:
+    if not scope_of(request.user).may(Area.FAMILY, Action.VIEW):
+        raise Http404
     days = dict(WEEKDAYS)
     return render(
         request,
@@ -36,9 +38,9 @@ def rooms(request: HttpRequest) -> HttpResponse:
             ],
             "bookings": selectors.upcoming_bookings(request.user)[:50],
             # A school's leaders set up its rooms.
-            "sets_silence": scope_of(request.user).has_role(Role.REGION_OFFICER),
+            "sets_silence": scope_of(request.user).may(Area.SETTINGS, Action.CHANGE),
             "schools": orgs_manageable_by(request.user).filter(kind=OrgKind.SCHOOL)[:20]
-            if scope_of(request.user).has_role(Role.SCHOOL_ADMIN)
+            if scope_of(request.user).may(Area.FAMILY, Action.CHANGE)
             else [],
         },
     )
@@ -68,7 +70,7 @@ def add_room(request: HttpRequest, code: str) -> HttpResponse:
 
 def silence(request: HttpRequest) -> HttpResponse:
     """A region officer sets the days without contact that raise a task in the region."""
-    if not scope_of(request.user).has_role(Role.REGION_OFFICER):
+    if not scope_of(request.user).may(Area.SETTINGS, Action.CHANGE):
         raise Http404
     tops = top_orgs_visible_to(request.user)
     region = org_manageable_by(

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.accounts import audit
 from shouwang.accounts.models import AuditAction
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import Child
 from shouwang.core.sheets.columns import Column, ColumnSet
@@ -220,7 +221,7 @@ def plan_sheet(
     result.rows = len(rows)
     children = list(
         Child.objects.filter(
-            scope_of(by).editable_children_q(), school_class__path__startswith=org.path
+            scope_of(by).q(Area.HEALTH, Action.CHANGE), school_class__path__startswith=org.path
         ).select_related("school")
     )
     by_id = {c.id_number: c for c in children}

@@ -11,15 +11,13 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from shouwang.accounts.models import Role
-from shouwang.accounts.scope import EDIT_ROLES, scope_of
+from shouwang.accounts.policy import Action, Area
+from shouwang.accounts.scope import scope_of
 from shouwang.children.models import Child
 from shouwang.orgs.models import Org
 
 from . import metrics
 from .models import BmiReference, Checkup
-
-HEALTH_ROLES = EDIT_ROLES | {Role.COUNSELOR}
 
 
 def references() -> dict[tuple[str, Decimal], BmiReference]:
@@ -41,11 +39,11 @@ def reading_of(checkup: Checkup, refs: metrics.References) -> metrics.Reading:
 
 
 def health_children_q(user: Any) -> Q:
-    return scope_of(user).children_q(HEALTH_ROLES)
+    return scope_of(user).q(Area.HEALTH, Action.VIEW)
 
 
 def may_see_health(user: Any) -> bool:
-    return scope_of(user).has_role(*HEALTH_ROLES)
+    return scope_of(user).may(Area.HEALTH, Action.VIEW)
 
 
 def child_for_health(user: Any, pk: int) -> Child:
@@ -58,7 +56,8 @@ def child_for_health(user: Any, pk: int) -> Child:
 def child_for_recording(user: Any, pk: int) -> Child:
     """Recording a 体检 is for the roles that edit the archive."""
     return get_object_or_404(
-        Child.objects.filter(scope_of(user).editable_children_q()).select_related("school"), pk=pk
+        Child.objects.filter(scope_of(user).q(Area.HEALTH, Action.CHANGE)).select_related("school"),
+        pk=pk,
     )
 
 
@@ -66,7 +65,7 @@ def checkup_for_correcting(user: Any, pk: int) -> Checkup:
     """Correcting a 体检 is for those who may record one for the child."""
     return get_object_or_404(
         Checkup.objects.filter(
-            child__in=Child.objects.filter(scope_of(user).editable_children_q())
+            child__in=Child.objects.filter(scope_of(user).q(Area.HEALTH, Action.CHANGE))
         ).select_related("child__school"),
         pk=pk,
     )
@@ -74,7 +73,7 @@ def checkup_for_correcting(user: Any, pk: int) -> Checkup:
 
 def import_units(user: Any) -> QuerySet[Org]:
     """Where the user may import a check-up sheet: the units of the roles that edit archives."""
-    return sheet_units(user, EDIT_ROLES)
+    return sheet_units(user, Action.CHANGE)
 
 
 def sees_health_of(user: Any, child: Child) -> bool:
@@ -82,7 +81,7 @@ def sees_health_of(user: Any, child: Child) -> bool:
 
 
 def may_record_for(user: Any, child: Child) -> bool:
-    return Child.objects.filter(scope_of(user).editable_children_q(), pk=child.pk).exists()
+    return Child.objects.filter(scope_of(user).q(Area.HEALTH, Action.CHANGE), pk=child.pk).exists()
 
 
 @dataclass
@@ -132,15 +131,9 @@ def sheet_of(user: Any, org: Org) -> list[SheetLine]:
     return lines
 
 
-def sheet_units(user: Any, roles: frozenset[str] = HEALTH_ROLES) -> QuerySet[Org]:
-    """Classes and schools whose sheets the user may open (``roles``: may import into)."""
+def sheet_units(user: Any, action: Action = Action.VIEW) -> QuerySet[Org]:
+    """Classes and schools whose sheets the user may open (``CHANGE``: may import into)."""
     from shouwang.orgs.models import OrgKind
 
-    scope = scope_of(user)
-    q = Q(pk__in=[])
-    for role in roles:
-        for path in scope.by_role.get(role, ()):
-            q |= Q(path__startswith=path)
-    if scope.is_sysadmin:
-        q = Q()
+    q = scope_of(user).units_q(Area.HEALTH, action)
     return Org.objects.filter(q, kind__in=[OrgKind.SCHOOL, OrgKind.SCHOOL_CLASS]).order_by("path")

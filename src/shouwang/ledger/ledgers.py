@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
 from django.utils import timezone
 
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import IN_REGISTER, Child, Parent
-from shouwang.children.selectors import children_visible_to
 from shouwang.core.sheets.writer import write_xlsx
 from shouwang.orgs.models import Org, OrgKind
 
@@ -136,15 +136,17 @@ def export_ledger(*, org: Org, out: str | Path | IO[bytes], by: User | None, unm
     """Write the ledger of ``org``; masked unless asked and allowed (CLI: county IT staff)."""
     # Unmasked, the ledger holds only children whose ID numbers the user may see (a counselor
     # who also teaches a class exports that class in full, not the school).
-    unmasked_for_user = unmasked and by is not None and scope_of(by).may_reveal_id_number
+    reveal = (Area.ID_NUMBER, Action.REVEAL)
+    unmasked_for_user = unmasked and by is not None and scope_of(by).may(*reveal)
+    base: QuerySet[Child]
     if by is None:
         base = Child.objects.all()
     elif unmasked_for_user:
-        base = Child.objects.filter(scope_of(by).id_revealable_children_q())
+        base = Child.objects.restrict(by, Action.REVEAL, Area.ID_NUMBER)
     else:
-        base = children_visible_to(by)
+        base = Child.objects.restrict(by)
     may_unmask = by is None or unmasked_for_user
-    id_visible = None if by is None else scope_of(by).id_revealable_children_q()
+    id_visible = None if by is None else scope_of(by).q(*reveal)
     children = base.filter(school__path__startswith=org.path, status__in=IN_REGISTER).order_by(
         "school__path", "school_class__path", "name_initials", "pk"
     )

@@ -9,35 +9,24 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from shouwang.accounts.models import Role
-from shouwang.accounts.scope import EDIT_ROLES, scope_of
+from shouwang.accounts.policy import Action, Area
+from shouwang.accounts.scope import scope_of
 from shouwang.children.models import Child
 from shouwang.orgs.models import Org
 
 from .chains import label_of
 from .models import Incident, IncidentStep
 
-RESTRICTED_TO = (Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.COUNSELOR)
-
 
 def incidents_q(user: Any) -> Q:
-    scope = scope_of(user)
-    if scope.is_sysadmin:
-        return Q()
-    q = Q(reported_by_id=scope.user_id) if scope.user_id else Q(pk__in=[])
-    for role in RESTRICTED_TO:
-        for path in scope.by_role.get(role, ()):
-            q |= Q(school__path__startswith=path)
-    return q
-
-
-# Who has an emergencies page: those who see a unit's incidents and those who may report one
-# (they keep a child's archive, the village child director too); a volunteer has none.
-PAGE_ROLES = frozenset(RESTRICTED_TO) | EDIT_ROLES
+    return scope_of(user).q(Area.INCIDENTS, Action.VIEW, own="reported_by_id")
 
 
 def uses_incidents(user: Any) -> bool:
-    return scope_of(user).has_role(*PAGE_ROLES)
+    """Who has an emergencies page: those who see a unit's incidents and those who may report
+    one (they keep a child's archive, the village child director too); a volunteer has none."""
+    scope = scope_of(user)
+    return scope.may(Area.INCIDENTS, Action.VIEW) or scope.may(Area.INCIDENTS, Action.ADD)
 
 
 def incidents_visible_to(user: Any) -> QuerySet[Incident]:
@@ -50,7 +39,7 @@ def incident_visible_to(user: Any, pk: int) -> Incident:
 
 def reportable_children(user: Any) -> QuerySet[Child]:
     """Those who keep a child's archive report its emergencies (not volunteers)."""
-    return Child.objects.filter(scope_of(user).editable_children_q())
+    return Child.objects.restrict(user, Action.ADD, Area.INCIDENTS)
 
 
 def steps_of(incident: Incident) -> list[IncidentStep]:

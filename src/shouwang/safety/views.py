@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.access import acting_user
-from shouwang.accounts.models import Role
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.core.views import form_page, show_error
 from shouwang.orgs.selectors import org_manageable_by, top_orgs_visible_to
@@ -155,7 +155,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 
 def chain(request: HttpRequest) -> HttpResponse:
     """A region officer sets the region's chain (steps and minutes)."""
-    if not scope_of(request.user).has_role(Role.REGION_OFFICER):
+    if not scope_of(request.user).may(Area.SETTINGS, Action.CHANGE):
         raise Http404
     tops = top_orgs_visible_to(request.user)
     code = request.GET.get("org") or (tops[0].code if tops else "")

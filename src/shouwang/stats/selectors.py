@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import ngettext
 
-from shouwang.accounts.models import Role
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.care.models import Pairing
 from shouwang.children.models import (
@@ -397,21 +397,10 @@ def children_behind(
 # --- for a user ---------------------------------------------------------------------------------
 
 
-# Roles whose view of children covers a whole unit of their own (domain.md §1).
-WHOLE_UNIT_ROLES = (Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.COUNSELOR, Role.TEACHER)
-
-
 def sees_children_of(user: Any, org: Org) -> bool:
     """Whether the user sees every child behind the unit's figures (a region officer in their
     region, a school's leaders in the school, a teacher in their class)."""
-    scope = scope_of(user)
-    if scope.is_sysadmin:
-        return True
-    return any(
-        org.path.startswith(path)
-        for role in WHOLE_UNIT_ROLES
-        for path in scope.by_role.get(role, ())
-    )
+    return scope_of(user).may(Area.FIGURES, Action.LIST, org)
 
 
 def hides_small_counts(user: Any, org: Org, *, export: bool = False) -> bool:
@@ -437,7 +426,7 @@ def figures_for(
     org = org_visible_to(user, code)
     if org.kind not in STATS_KINDS:
         raise Http404
-    children = Child.objects.filter(scope_of(user).children_q())
+    children = Child.objects.restrict(user)
     return figures(
         org=org,
         on=on,
@@ -456,7 +445,7 @@ def trend_for(
     org = org_visible_to(user, code)
     if org.kind not in STATS_KINDS:
         raise Http404
-    children = Child.objects.filter(scope_of(user).children_q())
+    children = Child.objects.restrict(user)
     return org, _trend(children, org, on, profile or profile_for(org, on))
 
 
@@ -473,17 +462,13 @@ def list_behind(
     org = org_visible_to(user, code)
     if not sees_children_of(user, org):
         raise Http404
-    children = Child.objects.filter(scope_of(user).children_q())
+    children = Child.objects.restrict(user)
     profile = profile or profile_for(org, on)
     if (dimension, value) == (LEFT_OUT, UNKNOWN_TIME_AWAY):
         missing = left_out_for_unknown_time_away(children, profile, on)
         return org, _counted_at(org, placed_on(missing, on))
     counted = counted_children(children, org, on, profile)
     return org, children_behind(counted, org, dimension, value)
-
-
-# Roles that land on a unit's figures on their home page: those who look after the unit.
-HOME_FIGURES_ROLES = (Role.REGION_OFFICER, Role.SCHOOL_ADMIN)
 
 
 def home_figures(user: Any, org: Org, on: date) -> Figures | None:
@@ -493,16 +478,12 @@ def home_figures(user: Any, org: Org, on: date) -> Figures | None:
     scope = scope_of(user)
     if scope.is_sysadmin or org.kind not in STATS_KINDS:
         return None
-    leads = scope.has_role(*HOME_FIGURES_ROLES) and sees_children_of(user, org)
-    directs = org.kind == OrgKind.VILLAGE and org.path.startswith(
-        scope.by_role.get(Role.VILLAGE_DIRECTOR, ())
-    )
-    if not (leads or directs):
+    if not scope.may(Area.HOME_FIGURES, Action.VIEW, org):
         return None
     return figures(
         org=org,
         on=on,
-        children=Child.objects.filter(scope.children_q()),
+        children=Child.objects.restrict(user),
         hide_small=hides_small_counts(user, org),
         with_units=False,
     )

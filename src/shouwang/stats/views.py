@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shouwang.accounts.access import acting_user
-from shouwang.accounts.models import Role
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import DefinitionProfile, Gender, GuardianClass, RiskGrade
 from shouwang.children.types import LeftBehindType
@@ -166,7 +166,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 for note in result.left_out_notes()
             ],
             "ancestors": [o for o in Org.objects.get_ancestors(result.org) if scope.sees(o)],
-            "shows_compliance": scope.has_role(Role.REGION_OFFICER, Role.SCHOOL_ADMIN),
+            "shows_compliance": scope.may(Area.COMPLIANCE, Action.VIEW),
             "late": late_steps_shown(request.user, under=result.org, limit=10),
         },
     )

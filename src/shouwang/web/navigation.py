@@ -1,4 +1,4 @@
-"""The menu, per role: one table, each item shown only to the roles it serves."""
+"""The menu, built from the policy table: an item is shown to whoever its page lets in."""
 
 from __future__ import annotations
 
@@ -9,67 +9,41 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.accounts.models import Role
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import Scope, scope_of
-from shouwang.safety import selectors as incident_selectors
 
 
 @dataclass(frozen=True)
 class NavItem:
     label: str | Promise
     url_name: str
-    roles: frozenset[str]  # empty: everyone
+    # The policy entries (accounts.policy) the page answers to; shown when any allows. Empty:
+    # everyone. The page asks the same entries, so menu and page cannot disagree.
+    needs: tuple[tuple[Area, Action], ...] = ()
 
     def shown_to(self, scope: Scope) -> bool:
-        return not self.roles or scope.has_role(*self.roles)
+        return not self.needs or any(scope.may(area, action) for area, action in self.needs)
 
-
-# Everyone with a place in the tree; sysadmins see everything anyway.
-WORKERS = frozenset(
-    {
-        Role.REGION_OFFICER,
-        Role.SCHOOL_ADMIN,
-        Role.TEACHER,
-        Role.VILLAGE_DIRECTOR,
-        Role.COUNSELOR,
-        Role.VOLUNTEER,
-    }
-)
-
-# Those who manage units, and so import their ledgers (domain.md §1).
-MANAGERS = frozenset({Role.REGION_OFFICER, Role.SCHOOL_ADMIN})
 
 NAV_ITEMS = [
-    NavItem(_("Home"), "web:home", frozenset()),
-    NavItem(_("My tasks"), "care:tasks", WORKERS - {Role.REGION_OFFICER}),
-    NavItem(_("Left-behind register"), "children:register", WORKERS),
-    NavItem(_("Statistics"), "stats:dashboard", MANAGERS),
+    NavItem(_("Home"), "web:home"),
+    NavItem(_("My tasks"), "care:tasks", ((Area.TASKS, Action.VIEW),)),
+    NavItem(_("Left-behind register"), "children:register", ((Area.ARCHIVE, Action.VIEW),)),
+    NavItem(_("Statistics"), "stats:dashboard", ((Area.FIGURES, Action.VIEW),)),
     NavItem(
         _("Emergencies"),
         "safety:incidents",
-        incident_selectors.PAGE_ROLES,
+        ((Area.INCIDENTS, Action.VIEW), (Area.INCIDENTS, Action.ADD)),
     ),
-    NavItem(
-        _("Family contact"),
-        "family:rooms",
-        frozenset({Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.TEACHER}),
-    ),
-    NavItem(
-        _("Health"),
-        "health:overview",
-        frozenset({Role.REGION_OFFICER, Role.SCHOOL_ADMIN, Role.TEACHER, Role.COUNSELOR}),
-    ),
-    NavItem(
-        _("Counseling"),
-        "counseling:overview",
-        frozenset({Role.COUNSELOR, Role.SCHOOL_ADMIN, Role.REGION_OFFICER}),
-    ),
-    NavItem(_("Pairings"), "care:pairings", MANAGERS),
-    NavItem(_("Duty compliance"), "care:compliance", MANAGERS),
-    NavItem(_("Organisations"), "orgs:tree", WORKERS),
-    NavItem(_("Import a ledger"), "ledger:upload", MANAGERS),
-    NavItem(_("Users"), "accounts:users", frozenset({Role.SYSADMIN})),
-    NavItem(_("Audit log"), "accounts:audit", frozenset({Role.SYSADMIN})),
+    NavItem(_("Family contact"), "family:rooms", ((Area.FAMILY, Action.VIEW),)),
+    NavItem(_("Health"), "health:overview", ((Area.HEALTH, Action.VIEW),)),
+    NavItem(_("Counseling"), "counseling:overview", ((Area.COUNSELING, Action.VIEW),)),
+    NavItem(_("Pairings"), "care:pairings", ((Area.PAIRING, Action.CHANGE),)),
+    NavItem(_("Duty compliance"), "care:compliance", ((Area.COMPLIANCE, Action.VIEW),)),
+    NavItem(_("Organisations"), "orgs:tree", ((Area.UNITS, Action.VIEW),)),
+    NavItem(_("Import a ledger"), "ledger:upload", ((Area.LEDGER, Action.ADD),)),
+    NavItem(_("Users"), "accounts:users", ((Area.USERS, Action.CHANGE),)),
+    NavItem(_("Audit log"), "accounts:audit", ((Area.AUDIT, Action.VIEW),)),
 ]
 
 

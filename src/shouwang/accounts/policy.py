@@ -1,0 +1,164 @@
+"""Who may see and do what (domain.md §1): one table, read by every selector, view, API view,
+export, menu and notification, so a page and its menu entry (or a list and the people told
+about it) cannot disagree.
+
+Each entry says, for an area and an action, which roles may, and over what each reaches:
+
+- through the child's places — the school (``SCHOOL``), the class (``CLASS``) or the home village
+  (``HOME``) lying in the subtree the role was given;
+- through the person — an open pairing to them (``PAIRED``), or what they wrote or reported
+  themselves (``OWN``);
+- over units — the organisations of that subtree (``UNIT``: settings, figures, the tree);
+- over everything (``ALL``, the system administrator).
+
+``ANY`` stands for every role a person holds: a pairing lets anyone with a login look after the
+children paired to them. A role absent from an entry may not. ``accounts.scope.Scope`` turns the
+table into query filters (``q``, ``units_q``), single answers (``may``) and, in reverse, the
+people to tell (``who``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+from .models import Role
+
+
+class Area(StrEnum):
+    ARCHIVE = "archive"  # 一人一档: a child's archive
+    ID_NUMBER = "id_number"  # a child's ID number, unmasked
+    PHONES = "phones"  # parents', guardian's and contacts' phones, unmasked
+    CARE = "care"  # care records: visits, talks, calls, letters
+    TASKS = "tasks"  # 我的任务: the children whose duties a person owes
+    PAIRING = "pairing"  # who looks after which child
+    CAREGIVERS = "caregivers"  # the people who can be paired
+    FOLLOW_UPS = "follow_ups"  # 发现异常 to follow up
+    INCIDENTS = "incidents"  # emergencies and their chains
+    COUNSELING = "counseling"  # sessions, letters, plans
+    HEALTH = "health"  # 体检 and the class sheets
+    FAMILY = "family"  # 亲情电话 rooms, bookings, calls
+    FIGURES = "figures"  # statistics of a unit
+    HOME_FIGURES = "home_figures"  # the unit's figures on one's home page
+    COMPLIANCE = "compliance"  # 职责落实情况: duties done and overdue, by unit
+    LEDGER = "ledger"  # 台账 import and export
+    UNITS = "units"  # the org tree: units, enrolment, calendars
+    SETTINGS = "settings"  # a region's rules: chain, days without contact, definition
+    USERS = "users"
+    AUDIT = "audit"
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    ADD = "add"
+    CHANGE = "change"
+    EXPORT = "export"
+    REVEAL = "reveal"
+    LIST = "list"  # the children behind a unit's figures
+
+
+class Reach(StrEnum):
+    ALL = "all"
+    SCHOOL = "school"
+    CLASS = "class"
+    HOME = "home"
+    PAIRED = "paired"
+    OWN = "own"
+    UNIT = "unit"
+
+
+ANY = "*"
+S, C, H, P, U = Reach.SCHOOL, Reach.CLASS, Reach.HOME, Reach.PAIRED, Reach.UNIT
+OWN = Reach.OWN
+EVERYTHING: dict[str, frozenset[Reach]] = {Role.SYSADMIN: frozenset({Reach.ALL})}
+
+Rule = Mapping[str, frozenset[Reach]]
+
+
+def _rule(**reaches: set[Reach]) -> dict[str, frozenset[Reach]]:
+    return {role: frozenset(r) for role, r in reaches.items()}
+
+
+# Those who keep a child's archive: they see it, change it, may unmask its ID number.
+KEEPERS = (
+    _rule(region_officer={S, H}, school_admin={S}, teacher={C}, village_director={H}) | EVERYTHING
+)
+
+POLICY: dict[tuple[Area, Action], Rule] = {
+    # The archive: its keepers and the school's counselors; a caregiver the children paired to
+    # them (never the ID number, never the archive's changes).
+    (Area.ARCHIVE, Action.VIEW): KEEPERS | _rule(counselor={S}, **{ANY: {P}}),
+    (Area.ARCHIVE, Action.ADD): KEEPERS,
+    (Area.ARCHIVE, Action.CHANGE): KEEPERS,
+    (Area.ID_NUMBER, Action.REVEAL): KEEPERS,
+    # Phones are for calling: everyone who sees the child (each unmasking audited).
+    (Area.PHONES, Action.REVEAL): KEEPERS | _rule(counselor={S}, **{ANY: {P}}),
+    # Care is recorded by the keepers and the child's own caregivers, not by the sysadmin.
+    (Area.CARE, Action.ADD): _rule(
+        region_officer={S, H}, school_admin={S}, teacher={C}, village_director={H}, **{ANY: {P}}
+    ),
+    # Duties are owed by the class teacher, the school's leaders and the child's caregivers.
+    (Area.TASKS, Action.VIEW): _rule(teacher={C}, school_admin={S}, **{ANY: {P}}) | EVERYTHING,
+    # A record is corrected or withdrawn by its author and the school's managers only.
+    (Area.CARE, Action.CHANGE): _rule(region_officer={S, H}, school_admin={S}, **{ANY: {OWN}}),
+    (Area.PAIRING, Action.CHANGE): _rule(region_officer={S, H}, school_admin={S}) | EVERYTHING,
+    # A school admin pairs with the school's caregivers; a region officer across the region.
+    (Area.CAREGIVERS, Action.VIEW): _rule(region_officer={U}, school_admin={U}) | EVERYTHING,
+    (Area.FOLLOW_UPS, Action.CHANGE): _rule(school_admin={S}, teacher={C}),
+    # Emergencies: the school's leaders and counselors, the region's officers, the reporter.
+    (Area.INCIDENTS, Action.VIEW): _rule(
+        region_officer={S}, school_admin={S}, counselor={S}, **{ANY: {OWN}}
+    )
+    | EVERYTHING,
+    (Area.INCIDENTS, Action.ADD): KEEPERS,
+    (Area.COUNSELING, Action.VIEW): _rule(region_officer={S}, school_admin={S}, counselor={S})
+    | EVERYTHING,
+    (Area.COUNSELING, Action.CHANGE): _rule(region_officer={S}, school_admin={S}, counselor={S})
+    | EVERYTHING,
+    (Area.HEALTH, Action.VIEW): KEEPERS | _rule(counselor={S}),
+    (Area.HEALTH, Action.CHANGE): KEEPERS,
+    (Area.FAMILY, Action.VIEW): _rule(region_officer={S, H}, school_admin={S}, teacher={C})
+    | EVERYTHING,
+    (Area.FAMILY, Action.CHANGE): _rule(school_admin={U}) | EVERYTHING,
+    (Area.FIGURES, Action.VIEW): _rule(
+        region_officer={U},
+        school_admin={U},
+        counselor={U},
+        teacher={U},
+        village_director={U},
+    )
+    | EVERYTHING,
+    # The children behind a figure: for those who see every child of the unit.
+    (Area.FIGURES, Action.LIST): _rule(
+        region_officer={U}, school_admin={U}, counselor={U}, teacher={U}
+    )
+    | EVERYTHING,
+    # The figures a home page lands on: a region's officers and a school's leaders their unit's,
+    # a village's child director the village's (the children who live there).
+    (Area.HOME_FIGURES, Action.VIEW): _rule(
+        region_officer={U}, school_admin={U}, village_director={H}
+    ),
+    (Area.COMPLIANCE, Action.VIEW): _rule(region_officer={U}, school_admin={U}) | EVERYTHING,
+    (Area.LEDGER, Action.ADD): _rule(region_officer={U}, school_admin={U}) | EVERYTHING,
+    (Area.LEDGER, Action.EXPORT): _rule(
+        region_officer={U}, school_admin={U}, counselor={U}, teacher={U}, village_director={U}
+    )
+    | EVERYTHING,
+    (Area.UNITS, Action.VIEW): _rule(**{ANY: {U}}) | EVERYTHING,
+    (Area.UNITS, Action.CHANGE): _rule(region_officer={U}, school_admin={U}) | EVERYTHING,
+    (Area.SETTINGS, Action.CHANGE): _rule(region_officer={U}) | EVERYTHING,
+    (Area.USERS, Action.CHANGE): EVERYTHING,
+    (Area.AUDIT, Action.VIEW): EVERYTHING,
+}
+
+
+def rule(area: Area, action: Action) -> Rule:
+    try:
+        return POLICY[(area, action)]
+    except KeyError:
+        raise LookupError(f"no policy for {area}/{action}") from None
+
+
+def roles_for(area: Area, action: Action) -> frozenset[str]:
+    """The roles the entry names (``ANY`` aside): whom the menu shows it to."""
+    return frozenset(role for role in rule(area, action) if role != ANY)
