@@ -55,6 +55,7 @@ class Action(StrEnum):
     EXPORT = "export"
     REVEAL = "reveal"
     LIST = "list"  # the children behind a unit's figures
+    ALERT = "alert"  # told that something is late, overdue or failed (TELL)
 
 
 class Reach(StrEnum):
@@ -150,6 +151,43 @@ POLICY: dict[tuple[Area, Action], Rule] = {
     (Area.USERS, Action.CHANGE): EVERYTHING,
     (Area.AUDIT, Action.VIEW): EVERYTHING,
 }
+
+
+# Who gets told (the table read in reverse): about something at a place, the roles held there —
+# at the class itself (``CLASS``), at the school (``SCHOOL``), over the region above (``UNIT``),
+# or anywhere (``ALL``). ``ALERT``: something late, overdue or failed that needs them.
+TELL: dict[tuple[Area, Action], Rule] = {
+    # Duties a class owes go to its class teachers, duties the school owes to its leaders.
+    (Area.TASKS, Action.ALERT): _rule(teacher={C}, school_admin={S}),
+    # An emergency reported: the school's leaders (and the reporter); a step late: the region's
+    # officers above too (seed 001).
+    (Area.INCIDENTS, Action.ADD): _rule(school_admin={S}),
+    (Area.INCIDENTS, Action.ALERT): _rule(school_admin={S}, region_officer={U}),
+    # The 悄悄话信箱 waiting to be opened: the school's counselors and leaders.
+    (Area.COUNSELING, Action.ALERT): _rule(counselor={S}, school_admin={S}),
+    # A text or e-mail that could not be sent: whoever runs the system.
+    (Area.USERS, Action.ALERT): EVERYTHING,
+}
+
+# The caregiver a login becomes when it first records care without being listed as one, by the
+# role it holds (seed 002: teachers and school leaders 结对 as teachers, 村干部 as cadres).
+CAREGIVER_KIND_OF_ROLE: dict[str, str] = {
+    Role.TEACHER: "teacher",
+    Role.SCHOOL_ADMIN: "teacher",
+    Role.COUNSELOR: "teacher",
+    Role.VILLAGE_DIRECTOR: "village_cadre",
+    Role.REGION_OFFICER: "volunteer",
+    Role.VOLUNTEER: "volunteer",
+}
+# How each role's place in the tree becomes its subtree (accounts.scope.build_scope): an
+# officer at a 妇联 / 教育局 works for the region the unit hangs from; a teacher covers children
+# only from a class (a teacher without one has pairings only); the system's administrators.
+REGIONAL = frozenset({Role.REGION_OFFICER})
+MANAGING = frozenset({Role.REGION_OFFICER, Role.SCHOOL_ADMIN})  # change the units they hold
+AT_A_CLASS = frozenset({Role.TEACHER})
+SYSTEM = Role.SYSADMIN
+# The role a class teacher holds at a class (handing a class over moves it).
+CLASS_TEACHER = Role.TEACHER
 
 
 def rule(area: Area, action: Action) -> Rule:

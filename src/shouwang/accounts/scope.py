@@ -9,15 +9,16 @@ Selectors in every app ask it; anything outside is a 404.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from shouwang.orgs.models import Org, OrgKind
 
-from .models import Role, RoleAssignment, User
-from .policy import ANY, Action, Area, Reach, rule
+from .models import RoleAssignment, User
+from .policy import ANY, AT_A_CLASS, MANAGING, REGIONAL, SYSTEM, TELL, Action, Area, Reach, rule
 
 STEPLEN = Org.steplen
 # The reaches that go through a subtree of the tree (the others go through the person).
@@ -97,9 +98,12 @@ class Scope:
             q |= _prefix_q(field_name, self.org_paths)
         return q
 
-    def reach_paths(self, area: Area, action: Action) -> dict[str, tuple[str, ...]]:
-        """Reach → the subtrees it is given over (a class teacher's classes for ``CLASS``…)."""
-        entry = rule(area, action)
+    def reach_paths(
+        self, area: Area, action: Action, *, told: bool = False
+    ) -> dict[str, tuple[str, ...]]:
+        """Reach → the subtrees it is given over (a class teacher's classes for ``CLASS``…), by
+        the table or, ``told``, by who gets told (TELL)."""
+        entry = TELL[(area, action)] if told else rule(area, action)
         out: dict[str, set[str]] = {}
         for role, paths in self.by_role.items():
             for reach in entry.get(role, ()):
@@ -167,30 +171,44 @@ def _paired_q(user_id: int | None, lookup: str) -> Q:
     return Q(**{lookup: current.values("child_id")})
 
 
-def who(area: Area, action: Action, org: Org) -> list[User]:
-    """The reverse of the table: the people whose roles reach ``org`` for ``area``/``action``
-    (the unit itself or one above it), the people to tell about something there."""
-    entry = rule(area, action)
-    roles = [role for role in entry if role != ANY]
-    steps = range(1, len(org.path) // STEPLEN + 1)
-    prefixes = {org.path[: n * STEPLEN] for n in steps}
-    assignments = RoleAssignment.objects.filter(
-        role__in=roles, is_active=True, user__is_active=True
-    ).select_related("org", "user")
-    # An officer at a 妇联 / 教育局 works for the region it hangs from: one step more.
-    near = Q(org__path__in=prefixes) | Q(
-        role=Role.REGION_OFFICER, org__path__startswith=min(prefixes, key=len)
-    )
-    people: dict[int, User] = {}
-    for assignment in assignments.filter(near):
-        path = (
-            _region_path(assignment.org)
-            if assignment.role == Role.REGION_OFFICER
-            else assignment.org.path
-        )
-        if path in prefixes and entry[assignment.role] - {Reach.PAIRED, Reach.OWN}:
-            people[assignment.user_id] = assignment.user
-    return sorted(people.values(), key=lambda u: u.pk)
+def who(area: Area, action: Action, org: Org | None = None) -> list[User]:
+    """The people to tell about something of ``area`` at ``org`` (accounts.policy.TELL)."""
+    told = told_at(area, action, [org] if org is not None else [])
+    users = {u for ids in told.values() for u in ids}
+    return list(User.objects.filter(pk__in=users, is_active=True).order_by("pk"))
+
+
+def told_at(
+    area: Area, action: Action, orgs: Collection[Org] | QuerySet[Org]
+) -> dict[int | None, set[int]]:
+    """Org id → the ids of the people to tell about something there (None: told of anything,
+    the ``ALL`` roles). Class and school roles are those held at that very unit; region
+    officers those whose region holds it (an officer at a 妇联 works for its region)."""
+    entry = TELL[(area, action)]
+    out: dict[int | None, set[int]] = {}
+    held = RoleAssignment.objects.filter(is_active=True, user__is_active=True)
+    at_unit = Q(pk__in=[])
+    for role, reaches in entry.items():
+        if Reach.CLASS in reaches:
+            at_unit |= Q(role=role, org__kind=OrgKind.SCHOOL_CLASS)
+        if Reach.SCHOOL in reaches:
+            at_unit |= Q(role=role, org__kind=OrgKind.SCHOOL)
+    if any(reaches & {Reach.CLASS, Reach.SCHOOL} for reaches in entry.values()):
+        # (A queryset of units stays a sub-query: one query whatever their number.)
+        rows = held.filter(at_unit, org__in=orgs).values_list("org_id", "user_id")
+        for org_id, user_id in rows:
+            out.setdefault(org_id, set()).add(user_id)
+    regional = [role for role, r in entry.items() if Reach.UNIT in r]
+    if regional:
+        for assignment in held.filter(role__in=regional).select_related("org"):
+            region = _region_path(assignment.org)
+            for org in orgs:
+                if org.path.startswith(region):
+                    out.setdefault(org.pk, set()).add(assignment.user_id)
+    everywhere = [role for role, r in entry.items() if Reach.ALL in r]
+    if everywhere:
+        out[None] = set(held.filter(role__in=everywhere).values_list("user_id", flat=True))
+    return out
 
 
 def _region_path(org: Org) -> str:
@@ -208,27 +226,18 @@ def build_scope(assignments: list[RoleAssignment], user_id: int | None = None) -
     for assignment in assignments:
         org, role = assignment.org, assignment.role
         roles.add(role)
-        if role == Role.REGION_OFFICER:
-            path = _region_path(org)
-            seen.add(path)
+        path = _region_path(org) if role in REGIONAL else org.path
+        seen.add(path)
+        if role in MANAGING:
             managed.add(path)
-        elif role == Role.SCHOOL_ADMIN:
-            path = org.path
-            seen.add(path)
-            managed.add(path)
-        else:
-            # Teachers, counselors, village directors and volunteers see the organisations
-            # under their assignment and change none of them; which children each may see is
-            # a narrower rule of its own (by class, home village or pairing).
-            path = org.path
-            seen.add(path)
-            if role == Role.TEACHER and org.kind != OrgKind.SCHOOL_CLASS:
-                # A teacher without a class (pairings only) covers no class's children.
-                continue
+        # The others see the organisations under their assignment and change none of them;
+        # which children each may see is the policy table's (by class, home village, pairing).
+        if role in AT_A_CLASS and org.kind != OrgKind.SCHOOL_CLASS:
+            continue
         by_role.setdefault(role, set()).add(path)
     return Scope(
         user_id=user_id,
-        is_sysadmin=Role.SYSADMIN in roles,
+        is_sysadmin=SYSTEM in roles,
         roles=frozenset(roles),
         org_paths=_collapse(seen),
         manage_paths=_collapse(managed),

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from .models import AuditEntry, Role, RoleAssignment, User
+from .models import AuditEntry, RoleAssignment, User
+from .policy import CLASS_TEACHER
 from .scope import scope_of
 
 
@@ -35,7 +36,7 @@ def teachers_of_classes(classes: list[Any]) -> dict[int, list[User]]:
     """Class id → the teachers assigned to it, for contact cards and class pages."""
     out: dict[int, list[User]] = {}
     rows = RoleAssignment.objects.filter(
-        org__in=classes, role=Role.TEACHER, is_active=True
+        org__in=classes, role=CLASS_TEACHER, is_active=True
     ).select_related("user")
     for row in rows:
         out.setdefault(row.org_id, []).append(row.user)
@@ -48,7 +49,7 @@ def teachers_of_school(school: Any) -> QuerySet[User]:
         User.objects.filter(
             is_active=True,
             assignments__is_active=True,
-            assignments__role=Role.TEACHER,
+            assignments__role=CLASS_TEACHER,
             assignments__org__path__startswith=school.path,
         )
         .distinct()

@@ -17,7 +17,8 @@ from rest_framework.authtoken.models import Token
 from shouwang.orgs.models import Org
 
 from . import audit, tokens
-from .models import AuditAction, RevokeReason, Role, RoleAssignment, User
+from .models import AuditAction, RevokeReason, RoleAssignment, User
+from .policy import SYSTEM
 
 
 @transaction.atomic
@@ -66,7 +67,7 @@ def assign_role(*, user: User, role: str, org: Org, by: User | None) -> RoleAssi
 
 @transaction.atomic
 def end_assignment(*, assignment: RoleAssignment, by: User | None) -> RoleAssignment:
-    if by is not None and assignment.user_id == by.pk and assignment.role == Role.SYSADMIN:
+    if by is not None and assignment.user_id == by.pk and assignment.role == SYSTEM:
         # The last way in must not be closed from inside: another sysadmin ends this role.
         raise ValidationError(_("You cannot end your own system administrator role."))
     assignment.is_active = False

@@ -15,9 +15,8 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from shouwang.accounts.models import Role, RoleAssignment
-from shouwang.accounts.policy import Action, Area
-from shouwang.accounts.scope import scope_of
+from shouwang.accounts.policy import Action, Area, Reach
+from shouwang.accounts.scope import scope_of, told_at
 from shouwang.children.models import IN_REGISTER, Child
 from shouwang.orgs.models import Holiday, Org, OrgKind, Term
 
@@ -188,12 +187,7 @@ def policy_manageable_by(user: Any, pk: int) -> DutyPolicy:
 
 def open_follow_ups_for(user: Any) -> QuerySet[FollowUp]:
     """Follow-ups for the user's classes (as teacher) and schools (as school admin)."""
-    scope = scope_of(user)
-    q = Q(pk__in=[])
-    for path in scope.by_role.get(Role.TEACHER, ()):
-        q |= Q(school_class__path__startswith=path)
-    for path in scope.by_role.get(Role.SCHOOL_ADMIN, ()):
-        q |= Q(school__path__startswith=path)
+    q = scope_of(user).q(Area.FOLLOW_UPS, Action.CHANGE)
     return FollowUp.objects.filter(q, closed_on__isnull=True).select_related("child", "record")
 
 
@@ -340,12 +334,14 @@ def load(children: QuerySet[Child], on: date) -> Loaded:
     wants_people = any(r.assignee in (engine.CLASS_TEACHER, engine.LEADERSHIP) for r in rules)
     logins: dict[int, int] = {}
     if wants_people:
-        for role, org_id, user_id in RoleAssignment.objects.filter(
-            Q(role=Role.TEACHER, org_id__in=children.values("school_class_id"))
-            | Q(role=Role.SCHOOL_ADMIN, org_id__in=children.values("school_id")),
-            is_active=True,
-        ).values_list("role", "org_id", "user_id"):
-            (class_teachers if role == Role.TEACHER else leaders)[org_id].add(user_id)
+        # The class teachers and the school's leaders: those told of what a class or a school
+        # owes (accounts.policy.TELL).
+        classes = Org.objects.filter(pk__in=children.values("school_class_id"))
+        schools = Org.objects.filter(pk__in=children.values("school_id"))
+        for places, target in ((classes, class_teachers), (schools, leaders)):
+            for org_id, user_ids in told_at(Area.TASKS, Action.ALERT, places).items():
+                if org_id is not None:
+                    target[org_id].update(user_ids)
         people = set().union(*class_teachers.values(), *leaders.values())
         logins = dict(Caregiver.objects.filter(user_id__in=people).values_list("pk", "user_id"))
     return Loaded(
@@ -390,8 +386,10 @@ def owned_by(user: Any, caregiver: Caregiver | None) -> set[tuple[str, int]]:
     owners: set[tuple[str, int]] = set()
     if caregiver is not None:
         owners.add(("caregiver", caregiver.pk))
-    class_paths = scope.by_role.get(Role.TEACHER, ())
-    admin_paths = scope.by_role.get(Role.SCHOOL_ADMIN, ())
+    # The units whose duties one is told of (accounts.policy.TELL): one's classes, one's school.
+    held = scope.reach_paths(Area.TASKS, Action.ALERT, told=True)
+    class_paths = held.get(Reach.CLASS, ())
+    admin_paths = held.get(Reach.SCHOOL, ())
     if class_paths or admin_paths:
         q = Q(pk__in=[])
         for path in class_paths:

@@ -16,7 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.accounts import audit
-from shouwang.accounts.models import AuditAction, Role, RoleAssignment
+from shouwang.accounts.models import AuditAction, RoleAssignment
+from shouwang.accounts.policy import CAREGIVER_KIND_OF_ROLE, Action, Area
+from shouwang.accounts.scope import told_at
 from shouwang.children.models import IN_REGISTER, Child
 from shouwang.core.concurrency import StaleEdit
 from shouwang.orgs.models import Org, OrgKind
@@ -42,15 +44,6 @@ if TYPE_CHECKING:
 RECORD_FIELDS = ("kind", "on", "minutes", "with_whom", "findings", "abnormal", "caregiver")
 # A record longer than a school day is a typing slip.
 MAX_MINUTES = 600
-# What a login's role makes them when they first record care without being listed as a caregiver.
-ROLE_AS_CAREGIVER: dict[str, str] = {
-    Role.TEACHER: CaregiverRole.TEACHER,
-    Role.SCHOOL_ADMIN: CaregiverRole.TEACHER,
-    Role.COUNSELOR: CaregiverRole.TEACHER,
-    Role.VILLAGE_DIRECTOR: CaregiverRole.VILLAGE_CADRE,
-    Role.REGION_OFFICER: CaregiverRole.VOLUNTEER,
-    Role.VOLUNTEER: CaregiverRole.VOLUNTEER,
-}
 
 
 def _county_of(org: Org) -> Org | None:
@@ -102,9 +95,11 @@ def caregiver_for_login(user: User) -> Caregiver:
     existing = Caregiver.objects.filter(user=user).first()
     if existing is not None:
         return existing
+    # The caregiver kind follows the first role that looks after children (not the sysadmin's).
     assignment = (
-        RoleAssignment.objects.filter(user=user, is_active=True)
-        .exclude(role=Role.SYSADMIN)
+        RoleAssignment.objects.filter(
+            user=user, is_active=True, role__in=list(CAREGIVER_KIND_OF_ROLE)
+        )
         .select_related("org")
         .order_by("pk")
         .first()
@@ -116,7 +111,7 @@ def caregiver_for_login(user: User) -> Caregiver:
         org = Org.objects.get_ancestors(org).get(kind=OrgKind.SCHOOL)
     return add_caregiver(
         name=user.display_name,
-        kind=ROLE_AS_CAREGIVER.get(assignment.role, CaregiverRole.VOLUNTEER),
+        kind=CAREGIVER_KIND_OF_ROLE.get(assignment.role, CaregiverRole.VOLUNTEER),
         org=org,
         phone=user.phone,
         user=user,
@@ -596,13 +591,15 @@ def notify_overdue(on: date) -> int:
         login_of = dict(
             Caregiver.objects.filter(county=county, user__isnull=False).values_list("pk", "user")
         )
+        # Duties a class owes go to its class teachers, a school's to its leaders (TELL).
+        places = Org.objects.filter(
+            path__startswith=county.path, kind__in=[OrgKind.SCHOOL_CLASS, OrgKind.SCHOOL]
+        )
+        told_of = told_at(Area.TASKS, Action.ALERT, list(places))
         holders: dict[tuple[str, int], list[int]] = {}
-        for role, kind in ((Role.TEACHER, "class"), (Role.SCHOOL_ADMIN, "school")):
-            assignments = RoleAssignment.objects.filter(
-                role=role, is_active=True, org__path__startswith=county.path
-            ).values_list("org_id", "user_id")
-            for org_id, user_id in assignments:
-                holders.setdefault((kind, org_id), []).append(user_id)
+        for place in places:
+            kind = "class" if place.kind == OrgKind.SCHOOL_CLASS else "school"
+            holders[(kind, place.pk)] = sorted(told_of.get(place.pk, ()))
         for item in overdue:
             kind, pk = item.owner
             if kind == "caregiver":

@@ -137,7 +137,9 @@ def remind_unopened_mailboxes(on: date) -> int:
     """Tell the counselors and leaders of each school whose box has waited longer than a week
     since its last opening — once per ISO week. Schools that never opened one are not nagged:
     the mailbox is theirs to start. Returns how many people were told now."""
-    from shouwang.accounts.models import Role, RoleAssignment
+    from shouwang.accounts.models import User
+    from shouwang.accounts.policy import Action, Area
+    from shouwang.accounts.scope import told_at
     from shouwang.notices.services import notify
 
     from .selectors import MAILBOX_DAYS, last_openings
@@ -153,18 +155,13 @@ def remind_unopened_mailboxes(on: date) -> int:
         return 0
     year, week, _day = on.isocalendar()
     told = 0
-    assignments = RoleAssignment.objects.filter(
-        role__in=(Role.COUNSELOR, Role.SCHOOL_ADMIN),
-        is_active=True,
-        org__in=late.keys(),
-        user__is_active=True,
-    ).select_related("user", "org")
-    by_school: dict[Org, list[User]] = {}
-    for assignment in assignments:
-        by_school.setdefault(assignment.org, []).append(assignment.user)
-    for school, users in by_school.items():
+    people = told_at(Area.COUNSELING, Action.ALERT, list(late))
+    users = User.objects.in_bulk({u for ids in people.values() for u in ids})
+    for school in late:
+        if school.pk not in people:
+            continue
         told += notify(
-            users,
+            [users[pk] for pk in sorted(people[school.pk])],
             text=_("The whisper mailbox of %(school)s was last opened on %(on)s.")
             % {"school": school.name, "on": late[school]},
             url=reverse("counseling:overview"),

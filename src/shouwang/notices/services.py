@@ -268,7 +268,8 @@ def _give_up(message: OutboxMessage, error: str, exc: Exception | None = None) -
     """Failed for good: logged as an error and told to the sysadmins in the app (only there:
     the text or mail that fails may be theirs too). ``shouwang outbox`` lists these and
     ``shouwang outbox --retry-failed`` tries them afresh."""
-    from shouwang.accounts.models import Role, RoleAssignment
+    from shouwang.accounts.policy import Action, Area
+    from shouwang.accounts.scope import told_at
 
     with transaction.atomic():
         gave_up = OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.PENDING).update(
@@ -279,11 +280,7 @@ def _give_up(message: OutboxMessage, error: str, exc: Exception | None = None) -
         )
         if not gave_up:
             return
-        admins = set(
-            RoleAssignment.objects.filter(
-                role=Role.SYSADMIN, is_active=True, user__is_active=True
-            ).values_list("user_id", flat=True)
-        )
+        admins = told_at(Area.USERS, Action.ALERT, []).get(None, set())
         text = _("A %(channel)s to %(who)s could not be sent after %(n)s tries: %(error)s") % {
             "channel": message.get_channel_display(),
             "who": message.notification.user.get_username(),

@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.accounts import audit
-from shouwang.accounts.models import AuditAction, Role, RoleAssignment
+from shouwang.accounts.models import AuditAction
+from shouwang.accounts.policy import Action, Area
+from shouwang.accounts.scope import who
 from shouwang.children.models import Child
 from shouwang.notices.services import notify
 from shouwang.orgs.models import Org
@@ -102,7 +104,7 @@ def report_incident(
         changes={"child": child.pk, "kind": kind, "occurred_at": occurred_at.isoformat()},
     )
     notify(
-        _responsible(incident),
+        _told(incident, Action.ADD),
         text=_("Emergency at %(school)s: %(kind)s. The chain has started.")
         % {"school": child.school.name, "kind": incident.get_kind_display()},
         url=reverse("safety:detail", args=[incident.pk]),
@@ -209,26 +211,12 @@ def _locked(incident: Incident) -> Incident:
 # --- the worker ----------------------------------------------------------------------------
 
 
-def _responsible(incident: Incident) -> list[User]:
-    """The school's leadership and whoever reported it."""
-    leaders = RoleAssignment.objects.filter(
-        is_active=True, role=Role.SCHOOL_ADMIN, org_id=incident.school_id
-    ).select_related("user")
-    people = {a.user.pk: a.user for a in leaders}
+def _told(incident: Incident, action: Action) -> list[User]:
+    """Whom the policy tells (accounts.policy.TELL) — the school's leaders when it is reported,
+    the region's officers above too when a step is late — and whoever reported it."""
+    people = {u.pk: u for u in who(Area.INCIDENTS, action, incident.school)}
     people[incident.reported_by.pk] = incident.reported_by
     return list(people.values())
-
-
-def _level_above(incident: Incident) -> list[User]:
-    """Region officers whose region holds the school (a 妇联 officer works for its region)."""
-    school_path = incident.school.path
-    officers = RoleAssignment.objects.filter(is_active=True, role=Role.REGION_OFFICER)
-    out = {}
-    for a in officers.select_related("user", "org"):
-        region = a.org.path if a.org.is_region else a.org.path[: -Org.steplen]
-        if school_path.startswith(region):
-            out[a.user.pk] = a.user
-    return list(out.values())
 
 
 def escalate_due(now: datetime) -> int:
@@ -261,7 +249,7 @@ def escalate_due(now: datetime) -> int:
             if incident.closed_at is not None:  # closed since the list was read
                 continue
             notify(
-                _responsible(incident) + _level_above(incident),
+                _told(incident, Action.ALERT),
                 text=_("Late: %(school)s has not told %(whom)s about an emergency (%(kind)s).")
                 % {
                     "school": incident.school.name,
