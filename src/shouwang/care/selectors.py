@@ -18,7 +18,7 @@ from django.utils import timezone
 from shouwang.accounts.policy import Action, Area, Reach
 from shouwang.accounts.scope import scope_of, told_at
 from shouwang.children.models import IN_REGISTER, Child
-from shouwang.orgs.models import Holiday, Org, OrgKind, Term
+from shouwang.orgs.models import REGION_KINDS, Holiday, Org, OrgKind, Term
 
 from . import engine
 from .models import (
@@ -435,18 +435,20 @@ def my_tasks(user: Any, on: date) -> MyTasks:
 
 
 def caregivers_pairable_by(user: Any) -> QuerySet[Caregiver]:
-    """Caregivers a manager may pair: those of their units, and any of their county (an
-    爱心妈妈 of the county's 妇联 looks after children of every school)."""
-    scope = scope_of(user)
-    if scope.is_sysadmin:
-        return Caregiver.objects.select_related("org")
-    ancestors = _ancestor_paths(set(scope.manage_paths))
-    counties = Org.objects.filter(kind=OrgKind.COUNTY).filter(
-        Q(path__in=ancestors) | scope.manage_q("path")
-    )
-    return Caregiver.objects.filter(
-        Q(county__in=counties) | scope.manage_q("org__path")
-    ).select_related("org")
+    """Caregivers a manager may pair: a school's leaders those of the school; a region's
+    officers any of the region (an 爱心妈妈 of the county's 妇联, a village's cadre, a teacher of
+    any school) — pairing widens the caregiver's view to the child, so it stays in the unit."""
+    q = scope_of(user).units_q(Area.CAREGIVERS, Action.VIEW, "org__path")
+    if Reach.HOME in scope_of(user).reach_paths(Area.CAREGIVERS, Action.VIEW):
+        # The villages the children one pairs live in: their cadres make a 二对一 pair.
+        q |= Q(org__in=children_pairable_by(user).values("home_village"))
+    return Caregiver.objects.filter(q).select_related("org")
+
+
+def pairs_across_schools(user: Any) -> bool:
+    """Whether the caregivers one may pair reach beyond one school (a region officer's do)."""
+    paths = scope_of(user).reach_paths(Area.CAREGIVERS, Action.VIEW).get(Reach.UNIT, ())
+    return Org.objects.filter(path__in=paths, kind__in=REGION_KINDS).exists()
 
 
 # --- compliance ---------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from .models import (
     FollowUpKind,
     Pairing,
 )
-from .selectors import records_correctable_by
+from .selectors import caregivers_pairable_by, records_correctable_by
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
@@ -133,6 +133,14 @@ def pair(
         raise ValidationError(_("Only children in the register are paired."))
     if not caregiver.is_active:
         raise ValidationError(_("This caregiver no longer takes part."))
+    if by is not None and not caregivers_pairable_by(by).filter(pk=caregiver.pk).exists():
+        # A pairing lets the caregiver see the child: only the unit's own (issue 16).
+        raise ValidationError(
+            {
+                "caregivers": _("%(caregiver)s is not one of your unit's caregivers.")
+                % {"caregiver": caregiver.name}
+            }
+        )
     open_pairing = Pairing.objects.filter(child=child, caregiver=caregiver, ends_on__isnull=True)
     if open_pairing.exists():
         raise ValidationError(

@@ -347,7 +347,15 @@ def pair(request: HttpRequest) -> HttpResponse:
         done=_("The pairing was made."),
         back=reverse("care:pairings"),
         template="web/form.html",
-        context={"title": _("Pair children with caregivers")},
+        context={
+            "title": _("Pair children with caregivers"),
+            "note": _(
+                "As an officer of the region you may pair a child with a caregiver of any "
+                "school, village or unit of the region: they will see the child."
+            )
+            if selectors.pairs_across_schools(request.user)
+            else _("Caregivers of your school are offered."),
+        },
     )
 
 
