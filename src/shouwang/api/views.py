@@ -139,9 +139,9 @@ class CareRecordViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.CareRecordFilter
 
     def get_queryset(self) -> QuerySet[CareRecord]:
-        children = children_visible_to(self.request.user)
         return (
-            CareRecord.objects.filter(child__in=children, is_current=True)
+            CareRecord.objects.restrict(self.request.user)
+            .filter(is_current=True)
             .select_related("caregiver")
             .order_by("-on", "-pk")
         )

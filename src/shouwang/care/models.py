@@ -22,6 +22,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.accounts.policy import Area
+from shouwang.accounts.restrict import PolicyTarget, RestrictedQuerySet
 from shouwang.children.models import Child
 from shouwang.children.types import LeftBehindType
 from shouwang.orgs.models import Org
@@ -112,6 +114,10 @@ class Pairing(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Who reaches it is the policy table's: Pairing.objects.restrict(user, action).
+    policy = PolicyTarget(Area.ARCHIVE, via="child")
+    objects = RestrictedQuerySet["Pairing"].as_manager()
+
     class Meta:
         verbose_name = _("pairing")
         verbose_name_plural = _("pairings")
@@ -194,6 +200,10 @@ class CareRecord(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Who reaches it is the policy table's: CareRecord.objects.restrict(user, action).
+    policy = PolicyTarget(Area.ARCHIVE, via="child")
+    objects = RestrictedQuerySet["CareRecord"].as_manager()
+
     class Meta:
         verbose_name = _("care record")
         verbose_name_plural = _("care records")
@@ -245,6 +255,10 @@ class FollowUp(models.Model):
     )
     outcome = models.TextField(_("what was done"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Who reaches it is the policy table's: FollowUp.objects.restrict(user, action).
+    policy = PolicyTarget(Area.FOLLOW_UPS)
+    objects = RestrictedQuerySet["FollowUp"].as_manager()
 
     class Meta:
         verbose_name = _("follow-up")

@@ -58,8 +58,7 @@ def child_recordable_by(user: Any, pk: int) -> Child:
 
 
 def pairings_visible_to(user: Any) -> QuerySet[Pairing]:
-    children = Child.objects.restrict(user)
-    return Pairing.objects.filter(child__in=children).select_related(
+    return Pairing.objects.restrict(user).select_related(
         "child", "child__school_class", "caregiver"
     )
 
@@ -107,11 +106,8 @@ def records_of(child: Child) -> QuerySet[CareRecord]:
 
 
 def record_visible_to(user: Any, pk: int) -> CareRecord:
-    children = Child.objects.restrict(user)
     return get_object_or_404(
-        CareRecord.objects.filter(child__in=children).select_related(
-            "child", "caregiver", "recorded_by"
-        ),
+        CareRecord.objects.restrict(user).select_related("child", "caregiver", "recorded_by"),
         pk=pk,
     )
 
@@ -187,8 +183,11 @@ def policy_manageable_by(user: Any, pk: int) -> DutyPolicy:
 
 def open_follow_ups_for(user: Any) -> QuerySet[FollowUp]:
     """Follow-ups for the user's classes (as teacher) and schools (as school admin)."""
-    q = scope_of(user).q(Area.FOLLOW_UPS, Action.CHANGE)
-    return FollowUp.objects.filter(q, closed_on__isnull=True).select_related("child", "record")
+    return (
+        FollowUp.objects.restrict(user, Action.CHANGE)
+        .filter(closed_on__isnull=True)
+        .select_related("child", "record")
+    )
 
 
 def follow_up_for(user: Any, pk: int) -> FollowUp:

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.accounts.policy import Area
+from shouwang.accounts.restrict import PolicyTarget, RestrictedQuerySet
 from shouwang.children.models import Child, Gender
 
 
@@ -71,6 +73,10 @@ class Checkup(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Who reaches it is the policy table's: Checkup.objects.restrict(user, action).
+    policy = PolicyTarget(Area.HEALTH, via="child")
+    objects = RestrictedQuerySet["Checkup"].as_manager()
 
     class Meta:
         ordering = ["-examined_on", "-pk"]

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.accounts.policy import Area
+from shouwang.accounts.restrict import PolicyTarget, RestrictedQuerySet
 from shouwang.children.models import Child
 from shouwang.orgs.models import Org, RegionSetting
 
@@ -59,6 +61,10 @@ class Incident(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     outcome = models.TextField(_("outcome"), blank=True)
+
+    # Who reaches it is the policy table's: Incident.objects.restrict(user, action).
+    policy = PolicyTarget(Area.INCIDENTS, own="reported_by_id")
+    objects = RestrictedQuerySet["Incident"].as_manager()
 
     class Meta:
         verbose_name = _("incident")

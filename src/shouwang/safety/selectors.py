@@ -30,7 +30,7 @@ def uses_incidents(user: Any) -> bool:
 
 
 def incidents_visible_to(user: Any) -> QuerySet[Incident]:
-    return Incident.objects.filter(incidents_q(user)).select_related("child", "school")
+    return Incident.objects.restrict(user).select_related("child", "school")
 
 
 def incident_visible_to(user: Any, pk: int) -> Incident:
