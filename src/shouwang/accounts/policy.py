@@ -105,8 +105,7 @@ POLICY: dict[tuple[Area, Action], Rule] = {
     (Area.PAIRING, Action.CHANGE): _rule(region_officer={S, H}, school_admin={S}) | EVERYTHING,
     # A school admin pairs with the school's caregivers and the cadres of the villages its
     # children live in (二对一, seed 002); a region officer with any of the region.
-    (Area.CAREGIVERS, Action.VIEW): _rule(region_officer={U}, school_admin={U, H})
-    | EVERYTHING,
+    (Area.CAREGIVERS, Action.VIEW): _rule(region_officer={U}, school_admin={U, H}) | EVERYTHING,
     (Area.FOLLOW_UPS, Action.CHANGE): _rule(school_admin={S}, teacher={C}),
     # Emergencies: the school's leaders and counselors, the region's officers, the reporter.
     (Area.INCIDENTS, Action.VIEW): _rule(
