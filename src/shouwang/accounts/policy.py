@@ -201,3 +201,26 @@ def rule(area: Area, action: Action) -> Rule:
 def roles_for(area: Area, action: Action) -> frozenset[str]:
     """The roles the entry names (``ANY`` aside): whom the menu shows it to."""
     return frozenset(role for role in rule(area, action) if role != ANY)
+
+
+# The roles as the table prints them (README "Scope"), in the order of domain.md §1.
+ROLE_ORDER = [
+    Role.SYSADMIN,
+    Role.REGION_OFFICER,
+    Role.SCHOOL_ADMIN,
+    Role.TEACHER,
+    Role.VILLAGE_DIRECTOR,
+    Role.COUNSELOR,
+    Role.VOLUNTEER,
+]
+
+
+def as_markdown() -> str:
+    """The table as README shows it (a test keeps README in step with this module)."""
+    head = ["area", "action", *[str(role) for role in ROLE_ORDER], "anyone"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for (area, action), entry in POLICY.items():
+        cells = [", ".join(sorted(entry[role])) if role in entry else "" for role in ROLE_ORDER]
+        anyone = ", ".join(sorted(entry.get(ANY, ())))
+        lines.append("| " + " | ".join([area, action, *cells, anyone]) + " |")
+    return "\n".join(lines)
