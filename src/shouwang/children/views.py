@@ -260,7 +260,12 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def validate(request: HttpRequest) -> HttpResponse:
-    """As the user types: the errors of one field of the archive form, without saving."""
+    """As the user types: the errors of one field of the archive form, without saving. For
+    those who fill that form in (adding or changing an archive), a 404 for anyone else, as
+    the form's own pages are."""
+    scope = scope_of(request.user)
+    if not (scope.may(Area.ARCHIVE, Action.ADD) or scope.may(Area.ARCHIVE, Action.CHANGE)):
+        raise Http404
     forms = _edit_forms(request, None)
     name = request.POST.get("_field", "")
     prefix, _dot, field = name.rpartition("-")
