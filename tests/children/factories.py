@@ -9,7 +9,7 @@ from typing import Any
 from shouwang.children import services
 from shouwang.children.models import Child
 from shouwang.children.types import ParentStatus
-from shouwang.children.validators import id_check_digit
+from shouwang.core.validators import id_check_digit
 from shouwang.orgs.models import Org
 
 _serial = itertools.count(1)

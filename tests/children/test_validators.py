@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from shouwang.children.validators import (
+from shouwang.core.validators import (
     AGREEMENT_CODES,
     IdGender,
     IdNumberInfo,

@@ -8,7 +8,7 @@ from datetime import date
 
 from pypdf import PdfReader
 
-from shouwang.children.validators import id_check_digit
+from shouwang.core.validators import id_check_digit
 from shouwang.demo.services import DEMO_PASSWORD
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import openpyxl
 from openpyxl.styles import Alignment
 
-from shouwang.children.validators import id_check_digit
+from shouwang.core.validators import id_check_digit
 
 # The columns of interfaces.md, in the order of our own exports.
 STANDARD = [

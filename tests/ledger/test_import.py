@@ -101,7 +101,7 @@ def test_dates_as_clerks_write_them(world, tmp_path, birth):
     row = child_row(2)
     row["出生日期"] = birth
     row["身份证号"] = "110101" + "20160312" + "005"  # a boy, as child_row(2) is
-    from shouwang.children.validators import id_check_digit
+    from shouwang.core.validators import id_check_digit
 
     row["身份证号"] += id_check_digit(row["身份证号"])
     result = run(world, Ledger([row]).write_xlsx(tmp_path / "dates.xlsx"))
@@ -110,7 +110,7 @@ def test_dates_as_clerks_write_them(world, tmp_path, birth):
 
 
 def test_id_numbers_with_lower_case_x_full_width_or_lost_to_a_number(world, tmp_path):
-    from shouwang.children.validators import id_check_digit
+    from shouwang.core.validators import id_check_digit
 
     rows = []
     for n, first17 in enumerate(["11010120160105011", "11010120160107013", "11010120160109015"]):

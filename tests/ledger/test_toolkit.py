@@ -10,7 +10,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src" / "shouwang"
 TOOLKIT = "shouwang.core.sheets"
 # The writer audits every export and masks ID numbers and phones.
-BELOW = {"shouwang.accounts.audit", "shouwang.accounts.models", "shouwang.children.validators"}
+BELOW = {"shouwang.accounts.audit", "shouwang.accounts.models", "shouwang.core.validators"}
 SPREADSHEET_MODULES = {"reader", "layout", "columns", "report", "uploads", "exports", "writer"}
 
 

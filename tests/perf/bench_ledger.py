@@ -172,7 +172,7 @@ def _write_ledger(path: Path, rows: list[dict]) -> None:  # type: ignore[type-ar
 
 
 def _unique_id(n: int, row: dict) -> str:  # type: ignore[type-arg]
-    from shouwang.children.validators import id_check_digit
+    from shouwang.core.validators import id_check_digit
 
     birth = row["出生日期"]
     male = row["性别"] == "男"

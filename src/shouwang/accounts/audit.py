@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+from shouwang.core.validators import mask_id_number, mask_phone
+
 if TYPE_CHECKING:
     from .models import AuditEntry, User
 
@@ -137,7 +139,6 @@ def masked_changes(changes: Mapping[str, Any], *, id_visible: bool = False) -> d
     a reader who may unmask this child's (``id_visible``) and not one digit of them for anyone
     else (domain.md §1: masking is all or nothing). Unmasking is an audited act of its own, on
     the child's page."""
-    from shouwang.children.validators import mask_id_number, mask_phone
 
     def mask(key: str, value: Any) -> Any:
         if not value or not isinstance(value, str):

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from shouwang.care.models import CareRecord, Pairing, RecordKind, WithWhom
 from shouwang.children.models import Child, Guardian
-from shouwang.children.validators import mask_id_number, mask_phone
+from shouwang.core.validators import mask_id_number, mask_phone
 from shouwang.orgs.models import Org
 from shouwang.safety.models import Incident, IncidentStep
 

@@ -6,10 +6,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core import validators
 from shouwang.core.forms import DATE
 from shouwang.orgs.models import Org, OrgKind
 
-from . import validators
 from .models import (
     AssessmentKind,
     Child,

@@ -37,9 +37,9 @@ from pypinyin import Style, lazy_pinyin
 
 from shouwang.accounts.policy import Area
 from shouwang.accounts.restrict import PolicyTarget, RestrictedQuerySet
+from shouwang.core import validators
 from shouwang.orgs.models import Org
 
-from . import validators
 from .types import LeftBehindType, ParentStatus, left_behind_type
 
 

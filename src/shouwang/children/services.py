@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts import audit
 from shouwang.accounts.models import AuditAction
 from shouwang.core.concurrency import check_version, version_token
+from shouwang.core.validators import mask_id_number, mask_phone
 from shouwang.orgs.models import Org, OrgKind
 
 from . import types
@@ -110,8 +111,6 @@ def _field_label(key: str) -> str:
 
 
 def _shown_value(key: str, value: Any) -> Any:
-    from .validators import mask_id_number, mask_phone
-
     if key.endswith("id_number") and isinstance(value, str):
         return mask_id_number(value)
     if key.endswith("phone") and isinstance(value, str):
@@ -674,8 +673,6 @@ def record_personal_view(*, child: Child, by: User, what: str) -> None:
 def record_id_search(*, number: str, found: int, by: User) -> None:
     """A search of the register by ID number: on the record (masked), and counted against the
     hourly limit (selectors.id_searches_left)."""
-    from .validators import mask_id_number
-
     audit.record(
         actor=by,
         action=AuditAction.VIEW,

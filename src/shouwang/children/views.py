@@ -19,11 +19,8 @@ from shouwang.accounts.access import acting_user, require_perm
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import teachers_of_classes, teachers_of_school
-from shouwang.care.selectors import lacks_two_to_one_pairing
 from shouwang.core.concurrency import StaleEdit
 from shouwang.core.views import form_page, show_error
-from shouwang.counseling.selectors import sees_counseling_of
-from shouwang.health.selectors import sees_health_of
 from shouwang.orgs.models import OrgKind
 from shouwang.orgs.selectors import (
     org_manageable_by,
@@ -145,11 +142,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "status_history": child.status_changes.select_related("from_school", "to_school"),
             "timeline": selectors.timeline_of(request.user, child),
             "profile": profile_for(child.school, today),
-            "needs_pairing": lacks_two_to_one_pairing(child),
             "scope": scope,
             "may_edit": selectors.children_editable_by(request.user).filter(pk=child.pk).exists(),
-            "may_counsel": sees_counseling_of(request.user, child),
-            "may_see_health": sees_health_of(request.user, child),
+            "may_counsel": scope.may(Area.COUNSELING, Action.VIEW, child),
+            "may_see_health": scope.may(Area.HEALTH, Action.VIEW, child),
             "may_reveal_id": selectors.id_number_revealable(request.user, child),
         },
     )
@@ -484,7 +480,3 @@ def handover(request: HttpRequest, code: str) -> HttpResponse:
             "history": selectors.handovers_of(request.user, school_class),
         },
     )
-
-
-def __END__():
-    pass

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-
-if TYPE_CHECKING:
-    from shouwang.orgs.models import Org
 
 
 def validation_error_to_command_error(exc: ValidationError) -> CommandError:
@@ -30,18 +26,6 @@ def parse_date_arg(value: str | None, *, default: date) -> date:
         raise CommandError(
             _("%(value)s is not a date (use YYYY-MM-DD).") % {"value": value}, returncode=1
         ) from exc
-
-
-def org_by_code(code: str, *, returncode: int = 1) -> Org:
-    """The organisation a command names by code, or the command stops saying which code."""
-    from shouwang.orgs.models import Org
-
-    org = Org.objects.filter(code=code).first()
-    if org is None:
-        raise CommandError(
-            _("No organisation has the code %(code)s.") % {"code": code}, returncode=returncode
-        )
-    return org
 
 
 class BadInputCommand(BaseCommand):

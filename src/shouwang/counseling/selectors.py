@@ -64,7 +64,7 @@ def may_counsel(user: Any) -> bool:
 
 
 def sees_counseling_of(user: Any, child: Child) -> bool:
-    return may_counsel(user) and Child.objects.filter(schools_q(user), pk=child.pk).exists()
+    return scope_of(user).may(Area.COUNSELING, Action.VIEW, child)
 
 
 def child_for_counseling(user: Any, pk: int) -> Child:

@@ -10,7 +10,7 @@ from faker import Faker
 from shouwang.children import services as child_services
 from shouwang.children.models import AssessmentKind, DifficultyKind, GuardianRelation
 from shouwang.children.types import ParentStatus
-from shouwang.children.validators import id_check_digit
+from shouwang.core.validators import id_check_digit
 from shouwang.orgs.models import Org, OrgKind
 
 # (father, mother, weight): seed 000's 73 children were 8 both away, 45 one away, 20 orphan or

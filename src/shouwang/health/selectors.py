@@ -76,10 +76,6 @@ def import_units(user: Any) -> QuerySet[Org]:
     return sheet_units(user, Action.CHANGE)
 
 
-def sees_health_of(user: Any, child: Child) -> bool:
-    return Child.objects.filter(health_children_q(user), pk=child.pk).exists()
-
-
 def may_record_for(user: Any, child: Child) -> bool:
     return Child.objects.filter(scope_of(user).q(Area.HEALTH, Action.CHANGE), pk=child.pk).exists()
 

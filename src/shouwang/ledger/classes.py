@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from shouwang.children.validators import to_half_width
+from shouwang.core.validators import to_half_width
 from shouwang.orgs.models import Org, OrgKind
 
 from .columns import normalise_header

@@ -37,10 +37,10 @@ from shouwang.children.profiles import age_limit_exceeded, profile_for
 from shouwang.children.selectors import children_visible_to
 from shouwang.children.services import reclassify_guardian
 from shouwang.children.types import guardian_class, left_behind_type
-from shouwang.children.validators import check_id_agrees, parse_id_number
 from shouwang.core.bulk import insert_many
 from shouwang.core.sheets.reader import UnreadableFile
 from shouwang.core.sheets.rows import RowError, SheetCounts, is_blank, tables
+from shouwang.core.validators import check_id_agrees, parse_id_number
 from shouwang.orgs.models import Org, OrgKind
 
 from . import values

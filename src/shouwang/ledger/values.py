@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.children.models import GuardianRelation
 from shouwang.children.types import ParentStatus
-from shouwang.children.validators import normalise_phone, parse_date_loose, to_half_width
+from shouwang.core.validators import normalise_phone, parse_date_loose, to_half_width
 
 from .columns import normalise_header
 
@@ -170,7 +170,7 @@ def age(value: object) -> int | None:
 
 def id_number(value: object) -> str:
     """The raw ID cell: a number cell has lost its last digits already (Excel keeps 15)."""
-    from shouwang.children.validators import normalise_id_number
+    from shouwang.core.validators import normalise_id_number
 
     if isinstance(value, int | float) and not isinstance(value, bool):
         return normalise_id_number(float(value))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from shouwang.children.validators import mask_id_number, mask_phone
+from shouwang.core.validators import mask_id_number, mask_phone
 
 register = template.Library()
 

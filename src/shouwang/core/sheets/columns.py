@@ -12,7 +12,7 @@ from functools import cached_property
 
 import opencc
 
-from shouwang.children.validators import to_half_width
+from shouwang.core.validators import to_half_width
 
 
 @dataclass(frozen=True)

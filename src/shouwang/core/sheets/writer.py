@@ -7,9 +7,9 @@ writes the export into the audit log with its row count. Nothing else in Shouwan
 workbook (tests/ledger/test_neutralise.py holds the source tree to that), so no cell can be
 written around :func:`neutralise`.
 
-It sits below the apps that export (ledger, health, stats) and above the two it needs: the audit
-log (accounts.audit) and the maskers (children.validators, a module of plain functions). Neither
-imports anything of core.sheets, so no package cycle.
+It sits below the apps that export (ledger, health, stats). The maskers are core's own
+(core.validators); the audit log is still accounts' (tests/test_layers.py lists that cycle
+until the callers audit their exports themselves).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from openpyxl.styles import Font, PatternFill
 
 from shouwang.accounts import audit
 from shouwang.accounts.models import AuditAction
-from shouwang.children.validators import mask_id_number, mask_phone
+from shouwang.core.validators import mask_id_number, mask_phone
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from shouwang.accounts import services
 from shouwang.accounts.models import Role, User
-from shouwang.core.commands import BadInputCommand, org_by_code, validation_error_to_command_error
+from shouwang.core.commands import BadInputCommand, validation_error_to_command_error
+from shouwang.orgs.commands import org_by_code
 
 
 class Command(BadInputCommand):

@@ -5,8 +5,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from shouwang.core.commands import BadInputCommand, org_by_code
+from shouwang.core.commands import BadInputCommand
 from shouwang.ledger.ledgers import export_ledger
+from shouwang.orgs.commands import org_by_code
 
 
 class Command(BadInputCommand):

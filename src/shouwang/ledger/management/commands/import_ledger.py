@@ -15,11 +15,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import Error as DbError
 from django.utils.translation import gettext as _
 
-from shouwang.core.commands import org_by_code
 from shouwang.core.sheets.reader import UnreadableFile
 from shouwang.core.sheets.rows import RowError
 from shouwang.ledger.report import write_error_report
 from shouwang.ledger.services import ImportResult, import_ledger, mapping_for
+from shouwang.orgs.commands import org_by_code
 
 ROWS_REJECTED = BAD_INPUT = 1
 UNUSABLE_FILE, SYSTEM_FAILURE = 2, 3

@@ -4,8 +4,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from shouwang.core.commands import BadInputCommand, org_by_code, validation_error_to_command_error
+from shouwang.core.commands import BadInputCommand, validation_error_to_command_error
 from shouwang.orgs import services
+from shouwang.orgs.commands import org_by_code
 from shouwang.orgs.models import OrgKind
 
 

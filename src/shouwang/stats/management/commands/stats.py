@@ -7,7 +7,8 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.core.commands import BadInputCommand, org_by_code, parse_date_arg
+from shouwang.core.commands import BadInputCommand, parse_date_arg
+from shouwang.orgs.commands import org_by_code
 from shouwang.stats import selectors
 
 
