@@ -34,3 +34,21 @@ class PersonaTestCase(TestCase):
             client.force_login(self.world.users[persona])
             self._clients[persona] = client
         return self._clients[persona]
+
+
+class TempMediaTestCase(PersonaTestCase):
+    """Uploads land in a media folder of the test's own (``self.staged`` for staged uploads),
+    never in the real ``var/media``."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        import shutil
+        import tempfile
+        from pathlib import Path
+
+        media = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, media, ignore_errors=True)
+        override = self.settings(MEDIA_ROOT=media)
+        override.enable()
+        self.addCleanup(override.disable)
+        self.staged = Path(media) / "uploads"

@@ -4,30 +4,19 @@ deleted by the worker a day after the upload when never applied (issue 15)."""
 from __future__ import annotations
 
 import os
-import shutil
 import stat
-import tempfile
 import time
 from pathlib import Path
 
 from shouwang.ledger.tasks import purge_stale_uploads
-from tests.personas import PersonaTestCase
+from tests.personas import TempMediaTestCase
 
 from .test_checkups import sheet_file
 
 DAY = 24 * 60 * 60
 
 
-class SheetStagingTests(PersonaTestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        media = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, media, ignore_errors=True)
-        override = self.settings(MEDIA_ROOT=media)
-        override.enable()
-        self.addCleanup(override.disable)
-        self.staged = Path(media) / "uploads"
-
+class SheetStagingTests(TempMediaTestCase):
     def test_a_sheet_never_applied_is_private_and_gone_a_day_later(self):
         path = sheet_file(Path(self.staged.parent) / "体检.xlsx", [["甲一", "男", 140, 40]])
         client = self.client_as("teacher")

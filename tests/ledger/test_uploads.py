@@ -5,9 +5,7 @@ the upload when it was never applied."""
 from __future__ import annotations
 
 import os
-import shutil
 import stat
-import tempfile
 import time
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from django.urls import reverse
 from django_q.models import Schedule
 
 from shouwang.ledger.tasks import purge_stale_uploads
-from tests.personas import PersonaTestCase
+from tests.personas import TempMediaTestCase
 
 from .files import Ledger, child_row
 from .test_pages import xlsx
@@ -27,16 +25,7 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-class StagedUploadTests(PersonaTestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        media = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, media, ignore_errors=True)
-        override = self.settings(MEDIA_ROOT=media)
-        override.enable()
-        self.addCleanup(override.disable)
-        self.staged = Path(media) / "uploads"
-
+class StagedUploadTests(TempMediaTestCase):
     def upload(self) -> str:
         """The school clerk uploads a ledger; the address of its preview."""
         response = self.client_as("school_admin").post(

@@ -617,7 +617,8 @@ def hand_over_class(
 
 
 def record_reveal(*, child: Child, field: str, by: User) -> None:
-    """An allowed user unmasked an ID number or phone: that is itself on the record."""
+    """An allowed user unmasked an ID number or phone — one field, or the edit form that shows
+    them all (``edit_form``): that is itself on the record."""
     audit.record(
         actor=by,
         action=AuditAction.REVEAL,
@@ -655,18 +656,6 @@ def record_api_read(*, by: User, child_ids: list[Any]) -> None:
         action=AuditAction.VIEW,
         object_repr=_("API list"),
         changes={"children": [pk for pk in child_ids if pk is not None], "where": "api"},
-    )
-
-
-def record_personal_view(*, child: Child, by: User, what: str) -> None:
-    """A read that shows the ID number or phones unmasked (the edit form) or personal data to a
-    script (the API): a reveal on the record, naming where."""
-    audit.record(
-        actor=by,
-        action=AuditAction.REVEAL,
-        obj=child,
-        org_path=child.school.path,
-        changes={"field": what},
     )
 
 

@@ -250,7 +250,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Saved."))
         return redirect("children:detail", pk=child.pk)
     # The form holds the ID number and phones in full: opening it is a look at them.
-    services.record_personal_view(child=child, by=acting_user(request), what="edit_form")
+    services.record_reveal(child=child, field="edit_form", by=acting_user(request))
     return render(request, "children/edit.html", {**forms, "child": child})
 
 
