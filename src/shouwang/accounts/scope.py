@@ -9,7 +9,7 @@ Selectors in every app ask it; anything outside is a 404.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,17 +158,20 @@ class Scope:
         return self.is_sysadmin or org.path.startswith(self.manage_paths)
 
 
+# The children paired to a person come from care, which builds on accounts: care hands the
+# gate its query when the app is ready (care.apps), so accounts never imports care.
+PairedChildren = Callable[[int], Any]  # user id → a values("child_id") queryset
+_paired_children: list[PairedChildren] = []
+
+
+def provide_paired_children(query: PairedChildren) -> None:
+    _paired_children[:] = [query]
+
+
 def _paired_q(user_id: int | None, lookup: str) -> Q:
-    if user_id is None:
+    if user_id is None or not _paired_children:
         return Q(pk__in=[])
-    from django.utils import timezone
-
-    from shouwang.care.models import Pairing  # care builds on accounts, not the reverse
-
-    today = timezone.localdate()
-    current = Pairing.objects.filter(caregiver__user_id=user_id, starts_on__lte=today)
-    current = current.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-    return Q(**{lookup: current.values("child_id")})
+    return Q(**{lookup: _paired_children[0](user_id)})
 
 
 def who(area: Area, action: Action, org: Org | None = None) -> list[User]:

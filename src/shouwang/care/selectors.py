@@ -48,6 +48,14 @@ def caregiver_of(user: Any) -> Caregiver | None:
     return Caregiver.objects.filter(user=user).first()
 
 
+def paired_children(user_id: int) -> Any:
+    """The children with an open pairing to this person today, for the policy's "paired"
+    reach (handed to accounts.scope when the app is ready)."""
+    today = timezone.localdate()
+    current = Pairing.objects.filter(caregiver__user_id=user_id, starts_on__lte=today)
+    return current.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today)).values("child_id")
+
+
 def children_recordable_by(user: Any) -> QuerySet[Child]:
     """Children whose care the user may record: their classes, school or region, and pairings."""
     return Child.objects.restrict(user, Action.ADD, Area.CARE).filter(status__in=IN_REGISTER)
