@@ -431,6 +431,19 @@ class ComplianceTests(CareTestCase):
         self.assertEqual(rows[self.volunteer_cg.name].done, expected.done)
         self.assertEqual(rows[self.volunteer_cg.name].overdue, expected.overdue)
 
+    def test_duties_owed_by_a_school_are_counted_and_told_to_its_leaders(self):
+        """四个一's "学校行政每月家访一次" is the school's own duty: the county's compliance counts
+        it (it used to fail while finding the school's leaders) and their tasks hold it."""
+        preset = DutyPolicy.objects.get(code="four_ones", org__isnull=True)
+        services.apply_preset(preset=preset, org=self.org("county_a"), by=None)
+        page = self.client_as("county_officer").get(reverse("care:compliance"))
+        self.assertEqual(page.status_code, 200)
+        rules = {o.rule.label for o in self.tasks_of("school_admin").overdue}
+        self.assertIn("学校行政每月家访一次", rules)
+        self.assertNotIn(
+            "学校行政每月家访一次", {o.rule.label for o in self.tasks_of("teacher").overdue}
+        )
+
     def test_a_school_admin_cannot_see_another_schools_compliance(self):
         url = reverse("care:compliance") + f"?org={self.org('school_b').code}"
         self.assertEqual(self.client_as("school_admin").get(url).status_code, 404)

@@ -343,9 +343,9 @@ def load(children: QuerySet[Child], on: date) -> Loaded:
     if wants_people:
         # The class teachers and the school's leaders: those told of what a class or a school
         # owes (accounts.policy.TELL).
-        classes = Org.objects.filter(pk__in=children.values("school_class_id"))
-        schools = Org.objects.filter(pk__in=children.values("school_id"))
-        for places, target in ((classes, class_teachers), (schools, leaders)):
+        their_classes = Org.objects.filter(pk__in=children.values("school_class_id"))
+        their_schools = Org.objects.filter(pk__in=children.values("school_id"))
+        for places, target in ((their_classes, class_teachers), (their_schools, leaders)):
             for org_id, user_ids in told_at(Area.TASKS, Action.ALERT, places).items():
                 if org_id is not None:
                     target[org_id].update(user_ids)
