@@ -301,6 +301,31 @@ class CheckupTests(PersonaTestCase):
         assert AuditEntry.objects.count() == before
         assert Checkup.objects.filter(child=self.boy).count() == 1  # corrected, not added
 
+    def test_a_correction_reads_locks_and_writes_in_one_transaction(self):
+        """select_for_update outside a transaction is refused on PostgreSQL (a 500 on every
+        correction); the save and its audit must commit together anyway."""
+        from django.db import connection
+
+        self.checkup(self.boy, 140, 40)
+        checkup = Checkup.objects.get(child=self.boy)
+        outside = len(connection.atomic_blocks)
+        depth: list[int] = []
+        real_diff = services.measure_diff
+
+        def watch(*args, **kwargs):
+            depth.append(len(connection.atomic_blocks))
+            return real_diff(*args, **kwargs)
+
+        with mock.patch.object(services, "measure_diff", side_effect=watch):
+            services.correct_checkup(
+                checkup=checkup,
+                examined_on=EXAM,
+                by=self.teacher,
+                height_cm=Decimal(140),
+                weight_kg=Decimal(38),
+            )
+        self.assertEqual(depth, [outside + 1])
+
     def test_a_correction_over_another_made_meanwhile_is_refused_naming_it(self):
         self.checkup(self.boy, 140, 40)
         checkup = Checkup.objects.get(child=self.boy)

@@ -138,7 +138,6 @@ def record_checkup(*, child: Child, examined_on: date, by: User, **values: Any) 
     return checkup
 
 
-@transaction.atomic
 def checkup_state(checkup: Checkup) -> dict[str, Any]:
     """What a correction form was opened at (core.concurrency)."""
     return {"examined_on": checkup.examined_on} | {
@@ -146,6 +145,7 @@ def checkup_state(checkup: Checkup) -> dict[str, Any]:
     }
 
 
+@transaction.atomic
 def correct_checkup(
     *,
     checkup: Checkup,
