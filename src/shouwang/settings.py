@@ -275,6 +275,9 @@ EMAIL_BACKEND = os.environ.get(
     "SHOUWANG_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+# A hung mail server gives up well inside the outbox's claim on a message (5 minutes), so no
+# second worker sends it while the first still waits (notices.services.CLAIM).
+EMAIL_TIMEOUT = 30
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

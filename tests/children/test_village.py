@@ -171,3 +171,47 @@ class OutOfSchoolChildTests(PersonaTestCase):
         self.assertEqual(client.post(url, data).status_code, 302)
         child.refresh_from_db()
         self.assertEqual((child.health, child.school), ("体弱", self.org("village_a1")))
+
+
+@time_machine.travel(TODAY, tick=False)
+class OutOfSchoolChildCareTests(PersonaTestCase):
+    """A child in no school has the village as its unit: its child director follows up what a
+    caregiver found and is told of its emergencies, as a school's leaders are for a pupil."""
+
+    def test_the_village_director_follows_up_and_is_told(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from shouwang.care import selectors as care_selectors
+        from shouwang.care import services as care_services
+        from shouwang.notices.models import Notification
+        from shouwang.safety import services as safety_services
+
+        OutOfSchoolChildTests.register_at_the_village(self)  # type: ignore[arg-type]
+        child = Child.objects.get(name="李小丫")
+        director = self.world.users["village_director"]
+        caregiver = care_services.caregiver_for_login(director)
+        care_services.record_care(
+            child=child,
+            caregiver=caregiver,
+            kind="home_visit",
+            on=TODAY,
+            by=director,
+            findings="奶奶住院，孩子一人在家",
+            abnormal=True,
+        )
+        follow_ups = care_selectors.open_follow_ups_for(director)
+        self.assertEqual([f.child for f in follow_ups], [child])
+        safety_services.report_incident(
+            child=child,
+            kind="injury",
+            occurred_at=timezone.now() - timedelta(minutes=5),
+            place="家中",
+            description="摔伤",
+            by=self.county_officer,
+        )
+        told = Notification.objects.filter(key__endswith="-reported").values_list(
+            "user__username", flat=True
+        )
+        self.assertIn("village_director", set(told))

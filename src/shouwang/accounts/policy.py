@@ -106,7 +106,8 @@ POLICY: dict[tuple[Area, Action], Rule] = {
     # A school admin pairs with the school's caregivers and the cadres of the villages its
     # children live in (二对一, seed 002); a region officer with any of the region.
     (Area.CAREGIVERS, Action.VIEW): _rule(region_officer={U}, school_admin={U, H}) | EVERYTHING,
-    (Area.FOLLOW_UPS, Action.CHANGE): _rule(school_admin={S}, teacher={C}),
+    # (A follow-up's school is the child's unit: the village, for a child in no school.)
+    (Area.FOLLOW_UPS, Action.CHANGE): _rule(school_admin={S}, teacher={C}, village_director={S}),
     # Emergencies: the school's leaders and counselors, the region's officers, the reporter.
     (Area.INCIDENTS, Action.VIEW): _rule(
         region_officer={S}, school_admin={S}, counselor={S}, **{ANY: {OWN}}
@@ -162,8 +163,11 @@ TELL: dict[tuple[Area, Action], Rule] = {
     (Area.TASKS, Action.ALERT): _rule(teacher={C}, school_admin={S}),
     # An emergency reported: the school's leaders (and the reporter); a step late: the region's
     # officers above too (seed 001).
-    (Area.INCIDENTS, Action.ADD): _rule(school_admin={S}),
-    (Area.INCIDENTS, Action.ALERT): _rule(school_admin={S}, region_officer={U}),
+    # (For a child in no school, the unit is the village: its child director is told.)
+    (Area.INCIDENTS, Action.ADD): _rule(school_admin={S}, village_director={S}),
+    (Area.INCIDENTS, Action.ALERT): _rule(
+        school_admin={S}, village_director={S}, region_officer={U}
+    ),
     # The 悄悄话信箱 waiting to be opened: the school's counselors and leaders.
     (Area.COUNSELING, Action.ALERT): _rule(counselor={S}, school_admin={S}),
     # A text or e-mail that could not be sent: whoever runs the system.
@@ -196,11 +200,6 @@ def rule(area: Area, action: Action) -> Rule:
         return POLICY[(area, action)]
     except KeyError:
         raise LookupError(f"no policy for {area}/{action}") from None
-
-
-def roles_for(area: Area, action: Action) -> frozenset[str]:
-    """The roles the entry names (``ANY`` aside): whom the menu shows it to."""
-    return frozenset(role for role in rule(area, action) if role != ANY)
 
 
 # The roles as the table prints them (README "Scope"), in the order of domain.md §1.

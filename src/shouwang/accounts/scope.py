@@ -79,7 +79,8 @@ class Scope:
         for role, paths in self.by_role.items():
             for reach in entry.get(role, ()):
                 q |= self._reach_q(reach, paths, via, own)
-        if self.roles:
+        if self.user_id is not None:
+            # Anyone logged in: a pairing alone lets one look after the child (domain.md §3).
             for reach in entry.get(ANY, ()):
                 q |= self._reach_q(reach, (), via, own)
         return q
@@ -145,12 +146,6 @@ class Scope:
             return Q(**{own: self.user_id})
         return Q(pk__in=[])
 
-    def managed_units_q(self, field_name: str = "path") -> Q:
-        """Rows under the units the user manages by a role at them (a school's admin, the
-        region's officers) — not the sysadmin's whole tree: running the system is not
-        managing a school's records."""
-        return _prefix_q(field_name, self.manage_paths)
-
     def sees(self, org: Org) -> bool:
         return self.is_sysadmin or org.path.startswith(self.org_paths)
 
@@ -194,8 +189,8 @@ def told_at(
     for role, reaches in entry.items():
         if Reach.CLASS in reaches:
             at_unit |= Q(role=role, org__kind=OrgKind.SCHOOL_CLASS)
-        if Reach.SCHOOL in reaches:
-            at_unit |= Q(role=role, org__kind=OrgKind.SCHOOL)
+        if Reach.SCHOOL in reaches:  # the child's unit: its school, or its village
+            at_unit |= Q(role=role, org__kind__in=[OrgKind.SCHOOL, OrgKind.VILLAGE])
     if any(reaches & {Reach.CLASS, Reach.SCHOOL} for reaches in entry.values()):
         # (A queryset of units stays a sub-query: one query whatever their number.)
         rows = held.filter(at_unit, org__in=orgs).values_list("org_id", "user_id")

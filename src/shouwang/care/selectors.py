@@ -84,13 +84,6 @@ def children_pairable_by(user: Any) -> QuerySet[Child]:
     return Child.objects.filter(scope.q(Area.PAIRING, Action.CHANGE), status__in=IN_REGISTER)
 
 
-def caregivers_visible_to(user: Any) -> QuerySet[Caregiver]:
-    """Caregivers of the units the user sees (their own unit's people and those under it)."""
-    return Caregiver.objects.filter(scope_of(user).orgs_q("org__path")).select_related(
-        "org", "user"
-    )
-
-
 def caregivers_manageable_by(user: Any) -> QuerySet[Caregiver]:
     return Caregiver.objects.filter(scope_of(user).manage_q("org__path")).select_related("org")
 
@@ -127,17 +120,15 @@ def records_correctable_by(user: Any) -> QuerySet[CareRecord]:
     scope = scope_of(user)
     if user is None or not getattr(user, "pk", None):
         return CareRecord.objects.none()
+    # The table's "own" for a record is its author: who wrote the first version, or the
+    # caregiver whose contact it records.
     authored = (
         Q(original__isnull=True, recorded_by_id=user.pk)
         | Q(original__recorded_by_id=user.pk)
         | Q(caregiver__user_id=user.pk)
     )
-    visible = Child.objects.restrict(user)
-    return CareRecord.objects.filter(
-        authored | scope.managed_units_q("child__school__path"),
-        child__in=visible,
-        is_current=True,
-    )
+    managers = scope.q(Area.CARE, Action.CHANGE, via="child")
+    return CareRecord.objects.restrict(user).filter(authored | managers, is_current=True)
 
 
 def record_correctable_by(user: Any, pk: int) -> CareRecord:
@@ -446,6 +437,8 @@ def caregivers_pairable_by(user: Any) -> QuerySet[Caregiver]:
     officers any of the region (an 爱心妈妈 of the county's 妇联, a village's cadre, a teacher of
     any school) — pairing widens the caregiver's view to the child, so it stays in the unit."""
     q = scope_of(user).units_q(Area.CAREGIVERS, Action.VIEW, "org__path")
+    if not q:  # every caregiver (an empty Q() would vanish in the OR below)
+        return Caregiver.objects.select_related("org")
     if Reach.HOME in scope_of(user).reach_paths(Area.CAREGIVERS, Action.VIEW):
         # The villages the children one pairs live in: their cadres make a 二对一 pair.
         q |= Q(org__in=children_pairable_by(user).values("home_village"))

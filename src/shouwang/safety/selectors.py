@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -16,10 +16,6 @@ from shouwang.orgs.models import Org
 
 from .chains import label_of
 from .models import Incident, IncidentStep
-
-
-def incidents_q(user: Any) -> Q:
-    return scope_of(user).q(Area.INCIDENTS, Action.VIEW, own="reported_by_id")
 
 
 def uses_incidents(user: Any) -> bool:

@@ -424,7 +424,7 @@ def figures_for(
 ) -> Figures:
     """A unit's figures as this user may see them: their scope, small counts hidden if due."""
     org = org_visible_to(user, code)
-    if org.kind not in STATS_KINDS:
+    if org.kind not in STATS_KINDS or not scope_of(user).may(Area.FIGURES, Action.VIEW):
         raise Http404
     children = Child.objects.restrict(user)
     return figures(
@@ -443,7 +443,7 @@ def trend_for(
 ) -> tuple[Org, list[tuple[str, date, int]]]:
     """Left-behind children at the end of each recent term, in the user's scope."""
     org = org_visible_to(user, code)
-    if org.kind not in STATS_KINDS:
+    if org.kind not in STATS_KINDS or not scope_of(user).may(Area.FIGURES, Action.VIEW):
         raise Http404
     children = Child.objects.restrict(user)
     return org, _trend(children, org, on, profile or profile_for(org, on))
