@@ -85,6 +85,21 @@ def record(
     )
 
 
+def record_export(
+    *, by: User | None, what: str, org_path: str, rows: int, masked: list[str]
+) -> AuditEntry:
+    """An Excel file handed out (core.sheets.writer): who, what, how many rows, what masked."""
+    from .models import AuditAction
+
+    return record(
+        actor=by,
+        action=AuditAction.EXPORT,
+        object_repr=what,
+        org_path=org_path,
+        changes={"rows": rows, "masked": masked},
+    )
+
+
 def record_many(entries: list[dict[str, Any]], *, actor: User | None) -> int:
     """Many entries in one statement (a ledger import writes one per child)."""
     from shouwang.core.bulk import insert_many

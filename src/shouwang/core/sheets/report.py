@@ -6,16 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, Any, Protocol
 
 from django.utils.translation import gettext as _
 
 from .reader import Row
 from .rows import FindLayout, tables
 from .writer import write_xlsx
-
-if TYPE_CHECKING:
-    from shouwang.accounts.models import User
 
 Messages = dict[tuple[str, int], list[str]]
 
@@ -34,7 +31,7 @@ def write_row_report(
     errors: Iterable[HasRowErrors],
     find: FindLayout,
     out: str | Path | IO[bytes],
-    by: User | None,
+    by: Any,  # the person exporting (a User), or None for the command line
     what: str,
 ) -> int:
     """Any imported sheet's error report: its rows as sent, one more column saying what is wrong."""

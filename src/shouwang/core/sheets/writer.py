@@ -7,15 +7,15 @@ writes the export into the audit log with its row count. Nothing else in Shouwan
 workbook (tests/ledger/test_neutralise.py holds the source tree to that), so no cell can be
 written around :func:`neutralise`.
 
-It sits below the apps that export (ledger, health, stats). The maskers are core's own
-(core.validators); the audit log is still accounts' (tests/test_layers.py lists that cycle
-until the callers audit their exports themselves).
+It sits below the apps that export (ledger, health, stats) and imports none of them: the
+maskers are core's own (core.validators), and the audit log's recorder is handed to it by the
+accounts app when it is ready.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -25,14 +25,20 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 
-from shouwang.accounts import audit
-from shouwang.accounts.models import AuditAction
 from shouwang.core.validators import mask_id_number, mask_phone
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-    from shouwang.accounts.models import User
+# Every export is on the audit log, which sits above core: the accounts app hands the writer
+# its recorder when it is ready (accounts.apps), so core imports no app.
+ExportRecorder = Callable[..., object]
+_recorders: list[ExportRecorder] = []
+
+
+def record_exports_with(recorder: ExportRecorder) -> None:
+    _recorders[:] = [recorder]
+
 
 # OWASP "CSV injection": a cell starting with one of these is run by Excel as a formula (tab and
 # carriage return because Excel skips them before looking for the sign).
@@ -80,7 +86,7 @@ def write_xlsx(
     out: str | Path | IO[bytes],
     *,
     sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
-    by: User | None,
+    by: Any,
     what: str,
     org_path: str = "",
     masked: dict[str, str] | None = None,
@@ -109,13 +115,10 @@ def write_xlsx(
             )
             written += 1
     book.save(out)
-    audit.record(
-        actor=by,
-        action=AuditAction.EXPORT,
-        object_repr=what,
-        org_path=org_path,
-        changes={"rows": written, "masked": sorted(masked)},
-    )
+    if not _recorders:
+        raise RuntimeError("exports are audited: the accounts app registers the recorder")
+    for recorder in _recorders:
+        recorder(by=by, what=what, org_path=org_path, rows=written, masked=sorted(masked))
     return written
 
 
