@@ -47,11 +47,11 @@ class Scope:
     user_id: int | None = None
     is_sysadmin: bool = False
     roles: frozenset[str] = frozenset()
-    # Subtrees the user may see as organisations (and, later, the children in them).
+    # Subtrees the user may see as organisations.
     org_paths: tuple[str, ...] = ()
     # Subtrees the user may change: add units, record enrolment, set the term calendar.
     manage_paths: tuple[str, ...] = ()
-    # Role → subtrees it covers; the apps of later issues read their own role's entries.
+    # Role → subtrees it covers, which the policy table's reaches apply to.
     by_role: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def orgs_q(self, field_name: str = "path") -> Q:
