@@ -202,6 +202,20 @@ def rule(area: Area, action: Action) -> Rule:
         raise LookupError(f"no policy for {area}/{action}") from None
 
 
+# A demo county's logins, one per role (and the officers of three levels): login, role, and the
+# unit it sits at, by the demo's own names for them (shouwang demo).
+DEMO_LOGINS: list[tuple[str, str, str]] = [
+    ("demo-admin", Role.SYSADMIN, "county"),
+    ("demo-county", Role.REGION_OFFICER, "county"),
+    ("demo-township", Role.REGION_OFFICER, "township"),
+    ("demo-federation", Role.REGION_OFFICER, "federation"),
+    ("demo-school", Role.SCHOOL_ADMIN, "school"),
+    ("demo-teacher", Role.TEACHER, "class"),
+    ("demo-village", Role.VILLAGE_DIRECTOR, "village"),
+    ("demo-volunteer", Role.VOLUNTEER, "volunteers"),
+    ("demo-counselor", Role.COUNSELOR, "school"),
+]
+
 # The roles as the table prints them (README "Scope"), in the order of domain.md §1.
 ROLE_ORDER = [
     Role.SYSADMIN,

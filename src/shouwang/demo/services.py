@@ -16,7 +16,8 @@ from django.db import connection, transaction
 from faker import Faker
 
 from shouwang.accounts import services as account_services
-from shouwang.accounts.models import AuditEntry, Role, RoleAssignment, User
+from shouwang.accounts.models import AuditEntry, RoleAssignment, User
+from shouwang.accounts.policy import DEMO_LOGINS
 from shouwang.care import presets
 from shouwang.care.models import DutyPolicy, DutyRule
 from shouwang.children.models import DefinitionProfile, HeartLevelRule
@@ -236,23 +237,21 @@ def build_demo_county(*, seed: int = 2026, children: int = 600, today: date) -> 
         path__startswith=schools[0].path, kind=OrgKind.SCHOOL_CLASS
     ).first()
     assert first_class is not None
-    people = [
-        ("demo-admin", Role.SYSADMIN, county),
-        ("demo-county", Role.REGION_OFFICER, county),
-        ("demo-township", Role.REGION_OFFICER, townships[0]),
-        ("demo-federation", Role.REGION_OFFICER, federation),
-        ("demo-school", Role.SCHOOL_ADMIN, schools[0]),
-        ("demo-teacher", Role.TEACHER, first_class),
-        ("demo-village", Role.VILLAGE_DIRECTOR, villages[0][0]),
-        ("demo-volunteer", Role.VOLUNTEER, volunteers),
-        ("demo-counselor", Role.COUNSELOR, schools[0]),
-    ]
-    for username, role, org in people:
+    units = {
+        "county": county,
+        "township": townships[0],
+        "federation": federation,
+        "school": schools[0],
+        "class": first_class,
+        "village": villages[0][0],
+        "volunteers": volunteers,
+    }
+    for username, role, unit in DEMO_LOGINS:
         account_services.create_user(
             username=username,
             password=DEMO_PASSWORD,
             role=role,
-            org=org,
+            org=units[unit],
             full_name=fake.name(),
             phone=fake.phone_number(),
             by=None,
