@@ -129,18 +129,25 @@ def pair(
     by: User | None,
     ends_on: date | None = None,
 ) -> Pairing:
+    _check_pairable([caregiver], by)
+    return _make_pairing(
+        child=child, caregiver=caregiver, role=role, starts_on=starts_on, by=by, ends_on=ends_on
+    )
+
+
+def _make_pairing(
+    *,
+    child: Child,
+    caregiver: Caregiver,
+    role: str,
+    starts_on: date,
+    by: User | None,
+    ends_on: date | None = None,
+) -> Pairing:
     if child.status not in IN_REGISTER:
         raise ValidationError(_("Only children in the register are paired."))
     if not caregiver.is_active:
         raise ValidationError(_("This caregiver no longer takes part."))
-    if by is not None and not caregivers_pairable_by(by).filter(pk=caregiver.pk).exists():
-        # A pairing lets the caregiver see the child: only the unit's own (issue 16).
-        raise ValidationError(
-            {
-                "caregivers": _("%(caregiver)s is not one of your unit's caregivers.")
-                % {"caregiver": caregiver.name}
-            }
-        )
     open_pairing = Pairing.objects.filter(child=child, caregiver=caregiver, ends_on__isnull=True)
     if open_pairing.exists():
         raise ValidationError(
@@ -179,13 +186,35 @@ def pair_many(
 ) -> list[Pairing]:
     """一对一, 二对一 or 多对一 in one step: every caregiver (with their role) to every child."""
     caregivers = list(caregivers)
+    _check_pairable([caregiver for caregiver, _role in caregivers], by)  # once, not per child
     made = []
     for child in children:
         for caregiver, role in caregivers:
             made.append(
-                pair(child=child, caregiver=caregiver, role=role, starts_on=starts_on, by=by)
+                _make_pairing(
+                    child=child, caregiver=caregiver, role=role, starts_on=starts_on, by=by
+                )
             )
     return made
+
+
+def _check_pairable(caregivers: list[Caregiver], by: User | None) -> None:
+    """A pairing lets the caregiver see the child: only the unit's own (issue 16)."""
+    if by is None:
+        return
+    allowed = set(
+        caregivers_pairable_by(by)
+        .filter(pk__in=[c.pk for c in caregivers])
+        .values_list("pk", flat=True)
+    )
+    for caregiver in caregivers:
+        if caregiver.pk not in allowed:
+            raise ValidationError(
+                {
+                    "caregivers": _("%(caregiver)s is not one of your unit's caregivers.")
+                    % {"caregiver": caregiver.name}
+                }
+            )
 
 
 @transaction.atomic
