@@ -14,8 +14,9 @@ def require_perm(user: Any, perm: str, obj: Any = None) -> None:
         raise Http404
 
 
-def acting_user(request: HttpRequest) -> User:
-    """The logged-in user of a request (the login wall lets no one else through)."""
+def acting_user(request: HttpRequest | Any) -> User:
+    """The logged-in user of a request, a page's or the API's (the login wall and the API's
+    IsAuthenticated let no one else through)."""
     user = request.user
     if not isinstance(user, User):
         raise Http404

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
-from rest_framework.exceptions import NotAuthenticated, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shouwang.accounts.models import User
+from shouwang.accounts.access import acting_user
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.care import selectors as care_selectors
@@ -51,14 +51,6 @@ class OrgViewSet(viewsets.ReadOnlyModelViewSet):
             path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Org.steplen)
         ).values("code")[:1]
         return orgs_visible_to(self.request.user).annotate(parent_code=Subquery(parent))
-
-
-def acting_user(request: Request) -> User:
-    """The caller (IsAuthenticated let no one else through)."""
-    user = request.user
-    if not isinstance(user, User):
-        raise NotAuthenticated
-    return user
 
 
 class AuditedReads:

@@ -93,11 +93,19 @@ def archive_version(child: Child) -> str:
     return version_token(archive_state(child.pk))
 
 
-def _field_label(key: str) -> str:
+def archive_field(key: str) -> Any:
+    """The model field an archive key names: ``name`` on the child, ``father.phone`` on the
+    father's row, ``guardian.age`` on the guardian's (the form, the importer and the stale-form
+    message all spell them so)."""
     prefix, _dot, name = key.rpartition(".")
     model: Any = {"father": Parent, "mother": Parent, "guardian": Guardian}.get(prefix, Child)
+    return model._meta.get_field(name)
+
+
+def _field_label(key: str) -> str:
+    prefix, _dot, name = key.rpartition(".")
     try:
-        label = str(model._meta.get_field(name).verbose_name)
+        label = str(archive_field(key).verbose_name)
     except Exception:
         label = str(_("Difficulties")) if name == "difficulties" else name
     if prefix:

@@ -35,7 +35,7 @@ from shouwang.children.models import (
 )
 from shouwang.children.profiles import age_limit_exceeded, profile_for
 from shouwang.children.selectors import children_visible_to
-from shouwang.children.services import reclassify_guardian
+from shouwang.children.services import archive_field, reclassify_guardian
 from shouwang.children.types import guardian_class, left_behind_type
 from shouwang.core.bulk import insert_many
 from shouwang.core.sheets.reader import UnreadableFile
@@ -292,17 +292,11 @@ def _check_rows(plan: Plan, *, org: Org, by: User | None) -> None:
         _check_scope(plan, by=by)
 
 
-def _model_field(key: str) -> Any:
-    prefix, _dot, name = key.rpartition(".")
-    model: Any = {"father": Parent, "mother": Parent, "guardian": Guardian}.get(prefix, Child)
-    return model._meta.get_field(name)
-
-
 # The archive's own field rules (lengths, choices, blank) for every column the importer writes:
 # the same checks the pages' forms run, so a row the database would refuse is a row error in
 # the preview, not a failure at apply (PostgreSQL enforces lengths; SQLite does not).
 FIELD_RULES = {
-    key: _model_field(key)
+    key: archive_field(key)
     for key in [
         *CHILD_KEYS,
         *(f"{who}.{k}" for who in ("father", "mother") for k in PARENT_KEYS),
