@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditConfig(AppConfig):
+    """The append-only log every app writes to: below the org tree, so every app may use it."""
+
+    name = "shouwang.audit"
+    verbose_name = _("Audit log")
