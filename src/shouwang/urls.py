@@ -5,7 +5,7 @@ from shouwang.web.views import healthz
 urlpatterns = [
     path("", include("shouwang.web.urls")),
     path("accounts/", include("shouwang.accounts.urls")),
-    path("orgs/", include("shouwang.orgs.urls")),
+    path("orgs/", include("shouwang.units.urls")),
     path("children/", include("shouwang.children.urls")),
     path("ledger/", include("shouwang.ledger.urls")),
     path("care/", include("shouwang.care.urls")),

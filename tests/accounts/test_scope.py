@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from shouwang.accounts.scope import scope_of
 from shouwang.orgs.models import Org
-from shouwang.orgs.selectors import orgs_manageable_by, orgs_visible_to
+from shouwang.units.selectors import orgs_manageable_by, orgs_visible_to
 from tests.personas import PersonaTestCase
 
 
@@ -17,7 +17,7 @@ class ScopeTests(PersonaTestCase):
     def test_teacher_of_school_a_gets_404_on_everything_of_school_b(self):
         client = self.client_as("teacher")
         for code in self.codes_under("school_b"):
-            for name in ["orgs:detail", "orgs:add_child", "orgs:enrolment"]:
+            for name in ["units:detail", "units:add_child", "units:enrolment"]:
                 with self.subTest(code=code, page=name):
                     self.assertEqual(client.get(reverse(name, args=[code])).status_code, 404)
 
@@ -32,7 +32,7 @@ class ScopeTests(PersonaTestCase):
         client = self.client_as("county_officer")
         for code in self.codes_under("county_b"):
             with self.subTest(code=code):
-                self.assertEqual(client.get(reverse("orgs:detail", args=[code])).status_code, 404)
+                self.assertEqual(client.get(reverse("units:detail", args=[code])).status_code, 404)
 
     def test_federation_officer_works_for_the_county_the_federation_belongs_to(self):
         visible = set(orgs_visible_to(self.federation_officer).values_list("code", flat=True))

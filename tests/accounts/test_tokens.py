@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from shouwang.accounts.models import AuditAction, AuditEntry
+from shouwang.audit.models import AuditAction, AuditEntry
 from tests.personas import PersonaTestCase
 from tests.world import PASSWORD
 

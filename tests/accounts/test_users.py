@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from shouwang.accounts.models import AuditAction, AuditEntry, Role, User
+from shouwang.accounts.models import Role, User
+from shouwang.audit.models import AuditAction, AuditEntry
 from tests.personas import PersonaTestCase
 
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from shouwang.accounts.models import AuditEntry
+from shouwang.audit.models import AuditEntry
 from shouwang.care import engine, selectors, services
 from shouwang.care.models import CareRecord, DutyPolicy, FollowUp, Pairing
 from shouwang.children.models import Child

@@ -5,7 +5,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from shouwang.accounts.models import AuditAction, AuditEntry
+from shouwang.audit.models import AuditAction, AuditEntry
 from shouwang.children import services
 from shouwang.children.models import (
     Child,

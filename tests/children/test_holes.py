@@ -14,7 +14,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from shouwang.accounts.models import AuditAction, AuditEntry
+from shouwang.audit.models import AuditAction, AuditEntry
 from shouwang.care import services as care_services
 from shouwang.care.models import CareRecord
 from shouwang.children.models import Child, DuplicateCase

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_q.models import Schedule
 
 from shouwang.accounts import services as accounts
-from shouwang.accounts.models import AuditAction, AuditEntry
+from shouwang.audit.models import AuditAction, AuditEntry
 from shouwang.counseling import services
 from shouwang.counseling.models import CounselingSession, MailboxLetter, MailboxOpening
 from shouwang.notices.models import Notification

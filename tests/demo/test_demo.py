@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
 
-from shouwang.accounts.models import AuditEntry, Role, RoleAssignment, User
+from shouwang.accounts.models import Role, RoleAssignment, User
+from shouwang.audit.models import AuditEntry
 from shouwang.care.models import CareRecord, DutyPolicy, FollowUp, Pairing
 from shouwang.care.selectors import coverage, my_tasks, obligations_for
 from shouwang.children.models import Child, ChildStatus

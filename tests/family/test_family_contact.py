@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django_q.models import Schedule
 
-from shouwang.accounts.models import AuditAction, AuditEntry
+from shouwang.audit.models import AuditAction, AuditEntry
 from shouwang.care.models import FollowUp, FollowUpKind
 from shouwang.care.selectors import open_follow_ups_for
 from shouwang.children.services import transfer_child

@@ -21,7 +21,7 @@ from django.db import OperationalError, connection, connections
 from openpyxl import Workbook
 
 from shouwang import cli
-from shouwang.accounts.models import AuditAction, AuditEntry
+from shouwang.audit.models import AuditAction, AuditEntry
 from shouwang.children.models import Child
 
 from .files import Ledger, child_row

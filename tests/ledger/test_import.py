@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
-from shouwang.accounts.models import AuditAction, AuditEntry
+from shouwang.audit.models import AuditAction, AuditEntry
 from shouwang.children.models import Child, Parent
 from shouwang.core.sheets.reader import UnreadableFile
 from shouwang.ledger.services import import_ledger

@@ -5,7 +5,7 @@ import io
 import openpyxl
 from django.urls import reverse
 
-from shouwang.accounts.models import AuditAction, AuditEntry
+from shouwang.audit.models import AuditAction, AuditEntry
 from shouwang.children.models import Child
 from shouwang.core.sheets.writer import neutralise, write_xlsx
 from shouwang.ledger.ledgers import export_ledger

@@ -10,7 +10,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src" / "shouwang"
 TOOLKIT = "shouwang.core.sheets"
 # The writer audits every export and masks ID numbers and phones.
-BELOW = {"shouwang.accounts.audit", "shouwang.accounts.models", "shouwang.core.validators"}
+BELOW = {"shouwang.audit.services", "shouwang.audit.models", "shouwang.core.validators"}
 SPREADSHEET_MODULES = {"reader", "layout", "columns", "report", "uploads", "exports", "writer"}
 
 
@@ -34,7 +34,7 @@ def imports_of(module: str) -> set[str]:
             parts = package.split(".")
             base = ".".join(parts[: len(parts) - node.level + 1]) if node.level else ""
             name = ".".join(p for p in (base, node.module or "") if p)
-            # from shouwang.accounts import audit: the module audit, not the package
+            # from shouwang.audit import services: the module, not the package
             modules = {f"{name}.{a.name}" for a in node.names if path_of(f"{name}.{a.name}")}
             found.update(modules or {name})
         elif isinstance(node, ast.Import):

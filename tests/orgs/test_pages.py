@@ -13,14 +13,15 @@ class OrgPageTests(PersonaTestCase):
     def test_school_admin_adds_a_class_under_a_grade(self):
         grade = self.org("grade_a1")
         response = self.client_as("school_admin").post(
-            reverse("orgs:add_child", args=[grade.code]), {"name": "三年级（3）班", "kind": "class"}
+            reverse("units:add_child", args=[grade.code]),
+            {"name": "三年级（3）班", "kind": "class"},
         )
         self.assertRedirects(response, grade.get_absolute_url())
         self.assertTrue(Org.objects.get(name="三年级（3）班").path.startswith(grade.path))
 
     def test_a_township_cannot_be_added_under_a_school(self):
         response = self.client_as("school_admin").post(
-            reverse("orgs:add_child", args=[self.org("school_a").code]),
+            reverse("units:add_child", args=[self.org("school_a").code]),
             {"name": "错镇", "kind": "township", "code": "110101009000"},
         )
         self.assertEqual(response.status_code, 200)
@@ -29,7 +30,7 @@ class OrgPageTests(PersonaTestCase):
 
     def test_school_admin_records_enrolment_and_the_county_sums_it(self):
         response = self.client_as("school_admin").post(
-            reverse("orgs:enrolment", args=[self.org("school_a").code]),
+            reverse("units:enrolment", args=[self.org("school_a").code]),
             {"grade": self.org("grade_a1").pk, "on": "2026-09-10", "male": "40", "female": "33"},
         )
         self.assertRedirects(response, self.org("school_a").get_absolute_url())
@@ -39,7 +40,7 @@ class OrgPageTests(PersonaTestCase):
 
     def test_negative_enrolment_is_refused_at_the_field(self):
         response = self.client_as("school_admin").post(
-            reverse("orgs:enrolment", args=[self.org("school_a").code]),
+            reverse("units:enrolment", args=[self.org("school_a").code]),
             {"on": "2026-09-10", "male": "-4", "female": "33"},
         )
         self.assertEqual(response.status_code, 200)
@@ -50,7 +51,7 @@ class OrgPageTests(PersonaTestCase):
         client = self.client_as("county_officer")
         county = self.org("county_a")
         response = client.post(
-            reverse("orgs:add_term", args=[county.code]),
+            reverse("units:add_term", args=[county.code]),
             {
                 "name": "2027年春季学期",
                 "start": "2027-03-01",
@@ -60,7 +61,7 @@ class OrgPageTests(PersonaTestCase):
         )
         self.assertRedirects(response, county.get_absolute_url())
         client.post(
-            reverse("orgs:add_holiday", args=[county.code]),
+            reverse("units:add_holiday", args=[county.code]),
             {"name": "2027年寒假", "season": "winter", "start": "2027-01-23", "end": "2027-02-28"},
         )
         self.assertTrue(
@@ -74,7 +75,7 @@ class OrgPageTests(PersonaTestCase):
 
     def test_term_dates_out_of_order_are_refused(self):
         response = self.client_as("county_officer").post(
-            reverse("orgs:add_term", args=[self.org("county_a").code]),
+            reverse("units:add_term", args=[self.org("county_a").code]),
             {
                 "name": "乱序学期",
                 "start": "2027-07-09",

@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.utils.module_loading import import_string
 from django_q.models import Schedule
 
-from shouwang.accounts.models import AuditAction, AuditEntry
+from shouwang.audit.models import AuditAction, AuditEntry
 from shouwang.notices.models import Notification
 from shouwang.safety import selectors, services
 from shouwang.safety.models import Incident

@@ -52,17 +52,17 @@ INCIDENT_A1 = SEES_SCHOOL_A | {"teacher"}
 # (url name, argument: an org key, "user:<persona>", "child:<key>" or None, personas answered 200)
 MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("web:home", None, EVERYONE),
-    ("orgs:tree", None, EVERYONE),
-    ("orgs:detail", "school_a", SEES_SCHOOL_A),
-    ("orgs:detail", "class_a1", SEES_SCHOOL_A | {"teacher"}),
+    ("units:tree", None, EVERYONE),
+    ("units:detail", "school_a", SEES_SCHOOL_A),
+    ("units:detail", "class_a1", SEES_SCHOOL_A | {"teacher"}),
     (
-        "orgs:detail",
+        "units:detail",
         "class_b1",
         SEES_SCHOOL_A - {"school_admin", "counselor", "township_officer"} | {"teacher_b"},
     ),
-    ("orgs:detail", "school_c", frozenset({"sysadmin"})),
+    ("units:detail", "school_c", frozenset({"sysadmin"})),
     (
-        "orgs:detail",
+        "units:detail",
         "village_a1",
         frozenset(
             {
@@ -74,15 +74,15 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
             }
         ),
     ),
-    ("orgs:detail", "volunteers_a", MANAGES_COUNTY_A | {"volunteer"}),
-    ("orgs:add_child", "school_a", MANAGES_SCHOOL_A),
-    ("orgs:add_child", "school_c", frozenset({"sysadmin"})),
-    ("orgs:enrolment", "school_a", MANAGES_SCHOOL_A),
-    ("orgs:enrolment", "township_a1", frozenset()),  # not a school
-    ("orgs:add_term", "county_a", MANAGES_COUNTY_A),
-    ("orgs:add_term", "township_a1", MANAGES_COUNTY_A | {"township_officer"}),
-    ("orgs:add_term", "school_a", frozenset()),  # calendars belong to regions
-    ("orgs:add_holiday", "county_a", MANAGES_COUNTY_A),
+    ("units:detail", "volunteers_a", MANAGES_COUNTY_A | {"volunteer"}),
+    ("units:add_child", "school_a", MANAGES_SCHOOL_A),
+    ("units:add_child", "school_c", frozenset({"sysadmin"})),
+    ("units:enrolment", "school_a", MANAGES_SCHOOL_A),
+    ("units:enrolment", "township_a1", frozenset()),  # not a school
+    ("units:add_term", "county_a", MANAGES_COUNTY_A),
+    ("units:add_term", "township_a1", MANAGES_COUNTY_A | {"township_officer"}),
+    ("units:add_term", "school_a", frozenset()),  # calendars belong to regions
+    ("units:add_holiday", "county_a", MANAGES_COUNTY_A),
     ("accounts:password_change", None, EVERYONE),
     ("children:register", None, EVERYONE),
     ("children:add", None, EVERYONE - {"counselor", "volunteer"}),
@@ -352,7 +352,7 @@ class UrlMatrixTests(MatrixWorld):
                 self.assertTrue(response["Location"].startswith(reverse("accounts:login")))
 
     def test_unknown_code_is_404_even_for_sysadmin(self):
-        response = self.client_as("sysadmin").get(reverse("orgs:detail", args=["999999999999"]))
+        response = self.client_as("sysadmin").get(reverse("units:detail", args=["999999999999"]))
         self.assertEqual(response.status_code, 404)
 
     def test_the_menu_shows_exactly_the_pages_each_persona_may_open(self):

@@ -36,7 +36,8 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from shouwang.accounts import services as account_services
-from shouwang.accounts.models import AuditEntry, Role
+from shouwang.accounts.models import Role
+from shouwang.audit.models import AuditEntry
 from shouwang.care import selectors as care_selectors
 from shouwang.care import services as care_services
 from shouwang.children.models import DefinitionProfile, DuplicateCase, HeartLevelRule
@@ -530,15 +531,15 @@ WRITES: list[Write] = [
     # --- notices: one's own (each persona has one unread) ------------------------------------
     Write("notices:read_all", None, EVERYONE),
     # --- the org tree and calendars --------------------------------------------------------
-    Write("orgs:add_child", "school_a", MANAGES_SCHOOL_A, GRADE),
-    Write("orgs:add_child", "school_c", SYSADMIN, GRADE),
-    Write("orgs:enrolment", "school_a", MANAGES_SCHOOL_A, ENROLMENT),
-    Write("orgs:enrolment", "township_a1", NOBODY, ENROLMENT),  # not a school
-    Write("orgs:add_term", "county_a", MANAGES_COUNTY_A, TERM),
-    Write("orgs:add_term", "township_a1", SETS_REGION_A1, TERM),
-    Write("orgs:add_term", "school_a", NOBODY, TERM),  # calendars are a region's
+    Write("units:add_child", "school_a", MANAGES_SCHOOL_A, GRADE),
+    Write("units:add_child", "school_c", SYSADMIN, GRADE),
+    Write("units:enrolment", "school_a", MANAGES_SCHOOL_A, ENROLMENT),
+    Write("units:enrolment", "township_a1", NOBODY, ENROLMENT),  # not a school
+    Write("units:add_term", "county_a", MANAGES_COUNTY_A, TERM),
+    Write("units:add_term", "township_a1", SETS_REGION_A1, TERM),
+    Write("units:add_term", "school_a", NOBODY, TERM),  # calendars are a region's
     Write(
-        "orgs:add_holiday",
+        "units:add_holiday",
         "county_a",
         MANAGES_COUNTY_A,
         {"name": "元旦", "season": "other", "start": "2027-01-01", "end": "2027-01-03"},
@@ -569,8 +570,8 @@ WRITES: list[Write] = [
 GET_ONLY = {
     "web:home",
     "healthz",  # it writes its heartbeat row, bookkeeping
-    "orgs:tree",
-    "orgs:detail",
+    "units:tree",
+    "units:detail",
     "accounts:users",
     "accounts:audit",
     "children:register",

@@ -8,11 +8,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.audit.models import AuditAction, AuditEntry
 from shouwang.core.forms import DATE
 from shouwang.orgs.models import Org
-from shouwang.orgs.selectors import orgs_visible_to
 
-from .models import AuditAction, AuditEntry, Role, User
+from .models import Role, User
+from .selectors import orgs_to_place_users_at
 
 
 class UserCreateForm(forms.Form):
@@ -32,7 +33,7 @@ class UserCreateForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = orgs_visible_to(actor)  # type: ignore[attr-defined]
+        self.fields["org"].queryset = orgs_to_place_users_at(actor)  # type: ignore[attr-defined]
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
@@ -67,7 +68,7 @@ class RoleForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = orgs_visible_to(actor)  # type: ignore[attr-defined]
+        self.fields["org"].queryset = orgs_to_place_users_at(actor)  # type: ignore[attr-defined]
 
 
 class AuditFilter(django_filters.FilterSet):

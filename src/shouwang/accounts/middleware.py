@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
-from .audit import RequestOrigin, origin_scope
+from shouwang.audit.services import RequestOrigin, origin_scope
 
 # Pages anyone may open without logging in. The API answers for itself: a token is checked by
 # Django REST framework, whose default permission (IsAuthenticated) guards every endpoint but

@@ -14,11 +14,9 @@ Glossary (UI term → name in code):
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -111,81 +109,9 @@ class RoleAssignment(models.Model):
             )
 
 
-class AuditAction(models.TextChoices):
-    LOGIN = "login", _("Logged in")
-    LOGIN_FAILED = "login_failed", _("Failed login")
-    LOGOUT = "logout", _("Logged out")
-    CREATE = "create", _("Created")
-    UPDATE = "update", _("Updated")
-    VIEW = "view", _("Viewed")
-    REVEAL = "reveal", _("Revealed masked data")
-    EXPORT = "export", _("Exported")
-    IMPORT = "import", _("Imported")
-    REVOKE = "revoke", _("Revoked access")
-
-
 class RevokeReason(StrEnum):
     """Why a user's API token (and maybe sessions) ended, as the audit entry says."""
 
     LOGOUT_EVERYWHERE = "logout_everywhere"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105  (a reason, not a password)
     DEACTIVATED = "deactivated"
-
-
-class AuditQuerySet(models.QuerySet["AuditEntry"]):
-    """Append-only: bulk changes through the ORM are refused (the database refuses them too)."""
-
-    def update(self, **kwargs: object) -> int:
-        raise PermissionError("audit entries cannot be changed")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("audit entries cannot be deleted")
-
-
-class AuditEntry(models.Model):
-    """Who did what, when, from where. Written in the same transaction as the change it records.
-
-    The actor is kept as a plain id and a name, with no foreign-key constraint, so the log never
-    holds anything else back and never loses its subject.
-    """
-
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        User,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("who"),
-    )
-    actor_name = models.CharField(_("who"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
-    object_type = models.CharField(_("object type"), max_length=50, blank=True)
-    object_id = models.CharField(_("object id"), max_length=64, blank=True)
-    object_repr = models.CharField(_("object"), max_length=200, blank=True)
-    # The org path of the object (or of the actor's unit), so a county's log is one prefix query.
-    org_path = models.CharField(max_length=255, blank=True, db_index=True)
-    changes = models.JSONField(_("changes"), default=dict, blank=True, encoder=DjangoJSONEncoder)
-    ip = models.GenericIPAddressField(_("from address"), null=True, blank=True)
-    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
-    via = models.CharField(_("via"), max_length=10, default="web")
-
-    objects = AuditQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit log")
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("audit entries cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError("audit entries cannot be deleted")

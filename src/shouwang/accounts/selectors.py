@@ -6,7 +6,10 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from .models import AuditEntry, RoleAssignment, User
+from shouwang.audit.models import AuditEntry
+from shouwang.orgs.models import Org
+
+from .models import RoleAssignment, User
 from .policy import CLASS_TEACHER
 from .scope import scope_of
 
@@ -20,6 +23,11 @@ def users_visible_to(user: Any) -> QuerySet[User]:
     if scope_of(user).is_sysadmin:
         return qs
     return qs.filter(pk=user.pk)
+
+
+def orgs_to_place_users_at(user: Any) -> QuerySet[Org]:
+    """Where a user may give someone a role: the units of their own scope."""
+    return Org.objects.filter(scope_of(user).orgs_q()).order_by("path")
 
 
 def active_assignments_of(user: Any) -> QuerySet[RoleAssignment]:

@@ -14,10 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
 from shouwang.orgs.models import Org
 
-from . import audit, tokens
-from .models import AuditAction, RevokeReason, RoleAssignment, User
+from . import tokens
+from .models import RevokeReason, RoleAssignment, User
 from .policy import SYSTEM
 
 

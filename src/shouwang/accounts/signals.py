@@ -11,8 +11,11 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from . import audit, services
-from .models import AuditAction, RevokeReason
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
+
+from . import services
+from .models import RevokeReason
 
 
 def _origin(request: HttpRequest | None) -> audit.RequestOrigin | None:

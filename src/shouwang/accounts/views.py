@@ -19,9 +19,10 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from shouwang.audit.masking import masked_changes
 from shouwang.core.views import show_error
 
-from . import audit, services
+from . import services
 from .access import acting_user, require_perm
 from .forms import AuditFilter, ProfileForm, RoleForm, UserCreateForm
 from .selectors import audit_entries_visible_to, users_visible_to
@@ -176,7 +177,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     entries = AuditFilter(request.GET or None, queryset=audit_entries_visible_to(request.user))
     page = Paginator(entries.qs, 50).get_page(request.GET.get("page"))
     for entry in page:
-        entry.shown_changes = audit.masked_changes(entry.changes)
+        entry.shown_changes = masked_changes(entry.changes)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -30,10 +30,10 @@ from shouwang.children.models import Child, DefinitionProfile, Guardian
 from shouwang.children.selectors import children_visible_to
 from shouwang.core.concurrency import StaleEdit
 from shouwang.orgs.models import Org
-from shouwang.orgs.selectors import orgs_visible_to
 from shouwang.safety.models import Incident
 from shouwang.safety.selectors import incidents_visible_to
 from shouwang.stats.selectors import figures_for, list_behind
+from shouwang.units.selectors import orgs_visible_to
 
 from . import filters, serializers
 

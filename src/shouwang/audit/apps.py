@@ -7,3 +7,10 @@ class AuditConfig(AppConfig):
 
     name = "shouwang.audit"
     verbose_name = _("Audit log")
+
+    def ready(self) -> None:
+        from shouwang.core.sheets.writer import record_exports_with
+
+        from .services import record_export
+
+        record_exports_with(record_export)  # every Excel file handed out is on the log

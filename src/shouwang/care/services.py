@@ -15,10 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts import audit
-from shouwang.accounts.models import AuditAction, RoleAssignment
+from shouwang.accounts.models import RoleAssignment
 from shouwang.accounts.policy import CAREGIVER_KIND_OF_ROLE, Action, Area
 from shouwang.accounts.scope import told_at
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
 from shouwang.children.models import IN_REGISTER, Child
 from shouwang.core.concurrency import StaleEdit
 from shouwang.orgs.models import Org, OrgKind

@@ -30,7 +30,7 @@ from shouwang.children.selectors import (
 )
 from shouwang.core.views import form_page, show_error
 from shouwang.orgs.models import Org, OrgKind
-from shouwang.orgs.selectors import (
+from shouwang.units.selectors import (
     org_manageable_by,
     org_visible_to,
     orgs_manageable_by,

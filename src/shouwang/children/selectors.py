@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.accounts.audit import masked_changes
-from shouwang.accounts.models import AuditAction, AuditEntry
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
+from shouwang.audit.masking import masked_changes
+from shouwang.audit.models import AuditAction, AuditEntry
 
 from .models import (
     IN_REGISTER,

@@ -1,6 +1,6 @@
 """Every write to a child's archive: atomic, validated with the archive's own rules, audited.
 
-The child's timeline is its audit trail (accounts.audit), so every change here is recorded there
+The child's timeline is its audit trail (the audit app), so every change here is recorded there
 with its before and after values.
 """
 
@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts import audit
-from shouwang.accounts.models import AuditAction
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
 from shouwang.core.concurrency import check_version, version_token
 from shouwang.core.validators import mask_id_number, mask_phone
 from shouwang.orgs.models import Org, OrgKind

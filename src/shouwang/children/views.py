@@ -22,7 +22,7 @@ from shouwang.accounts.selectors import teachers_of_classes, teachers_of_school
 from shouwang.core.concurrency import StaleEdit
 from shouwang.core.views import form_page, show_error
 from shouwang.orgs.models import OrgKind
-from shouwang.orgs.selectors import (
+from shouwang.units.selectors import (
     org_manageable_by,
     orgs_visible_to,
     top_orgs_visible_to,

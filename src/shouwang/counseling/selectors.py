@@ -11,10 +11,10 @@ from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from shouwang.accounts import audit
-from shouwang.accounts.models import AuditAction
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
 from shouwang.children.models import Child
 from shouwang.orgs.models import Org, OrgKind
 

@@ -13,8 +13,9 @@ from datetime import date, timedelta
 
 from faker import Faker
 
-from shouwang.accounts import audit
-from shouwang.accounts.models import AuditAction, RoleAssignment, User
+from shouwang.accounts.models import RoleAssignment, User
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
 from shouwang.care import services as care_services
 from shouwang.care.models import (
     Caregiver,

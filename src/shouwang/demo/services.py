@@ -16,8 +16,9 @@ from django.db import connection, transaction
 from faker import Faker
 
 from shouwang.accounts import services as account_services
-from shouwang.accounts.models import AuditEntry, RoleAssignment, User
+from shouwang.accounts.models import RoleAssignment, User
 from shouwang.accounts.policy import DEMO_LOGINS
+from shouwang.audit.models import AuditEntry
 from shouwang.care import presets
 from shouwang.care.models import DutyPolicy, DutyRule
 from shouwang.children.models import DefinitionProfile, HeartLevelRule

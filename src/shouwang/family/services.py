@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts import audit
-from shouwang.accounts.models import AuditAction
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
 from shouwang.care.models import FollowUp, FollowUpKind
 from shouwang.children.models import Child, Parent
 from shouwang.orgs.models import Org, OrgKind

@@ -17,7 +17,7 @@ from shouwang.care.selectors import child_recordable_by
 from shouwang.children.types import ParentStatus
 from shouwang.core.views import form_page, show_error
 from shouwang.orgs.models import OrgKind
-from shouwang.orgs.selectors import org_manageable_by, orgs_manageable_by, top_orgs_visible_to
+from shouwang.units.selectors import org_manageable_by, orgs_manageable_by, top_orgs_visible_to
 
 from . import selectors, services
 from .forms import WEEKDAYS, BookingForm, CallForm, RoomForm, SilenceForm

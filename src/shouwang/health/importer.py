@@ -22,10 +22,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from shouwang.accounts import audit
-from shouwang.accounts.models import AuditAction
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
 from shouwang.children.models import Child
 from shouwang.core.sheets.columns import Column, ColumnSet
 from shouwang.core.sheets.layout import Layout, find_layout

@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts import audit
-from shouwang.accounts.models import AuditAction
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
 from shouwang.children.models import Child
 from shouwang.core.concurrency import check_version
 

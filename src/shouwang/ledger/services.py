@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts import audit
-from shouwang.accounts.models import AuditAction
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
 from shouwang.children.models import (
     IN_REGISTER,
     Assessment,

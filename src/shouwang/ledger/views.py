@@ -20,7 +20,7 @@ from shouwang.core.sheets import uploads
 from shouwang.core.sheets.reader import UnreadableFile
 from shouwang.core.sheets.writer import XLSX
 from shouwang.orgs.models import REGION_KINDS, OrgKind
-from shouwang.orgs.selectors import org_manageable_by, org_visible_to, orgs_manageable_by
+from shouwang.units.selectors import org_manageable_by, org_visible_to, orgs_manageable_by
 
 from . import services
 from .forms import TeachForm, UploadForm

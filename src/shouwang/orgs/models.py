@@ -120,7 +120,7 @@ class Org(MP_Node):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("orgs:detail", args=[self.code])
+        return reverse("units:detail", args=[self.code])
 
     @property
     def is_region(self) -> bool:

@@ -1,63 +1,12 @@
-"""Reads of the org tree, enrolment and calendars; the acting user's scope applied inside."""
+"""Reads of the org tree, enrolment and calendars that know no user (the scoped reads of the tree
+are the units app's)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
-
-from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
-
-from shouwang.accounts.scope import scope_of
 
 from .models import Enrolment, Holiday, Org, OrgKind, Stage, Term
-
-
-def orgs_visible_to(user: Any) -> QuerySet[Org]:
-    return Org.objects.filter(scope_of(user).orgs_q()).order_by("path")
-
-
-def org_visible_to(user: Any, code: str) -> Org:
-    """The org with this code, or 404 when it does not exist or lies outside the user's scope."""
-    return get_object_or_404(orgs_visible_to(user), code=code)
-
-
-def orgs_manageable_by(user: Any) -> QuerySet[Org]:
-    return Org.objects.filter(scope_of(user).manage_q()).order_by("path")
-
-
-def org_manageable_by(user: Any, code: str) -> Org:
-    return get_object_or_404(orgs_manageable_by(user), code=code)
-
-
-def top_orgs_visible_to(user: Any) -> list[Org]:
-    """The highest nodes of the user's scope: where their view of the tree starts."""
-    scope = scope_of(user)
-    if scope.is_sysadmin:
-        return list(Org.objects.get_root_nodes())
-    return list(Org.objects.filter(path__in=scope.org_paths).order_by("path"))
-
-
-def villages_for_archives(user: Any) -> QuerySet[Org]:
-    """Home villages a user may pick for a child: every village of the counties they work in
-    (a school's pupils come from villages of other townships too)."""
-    scope = scope_of(user)
-    villages = Org.objects.filter(kind=OrgKind.VILLAGE).order_by("path")
-    if scope.is_sysadmin:
-        return villages
-    prefixes = {
-        path[: n * Org.steplen]
-        for path in scope.org_paths
-        for n in range(1, len(path) // Org.steplen + 1)
-    }
-    counties = Org.objects.filter(path__in=prefixes, kind=OrgKind.COUNTY).values_list(
-        "path", flat=True
-    )
-    q = Q(pk__in=[])
-    for county in counties:
-        q |= Q(path__startswith=county)
-    return villages.filter(q)
 
 
 def ancestors_of(org: Org) -> list[Org]:

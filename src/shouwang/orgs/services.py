@@ -10,13 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from shouwang.accounts import audit
-from shouwang.accounts.models import AuditAction
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
 
 from .models import REGION_KINDS, Enrolment, Holiday, HolidaySeason, Org, OrgKind, Stage, Term
 
 if TYPE_CHECKING:
-    from shouwang.accounts.models import User
+    from django.contrib.auth.base_user import AbstractBaseUser as User
 
 # 统计用区划代码: 12 digits for every region; other units use their own code (e.g. the
 # ministry's 10-digit school code) or one derived from their parent.
@@ -104,7 +104,12 @@ def record_enrolment(
     grade: Org | None = None,
 ) -> Enrolment:
     enrolment = Enrolment(
-        school=school, grade=grade, male=male, female=female, on=on, recorded_by=by
+        school=school,
+        grade=grade,
+        male=male,
+        female=female,
+        on=on,
+        recorded_by_id=by.pk if by is not None else None,
     )
     enrolment.full_clean()
     enrolment.save()

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts import audit
-from shouwang.accounts.models import AuditAction
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import who
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
 from shouwang.children.models import Child
 from shouwang.notices.services import notify
 from shouwang.orgs.models import Org

@@ -17,7 +17,7 @@ from shouwang.accounts.access import acting_user
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.core.views import form_page, show_error
-from shouwang.orgs.selectors import org_manageable_by, top_orgs_visible_to
+from shouwang.units.selectors import org_manageable_by, top_orgs_visible_to
 
 from . import selectors, services
 from .chains import label_of

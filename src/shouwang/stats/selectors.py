@@ -43,7 +43,8 @@ from shouwang.children.models import (
 from shouwang.children.profiles import counted_by, left_out_for_unknown_time_away, profile_for
 from shouwang.children.types import LeftBehindType
 from shouwang.orgs.models import Org, OrgKind, Stage, Term
-from shouwang.orgs.selectors import calendar_region_for, counted_enrolments, org_visible_to
+from shouwang.orgs.selectors import calendar_region_for, counted_enrolments
+from shouwang.units.selectors import org_visible_to
 
 SMALL = 5  # a cell under this many children could point at a child
 HIDDEN = "<5"

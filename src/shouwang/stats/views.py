@@ -25,8 +25,8 @@ from shouwang.children.types import LeftBehindType
 from shouwang.core.forms import DATE
 from shouwang.core.sheets.writer import write_xlsx
 from shouwang.orgs.models import Org, Stage
-from shouwang.orgs.selectors import top_orgs_visible_to
 from shouwang.safety.selectors import late_steps_shown
+from shouwang.units.selectors import top_orgs_visible_to
 
 from . import selectors
 

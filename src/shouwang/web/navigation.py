@@ -40,7 +40,7 @@ NAV_ITEMS = [
     NavItem(_("Counseling"), "counseling:overview", ((Area.COUNSELING, Action.VIEW),)),
     NavItem(_("Pairings"), "care:pairings", ((Area.PAIRING, Action.CHANGE),)),
     NavItem(_("Duty compliance"), "care:compliance", ((Area.COMPLIANCE, Action.VIEW),)),
-    NavItem(_("Organisations"), "orgs:tree", ((Area.UNITS, Action.VIEW),)),
+    NavItem(_("Organisations"), "units:tree", ((Area.UNITS, Action.VIEW),)),
     NavItem(_("Import a ledger"), "ledger:upload", ((Area.LEDGER, Action.ADD),)),
     NavItem(_("Users"), "accounts:users", ((Area.USERS, Action.CHANGE),)),
     NavItem(_("Audit log"), "accounts:audit", ((Area.AUDIT, Action.VIEW),)),

@@ -16,6 +16,7 @@ from shouwang.orgs import selectors as org_selectors
 from shouwang.orgs.models import counts_enrolment as org_counts
 from shouwang.safety import selectors as safety_selectors
 from shouwang.stats import selectors as stats_selectors
+from shouwang.units.selectors import top_orgs_visible_to
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -30,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
             # Those who look after a region, a school or a village land on its figures.
             "figures": stats_selectors.home_figures(request.user, org, today),
         }
-        for org in org_selectors.top_orgs_visible_to(request.user)
+        for org in top_orgs_visible_to(request.user)
     ]
     assignments = active_assignments_of(request.user)
     tasks = care_selectors.my_tasks(request.user, today) if not scope.is_sysadmin else None

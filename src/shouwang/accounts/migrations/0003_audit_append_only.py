@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from shouwang.accounts import audit_triggers
+from shouwang.audit import triggers as audit_triggers
 
 
 class Migration(migrations.Migration):

@@ -3,7 +3,7 @@
 import django.core.serializers.json
 from django.db import migrations, models
 
-from shouwang.accounts import audit_triggers
+from shouwang.audit import triggers as audit_triggers
 
 
 class Migration(migrations.Migration):

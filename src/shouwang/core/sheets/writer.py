@@ -9,7 +9,7 @@ written around :func:`neutralise`.
 
 It sits below the apps that export (ledger, health, stats) and imports none of them: the
 maskers are core's own (core.validators), and the audit log's recorder is handed to it by the
-accounts app when it is ready.
+audit app when it is ready.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from shouwang.core.validators import mask_id_number, mask_phone
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-# Every export is on the audit log, which sits above core: the accounts app hands the writer
-# its recorder when it is ready (accounts.apps), so core imports no app.
+# Every export is on the audit log, which sits above core: the audit app hands the writer
+# its recorder when it is ready (audit.apps), so core imports no app.
 ExportRecorder = Callable[..., object]
 _recorders: list[ExportRecorder] = []
 
@@ -116,7 +116,7 @@ def write_xlsx(
             written += 1
     book.save(out)
     if not _recorders:
-        raise RuntimeError("exports are audited: the accounts app registers the recorder")
+        raise RuntimeError("exports are audited: the audit app registers the recorder")
     for recorder in _recorders:
         recorder(by=by, what=what, org_path=org_path, rows=written, masked=sorted(masked))
     return written

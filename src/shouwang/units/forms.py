@@ -6,8 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core.forms import DATE
-
-from .models import ALLOWED_PARENTS, HolidaySeason, Org, OrgKind, Stage
+from shouwang.orgs.models import ALLOWED_PARENTS, HolidaySeason, Org, OrgKind, Stage
 
 
 class AddOrgForm(forms.Form):

@@ -1,4 +1,4 @@
-"""The one way to write the audit log.
+"""The one way to write the audit log (``from shouwang.audit import services as audit``).
 
 Services call :func:`record` inside their own transaction, so the entry and the change commit or
 roll back together. Where the request came from is set once per request by the middleware (or
@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
-from shouwang.core.validators import mask_id_number, mask_phone
+from shouwang.core.bulk import insert_many
+
+from .models import AuditAction, AuditEntry
 
 if TYPE_CHECKING:
-    from .models import AuditEntry, User
+    from django.contrib.auth.base_user import AbstractBaseUser as User
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,9 @@ def record(
     org_path: str = "",
     origin: RequestOrigin | None = None,
 ) -> AuditEntry:
-    from .models import AuditEntry
-
     origin = origin or current_origin()
     return AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.pk else None,
+        actor_id=actor.pk if actor is not None else None,
         actor_name=(actor_name or (actor.get_username() if actor is not None else ""))[:150],
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
@@ -89,8 +89,6 @@ def record_export(
     *, by: User | None, what: str, org_path: str, rows: int, masked: list[str]
 ) -> AuditEntry:
     """An Excel file handed out (core.sheets.writer): who, what, how many rows, what masked."""
-    from .models import AuditAction
-
     return record(
         actor=by,
         action=AuditAction.EXPORT,
@@ -102,15 +100,11 @@ def record_export(
 
 def record_many(entries: list[dict[str, Any]], *, actor: User | None) -> int:
     """Many entries in one statement (a ledger import writes one per child)."""
-    from shouwang.core.bulk import insert_many
-
-    from .models import AuditEntry
-
     origin = current_origin()
     name = actor.get_username() if actor is not None else ""
     rows = [
         AuditEntry(
-            actor=actor if actor is not None and actor.pk else None,
+            actor_id=actor.pk if actor is not None else None,
             actor_name=name,
             action=entry["action"],
             object_type=entry["obj"]._meta.label_lower,
@@ -143,35 +137,3 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
-
-
-# Keys whose values are personal identifiers: shown masked wherever the log is read.
-MASKED_KEYS = ("id_number", "phone")
-
-
-def masked_changes(changes: Mapping[str, Any], *, id_visible: bool = False) -> dict[str, Any]:
-    """The log keeps what happened; reading it shows phones masked, and ID numbers masked for
-    a reader who may unmask this child's (``id_visible``) and not one digit of them for anyone
-    else (domain.md §1: masking is all or nothing). Unmasking is an audited act of its own, on
-    the child's page."""
-
-    def mask(key: str, value: Any) -> Any:
-        if not value or not isinstance(value, str):
-            return value
-        if key.endswith("id_number") or key == "id_search":
-            return mask_id_number(value) if id_visible else HIDDEN
-        return mask_phone(value)
-
-    out: dict[str, Any] = {}
-    for key, value in changes.items():
-        if key.endswith(MASKED_KEYS) or key == "id_search":
-            out[key] = (
-                [mask(key, v) for v in value] if isinstance(value, list) else mask(key, value)
-            )
-        else:
-            out[key] = value
-    return out
-
-
-# What a reader without the right sees of an ID number: that there was one, no digit of it.
-HIDDEN = "***"

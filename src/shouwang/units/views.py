@@ -7,34 +7,38 @@ from django.utils.translation import gettext as _
 
 from shouwang.accounts.access import acting_user, require_perm
 from shouwang.core.views import form_page
+from shouwang.orgs import selectors as tree_selectors
+from shouwang.orgs import services
+from shouwang.orgs.models import Org, OrgKind, counts_enrolment
 
-from . import selectors, services
+from . import selectors
 from .forms import AddOrgForm, EnrolmentForm, HolidayForm, TermForm
-from .models import Org, OrgKind, counts_enrolment
 
 
 def tree(request: HttpRequest) -> HttpResponse:
     tops = selectors.top_orgs_visible_to(request.user)
     nodes = [(top, list(Org.objects.get_children(top))) for top in tops]
-    return render(request, "orgs/tree.html", {"nodes": nodes})
+    return render(request, "units/tree.html", {"nodes": nodes})
 
 
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     org = selectors.org_visible_to(request.user, code)
     today = timezone.localdate()
-    region, terms, holidays = selectors.terms_for(org)
+    region, terms, holidays = tree_selectors.terms_for(org)
     return render(
         request,
-        "orgs/detail.html",
+        "units/detail.html",
         {
             "org": org,
-            "ancestors": selectors.ancestors_of(org),
+            "ancestors": tree_selectors.ancestors_of(org),
             "children": Org.objects.get_children(org),
-            "enrolment": selectors.enrolment_under(org, today) if counts_enrolment(org) else None,
+            "enrolment": tree_selectors.enrolment_under(org, today)
+            if counts_enrolment(org)
+            else None,
             "calendar_region": region,
             "terms": terms,
             "holidays": holidays,
-            "current_term": selectors.term_on(org, today),
+            "current_term": tree_selectors.term_on(org, today),
             "is_school": org.kind == OrgKind.SCHOOL,
         },
     )
