@@ -68,24 +68,37 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+# SQLite, the default file or a sqlite:// DATABASE_URL alike, is one file that many processes
+# write (the web server's workers, the background worker). WAL lets readers go on while one
+# writes. A write transaction takes the write lock when it begins (IMMEDIATE): two transactions
+# that both read and then both try to write deadlock, and SQLite answers that at once with
+# "database is locked", whatever the timeout. A writer that finds the lock taken waits its turn
+# for up to `timeout` seconds (well inside the web server's own request timeout). NORMAL is
+# crash-safe under WAL: a power cut may lose the last commits, never corrupt the file.
+SQLITE_OPTIONS: dict[str, Any] = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        return {
+        config: dict[str, Any] = {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "shouwang.sqlite3",
-            # WAL lets the background worker and the web server read while the other writes.
-            "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL;",
-                "transaction_mode": "IMMEDIATE",
-            },
+            "CONN_MAX_AGE": 60,
         }
-    try:
-        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"DATABASE_URL cannot be understood: {exc}") from exc
-    if config["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+    else:
+        try:
+            config = dict(dj_database_url.parse(url, conn_max_age=60))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"DATABASE_URL cannot be understood: {exc}") from exc
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+    elif config["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// or sqlite:// URL")
     return config
 
