@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
+from shouwang.audit import reads
 from shouwang.audit.models import AuditAction, AuditEntry
 from shouwang.children.selectors import children_visible_to
 from tests.personas import PersonaTestCase
@@ -72,6 +73,7 @@ class ChildScopeTests(PersonaTestCase):
 
     def test_viewing_a_child_is_audited(self):
         self.client_as("teacher").get(reverse("children:detail", args=[self.in_a1.pk]))
+        reads.flush()
         entry = AuditEntry.objects.get(action=AuditAction.VIEW, object_id=str(self.in_a1.pk))
         self.assertEqual(entry.actor, self.teacher)
 

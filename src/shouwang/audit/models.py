@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,7 +47,8 @@ class AuditEntry(models.Model):
     holds anything else back and never loses its subject.
     """
 
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # Set when the entry is made, so a read written later in a batch keeps the moment of the look.
+    at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,

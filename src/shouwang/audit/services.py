@@ -11,12 +11,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
 
 from django.db import models
 
 from shouwang.core.bulk import insert_many
 
+from . import reads
 from .models import AuditAction, AuditEntry
 
 if TYPE_CHECKING:
@@ -58,7 +59,21 @@ def _org_path_of(obj: models.Model | None) -> str:
     return getattr(org, "path", "") or ""
 
 
-def record(
+class Entry(TypedDict, total=False):
+    """What an entry says: who (``actor``, required) did what (``action``, required) to which
+    object, the changes, and where from (the request's origin unless given)."""
+
+    actor: Required[User | None]
+    action: Required[str]
+    obj: models.Model | None
+    changes: Mapping[str, Any] | None
+    actor_name: str
+    object_repr: str
+    org_path: str
+    origin: RequestOrigin | None
+
+
+def _entry(
     *,
     actor: User | None,
     action: str,
@@ -70,7 +85,7 @@ def record(
     origin: RequestOrigin | None = None,
 ) -> AuditEntry:
     origin = origin or current_origin()
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor_id=actor.pk if actor is not None else None,
         actor_name=(actor_name or (actor.get_username() if actor is not None else ""))[:150],
         action=action,
@@ -83,6 +98,22 @@ def record(
         user_agent=origin.user_agent,
         via=origin.via,
     )
+
+
+def record(**kwargs: Unpack[Entry]) -> AuditEntry:
+    """One entry, written now: in the caller's transaction, so it commits or rolls back with the
+    change it records."""
+    entry = _entry(**kwargs)
+    entry.save()
+    return entry
+
+
+def record_read(**kwargs: Unpack[Entry]) -> None:
+    """A look at personal data that changed nothing (a child's page, an API read): kept in this
+    process's read log and written in batches (``audit.reads``), so a plain page view does not
+    write to the database. Searches by ID number are not reads of this kind: they are counted
+    against an hourly limit and use :func:`record`."""
+    reads.add(_entry(**kwargs))
 
 
 def record_export(

@@ -646,7 +646,7 @@ def record_cards_export(*, by: User, rows: int, class_code: str) -> None:
 
 
 def record_view(*, child: Child, by: User, where: str = "") -> None:
-    audit.record(
+    audit.record_read(
         actor=by,
         action=AuditAction.VIEW,
         obj=child,
@@ -659,7 +659,7 @@ def record_api_read(*, by: User, child_ids: list[Any]) -> None:
     """A page of an API list of children's data: one entry naming the children on it."""
     if not child_ids:
         return
-    audit.record(
+    audit.record_read(
         actor=by,
         action=AuditAction.VIEW,
         object_repr=_("API list"),

@@ -78,7 +78,7 @@ def child_for_counseling(user: Any, pk: int) -> Child:
 
 def _looked_at(user: Any, obj: Child | MailboxLetter, org_path: str, what: str) -> None:
     """Every look at counseling is a VIEW entry in the audit log, naming what was seen."""
-    audit.record(
+    audit.record_read(
         actor=user, action=AuditAction.VIEW, obj=obj, org_path=org_path, changes={"what": what}
     )
 
@@ -111,7 +111,7 @@ def record_overview_seen(
 ) -> None:
     """The counseling overview shows letters and plans of many children: one audit entry names
     them all."""
-    audit.record(
+    audit.record_read(
         actor=user,
         action=AuditAction.VIEW,
         object_repr="counseling overview",
