@@ -404,8 +404,25 @@ class Assessment(models.Model):
         return f"{self.value}♥"
 
 
+class StatusChangeQuerySet(models.QuerySet["StatusChange"]):
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[StatusChange]:
+        made = super().bulk_create(objs, *args, **kwargs)
+        link_histories({row.child_id for row in made})
+        return made
+
+
 class StatusChange(models.Model):
-    """Children enter and leave the register; each move is a dated row with its reason."""
+    """Children enter and leave the register; each move is a dated row with its reason.
+
+    A child's rows, in the order they happened (day, then time written, then key), are a history
+    of periods: each row holds from its day ``until`` the next row's (empty while it still
+    holds; a row followed on the same day never holds). So the register as it stood on a day is
+    the row whose period covers it — a column the database compares, not a search through each
+    child's history — and ``placed_at`` says where the child was during the period, once a later
+    row names the unit they were at (``from_school``); empty, they were where they are now.
+    Both are derived from the rows and kept by the model: a row saved or bulk-created re-derives
+    its child's history (:func:`link_histories`, also for rows written around the model).
+    """
 
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="status_changes")
     status = models.CharField(_("status"), max_length=16, choices=ChildStatus.choices)
@@ -421,6 +438,13 @@ class StatusChange(models.Model):
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Derived from the child's rows (link_histories), never typed.
+    until = models.DateField(null=True, blank=True, editable=False)
+    placed_at = models.ForeignKey(
+        Org, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+
+    objects = StatusChangeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("status change")
@@ -429,6 +453,63 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} {self.get_status_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            link_histories([self.child_id], saved=self)
+
+
+# The order a child's rows happened in: a transfer writes "transferred" then "active" at once.
+HISTORY_ORDER = ("on", "created_at", "pk")
+
+
+def periods(rows: list[Any]) -> list[tuple[Any, date | None, int | None]]:
+    """(row, until, placed_at) for one child's rows in :data:`HISTORY_ORDER`: each row holds
+    until the next one's day, at the unit the first later row with a ``from_school`` names."""
+    out = []
+    until: date | None = None
+    placed: int | None = None
+    for row in reversed(rows):
+        out.append((row, until, placed))
+        until = row.on
+        if row.from_school_id is not None:
+            placed = row.from_school_id
+    return out[::-1]
+
+
+def link_histories(
+    child_ids: Any, *, model: Any = None, saved: Any = None, chunk: int = 2000
+) -> int:
+    """Re-derive ``until`` and ``placed_at`` of these children's status rows (``model``: the
+    migration's own; ``saved``: a row in memory to keep in step); returns how many rows changed.
+    A writer that inserts rows around the model (core.bulk.insert_many) may skip this only for a
+    new child's first row, which holds on."""
+    model = model or StatusChange
+    ids = sorted(set(child_ids))
+    changed = 0
+    for start in range(0, len(ids), chunk):
+        rows = model.objects.filter(child_id__in=ids[start : start + chunk]).order_by(
+            "child_id", *HISTORY_ORDER
+        )
+        by_child: dict[int, list[Any]] = {}
+        for row in rows.only("pk", "child_id", "on", "created_at", "from_school", *LINKED):
+            by_child.setdefault(row.child_id, []).append(row)
+        stale = []
+        for history in by_child.values():
+            for row, until, placed in periods(history):
+                if saved is not None and row.pk == saved.pk:
+                    saved.until, saved.placed_at_id = until, placed
+                if (row.until, row.placed_at_id) != (until, placed):
+                    row.until, row.placed_at_id = until, placed
+                    stale.append(row)
+        model.objects.bulk_update(stale, LINKED, batch_size=500)
+        changed += len(stale)
+    return changed
+
+
+LINKED = ["until", "placed_at"]
 
 
 class DefinitionProfile(models.Model):

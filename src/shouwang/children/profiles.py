@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet
 
 from shouwang.orgs.models import Org
 
-from .models import IN_REGISTER, Child, DefinitionProfile, Parent, RegionProfile, StatusChange
+from .models import IN_REGISTER, Child, DefinitionProfile, Parent, RegionProfile
 from .types import ParentStatus
 
 
@@ -46,16 +46,20 @@ def months_before(day: date, months: int) -> date:
     return date(year, month + 1, 28)  # pragma: no cover
 
 
+# The relation in_register_on() joins: each child's status row whose period holds that day.
+HELD = "status_held"
+
+
 def in_register_on(children: QuerySet[Child], on: date) -> QuerySet[Child]:
-    """Children in the register as it stood that day: their last status change by then is
-    'active' (registering a child writes the first one) or 'dropout' (a dropout stays in it)."""
-    last_status = (
-        StatusChange.objects.filter(child=OuterRef("pk"), on__lte=on)
-        # A transfer writes "transferred" then "active" in one moment: the later row decides.
-        .order_by("-on", "-created_at", "-pk")
-        .values("status")[:1]
+    """Children in the register as it stood that day: the status row whose period covers it
+    (the last change by then) is 'active' (registering a child writes the first one) or
+    'dropout' (a dropout stays in it). One join on columns, so a database estimates it as it
+    is (issue 17), and the row is there to read (``status_held__placed_at``)."""
+    holds = Q(status_changes__on__lte=on) & (
+        Q(status_changes__until__isnull=True) | Q(status_changes__until__gt=on)
     )
-    return children.annotate(status_on=last_status).filter(status_on__in=IN_REGISTER)
+    held = children.annotate(**{HELD: FilteredRelation("status_changes", condition=holds)})
+    return held.filter(**{f"{HELD}__status__in": IN_REGISTER})
 
 
 def _eligible(children: QuerySet[Child], profile: DefinitionProfile, on: date) -> QuerySet[Child]:

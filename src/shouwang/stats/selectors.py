@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import ngettext
@@ -38,9 +38,13 @@ from shouwang.children.models import (
     GuardianClass,
     GuardianRelation,
     RiskGrade,
-    StatusChange,
 )
-from shouwang.children.profiles import counted_by, left_out_for_unknown_time_away, profile_for
+from shouwang.children.profiles import (
+    HELD,
+    counted_by,
+    left_out_for_unknown_time_away,
+    profile_for,
+)
 from shouwang.children.types import LeftBehindType
 from shouwang.orgs.models import Org, OrgKind, Stage, Term
 from shouwang.orgs.selectors import calendar_region_for, counted_enrolments
@@ -196,19 +200,34 @@ class Figures:
 
 # The annotation placed_on() adds, filtered by name (the type checker knows only the fields).
 PLACED = "placed_school"
+THEN = "placed_then"  # the unit the holding status row names (aliases, not selected)
 STILL_THERE = {PLACED: F("school_id")}
+# The units children are placed at: schools, and the villages children in no school are
+# registered at.
+PLACES = (OrgKind.SCHOOL, OrgKind.VILLAGE)
 
 
-def placed_on(children: QuerySet[Child], on: date) -> QuerySet[Child]:
-    """Annotate the school a child was at on ``on`` (``placed_school``) and, if still there,
-    the class (``placed_class``): a transfer after that day names the school it left."""
-    left_later = (
-        StatusChange.objects.filter(child=OuterRef("pk"), on__gt=on, from_school__isnull=False)
-        .order_by("on", "created_at")
-        .values("from_school")[:1]
-    )
-    placed = Coalesce(Subquery(left_later), F("school_id"), output_field=BigIntegerField())
-    return children.annotate(**{PLACED: placed})
+def placed_on(children: QuerySet[Child]) -> QuerySet[Child]:
+    """Annotate the unit a child in the register on a day (``in_register_on``) was at that day
+    (``placed_school``): the status row holding then names it if the child has left it since
+    (a transfer after that day names the school it left); else it is their unit now."""
+    then = f"{HELD}__placed_at"
+    placed = Coalesce(F(then), F("school_id"), output_field=BigIntegerField())
+    # The unit the row names, by its own columns: placed_under() filters them (an alias reuses
+    # the row's join, where a filter() of its own would join the history again).
+    named = {THEN: F(then), f"{THEN}_path": F(f"{then}__path"), f"{THEN}_kind": F(f"{then}__kind")}
+    return children.alias(**named).annotate(**{PLACED: placed})
+
+
+def placed_under(path: str) -> Q:
+    """Children (annotated by :func:`placed_on`) placed that day at a school or village under
+    ``path``: a range of the placed unit's own path, never a list of the units under it."""
+    still_there = {
+        f"{THEN}__isnull": True,
+        "school__path__startswith": path,
+        "school__kind__in": PLACES,
+    }
+    return Q(**still_there) | Q(**{f"{THEN}_path__startswith": path, f"{THEN}_kind__in": PLACES})
 
 
 def counted_children(
@@ -216,7 +235,7 @@ def counted_children(
 ) -> QuerySet[Child]:
     """The children ``profile`` counts on ``on`` at ``org``: in its class or grade, placed at its
     schools and villages, or — a village — living in it."""
-    counted = _counted_at(org, placed_on(counted_by(children, profile, on), on))
+    counted = _counted_at(org, placed_on(counted_by(children, profile, on)))
     open_pairing = Pairing.objects.filter(child=OuterRef("pk"), starts_on__lte=on).filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=on)
     )
@@ -232,17 +251,7 @@ def _counted_at(org: Org, placed: QuerySet[Child]) -> QuerySet[Child]:
     if org.kind == OrgKind.VILLAGE:
         # Where they live, whichever school they attend (a village has no villages below it).
         return placed.filter(home_village=org)
-    return placed.filter(**{PLACED + "__in": _places_under(org)})
-
-
-def _places_under(org: Org) -> QuerySet[Org]:
-    """The units children are placed at under ``org``: schools, and the villages children in
-    no school are registered at."""
-    units = Org.objects.filter(path__startswith=org.path, kind__in=PLACES)
-    return units.values("pk")
-
-
-PLACES = (OrgKind.SCHOOL, OrgKind.VILLAGE)
+    return placed.filter(placed_under(org.path))
 
 
 def _unit_path(org: Org, school_path: str, class_path: str | None) -> str | None:
@@ -317,7 +326,7 @@ def figures(
         # Only a profile that asks how long parents have been away can miss that date (one
         # count more; the figures themselves stay one grouped query).
         missing = left_out_for_unknown_time_away(children, profile, on)
-        out.left_out_unknown_time_away = _counted_at(org, placed_on(missing, on)).count()
+        out.left_out_unknown_time_away = _counted_at(org, placed_on(missing)).count()
     if with_trend:
         out.trend = _trend(children, org, on, profile)
     return out
@@ -391,7 +400,7 @@ def children_behind(
         if unit.kind in (OrgKind.GRADE, OrgKind.SCHOOL_CLASS):
             return counted.filter(school_class__path__startswith=unit.path, **STILL_THERE)
         # A sub-unit's row counts the children placed in it, as in :func:`figures`.
-        return counted.filter(**{PLACED + "__in": _places_under(unit)})
+        return counted.filter(placed_under(unit.path))
     return counted.none()
 
 
@@ -467,7 +476,7 @@ def list_behind(
     profile = profile or profile_for(org, on)
     if (dimension, value) == (LEFT_OUT, UNKNOWN_TIME_AWAY):
         missing = left_out_for_unknown_time_away(children, profile, on)
-        return org, _counted_at(org, placed_on(missing, on))
+        return org, _counted_at(org, placed_on(missing))
     counted = counted_children(children, org, on, profile)
     return org, children_behind(counted, org, dimension, value)
 
