@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -60,3 +61,29 @@ class LoginRequiredMiddleware:
                 return response
             return redirect_to_login(request.get_full_path())
         return self.get_response(request)
+
+
+class IdleTimeoutMiddleware:
+    """30 idle minutes log out (SESSION_COOKIE_AGE), without every page writing the session.
+
+    A session ends SESSION_COOKIE_AGE after it was last saved. Saving it on every request kept
+    SQLite's one writer busy with reads; a request saves it again only once the last save is
+    SHOUWANG_SESSION_RENEW_SECONDS old (a minute), so someone who opens no page is logged out
+    SESSION_COOKIE_AGE after their last page, or up to that minute sooner.
+    """
+
+    SAVED_AT = "_shouwang_saved_at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = request.session
+        # Empty: no one logged in, or just logged out (a new session must not be made).
+        if not session.is_empty():
+            now = int(time.time())
+            stale = now - session.get(self.SAVED_AT, 0) >= settings.SHOUWANG_SESSION_RENEW_SECONDS
+            if stale or session.modified:  # saved anyway: note when, at no extra cost
+                session[self.SAVED_AT] = now
+        return response
