@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwang.children.models import Child
 from shouwang.children.types import LeftBehindType
-from shouwang.core.forms import DATE
+from shouwang.core.forms import DATE, QuickModelChoiceField
 from shouwang.orgs.models import Org
 
 from .models import (
@@ -48,7 +48,7 @@ def limit_choices(field: forms.ModelChoiceField, shown: QuerySet[Any] | None, *k
     field.help_text = _("Only your own children are listed; open another child from the register.")
 
 
-class ChildChoiceField(forms.ModelChoiceField):
+class ChildChoiceField(QuickModelChoiceField):
     def label_from_instance(self, obj: Child) -> str:
         return child_label(obj)
 
@@ -58,7 +58,7 @@ class ChildrenChoiceField(forms.ModelMultipleChoiceField):
         return child_label(obj)
 
 
-class CaregiverChoiceField(forms.ModelChoiceField):
+class CaregiverChoiceField(QuickModelChoiceField):
     def label_from_instance(self, obj: Caregiver) -> str:
         return f"{obj.name}（{obj.get_kind_display()} · {obj.org.name}）"
 
@@ -120,7 +120,7 @@ class CaregiverForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=50)
     kind = forms.ChoiceField(label=_("Kind"), choices=CaregiverRole.choices)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
-    org = forms.ModelChoiceField(label=_("Unit"), queryset=Org.objects.none())
+    org = QuickModelChoiceField(label=_("Unit"), queryset=Org.objects.none())
 
     def __init__(self, *args: Any, orgs: QuerySet[Org], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core import validators
-from shouwang.core.forms import DATE
+from shouwang.core.forms import DATE, QuickModelChoiceField
 from shouwang.orgs.models import Org, OrgKind
 
 from .models import (
@@ -26,12 +26,12 @@ from .types import LeftBehindType
 
 
 class ChildForm(forms.ModelForm):
-    school_class = forms.ModelChoiceField(
+    school_class = QuickModelChoiceField(
         label=_("Class"), queryset=Org.objects.none(), required=False
     )
     # A child in no school (a preschooler at home, a dropout) is registered at the home village
     # (domain.md §2); offered on the add page to those who keep a village's children.
-    unit_village = forms.ModelChoiceField(
+    unit_village = QuickModelChoiceField(
         label=_("Or, for a child in no school: the village"),
         queryset=Org.objects.none(),
         required=False,
@@ -39,7 +39,7 @@ class ChildForm(forms.ModelForm):
             "Preschoolers at home and children who dropped out, registered at the village."
         ),
     )
-    home_village = forms.ModelChoiceField(
+    home_village = QuickModelChoiceField(
         label=_("Home village"), queryset=Org.objects.none(), required=False
     )
     difficulties = forms.MultipleChoiceField(
@@ -177,13 +177,13 @@ class GuardianForm(forms.ModelForm):
 
 class RegisterFilterForm(forms.Form):
     q = forms.CharField(label=_("Name, initials or ID number"), required=False)
-    school_class = forms.ModelChoiceField(
+    school_class = QuickModelChoiceField(
         label=_("Class"), queryset=Org.objects.none(), required=False, to_field_name="code"
     )
-    grade = forms.ModelChoiceField(
+    grade = QuickModelChoiceField(
         label=_("Grade"), queryset=Org.objects.none(), required=False, to_field_name="code"
     )
-    home_village = forms.ModelChoiceField(
+    home_village = QuickModelChoiceField(
         label=_("Home village"), queryset=Org.objects.none(), required=False, to_field_name="code"
     )
     left_behind_type = forms.ChoiceField(
@@ -219,7 +219,7 @@ class RegisterFilterForm(forms.Form):
         required=False,
     )
     incomplete = forms.BooleanField(label=_("Archive incomplete"), required=False)
-    profile = forms.ModelChoiceField(
+    profile = QuickModelChoiceField(
         label=_("Definition profile"),
         queryset=DefinitionProfile.objects.all(),
         required=False,
@@ -248,7 +248,7 @@ class StatusForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    to_school = forms.ModelChoiceField(
+    to_school = QuickModelChoiceField(
         label=_("To school"),
         queryset=Org.objects.filter(kind=OrgKind.SCHOOL),
         to_field_name="code",
@@ -298,14 +298,14 @@ class AssessmentForm(forms.Form):
 
 
 class ProfileChoiceForm(forms.Form):
-    profile = forms.ModelChoiceField(
+    profile = QuickModelChoiceField(
         label=_("Definition profile"), queryset=DefinitionProfile.objects.all()
     )
     since = forms.DateField(label=_("From"), widget=DATE)
 
 
 class HandoverForm(forms.Form):
-    to_teacher = forms.ModelChoiceField(
+    to_teacher = QuickModelChoiceField(
         label=_("Next class teacher"),
         queryset=Org.objects.none(),
         help_text=_("A teacher of this school; add their account and role first if needed."),

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.children.models import Parent
-from shouwang.core.forms import DATETIME, TIME
+from shouwang.core.forms import DATETIME, TIME, QuickModelChoiceField
 
 from .models import ContactRoom, RoomKind
 
@@ -40,7 +40,7 @@ class RoomForm(forms.Form):
 
 
 class BookingForm(forms.Form):
-    room = forms.ModelChoiceField(label=_("Room"), queryset=ContactRoom.objects.none())
+    room = QuickModelChoiceField(label=_("Room"), queryset=ContactRoom.objects.none())
     starts_at = forms.DateTimeField(label=_("At"), widget=DATETIME)
 
     def __init__(self, *args: Any, rooms: QuerySet[ContactRoom], **kwargs: Any) -> None:
@@ -49,7 +49,7 @@ class BookingForm(forms.Form):
 
 
 class CallForm(forms.Form):
-    parent = forms.ModelChoiceField(label=_("Parent"), queryset=Parent.objects.none())
+    parent = QuickModelChoiceField(label=_("Parent"), queryset=Parent.objects.none())
     at = forms.DateTimeField(label=_("Time of the call"), widget=DATETIME)
     minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=240, required=False)
     reached = forms.BooleanField(label=_("The parent was reached"), required=False, initial=True)

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.forms import QuickModelChoiceField
 from shouwang.orgs.models import Org
 
 from .columns import COLUMNS
@@ -13,7 +14,7 @@ MAX_UPLOAD = 50 * 1024 * 1024
 
 
 class UploadForm(forms.Form):
-    org = forms.ModelChoiceField(label=_("Unit"), queryset=Org.objects.none(), to_field_name="code")
+    org = QuickModelChoiceField(label=_("Unit"), queryset=Org.objects.none(), to_field_name="code")
     file = forms.FileField(
         label=_("Ledger file (.xlsx, .xls or .csv)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),

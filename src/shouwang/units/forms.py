@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.core.forms import DATE
+from shouwang.core.forms import DATE, QuickModelChoiceField
 from shouwang.orgs.models import ALLOWED_PARENTS, HolidaySeason, Org, OrgKind, Stage
 
 
@@ -34,7 +34,7 @@ class AddOrgForm(forms.Form):
 
 
 class EnrolmentForm(forms.Form):
-    grade = forms.ModelChoiceField(
+    grade = QuickModelChoiceField(
         label=_("Grade"), queryset=Org.objects.none(), required=False, empty_label=_("Whole school")
     )
     on = forms.DateField(label=_("As of"), widget=DATE)
