@@ -222,19 +222,21 @@ def children_of(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the workers in /proc")
-def test_sigterm_stops_the_server_and_its_workers(live):
+@pytest.mark.parametrize(("server", "processes"), [("gunicorn", 2), ("waitress", 0)])
+def test_sigterm_stops_the_server_and_its_workers(live, server, processes):
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    server = live.serve(port, "--workers", "2")
+    extra = ["--workers", str(processes)] if processes else []
+    running = live.serve(port, "--server", server, *extra)
     try:
-        live.wait_until_up(url, server)
-        workers = children_of(server.pid)
-        assert len(workers) == 2
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=30) == 0
+        live.wait_until_up(url, running)
+        workers = children_of(running.pid)
+        assert len(workers) == processes
+        running.send_signal(signal.SIGTERM)
+        assert running.wait(timeout=30) == 0
     finally:
-        if server.poll() is None:
-            server.kill()
+        if running.poll() is None:
+            running.kill()
     for pid in workers:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)

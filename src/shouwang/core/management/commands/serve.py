@@ -80,17 +80,20 @@ def run_gunicorn(options: dict[str, Any]) -> None:
 
 
 def run_waitress(*, host: str, port: int, threads: int) -> None:
-    from waitress import serve
-
-    from shouwang.wsgi import application
-
-    # waitress stops on KeyboardInterrupt; SIGTERM (systemd, `kill`) stops it the same way
-    # instead of killing it mid-request.
+    # waitress stops on KeyboardInterrupt (Ctrl-C); SIGTERM (systemd, `kill`) stops it the same
+    # way, rather than killing it in the middle of a request.
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    serve(application, host=host, port=port, threads=threads, ident="shouwang")
+    try:
+        from waitress import serve
+
+        from shouwang.wsgi import application
+
+        serve(application, host=host, port=port, threads=threads, ident="shouwang")
+    except KeyboardInterrupt:  # stopped before waitress was listening
+        pass
 
 
 class Command(BaseCommand):
