@@ -16,20 +16,25 @@ the figures, so the page says how many and why.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
+from shouwang.audit.models import AuditAction, AuditEntry
 from shouwang.care.models import Pairing
 from shouwang.children.models import (
     Child,
@@ -328,7 +333,7 @@ def figures(
         missing = left_out_for_unknown_time_away(children, profile, on)
         out.left_out_unknown_time_away = _counted_at(org, placed_on(missing)).count()
     if with_trend:
-        out.trend = _trend(children, org, on, profile)
+        out.trend = _trend(org, on, _counter(children, org, profile))
     return out
 
 
@@ -351,9 +356,14 @@ def _units(org: Org, found: dict[str, UnitRow], enrolments: list[Any]) -> list[U
     return out
 
 
-def _trend(
-    children: QuerySet[Child], org: Org, on: date, profile: DefinitionProfile
-) -> list[tuple[str, date, int]]:
+def _counter(
+    children: QuerySet[Child], org: Org, profile: DefinitionProfile
+) -> Callable[[date], int]:
+    """The unit's left-behind children on a day, as one count."""
+    return lambda day: counted_children(children, org, day, profile).count()
+
+
+def _trend(org: Org, on: date, count: Callable[[date], int]) -> list[tuple[str, date, int]]:
     """Left-behind children at the end of each of the last six terms (today for this one)."""
     region = calendar_region_for(org)
     if region is None:
@@ -362,7 +372,7 @@ def _trend(
     out = []
     for term in reversed(terms):
         day = min(term.end, on)
-        out.append((term.name, day, counted_children(children, org, day, profile).count()))
+        out.append((term.name, day, count(day)))
     return out
 
 
@@ -436,15 +446,19 @@ def figures_for(
     org = org_visible_to(user, code)
     if org.kind not in STATS_KINDS or not scope_of(user).may(Area.FIGURES, Action.VIEW):
         raise Http404
-    children = Child.objects.restrict(user)
-    return figures(
-        org=org,
-        on=on,
-        children=children,
-        profile=profile,
-        hide_small=hides_small_counts(user, org, export=export),
-        with_units=with_units,
-        with_trend=with_trend,
+    hide_small = hides_small_counts(user, org, export=export)
+    return Kept(user).get(
+        ("figures", org.pk, profile and profile.pk, hide_small, with_units, with_trend),
+        on,
+        lambda: figures(
+            org=org,
+            on=on,
+            children=Child.objects.restrict(user),
+            profile=profile,
+            hide_small=hide_small,
+            with_units=with_units,
+            with_trend=with_trend,
+        ),
     )
 
 
@@ -455,8 +469,81 @@ def trend_for(
     org = org_visible_to(user, code)
     if org.kind not in STATS_KINDS or not scope_of(user).may(Area.FIGURES, Action.VIEW):
         raise Http404
-    children = Child.objects.restrict(user)
-    return org, _trend(children, org, on, profile or profile_for(org, on))
+    profile = profile or profile_for(org, on)
+    count = _counter(Child.objects.restrict(user), org, profile)
+    kept = Kept(user)
+    # Each term's end is a day of its own: a closed term is counted once, this one live.
+    return org, _trend(
+        org, on, lambda day: kept.get(("count", org.pk, profile.pk), day, lambda: count(day))
+    )
+
+
+# --- the figures of a closed day, kept ---------------------------------------------------------
+
+# How long figures are kept at most: a change that no audit entry records (a sysadmin's edit in
+# the Django admin) shows after this, every recorded one at once.
+KEEP_SECONDS = 600
+# Audit entries that change nothing the figures count.
+LOOKS = (
+    AuditAction.VIEW,
+    AuditAction.REVEAL,
+    AuditAction.EXPORT,
+    AuditAction.LOGIN,
+    AuditAction.LOGIN_FAILED,
+    AuditAction.LOGOUT,
+)
+NEWEST_CHANGES = 100
+
+T = TypeVar("T")
+
+
+class Kept:
+    """Figures of a day before today, counted once and kept (Django's cache) for the user who
+    asked; today's are always counted live (issue 17).
+
+    A day gone by still changes: the figures count today's archives (a type corrected, a
+    pairing ended) as they stood that day, and a change may be back-dated. So what is kept is
+    keyed by the data's version — the newest changes in the audit log, which records every
+    change in the transaction that makes it — read before counting: any change committed after
+    it makes a new key, and a count never outlives the data it was made from. The key also
+    holds the user and their scope (what the figures count is what *they* may see: their
+    region, their school, the children paired to them) and every argument, so figures are
+    never handed to anyone but the person they were counted for. A count made inside a
+    transaction is kept only once that transaction commits: never what a rollback undoes.
+    """
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self._version: str | None = None
+
+    def get(self, what: tuple[Any, ...], on: date, count: Callable[[], T]) -> T:
+        if on >= timezone.localdate():
+            return count()
+        key = self._key(what, on)  # the version first: a change committed meanwhile is newer
+        found = cache.get(key)
+        if found is None:
+            found = count()
+            transaction.on_commit(lambda: cache.set(key, found, KEEP_SECONDS))
+        return cast(T, found)
+
+    def _key(self, what: tuple[Any, ...], on: date) -> str:
+        if self._version is None:
+            newest = (
+                AuditEntry.objects.exclude(action__in=LOOKS)
+                .order_by("-pk")
+                .values_list("pk", "at")[:NEWEST_CHANGES]
+            )
+            self._version = repr(list(newest))
+        scope = scope_of(self.user)
+        who = (
+            self.user.pk,
+            scope.is_sysadmin,
+            sorted(scope.roles),
+            scope.org_paths,
+            sorted(scope.by_role.items()),
+        )
+        text = repr((self._version, who, what, on.isoformat()))
+        return "shouwang:figures:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 # The list behind a "left out" note: children not counted, for want of which fact.
