@@ -217,6 +217,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SHOUWANG_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Looks at personal data (a child's page, an API read) are on the audit log, written in batches
+# by each server process this many seconds apart (audit/reads.py), so a page view does not write.
+SHOUWANG_AUDIT_READS_SECONDS = env_int("SHOUWANG_AUDIT_READS_SECONDS", 2)
+
 # django-axes, two locks of 15 minutes each (accounts/lockout.py):
 # - 5 failed logins for one username from one address lock that pair. Not the username alone,
 #   or anyone could lock anyone out, token logins included;

@@ -32,7 +32,6 @@ from .models import AuditEntry
 log = logging.getLogger(__name__)
 
 BATCH = 200
-DEFAULT_SECONDS = 2.0
 
 _lock = threading.Lock()
 _waiting: list[AuditEntry] = []
@@ -41,7 +40,7 @@ _writer_pid: int | None = None  # the process whose writer thread runs (a fork s
 
 
 def _seconds() -> float:
-    return float(getattr(settings, "SHOUWANG_AUDIT_READS_SECONDS", DEFAULT_SECONDS))
+    return float(settings.SHOUWANG_AUDIT_READS_SECONDS)
 
 
 def add(entry: AuditEntry) -> None:
