@@ -1,0 +1,269 @@
+"""Every list page costs the same number of queries for a few rows or many (style.md habit 5).
+
+Each test asks a page as the persona who uses it, adds rows of every kind the page lists (in and
+out of the persona's scope), asks again and expects the same number of queries, and that number
+pinned, so a page that starts asking once per row fails here before a county notices.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from shouwang.care import services as care
+from shouwang.care.models import DutyPolicy
+from shouwang.children import services as children
+from shouwang.counseling import services as counseling
+from shouwang.family import services as family
+from shouwang.family.models import ContactRoom
+from shouwang.notices.services import notify
+from shouwang.orgs import services as orgs
+from shouwang.orgs.models import OrgKind
+from shouwang.safety import services as safety
+from tests.children.factories import make_child
+from tests.personas import PersonaTestCase
+
+CST = ZoneInfo("Asia/Shanghai")
+TODAY = date(2026, 11, 24)  # a Tuesday of the world's autumn term
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=CST)
+TUESDAY_AFTER_SCHOOL = [{"weekday": 1, "start": "16:00", "end": "17:30"}]
+_batch = itertools.count(1)
+
+
+def free_time(room: ContactRoom) -> datetime:
+    """The room's next free opening: four a Tuesday afternoon, Tuesdays to come."""
+    n = room.bookings.count()
+    return NOW.replace(hour=16) + timedelta(weeks=n // 4, minutes=20 * (n % 4))
+
+
+@time_machine.travel(NOW, tick=False)
+class ListPagesTestCase(PersonaTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        with time_machine.travel(NOW, tick=False):
+            preset = DutyPolicy.objects.get(code="three_ones", org__isnull=True)
+            care.apply_preset(preset=preset, org=cls.world.orgs["county_a"], by=None)
+            cls.room = family.add_room(
+                school=cls.world.orgs["school_a"],
+                name="亲情电话室",
+                kind="phone",
+                slots=TUESDAY_AFTER_SCHOOL,
+                by=cls.world.users["school_admin"],
+            )
+            cls.grow_world(1)
+
+    @classmethod
+    def grow_world(cls, n: int) -> int:
+        """``n`` more of every row a list page shows, in school A (the personas' own) and in
+        school B, named after the batch it returns: school A's children are ``多<batch>-<i>``."""
+        batch = next(_batch)
+        users, units = cls.world.users, cls.world.orgs
+        for i in range(n):
+            for key, school in (("a", "school_a"), ("b", "school_b")):
+                klass = units[f"class_{key}1"]
+                child = make_child(
+                    school_class=klass,
+                    name=f"多{batch}-{i}" if key == "a" else f"乙{batch}-{i}",
+                    home_village=units["village_a1"],
+                    heart_level=4,
+                )
+                helper = care.add_caregiver(
+                    name=f"照护{batch}-{i}{key}", kind="teacher", org=units[school], by=None
+                )
+                for caregiver in (helper, care.caregiver_for_login(users["volunteer"])):
+                    care.pair(
+                        child=child,
+                        caregiver=caregiver,
+                        role=caregiver.kind,
+                        starts_on=date(2026, 9, 1),
+                        by=None,
+                    )
+                care.record_care(
+                    child=child,
+                    caregiver=helper,
+                    kind="home_visit",
+                    on=TODAY - timedelta(days=1),
+                    by=users["volunteer"],
+                    abnormal=True,
+                    findings="奶奶生病了",
+                )
+                care.start_plan(child=child, review_on=TODAY + timedelta(days=3), by=None)
+                safety.report_incident(
+                    child=child,
+                    kind="injury",
+                    occurred_at=NOW - timedelta(hours=2),
+                    place="操场",
+                    description="摔倒",
+                    by=users["sysadmin"],
+                )
+                counseling.add_session(
+                    child=child,
+                    kind="session",
+                    on=TODAY,
+                    topic="想家",
+                    notes="聊了聊",
+                    by=users["sysadmin"],
+                )
+                counseling.add_letter(
+                    school=units[school],
+                    child=child,
+                    opened_on=TODAY,
+                    text="想妈妈",
+                    by=users["sysadmin"],
+                )
+                counseling.start_plan(
+                    child=child,
+                    problem="孤独",
+                    measures="每周谈心",
+                    review_on=TODAY + timedelta(days=3),
+                    by=users["sysadmin"],
+                )
+                family.book(
+                    room=cls.room,
+                    child=child,
+                    starts_at=free_time(cls.room),
+                    by=users["sysadmin"],
+                )
+            # A child moving from school C to school A, and a second archive of it there.
+            mover = make_child(school_class=units["class_c1"], name=f"转{batch}-{i}")
+            children.transfer_child(
+                child=mover,
+                to_school=units["school_a"],
+                to_class=units["class_a2"],
+                on=TODAY,
+                reason="随父母返乡",
+                by=None,
+            )
+            make_child(
+                school_class=units["class_a2"], name=f"重{batch}-{i}", id_number=mover.id_number
+            )
+            orgs.add_org(
+                name=f"五年级{batch}-{i}",
+                kind=OrgKind.GRADE,
+                stage="primary",
+                parent=units["school_a"],
+                by=None,
+            )
+            orgs.add_org(
+                name=f"三年级（{batch}-{i}）班",
+                kind=OrgKind.SCHOOL_CLASS,
+                parent=units["grade_a1"],
+                by=None,
+            )
+            care.add_policy(org=units["school_a"], name=f"校规{batch}-{i}", by=None)
+            notify(list(users.values()), text=f"通知{batch}-{i}", key=f"grow-{batch}-{i}")
+        return batch
+
+    def queries(self, persona: str, url: str) -> tuple[int, str]:
+        client = self.client_as(persona)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200, (persona, url, response.status_code)
+        return len(ctx.captured_queries), response.content.decode()
+
+    def assert_flat(self, persona: str, url: str, pinned: int, *, shows: str = "") -> None:
+        """The page costs ``pinned`` queries now and after three more rows of everything; the
+        new rows are on it (``shows``: ``{batch}`` stands for the new batch's number)."""
+        self.queries(persona, url)  # the session's first request
+        few, _page = self.queries(persona, url)
+        batch = self.grow_world(3)
+        many, page = self.queries(persona, url)
+        assert shows.format(batch=batch) in page, (url, shows)
+        assert (few, many) == (pinned, pinned), (persona, url, few, many)
+
+
+class ListPagesCostTheSameQueriesForFewRowsOrMany(ListPagesTestCase):
+    def test_the_pairings_page(self):
+        self.assert_flat("school_admin", "/care/pairings/", 12, shows="多{batch}-2")
+
+    def test_the_pairings_page_of_a_county(self):
+        self.assert_flat("county_officer", "/care/pairings/", 12, shows="乙{batch}-2")
+
+    def test_the_caregivers_page(self):
+        self.assert_flat("school_admin", "/care/caregivers/", 5, shows="照护{batch}-2a")
+
+    def test_the_duty_rules_page(self):
+        self.assert_flat("school_admin", "/care/duties/", 12, shows="校规{batch}-2")
+
+    def test_the_compliance_page(self):
+        self.assert_flat("school_admin", "/care/compliance/", 14)
+
+    def test_the_compliance_page_by_caregiver(self):
+        code = self.org("school_a").code
+        url = f"/care/compliance/?org={code}&by=caregiver"
+        self.assert_flat("school_admin", url, 14, shows="照护{batch}-2a")
+
+    def test_a_class_teachers_tasks(self):
+        self.assert_flat("teacher", "/care/", 16, shows="多{batch}-2")
+
+    def test_a_volunteers_tasks(self):
+        self.assert_flat("volunteer", "/care/", 15, shows="多{batch}-2")
+
+    def test_a_school_admins_tasks(self):
+        self.assert_flat("school_admin", "/care/", 16)
+
+    def test_the_record_form_offers_the_volunteers_children(self):
+        self.assert_flat("volunteer", "/care/record/", 7, shows="多{batch}-2")
+
+    def test_the_incidents_page(self):
+        self.assert_flat("school_admin", "/safety/", 7, shows="多{batch}-2")
+
+    def test_the_incidents_page_of_a_county(self):
+        self.assert_flat("county_officer", "/safety/", 7, shows="乙{batch}-2")
+
+    def test_the_counseling_overview(self):
+        self.assert_flat("counselor", "/counseling/", 9, shows="多{batch}-2")
+
+    def test_the_transfers_page(self):
+        self.assert_flat("school_admin", "/children/transfers/", 5, shows="转{batch}-2")
+
+    def test_the_duplicates_page(self):
+        self.assert_flat("school_admin", "/children/duplicates/", 6, shows="重{batch}-2")
+
+    def test_the_register(self):
+        self.assert_flat("school_admin", "/children/", 14, shows="多{batch}-2")
+
+    def test_the_audit_log(self):
+        self.assert_flat("sysadmin", "/accounts/audit/", 6, shows="校规{batch}-2")
+
+    def test_the_audit_log_filtered(self):
+        self.assert_flat("sysadmin", "/accounts/audit/?object_repr=多", 6, shows="多{batch}-2")
+
+    def test_the_notification_centre(self):
+        self.assert_flat("teacher", "/notices/", 6, shows="通知{batch}-2")
+
+    def test_the_family_rooms_and_bookings(self):
+        self.assert_flat("school_admin", "/family/", 7, shows="多{batch}-2")
+
+    def test_the_health_overview(self):
+        self.assert_flat("school_admin", "/health/", 5, shows="三年级（{batch}-2）班")
+
+    def test_the_tree_of_units(self):
+        self.assert_flat("school_admin", "/orgs/", 6)
+
+    def test_a_schools_page(self):
+        url = f"/orgs/{self.org('school_a').code}/"
+        self.assert_flat("school_admin", url, 15, shows="五年级{batch}-2")
+
+    def test_a_grades_page(self):
+        url = f"/orgs/{self.org('grade_a1').code}/"
+        self.assert_flat("school_admin", url, 15, shows="三年级（{batch}-2）班")
+
+    def test_the_home_page_of_a_school_admin(self):
+        self.assert_flat("school_admin", "/", 29)
+
+    def test_the_home_page_of_a_teacher(self):
+        self.assert_flat("teacher", "/", 19)
+
+    def test_the_figures_of_a_county(self):
+        self.assert_flat("county_officer", "/stats/", 19)
+
+    def test_the_children_behind_the_figures(self):
+        url = "/stats/children/?dimension=all&value=all"
+        self.assert_flat("school_admin", url, 12, shows="多{batch}-2")
