@@ -8,9 +8,12 @@ visits, a few abnormal findings waiting for the class teacher. Never a date afte
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
+from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from faker import Faker
 
 from shouwang.accounts.models import RoleAssignment, User
@@ -20,6 +23,8 @@ from shouwang.care import services as care_services
 from shouwang.care.models import (
     Caregiver,
     CaregiverRole,
+    CarePlan,
+    CarePlanItem,
     CareRecord,
     DutyPolicy,
     NeedArea,
@@ -27,9 +32,12 @@ from shouwang.care.models import (
     RecordKind,
     WithWhom,
 )
-from shouwang.children.models import Child
+from shouwang.children.models import IN_REGISTER, Child
+from shouwang.core.bulk import insert_many
 from shouwang.orgs.models import Holiday, Org, OrgKind
 from shouwang.orgs.selectors import term_on
+
+from .rows import Named, check, insert
 
 # Share of caregivers who fall behind: they miss some months' visits and calls.
 BEHIND = 0.15
@@ -73,36 +81,43 @@ def add_demo_care(*, county: Org, rng: random.Random, fake: Faker, today: date) 
     )
     federation = Org.objects.get(path__startswith=county.path, kind=OrgKind.FEDERATION)
     children = list(
-        Child.objects.filter(county=county).select_related("school").order_by("id_number")
+        Child.objects.filter(county=county)
+        .select_related("school")
+        .only(*CHILD_COLUMNS, "school__path")
+        .order_by("id_number")
     )
     term = term_on(county, today)
     starts_on = term.start if term is not None else today - timedelta(days=60)
 
     def caregiver(kind: str, org: Org) -> Caregiver:
-        return care_services.add_caregiver(
-            name=fake.name(), kind=kind, org=org, phone=fake.phone_number(), by=None
+        # As care_services.add_caregiver makes one; saved many at a time by _add_caregivers.
+        return Caregiver(
+            name=fake.name().strip(), kind=kind, org=org, phone=fake.phone_number().strip()
         )
 
     # A teacher looks after two or three children of their own school.
-    teachers: dict[int, list[Caregiver]] = {}
-    for school in schools:
-        own = sum(1 for c in children if c.school_id == school.pk)
-        teachers[school.pk] = [
-            caregiver(CaregiverRole.TEACHER, school) for _ in range(own // 3 + 1)
+    per_school = Counter(c.school_id for c in children)
+    teachers: dict[int, list[Caregiver]] = {
+        school.pk: [
+            caregiver(CaregiverRole.TEACHER, school) for _ in range(per_school[school.pk] // 3 + 1)
         ]
+        for school in schools
+    }
+    _add_caregivers([t for own in teachers.values() for t in own], county=county)
     teachers[schools[0].pk][:0] = [
         care_services.caregiver_for_login(logins[name]) for name in ("demo-teacher", "demo-school")
     ]
     cadres = {v.pk: caregiver(CaregiverRole.VILLAGE_CADRE, v) for v in villages}
+    _add_caregivers(list(cadres.values()), county=county)
     cadres[villages[0].pk] = care_services.caregiver_for_login(logins["demo-village"])
     mothers = [caregiver(CaregiverRole.CARING_MOTHER, federation) for _ in range(4)]
     elders = [caregiver(CaregiverRole.ELDER, rng.choice(villages)) for _ in range(3)]
     proxies = [caregiver(CaregiverRole.PROXY_PARENT, rng.choice(schools)) for _ in range(4)]
+    _add_caregivers([*mothers, *elders, *proxies], county=county)
     volunteer = care_services.caregiver_for_login(logins["demo-volunteer"])
 
-    def pair(child: Child, who: Caregiver, role: str, on: date = starts_on) -> Pairing:
-        return care_services.pair(child=child, caregiver=who, role=role, starts_on=on, by=None)
-
+    pairings = _Pairings(county, starts_on)
+    pair = pairings.pair
     # The volunteer looks after four children of the first school (the demo's phone walk).
     first_school = [c for c in children if c.school_id == schools[0].pk]
     for child in first_school[:4]:
@@ -124,6 +139,7 @@ def add_demo_care(*, county: Org, rng: random.Random, fake: Faker, today: date) 
             pair(child, rng.choice(proxies), CaregiverRole.PROXY_PARENT)
         elif extra < 0.10:
             pair(child, rng.choice(elders), CaregiverRole.ELDER)
+    pairings.save()
 
     # Two teachers left mid-term; their children were handed over the next day.
     handed = Pairing.objects.filter(county=county, role=CaregiverRole.TEACHER).exclude(
@@ -144,8 +160,93 @@ def add_demo_care(*, county: Org, rng: random.Random, fake: Faker, today: date) 
     phases = DutyPolicy.objects.get(code="term_phase_visits", org__isnull=True)
     care_services.apply_preset(preset=phases, org=schools[0], by=None)
 
-    _add_records(county=county, rng=rng, today=today, starts_on=starts_on, volunteer=volunteer)
-    _add_plans(children=children, rng=rng, today=today)
+    by_pk = {c.pk: c for c in children}
+    _add_records(
+        county=county,
+        children=by_pk,
+        rng=rng,
+        today=today,
+        starts_on=starts_on,
+        volunteer=volunteer,
+    )
+    _add_plans(county=county, children=children, rng=rng, today=today)
+
+
+# What the care work reads of a child (a county's children are all loaded at once).
+CHILD_COLUMNS = (
+    "id_number",
+    "name",
+    "status",
+    "county_id",
+    "school_id",
+    "school_class_id",
+    "home_village_id",
+    "heart_level",
+)
+
+
+def _add_caregivers(caregivers: list[Caregiver], *, county: Org) -> None:
+    """``care_services.add_caregiver`` for many people of the county at once."""
+    for person in caregivers:
+        person.county = county
+        check(person)
+    insert(Caregiver, caregivers, ours=Caregiver.objects.filter(county=county))
+    audit.record_many(
+        [
+            {
+                "action": AuditAction.CREATE,
+                "obj": person,
+                "org_path": person.org.path,
+                "changes": {"name": person.name, "kind": person.kind, "user": None},
+            }
+            for person in caregivers
+        ],
+        actor=None,
+    )
+
+
+class _Pairings:
+    """``care_services.pair`` for a county's children: the same checks, one write."""
+
+    def __init__(self, county: Org, starts_on: date) -> None:
+        self.county, self.starts_on = county, starts_on
+        self.made: list[Pairing] = []
+        self.open: set[tuple[int, int]] = set()
+
+    def pair(self, child: Child, caregiver: Caregiver, role: str) -> None:
+        if child.status not in IN_REGISTER or not caregiver.is_active:
+            raise ValidationError("only children in the register, only active caregivers")
+        if (child.pk, caregiver.pk) in self.open:
+            raise ValidationError(f"{caregiver.name} is already paired with {child.name}")
+        self.open.add((child.pk, caregiver.pk))
+        pairing = Pairing(
+            child=child,
+            caregiver=caregiver,
+            role=role,
+            county_id=child.county_id,
+            starts_on=self.starts_on,
+        )
+        check(pairing)
+        self.made.append(pairing)
+
+    def save(self) -> None:
+        insert(Pairing, self.made, ours=Pairing.objects.filter(county=self.county))
+        audit.record_many(
+            [
+                {
+                    "action": AuditAction.CREATE,
+                    "obj": Named(p, p.pk, f"{p.caregiver.name} → {p.child.name}"),
+                    "org_path": p.child.school.path,
+                    "changes": {
+                        "caregiver": p.caregiver.name,
+                        "role": p.role,
+                        "starts_on": str(p.starts_on),
+                    },
+                }
+                for p in self.made
+            ],
+            actor=None,
+        )
 
 
 def _days(start: date, end: date) -> list[date]:
@@ -153,7 +254,13 @@ def _days(start: date, end: date) -> list[date]:
 
 
 def _add_records(
-    *, county: Org, rng: random.Random, today: date, starts_on: date, volunteer: Caregiver
+    *,
+    county: Org,
+    children: dict[int, Child],
+    rng: random.Random,
+    today: date,
+    starts_on: date,
+    volunteer: Caregiver,
 ) -> None:
     pairings = list(
         Pairing.objects.filter(county=county).select_related("caregiver").order_by("pk")
@@ -166,24 +273,33 @@ def _add_records(
         for day in _days(start, end)
     }
     recorders = {p.caregiver_id: p.caregiver.user_id for p in pairings}
-    records: list[CareRecord] = []
+    # A term of a county's records is several hundred thousand: columns, not model objects.
+    records: list[dict[str, Any]] = []
 
     def note(child_id: int, caregiver_id: int, kind: str, on: date) -> None:
         visit = kind == RecordKind.HOME_VISIT
-        record = CareRecord(
-            child_id=child_id,
-            county_id=county.pk,
-            caregiver_id=caregiver_id,
-            kind=kind,
-            on=on,
-            minutes=rng.choice([20, 30, 40, 60]) if visit else 10,
-            with_whom=WithWhom.GUARDIAN if visit else WithWhom.PARENTS,
-            findings=rng.choice(FINDINGS if visit else CALL_NOTES),
-            recorded_by_id=recorders.get(caregiver_id),
-        )
+        record = {
+            "child_id": child_id,
+            "county_id": county.pk,
+            "caregiver_id": caregiver_id,
+            "kind": kind,
+            "on": on,
+            "minutes": rng.choice([20, 30, 40, 60]) if visit else 10,
+            "with_whom": WithWhom.GUARDIAN if visit else WithWhom.PARENTS,
+            "findings": rng.choice(FINDINGS if visit else CALL_NOTES),
+            "recorded_by_id": recorders.get(caregiver_id),
+        }
         if visit and rng.random() < 0.02:
-            record.abnormal, record.findings = True, rng.choice(ABNORMAL)
+            record["abnormal"], record["findings"] = True, rng.choice(ABNORMAL)
         records.append(record)
+
+    workdays_in: dict[tuple[date, date], list[date]] = {}  # most pairings share their months
+
+    def workdays(first: date, last: date) -> list[date]:
+        if (first, last) not in workdays_in:
+            days = _days(first, last)
+            workdays_in[first, last] = [d for d in days if d not in holidays] or days
+        return workdays_in[first, last]
 
     for p in pairings:
         start = max(p.starts_on, starts_on)
@@ -191,8 +307,7 @@ def _add_records(
         month = date(start.year, start.month, 1)
         while month <= end:
             following = (month + timedelta(days=32)).replace(day=1)
-            days = _days(max(month, start), min(following - timedelta(days=1), end))
-            workdays = [d for d in days if d not in holidays] or days
+            days = workdays(max(month, start), min(following - timedelta(days=1), end))
             this_month = following > today
             for kind in (RecordKind.HOME_VISIT, RecordKind.PARENT_CALL):
                 skip = (p.caregiver_id in behind and rng.random() < 0.6) or (
@@ -201,7 +316,7 @@ def _add_records(
                 if p.caregiver_id == volunteer.pk and this_month and kind == RecordKind.HOME_VISIT:
                     skip = p.child_id % 2 == 0 or skip  # some of this month's visits still due
                 if not skip:
-                    note(p.child_id, p.caregiver_id, kind, rng.choice(workdays))
+                    note(p.child_id, p.caregiver_id, kind, rng.choice(days))
             month = following
         if p.ends_on is None and p.caregiver_id not in behind and rng.random() < 0.5:
             note(p.child_id, p.caregiver_id, RecordKind.LETTER, min(today, start + timedelta(30)))
@@ -217,47 +332,92 @@ def _add_records(
                 if on <= today:
                     note(child_id, teacher.pk, RecordKind.HOME_VISIT, on)
 
-    made = CareRecord.objects.bulk_create(records, batch_size=2000)
+    keys = insert(CareRecord, records, ours=CareRecord.objects.filter(county=county))
+    kinds = {kind: str(label) for kind, label in RecordKind.choices}  # str(record), once a kind
     audit.record_many(
         [
-            {"action": AuditAction.CREATE, "obj": r, "changes": {"kind": r.kind, "on": str(r.on)}}
-            for r in made
+            {
+                "action": AuditAction.CREATE,
+                "obj": Named(CareRecord, key, f"{kinds[r['kind']]} {r['on']}"),
+                "changes": {"kind": r["kind"], "on": str(r["on"])},
+            }
+            for r, key in zip(records, keys, strict=True)
         ],
         actor=None,
     )
-    for record in made:
-        if record.abnormal:
+    for r, key in zip(records, keys, strict=True):
+        if r.get("abnormal"):
+            record = CareRecord(pk=key, **r)
+            record.child = children[record.child_id]  # loaded already: no query per record
             care_services.open_follow_up(record)
 
 
-def _add_plans(*, children: list[Child], rng: random.Random, today: date) -> None:
-    """一人一档一策: most paired children have a plan; a few reviews are already overdue."""
+def _add_plans(*, county: Org, children: list[Child], rng: random.Random, today: date) -> None:
+    """一人一档一策: most paired children have a plan; a few reviews are already overdue.
+    Made as ``care_services.start_plan`` and ``add_plan_item`` make them, written at once."""
     by_child: dict[int, list[Caregiver]] = defaultdict(list)
-    for p in Pairing.objects.filter(child__in=children, ends_on__isnull=True).select_related(
+    for p in Pairing.objects.filter(county=county, ends_on__isnull=True).select_related(
         "caregiver"
     ):
         by_child[p.child_id].append(p.caregiver)
+    added_on = timezone.localdate()
+    plans: list[tuple[CarePlan, list[CarePlanItem]]] = []
     for child in children:
         helpers = by_child.get(child.pk)
         if not helpers or rng.random() < 0.25:
             continue  # no plan yet: counted on the pairings page
         started = today - timedelta(days=rng.randint(20, 60))
         overdue = rng.random() < 0.05
-        plan = care_services.start_plan(
+        plan = CarePlan(
             child=child,
+            county_id=child.county_id,
+            started_on=started,
             review_on=today - timedelta(days=rng.randint(1, 10))
             if overdue
             else today + timedelta(days=rng.randint(5, 60)),
-            on=started,
-            by=None,
         )
+        if plan.review_on <= plan.started_on:
+            raise ValidationError({"review_on": "the review comes after the plan is made"})
+        check(plan)
+        items = []
         needs = 2 if (child.heart_level or 0) >= 3 else 1
         for area, need, measure in rng.sample(PLAN_ITEMS, needs):
-            care_services.add_plan_item(
-                plan=plan,
+            item = CarePlanItem(
                 area=area,
-                need=need,
-                measure=measure,
+                need=need.strip(),
+                measure=measure.strip(),
                 responsible=rng.choice(helpers),
-                by=None,
+                added_on=added_on,
             )
+            check(item)
+            items.append(item)
+        plans.append((plan, items))
+    insert(CarePlan, [plan for plan, _items in plans], ours=CarePlan.objects.filter(county=county))
+    for plan, items in plans:
+        for item in items:
+            item.plan_id = plan.pk
+    insert_many(CarePlanItem, (item for _plan, items in plans for item in items))
+    entries: list[dict[str, Any]] = []
+    for plan, items in plans:
+        named = Named(plan, plan.pk, f"{plan.child.name} 帮扶方案")
+        path = plan.child.school.path
+        entries.append(
+            {
+                "action": AuditAction.CREATE,
+                "obj": named,
+                "org_path": path,
+                "changes": {"review_on": str(plan.review_on)},
+            }
+        )
+        entries += [
+            {
+                "action": AuditAction.UPDATE,
+                "obj": named,
+                "org_path": path,
+                "changes": {
+                    "added": {"area": item.area, "need": item.need, "measure": item.measure}
+                },
+            }
+            for item in items
+        ]
+    audit.record_many(entries, actor=None)

@@ -1,17 +1,47 @@
-"""The demo county's left-behind children: realistic mixes, generated people, same for a seed."""
+"""The demo county's left-behind children: realistic mixes, generated people, same for a seed.
+
+Written as ``children.services.register_child``, ``assess_heart_level`` and ``assess`` write them
+(the same rows, checks, history and audit entries), a few thousand children at a time.
+"""
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from faker import Faker
 
-from shouwang.children import services as child_services
-from shouwang.children.models import AssessmentKind, DifficultyKind, GuardianRelation
-from shouwang.children.types import ParentStatus
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
+from shouwang.children.models import (
+    Assessment,
+    AssessmentKind,
+    Child,
+    ChildStatus,
+    DefinitionProfile,
+    DifficultyFlag,
+    DifficultyKind,
+    Guardian,
+    GuardianRelation,
+    HeartLevelRule,
+    Parent,
+    ParentRelation,
+    RiskGrade,
+    StatusChange,
+    initials_of,
+)
+from shouwang.children.profiles import age_limit_exceeded, profile_for
+from shouwang.children.services import CHILD_FIELDS, GUARDIAN_FIELDS, PARENT_FIELDS
+from shouwang.children.types import ParentStatus, guardian_class, left_behind_type
+from shouwang.core.bulk import insert_many
 from shouwang.core.validators import id_check_digit
 from shouwang.orgs.models import Org, OrgKind
+
+from .rows import check, insert
 
 # (father, mother, weight): seed 000's 73 children were 8 both away, 45 one away, 20 orphan or
 # single parent; across a county, both-away children are the larger share (seed 000: 45%).
@@ -78,6 +108,202 @@ def _parent(
     }
 
 
+# Children written at a time: a county's 50,000 never have all their rows alive at once.
+CHUNK = 2000
+RISK_REASONS = {"reason": "学期初排查"}  # why the term's first screening graded a child
+
+
+@dataclass
+class _Archive:
+    """One child's rows as ``register_child`` and the assessments that follow make them."""
+
+    child: Child
+    parents: list[Parent]
+    guardian: Guardian
+    difficulties: list[str]
+    on: date
+    # The assessments that followed: (hearts, reasons, on) and (risk grade, on).
+    hearts: tuple[int, dict[str, Any], date] | None = None
+    risk: tuple[str, date] | None = None
+
+
+@dataclass
+class _Register:
+    """The archives of the county, checked one by one and written a chunk at a time."""
+
+    county: Org
+    rule: HeartLevelRule
+    profiles: dict[int, DefinitionProfile] = field(default_factory=dict)
+    pending: list[_Archive] = field(default_factory=list)
+    made: int = 0
+
+    def register(
+        self,
+        *,
+        child: dict[str, Any],
+        father: dict[str, Any],
+        mother: dict[str, Any],
+        guardian: dict[str, Any],
+        difficulties: list[str],
+        on: date,
+    ) -> _Archive:
+        """``register_child``'s checks and derived columns, nothing written yet."""
+        row = Child(**{k: v for k, v in child.items() if k in CHILD_FIELDS}, county=self.county)
+        check(row, exclude=("left_behind_type",))
+        school = row.school
+        if school.pk not in self.profiles:
+            self.profiles[school.pk] = profile_for(school, on)
+        if age_limit_exceeded(row.birth_date, self.profiles[school.pk], on):
+            raise ValidationError({"birth_date": "over the age limit"})
+        parents = []
+        for relation, data in ((ParentRelation.FATHER, father), (ParentRelation.MOTHER, mother)):
+            parent = Parent(relation=relation, **data)
+            check(parent)
+            parents.append(parent)
+        keeper = Guardian(**guardian)
+        check(keeper)
+        row.left_behind_type = left_behind_type(parents[0].status, parents[1].status)
+        row.guardian_class = guardian_class(keeper.relation)
+        row.name_initials = initials_of(row.name)
+        archive = _Archive(row, parents, keeper, difficulties, on)
+        self.pending.append(archive)
+        return archive
+
+    def assess_hearts(self, archive: _Archive, ratings: dict[str, int], on: date) -> None:
+        hearts, reasons = self.rule.level_for(ratings)
+        archive.hearts = (hearts, reasons, on)
+        archive.child.heart_level = hearts
+
+    def assess_risk(self, archive: _Archive, grade: str, on: date) -> None:
+        if grade not in RiskGrade.values:
+            raise ValidationError({"value": "not a risk grade"})
+        archive.risk = (grade, on)
+        archive.child.risk_grade = grade
+
+    def flush(self) -> None:
+        archives, self.pending = self.pending, []
+        if not archives:
+            return
+        insert(Child, [a.child for a in archives], ours=Child.objects.filter(county=self.county))
+        parents: list[Parent] = []
+        for a in archives:
+            for parent in a.parents:
+                parent.child_id = a.child.pk
+            a.guardian.child_id = a.child.pk
+            parents += a.parents
+        insert_many(Parent, parents)
+        insert_many(Guardian, [a.guardian for a in archives])
+        insert_many(
+            DifficultyFlag,
+            (
+                {"child_id": a.child.pk, "kind": kind, "noted_on": a.on}
+                for a in archives
+                for kind in a.difficulties
+            ),
+        )
+        registered = _("Registered")
+        insert_many(
+            StatusChange,
+            (
+                {
+                    "child_id": a.child.pk,
+                    "status": ChildStatus.ACTIVE,
+                    "on": a.on,
+                    "reason": registered,
+                    "to_school_id": a.child.school_id,
+                }
+                for a in archives
+            ),
+        )
+        insert_many(Assessment, (row for a in archives for row in _assessments(a)))
+        audit.record_many([entry for a in archives for entry in _audit(a)], actor=None)
+        self.made += len(archives)
+
+
+def _assessments(a: _Archive) -> list[dict[str, Any]]:
+    rows = []
+    if a.child.guardian_class:
+        rows.append(
+            {
+                "kind": AssessmentKind.GUARDIAN_CLASS,
+                "value": a.child.guardian_class,
+                "assessed_on": a.on,
+                "reasons": {"guardian_relation": a.guardian.relation},
+            }
+        )
+    if a.hearts is not None:
+        hearts, reasons, on = a.hearts
+        rows.append(
+            {
+                "kind": AssessmentKind.HEART_LEVEL,
+                "value": str(hearts),
+                "assessed_on": on,
+                "reasons": reasons,
+            }
+        )
+    if a.risk is not None:
+        grade, on = a.risk
+        rows.append(
+            {
+                "kind": AssessmentKind.RISK_GRADE,
+                "value": grade,
+                "assessed_on": on,
+                "reasons": RISK_REASONS,
+            }
+        )
+    return [{"child_id": a.child.pk, **row} for row in rows]
+
+
+def _values(row: Any, fields: list[str]) -> dict[str, Any]:
+    """A row's fields as the audit log keeps them: a related row by its key."""
+    values = {name: getattr(row, name) for name in fields}
+    return {name: getattr(value, "pk", value) for name, value in values.items()}
+
+
+def _audit(a: _Archive) -> list[dict[str, Any]]:
+    """The entries ``register_child`` and the assessments write, in their order."""
+    child, path = a.child, a.child.school.path
+    parts: dict[str, Any] = {}
+    for prefix, row, fields in (
+        *((str(p.relation), p, PARENT_FIELDS) for p in a.parents),
+        ("guardian", a.guardian, GUARDIAN_FIELDS),
+    ):
+        changes = audit.field_changes({}, _values(row, fields))
+        parts |= {f"{prefix}.{k}": v for k, v in changes.items()}
+    entries: list[dict[str, Any]] = [
+        {
+            "action": AuditAction.CREATE,
+            "obj": child,
+            "org_path": path,
+            "changes": {
+                **_values(child, CHILD_FIELDS),
+                **parts,
+                "left_behind_type": child.left_behind_type,
+            },
+        }
+    ]
+    if a.hearts is not None:
+        hearts, reasons, _on = a.hearts
+        entries.append(
+            {
+                "action": AuditAction.UPDATE,
+                "obj": child,
+                "org_path": path,
+                "changes": {"heart_level": [None, hearts], "_reasons": reasons},
+            }
+        )
+    if a.risk is not None:
+        entries.append(
+            {
+                "action": AuditAction.UPDATE,
+                "obj": child,
+                "org_path": path,
+                "changes": {AssessmentKind.RISK_GRADE: a.risk[0], "_reasons": RISK_REASONS},
+            }
+        )
+    return entries
+
+
 def add_demo_children(
     *, county: Org, count: int, rng: random.Random, fake: Faker, today: date
 ) -> int:
@@ -88,8 +314,11 @@ def add_demo_children(
     grades = {
         g.path: g for g in Org.objects.filter(path__startswith=county.path, kind=OrgKind.GRADE)
     }
+    schools = {
+        s.path: s for s in Org.objects.filter(path__startswith=county.path, kind=OrgKind.SCHOOL)
+    }
+    register = _Register(county=county, rule=HeartLevelRule.objects.get(is_default=True))
     fathers, mothers, weights = zip(*[(f, m, w) for f, m, w in PARENT_MIX], strict=True)
-    made = 0
     used_ids: set[str] = set()
     for n in range(count):
         school_class = classes[n % len(classes)]
@@ -101,6 +330,7 @@ def add_demo_children(
         id_number = _id_number(rng, birth, male)
         while id_number in used_ids:
             id_number = _id_number(rng, birth, male)
+        # Unique within the demo, which starts from an empty register: no duplicate to raise.
         used_ids.add(id_number)
         index = rng.choices(range(len(PARENT_MIX)), weights=weights)[0]
         father_status, mother_status = fathers[index], mothers[index]
@@ -126,21 +356,21 @@ def add_demo_children(
             rng.randint(32, 45) if relation == GuardianRelation.PARENT else rng.randint(48, 78)
         )
         village = rng.choice(villages)
-        difficulties = []
+        difficulties: list[str] = []
         if rng.random() < 0.06:
             difficulties.append(
                 rng.choice([DifficultyKind.LOW_INCOME, DifficultyKind.POOR_HOUSEHOLD])
             )
         if father_status == mother_status == ParentStatus.DECEASED:
             difficulties.append(DifficultyKind.ORPHAN)
-        child = child_services.register_child(
+        archive = register.register(
             child={
                 "name": name,
                 "gender": "male" if male else "female",
                 "ethnicity": rng.choice(["汉族"] * 8 + ["苗族", "仡佬族"]),
                 "birth_date": birth,
                 "id_number": id_number,
-                "school": Org.objects.get(path=grade.path[: -Org.steplen]),
+                "school": schools[grade.path[: -Org.steplen]],
                 "school_class": school_class,
                 "boarding": rng.random() < (0.5 if age >= 12 else 0.1),
                 "home_village": village,
@@ -175,7 +405,6 @@ def add_demo_children(
                 else None,
             },
             difficulties=difficulties,
-            by=None,
             on=today - timedelta(days=rng.randint(60, 90)),
         )
         if rng.random() < 0.7:
@@ -183,19 +412,16 @@ def add_demo_children(
                 d: rng.choices([0, 1, 2, 3], weights=[50, 30, 15, 5])[0]
                 for d in ["心理", "身体", "学业", "监护", "安全"]
             }
-            child_services.assess_heart_level(
-                child=child, ratings=ratings, on=today - timedelta(days=30), by=None
-            )
+            register.assess_hearts(archive, ratings, today - timedelta(days=30))
         if rng.random() < 0.3:
-            child_services.assess(
-                child=child,
-                kind=AssessmentKind.RISK_GRADE,
-                value=rng.choices(
-                    ["grade_1", "grade_2", "grade_3", "grade_4"], weights=[5, 15, 30, 50]
-                )[0],
-                on=today - timedelta(days=30),
-                by=None,
-                reasons={"reason": "学期初排查"},
+            register.assess_risk(
+                archive,
+                rng.choices(["grade_1", "grade_2", "grade_3", "grade_4"], weights=[5, 15, 30, 50])[
+                    0
+                ],
+                today - timedelta(days=30),
             )
-        made += 1
-    return made
+        if len(register.pending) >= CHUNK:
+            register.flush()
+    register.flush()
+    return register.made

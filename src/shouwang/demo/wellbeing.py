@@ -3,8 +3,9 @@
 room with bookings and calls (a few parents silent too long), counseling sessions, mailbox
 letters and one individual plan, and two emergencies — one closed, one with a step gone late.
 
-Everything goes through the services, so it is validated and audited like real work; nothing
-is dated after ``today``.
+Everything goes through the services, or for the term's many calls through their checks and
+audit entries in one write, so it is validated and audited like real work; nothing is dated
+after ``today``.
 """
 
 from __future__ import annotations
@@ -13,18 +14,25 @@ import random
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from faker import Faker
 
 from shouwang.accounts.models import User
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
 from shouwang.children.models import Child, ChildStatus
 from shouwang.children.types import ParentStatus
+from shouwang.core.bulk import insert_many
 from shouwang.counseling import services as counseling
 from shouwang.family import services as family
+from shouwang.family.models import ContactRoom, FamilyCall
 from shouwang.health.models import Checkup
 from shouwang.orgs.models import Org, OrgKind
 from shouwang.safety import services as safety
 from shouwang.safety.models import IncidentStep
+
+from .rows import check, insert
 
 LETTERS = [
     "老师，我晚上经常想妈妈，睡不着。",
@@ -88,7 +96,7 @@ def _checkups(children: object, *, rng: random.Random, today: date, by: User) ->
                 by=by,
             )
         )
-    Checkup.objects.bulk_create(rows)
+    insert_many(Checkup, rows)
 
 
 def _tenth(value: float) -> Decimal:
@@ -118,25 +126,60 @@ def _family(
         for parent in child.parents.all()
         if parent.status == ParentStatus.MIGRANT
     ]
+    calls = []
     for child, parent in away:
         if rng.random() < 0.12:
             continue  # not reached since the term began: the silence task will come
         for weeks_ago in sorted(rng.sample(range(1, 9), rng.randint(1, 3)), reverse=True):
             day = today - timedelta(days=7 * weeks_ago)
             day -= timedelta(days=(day.weekday() - 5) % 7)  # the Saturday opening before
-            family.log_call(
-                child=child,
-                parent=parent,
-                at=_at(day, 9, rng.choice([0, 15, 30, 45])),
-                by=by,
-                reached=rng.random() > 0.1,
-                minutes=rng.randint(3, 15),
-                room=room,
+            calls.append(
+                FamilyCall(
+                    child=child,
+                    parent=parent,
+                    at=_at(day, 9, rng.choice([0, 15, 30, 45])),
+                    reached=rng.random() > 0.1,
+                    minutes=rng.randint(3, 15),
+                    room=room,
+                    recorded_by=by,
+                )
             )
+    _log_calls(calls, room=room, by=by)
     next_saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
     for n, (child, _parent) in enumerate(away[:4]):
         starts_at = _at(next_saturday, 9) + timedelta(minutes=family.BOOKING_MINUTES * n)
         family.book(room=room, child=child, starts_at=starts_at, by=by)
+
+
+def _log_calls(calls: list[FamilyCall], *, room: ContactRoom, by: User) -> None:
+    """``family.log_call`` for a term of calls at once: its checks, rows and audit entries.
+    The calls were made in the room, which is new."""
+    now = timezone.now()
+    for call in calls:
+        if (
+            call.parent.child_id != call.child.pk
+            or not now - timedelta(days=family.CALL_LOG_DAYS) <= call.at <= now
+            or not 1 <= (call.minutes or 1) <= 240
+        ):
+            raise ValidationError("a call with the child's parent in the past year, 1–240 minutes")
+        check(call)
+    insert(FamilyCall, calls, ours=FamilyCall.objects.filter(room=room))
+    audit.record_many(
+        [
+            {
+                "action": AuditAction.CREATE,
+                "obj": call,
+                "org_path": call.child.school.path,
+                "changes": {
+                    "parent": call.parent.relation,
+                    "reached": call.reached,
+                    "minutes": call.minutes,
+                },
+            }
+            for call in calls
+        ],
+        actor=by,
+    )
 
 
 def _counseling(
