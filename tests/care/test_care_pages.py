@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from unittest import mock
 
 import time_machine
@@ -404,6 +405,25 @@ class PolicyTests(CareTestCase):
 
 
 class ComplianceTests(CareTestCase):
+    def test_a_slow_count_is_reused_for_a_minute_while_records_come_in_and_says_when(self):
+        url = reverse("care:compliance")
+        noon = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # 12:00 in Beijing
+        # Every count is "slow" here (a county's takes seconds; this world's, milliseconds).
+        with mock.patch.object(selectors, "counted", partial(selectors.counted, slow=-1)):
+            with time_machine.travel(noon, tick=False), self.captureOnCommitCallbacks(execute=True):
+                client = self.client_as("county_officer")
+                first = client.get(url).context["result"].total
+            with time_machine.travel(noon + timedelta(seconds=20), tick=False):
+                self.assertEqual(self.record("volunteer", self.a1).status_code, 302)
+            with time_machine.travel(noon + timedelta(seconds=50), tick=False):
+                again = client.get(url)
+            with time_machine.travel(noon + timedelta(seconds=61), tick=False):
+                later = client.get(url)
+        self.assertEqual(again.context["result"].total, first)
+        self.assertContains(again, "统计于 12:00")
+        self.assertEqual(later.context["result"].total.done, first.done + 1)
+        self.assertNotContains(later, 'data-testid="counted-at"')
+
     def test_county_officer_drills_from_county_to_a_child(self):
         client = self.client_as("county_officer")
         county = client.get(reverse("care:compliance"))

@@ -54,6 +54,18 @@ class Scope:
     # Role → subtrees it covers, which the policy table's reaches apply to.
     by_role: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
+    def fingerprint(self) -> tuple[object, ...]:
+        """Everything that decides what this user may see: counts kept for them are keyed by it
+        (a scope that changed never reads a count made under the old one)."""
+        return (
+            self.user_id,
+            self.is_sysadmin,
+            sorted(self.roles),
+            self.org_paths,
+            self.manage_paths,
+            sorted(self.by_role.items()),
+        )
+
     def orgs_q(self, field_name: str = "path") -> Q:
         if self.is_sysadmin:
             return Q()

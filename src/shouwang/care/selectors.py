@@ -7,8 +7,8 @@ The duty engine's inputs are loaded here in a fixed number of queries for any se
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from shouwang.accounts.policy import Action, Area, Reach
 from shouwang.accounts.scope import scope_of, told_at
+from shouwang.audit.versions import cache_key, counted
 from shouwang.children.models import IN_REGISTER, Child
 from shouwang.orgs.models import REGION_KINDS, Holiday, Org, OrgKind, Term
 
@@ -472,6 +473,9 @@ class Compliance:
     total: engine.Tally
     rows: list[ComplianceRow]
     by_rule: list[tuple[str, engine.Tally]]
+    # When the figures were counted, if records came in since (a big unit's count is reused
+    # for up to a minute while caregivers record: audit.versions.counted); None when current.
+    counted_at: datetime | None = None
 
 
 DRILL = {  # what a unit's rows are, by default
@@ -481,13 +485,24 @@ DRILL = {  # what a unit's rows are, by default
 
 
 def compliance(user: Any, org: Org, on: date, by: str = "") -> Compliance:
-    """Done / due / overdue under ``org`` this term, by sub-unit, class, child or caregiver."""
+    """Done / due / overdue under ``org`` this term, by sub-unit, class, child or caregiver.
+
+    Counted once for as long as no change comes in; a county's count (seconds of work) is
+    handed out again for a minute while records arrive, saying when it was counted."""
+    by = by or DRILL.get(org.kind, "unit")
+    key = cache_key("compliance", scope_of(user).fingerprint(), org.pk, on.isoformat(), by)
+    result, made_at = counted(key, lambda: _compliance(user, org, on, by))
+    if made_at is None:
+        return result
+    return replace(result, counted_at=datetime.fromtimestamp(made_at, tz=UTC))
+
+
+def _compliance(user: Any, org: Org, on: date, by: str) -> Compliance:
     children = Child.objects.restrict(user)
     if org.kind == OrgKind.SCHOOL_CLASS:
         children = children.filter(school_class=org)
     else:
         children = children.filter(school__path__startswith=org.path)
-    by = by or DRILL.get(org.kind, "unit")
     loaded = load(children, on)
     items = (
         engine.obligations(loaded.inputs, first=loaded.first, on=on)
