@@ -455,10 +455,8 @@ class StatusChange(models.Model):
         return f"{self.on} {self.get_status_display()}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        adding = self._state.adding
         super().save(*args, **kwargs)
-        if adding:
-            link_histories([self.child_id], saved=self)
+        link_histories([self.child_id], saved=self)
 
 
 # The order a child's rows happened in: a transfer writes "transferred" then "active" at once.
