@@ -55,6 +55,13 @@ class SessionWriteTests(PersonaTestCase):
         self.assertEqual(self.session_writes(59), 0)
         self.assertEqual(self.expiry(), self.start + timedelta(seconds=settings.SESSION_COOKIE_AGE))
 
+    def test_a_session_saved_at_login_outside_a_request_counts_from_the_login(self):
+        # force_login saves the session as logging in does, without the middleware noting it.
+        with self.at(0):
+            self.client.force_login(self.teacher)
+        self.assertEqual(self.session_writes(30), 0)
+        self.assertEqual(self.session_writes(61), 1)
+
     def test_a_page_a_minute_after_the_last_save_renews_the_session(self):
         self.log_in()
         self.assertEqual(self.session_writes(61), 1)
