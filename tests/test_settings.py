@@ -81,7 +81,7 @@ def test_sqlite_holds_concurrent_writers_however_database_url_names_it(
     monkeypatch, tmp_path, django_db_blocker, spelling
 ):
     """WAL, a busy timeout and immediate write transactions for the default file and for a
-    sqlite:// DATABASE_URL alike (before, a URL got none: 15 of 25 concurrent posts failed)."""
+    sqlite:// DATABASE_URL alike (a URL used to get none: tests/core/test_concurrent_writes.py)."""
     monkeypatch.setattr(settings, "VAR_DIR", tmp_path)
     monkeypatch.chdir(tmp_path)
     url = {"absolute": f"sqlite:///{tmp_path}/county.sqlite3", "relative": "sqlite:///county.db"}
