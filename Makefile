@@ -119,6 +119,24 @@ test-browser: install messages
 	env -u DATABASE_URL SHOUWANG_CHROMIUM=$(CHROMIUM) DJANGO_ALLOW_ASYNC_UNSAFE=true \
 	  $(BIN)/pytest -m e2e -p no:randomly -q
 
+# ---- load -----------------------------------------------------------------------------------
+
+# The demo county under a bounded load on the loopback (tests/load/run.py): builds a county of
+# LOAD_CHILDREN children (SQLite under var/load, or DATABASE_URL), serves it, runs LOAD_USERS
+# locust users for LOAD_SECONDS while a 台账 is imported, counts the posted care records in the
+# database and writes the p50/p95/p99/errors table to var/load/report.md. LOAD_FLAGS=--reuse
+# keeps the county the last run built.
+LOAD_CHILDREN ?= 20000
+LOAD_USERS ?= 50
+LOAD_SECONDS ?= 90
+LOAD_PORT ?= 8097
+LOAD_FLAGS ?=
+
+.PHONY: load
+load: install messages
+	$(BIN)/python tests/load/run.py --children $(LOAD_CHILDREN) --users $(LOAD_USERS) \
+	  --seconds $(LOAD_SECONDS) --port $(LOAD_PORT) $(LOAD_FLAGS)
+
 # Test and build artefacts; keeps .venv and the development database/secret key in var/.
 clean:
 	-@bash scripts/pg_test_cluster.sh stop 2>/dev/null

@@ -1,0 +1,192 @@
+"""`make load`: a county's day on the demo county (tests/load/run.py starts everything).
+
+The people of the demo logins, in a realistic mix: region officers open the county dashboard,
+school admins page through their register and open children, caregivers look at 我的任务, open
+their children and write care records through the real form (CSRF and all), and a provincial
+system pulls the statistics API with a token. Each page is named once in the table, whatever
+its child or page number.
+
+Environment (set by run.py): SHOUWANG_LOAD_RUN marks every care record this run posts (so the
+runner can count them in the database afterwards); SHOUWANG_LOAD_WAIT is the think time between
+two clicks, "MIN MAX" seconds (default "2 8").
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+
+from county import (
+    CHILD,
+    COUNTY,
+    DASHBOARD,
+    RECORD_FORM,
+    RECORD_POST,
+    REGISTER,
+    SCHOOL,
+    STATS_API,
+    TASKS,
+)
+from locust import HttpUser, between, task
+
+PASSWORD = os.environ.get("SHOUWANG_DEMO_PASSWORD", "shouwang-demo-2026")
+RUN = os.environ.get("SHOUWANG_LOAD_RUN", "load")
+WAIT = [float(s) for s in os.environ.get("SHOUWANG_LOAD_WAIT", "2 8").split()]
+TIMEOUT = 120  # seconds: a page slower than that is an error, not a hang
+LOGIN = "login  POST /accounts/login/"
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+CHILD_LINK = re.compile(r'href="/children/(\d+)/"')
+OPTION = re.compile(r'<option value="(\d+)"')
+TODAY = re.compile(r'name="on" value="([^"]+)"')
+LAST_PAGE = re.compile(r"[?&]page=(\d+)")
+
+
+class Person(HttpUser):
+    """Someone of the demo county, logged in through the login page."""
+
+    abstract = True
+    wait_time = between(WAIT[0], WAIT[-1])
+    logins: tuple[str, ...] = ()
+
+    def on_start(self) -> None:
+        self.username = random.choice(self.logins)
+        page = self.client.get("/accounts/login/", name="login form", timeout=TIMEOUT)
+        token = CSRF.search(page.text)
+        with self.client.post(
+            "/accounts/login/",
+            data={
+                "username": self.username,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": token.group(1) if token else "",
+            },
+            name=LOGIN,
+            allow_redirects=False,
+            catch_response=True,
+            timeout=TIMEOUT,
+        ) as answer:
+            if answer.status_code != 302:
+                answer.failure(f"{self.username} was not logged in ({answer.status_code})")
+
+    def page(self, url: str, name: str) -> str:
+        with self.client.get(url, name=name, catch_response=True, timeout=TIMEOUT) as answer:
+            if answer.status_code != 200:
+                answer.failure(f"{answer.status_code}")
+            elif "/accounts/login/" in answer.url:
+                answer.failure("sent to the login page")
+            return answer.text or ""
+
+
+class RegionOfficer(Person):
+    """县 officer: the county dashboard."""
+
+    weight = 2
+    logins = ("demo-county",)
+
+    @task
+    def dashboard(self) -> None:
+        self.page("/", DASHBOARD)
+
+
+class SchoolAdmin(Person):
+    """The first school's admin: pages through the register and opens children."""
+
+    weight = 3
+    logins = ("demo-school",)
+    children: list[str]
+    pages = 1
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.children = []
+        self.register()
+
+    @task(2)
+    def register(self) -> None:
+        page = random.randint(1, self.pages)
+        html = self.page(f"/children/?page={page}" if page > 1 else "/children/", REGISTER)
+        self.children = CHILD_LINK.findall(html) or self.children
+        self.pages = max([self.pages, *(int(n) for n in LAST_PAGE.findall(html))])
+
+    @task(3)
+    def child(self) -> None:
+        if self.children:
+            self.page(f"/children/{random.choice(self.children)}/", CHILD)
+
+
+class Caregiver(Person):
+    """A teacher, the village's child director or a volunteer: 我的任务, their children, and a
+    care record through the form."""
+
+    weight = 6
+    logins = ("demo-teacher", "demo-village", "demo-volunteer")
+    children: list[str]
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.children = []
+        self.my_tasks()
+
+    @task(3)
+    def my_tasks(self) -> None:
+        self.page("/care/", TASKS)
+
+    @task(2)
+    def child(self) -> None:
+        if self.children:
+            self.page(f"/children/{random.choice(self.children)}/", CHILD)
+
+    @task(2)
+    def record(self) -> None:
+        form = self.page("/care/record/", RECORD_FORM)
+        self.children = OPTION.findall(form) or self.children
+        token, today = CSRF.search(form), TODAY.search(form)
+        if not (token and today and self.children):
+            return
+        with self.client.post(
+            "/care/record/",
+            data={
+                "csrfmiddlewaretoken": token.group(1),
+                "child": random.choice(self.children),
+                "kind": random.choice(["home_visit", "talk", "parent_call"]),
+                "on": today.group(1),
+                "minutes": random.choice(["10", "20", "30"]),
+                "with_whom": "child",
+                "findings": f"{RUN} 孩子状态良好，作业已完成",
+                "next": "",
+            },
+            name=RECORD_POST,
+            allow_redirects=False,
+            catch_response=True,
+            timeout=TIMEOUT,
+        ) as answer:
+            # Saved: the form sends the caregiver back (302). Shown again (200): refused.
+            if answer.status_code != 302:
+                answer.failure(f"not saved ({answer.status_code})")
+
+
+class ProvincialSystem(HttpUser):
+    """A provincial system pulling the statistics with an API token."""
+
+    weight = 1
+    wait_time = between(WAIT[0], WAIT[-1])
+
+    def on_start(self) -> None:
+        answer = self.client.post(
+            "/api/v1/token/",
+            data={"username": "demo-county", "password": PASSWORD},
+            name="API token  POST /api/v1/token/",
+            timeout=TIMEOUT,
+        )
+        token = answer.json().get("token", "") if answer.status_code == 200 else ""
+        self.client.headers["Authorization"] = f"Token {token}"
+
+    @task
+    def stats(self) -> None:
+        org = random.choice([COUNTY, COUNTY, SCHOOL])
+        with self.client.get(
+            f"/api/v1/stats/?org={org}", name=STATS_API, catch_response=True, timeout=TIMEOUT
+        ) as answer:
+            if answer.status_code != 200 or "left_behind_total" not in answer.text:
+                answer.failure(f"{answer.status_code}")
