@@ -85,6 +85,20 @@ class ApiTests(PersonaTestCase):
         school = self.api("school_admin", f"orgs/{self.org('school_a').code}/")
         assert school["parent"] == self.org("township_a1").code
 
+    def test_a_path_that_is_no_id_names_nothing(self):
+        """Found by tests/api/test_fuzz.py: a correction to /care-records/<not a number>/ was a
+        500 (the view read the id as a number)."""
+        client = self.client_as("volunteer")
+        for path in ("care-records/甲一/", "care-records/1x/", "children/abc/", "pairings/-1/"):
+            assert client.get(f"/api/v1/{path}").status_code == 404, path
+        response = client.patch(
+            "/api/v1/care-records/甲一/",
+            {"reason": "写错了", "minutes": 20},
+            content_type="application/json",
+            headers={"If-Match": '"care-record-1"'},
+        )
+        assert response.status_code == 404
+
     def test_stats_are_the_commands_json_for_a_unit_in_scope(self):
         code = self.org("school_a").code
         out = io.StringIO()

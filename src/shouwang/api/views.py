@@ -53,6 +53,13 @@ class OrgViewSet(viewsets.ReadOnlyModelViewSet):
         return orgs_visible_to(self.request.user).annotate(parent_code=Subquery(parent))
 
 
+class ByIdViewSet(viewsets.ReadOnlyModelViewSet):
+    """Things named by their numeric id: a path with anything else names nothing (404), and
+    never reaches a view that reads it as a number."""
+
+    lookup_value_regex = "[0-9]+"
+
+
 class AuditedReads:
     """Reads of children's personal data are on the record, as on the pages: one entry for a
     page of a list (naming the children on it), one per child read alone."""
@@ -75,7 +82,7 @@ class AuditedReads:
     child_key = "id"
 
 
-class ChildViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
+class ChildViewSet(AuditedReads, ByIdViewSet):
     """Children's archives the caller sees; ID numbers masked, or absent for those who may
     never see them."""
 
@@ -96,7 +103,7 @@ class ChildViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class GuardianViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
+class GuardianViewSet(AuditedReads, ByIdViewSet):
     """Guardians of the children the caller sees; phones masked as on the pages."""
 
     serializer_class = serializers.GuardianSerializer
@@ -108,7 +115,7 @@ class GuardianViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
         return Guardian.objects.filter(child__in=children).order_by("child_id")
 
 
-class PairingViewSet(viewsets.ReadOnlyModelViewSet):
+class PairingViewSet(ByIdViewSet):
     serializer_class = serializers.PairingSerializer
     filterset_class = filters.PairingFilter
 
@@ -121,7 +128,7 @@ def _etag(record: CareRecord) -> str:
     return f'"care-record-{record.pk}"'
 
 
-class CareRecordViewSet(viewsets.ReadOnlyModelViewSet):
+class CareRecordViewSet(ByIdViewSet):
     """Current versions of the care records of the children the caller sees. A PATCH corrects
     one (its author or the school's managers): it needs the record's ETag in ``If-Match``
     (428 without), is refused with 412 once the record was corrected meanwhile, and answers
@@ -192,7 +199,7 @@ def _stale() -> Response:
     )
 
 
-class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
+class IncidentViewSet(ByIdViewSet):
     """Emergencies with their chains: only for the school's leadership and counselors, region
     officers and the reporter (never volunteers)."""
 
