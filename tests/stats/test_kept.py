@@ -7,7 +7,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -34,11 +33,6 @@ class KeptFiguresTests(PersonaTestCase):
             make_child(school_class=cls.world.orgs["class_a1"], name=f"甲{i}")
         for i in range(2):
             make_child(school_class=cls.world.orgs["class_b1"], name=f"乙{i}")
-
-    def setUp(self) -> None:
-        super().setUp()
-        cache.clear()
-        self.addCleanup(cache.clear)
 
     def total(self, persona: str, org: str, on: date, **query: str) -> tuple[int | str, int]:
         """(the unit's left-behind total as ``persona`` sees it on ``on``, children counted)."""

@@ -15,22 +15,19 @@ the figures, so the page says how many and why.
 
 The register on a day is one join on columns (each status row's period: ``in_register_on``),
 and a unit's children are a range of the placed unit's path, so a database plans a county as
-what it is (issue 17). The figures of a day gone by are counted once per person and kept
-(:class:`Kept`); today's are counted live.
+what it is (issue 17). The figures of a day gone by are counted once per person and kept while
+the data holds (:func:`_kept`); today's are counted live.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -39,7 +36,7 @@ from django.utils.translation import ngettext
 
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
-from shouwang.audit.models import AuditAction, AuditEntry
+from shouwang.audit.versions import cache_key, counted
 from shouwang.care.models import Pairing
 from shouwang.children.models import (
     Child,
@@ -302,9 +299,9 @@ def figures(
         for value, q in values.items()
     }
     rows = list(
-        counted.order_by().values(PLACED, "school_class_id", "school_id").annotate(
-            total=Count("pk"), **aggregates
-        )
+        counted.order_by()
+        .values(PLACED, "school_class_id", "school_id")
+        .annotate(total=Count("pk"), **aggregates)
     )
     out.counts = {name: dict.fromkeys(values, 0) for name, values in DIMENSIONS.items()}
     # The places behind the rows: schools and classes with their paths and grades' stages.
@@ -338,7 +335,8 @@ def figures(
         missing = left_out_for_unknown_time_away(children, profile, on)
         out.left_out_unknown_time_away = _counted_at(org, placed_on(missing)).count()
     if with_trend:
-        out.trend = _trend(org, on, _counter(children, org, profile))
+        count = _counter(children, org, profile)
+        out.trend = [(name, day, count(day)) for name, day in _term_ends(org, on)]
     return out
 
 
@@ -368,17 +366,13 @@ def _counter(
     return lambda day: counted_children(children, org, day, profile).count()
 
 
-def _trend(org: Org, on: date, count: Callable[[date], int]) -> list[tuple[str, date, int]]:
-    """Left-behind children at the end of each of the last six terms (today for this one)."""
+def _term_ends(org: Org, on: date) -> list[tuple[str, date]]:
+    """The last six terms and the day each is counted at: its end (``on`` for this one)."""
     region = calendar_region_for(org)
     if region is None:
         return []
     terms = Term.objects.filter(region=region, start__lte=on).order_by("-start")[:6]
-    out = []
-    for term in reversed(terms):
-        day = min(term.end, on)
-        out.append((term.name, day, count(day)))
-    return out
+    return [(term.name, min(term.end, on)) for term in reversed(terms)]
 
 
 def _classes_of_stage(counted: QuerySet[Child], stage: str) -> list[int]:
@@ -452,10 +446,9 @@ def figures_for(
     if org.kind not in STATS_KINDS or not scope_of(user).may(Area.FIGURES, Action.VIEW):
         raise Http404
     hide_small = hides_small_counts(user, org, export=export)
-    return Kept(user).get(
-        ("figures", org.pk, profile and profile.pk, hide_small, with_units, with_trend),
-        on,
-        lambda: figures(
+
+    def count() -> Figures:
+        return figures(
             org=org,
             on=on,
             children=Child.objects.restrict(user),
@@ -463,94 +456,48 @@ def figures_for(
             hide_small=hide_small,
             with_units=with_units,
             with_trend=with_trend,
-        ),
-    )
+        )
+
+    if on >= timezone.localdate():
+        return count()
+    what = ("figures", org.pk, on, profile and profile.pk, hide_small, with_units, with_trend)
+    return _kept(user, what, count)
 
 
 def trend_for(
     user: Any, code: str, on: date, profile: DefinitionProfile | None = None
 ) -> tuple[Org, list[tuple[str, date, int]]]:
-    """Left-behind children at the end of each recent term, in the user's scope."""
+    """Left-behind children at the end of each recent term, in the user's scope: the terms
+    that have ended are counted once and kept, this one live."""
     org = org_visible_to(user, code)
     if org.kind not in STATS_KINDS or not scope_of(user).may(Area.FIGURES, Action.VIEW):
         raise Http404
     profile = profile or profile_for(org, on)
     count = _counter(Child.objects.restrict(user), org, profile)
-    kept = Kept(user)
-    # Each term's end is a day of its own: a closed term is counted once, this one live.
-    return org, _trend(
-        org, on, lambda day: kept.get(("count", org.pk, profile.pk), day, lambda: count(day))
-    )
+    ends = _term_ends(org, on)
+    closed = tuple(day for _name, day in ends if day < timezone.localdate())
+    kept: dict[date, int] = {}
+    if closed:
+        what = ("trend", org.pk, closed, profile.pk)
+        kept = _kept(user, what, lambda: {day: count(day) for day in closed})
+    return org, [(name, day, kept[day] if day in kept else count(day)) for name, day in ends]
 
-
-# --- the figures of a closed day, kept ---------------------------------------------------------
-
-# How long figures are kept at most: a change that no audit entry records (a sysadmin's edit in
-# the Django admin) shows after this, every recorded one at once.
-KEEP_SECONDS = 600
-# Audit entries that change nothing the figures count.
-LOOKS = (
-    AuditAction.VIEW,
-    AuditAction.REVEAL,
-    AuditAction.EXPORT,
-    AuditAction.LOGIN,
-    AuditAction.LOGIN_FAILED,
-    AuditAction.LOGOUT,
-)
-# The version is the newest hundred changes, not the newest one: a transaction that took its
-# entry's number early and commits late (an import) still changes it when it commits.
-NEWEST_CHANGES = 100
 
 T = TypeVar("T")
 
 
-class Kept:
-    """Figures of a day before today, counted once and kept (Django's cache) for the user who
-    asked; today's are always counted live (issue 17).
+def _kept(user: Any, what: tuple[Any, ...], count: Callable[[], T]) -> T:
+    """Figures of days gone by, counted once and kept for the person who asked (issue 17).
 
-    A day gone by still changes: the figures count today's archives (a type corrected, a
-    pairing ended) as they stood that day, and a change may be back-dated. So what is kept is
-    keyed by the data's version — the newest changes in the audit log, which records every
-    change in the transaction that makes it — read before counting: any change committed after
-    it makes a new key, and a count never outlives the data it was made from. The key also
-    holds the user and their scope (what the figures count is what *they* may see: their
-    region, their school, the children paired to them) and every argument, so figures are
-    never handed to anyone but the person they were counted for. A count made inside a
-    transaction is kept only once that transaction commits: never what a rollback undoes.
-    """
-
-    def __init__(self, user: Any) -> None:
-        self.user = user
-        self._version: str | None = None
-
-    def get(self, what: tuple[Any, ...], on: date, count: Callable[[], T]) -> T:
-        if on >= timezone.localdate():
-            return count()
-        key = self._key(what, on)  # the version first: a change committed meanwhile is newer
-        found = cache.get(key)
-        if found is None:
-            found = count()
-            transaction.on_commit(lambda: cache.set(key, found, KEEP_SECONDS))
-        return cast(T, found)
-
-    def _key(self, what: tuple[Any, ...], on: date) -> str:
-        if self._version is None:
-            newest = (
-                AuditEntry.objects.exclude(action__in=LOOKS)
-                .order_by("-pk")
-                .values_list("pk", "at")[:NEWEST_CHANGES]
-            )
-            self._version = repr(list(newest))
-        scope = scope_of(self.user)
-        who = (
-            self.user.pk,
-            scope.is_sysadmin,
-            sorted(scope.roles),
-            scope.org_paths,
-            sorted(scope.by_role.items()),
-        )
-        text = repr((self._version, who, what, on.isoformat()))
-        return "shouwang:figures:" + hashlib.sha256(text.encode()).hexdigest()
+    A day gone by still changes: its figures count today's archives (a type corrected, a
+    pairing ended) as they stood that day, and a change may be back-dated. So they are kept
+    only while the data's version holds (audit.versions: any change committed since makes a
+    new one, and is counted at once; never handed out stale), under a key holding the user's
+    whole scope and every argument: what the figures count is what *that person* may see
+    (their region, their school, the children paired to them), so they are never handed to
+    anyone else."""
+    key = cache_key("figures", scope_of(user).fingerprint(), *what)
+    return counted(key, count, stale=0)[0]
 
 
 # The list behind a "left out" note: children not counted, for want of which fact.
