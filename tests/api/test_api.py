@@ -7,6 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from axes.models import AccessAttempt
 from django.core.management import call_command
 from django.test import Client
 
@@ -129,6 +130,13 @@ class ApiTests(PersonaTestCase):
         response = client.post("/api/v1/token/", {"username": "teacher", "password": PASSWORD})
         assert response.status_code in (400, 403)
         assert "token" not in response.json()
+
+    def test_a_username_longer_than_any_is_refused_before_it_is_tried(self):
+        """Found by tests/api/test_fuzz.py: the lockout kept the failed name, and PostgreSQL
+        refused one longer than its column (a 500)."""
+        response = Client().post("/api/v1/token/", {"username": "甲" * 300, "password": "x"})
+        assert response.status_code == 400 and "username" in response.json()
+        assert not AccessAttempt.objects.filter(username__startswith="甲").exists()
 
     def test_the_schema_generates_without_warnings_and_the_docs_need_no_cdn(self):
         out = Path(self._testMethodName + ".yml")

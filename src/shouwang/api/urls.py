@@ -4,7 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from shouwang.accounts.views import ObtainTokenView
 
-from . import views
+from . import serializers, views
 
 app_name = "api"
 
@@ -19,7 +19,11 @@ router.register("incidents", views.IncidentViewSet, basename="incident")
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/stats/", views.StatsView.as_view(), name="stats"),
-    path("v1/token/", ObtainTokenView.as_view(), name="token"),
+    path(
+        "v1/token/",
+        ObtainTokenView.as_view(serializer_class=serializers.TokenRequestSerializer),
+        name="token",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
