@@ -75,6 +75,7 @@ class ReadLogWriterTests(SimpleTestCase):
         with (
             mock.patch.object(reads, "insert_many", lambda model, rows: written.append(rows)),
             mock.patch.object(reads.transaction, "atomic", nullcontext),
+            mock.patch.object(reads.chain, "link"),
             mock.patch.object(reads, "connection"),
         ):
             audit.record_read(actor=None, action=AuditAction.VIEW, object_repr="a child's page")

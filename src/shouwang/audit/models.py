@@ -28,6 +28,7 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Exported")
     IMPORT = "import", _("Imported")
     REVOKE = "revoke", _("Revoked access")
+    PURGE = "purge", _("Purged old entries")
 
 
 class AuditQuerySet(models.QuerySet["AuditEntry"]):
@@ -69,6 +70,9 @@ class AuditEntry(models.Model):
     ip = models.GenericIPAddressField(_("from address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
     via = models.CharField(_("via"), max_length=10, default="web")
+    # The hash chain (audit.chain): the digest of the entry before, and this entry's own.
+    previous = models.CharField(max_length=64, blank=True, editable=False)
+    digest = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
 

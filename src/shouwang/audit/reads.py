@@ -27,6 +27,7 @@ from django.db import connection, transaction
 
 from shouwang.core.bulk import insert_many
 
+from . import chain
 from .models import AuditEntry
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def flush() -> int:
         return 0
     try:
         with transaction.atomic():
+            chain.link(batch)
             insert_many(AuditEntry, batch)
     except Exception:
         log.exception("audit: %d reads could not be written; kept for the next try", len(batch))

@@ -11,13 +11,17 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
 
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shouwang.core.bulk import insert_many
 
-from . import reads
+from . import chain, reads, triggers
 from .models import AuditAction, AuditEntry
 
 if TYPE_CHECKING:
@@ -104,7 +108,9 @@ def record(**kwargs: Unpack[Entry]) -> AuditEntry:
     """One entry, written now: in the caller's transaction, so it commits or rolls back with the
     change it records."""
     entry = _entry(**kwargs)
-    entry.save()
+    with transaction.atomic():  # the chain's lock lasts to the end of the caller's transaction
+        chain.link([entry])
+        entry.save()
     return entry
 
 
@@ -149,7 +155,9 @@ def record_many(entries: list[dict[str, Any]], *, actor: User | None) -> int:
         )
         for entry in entries
     ]
-    return insert_many(AuditEntry, rows)
+    with transaction.atomic():
+        chain.link(rows)
+        return insert_many(AuditEntry, rows)
 
 
 def field_changes(
@@ -168,3 +176,40 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def purge(*, before: date, by: User | None = None) -> int:
+    """Remove the entries made before ``before``, which must lie six months or more in the past
+    (the database refuses younger ones whatever asks). The purge is an entry of its own, naming
+    the digest of the last entry it removed: where the chain now starts (audit.chain.verify)."""
+    today = timezone.localdate()
+    if before > _months_before(today, triggers.KEPT_MONTHS):
+        raise ValidationError(
+            _("Audit entries are kept six months: entries before %(day)s cannot be removed yet.")
+            % {"day": before.isoformat()}
+        )
+    cutoff = timezone.make_aware(datetime.combine(before, time.min))
+    with transaction.atomic():
+        chain.link([])  # the chain's lock: no entry is written meanwhile
+        doomed = AuditEntry.objects.filter(at__lt=cutoff)
+        last = doomed.order_by("-pk").values_list("pk", "digest").first()
+        if last is None:
+            return 0
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(AuditEntry._meta.db_table)
+            cursor.execute(f"DELETE FROM {table} WHERE id <= %s", [last[0]])  # noqa: S608
+            removed = cursor.rowcount
+        record(
+            actor=by,
+            action=AuditAction.PURGE,
+            object_repr=_("Audit log"),
+            changes={"before": before.isoformat(), "removed": removed, "last_digest": last[1]},
+        )
+    return removed
+
+
+def _months_before(day: date, months: int) -> date:
+    month = day.month - months
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, 28))
