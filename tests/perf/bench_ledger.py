@@ -2,23 +2,25 @@
 
     python -m tests.perf.bench_ledger [--rows 50000]
 
-Builds a throw-away SQLite county (50 schools × 6 grades × 4 classes), writes a 27-column
-ledger of generated children, then times: openpyxl reading it in read-only mode (the baseline),
-`import-ledger --dry-run`, the real import, re-importing the unchanged file, openpyxl write-only
-writing the same rows (the export baseline) and our export. Peak memory is the process's
-maximum resident size after the imports.
+Builds a throw-away county (50 schools × 6 grades × 4 classes) on the database of
+DATABASE_URL (see tests/perf/common.py), writes a 27-column ledger of generated children, then
+times: openpyxl reading it in read-only mode (the baseline), `import-ledger --dry-run`, the real
+import, re-importing the unchanged file, openpyxl write-only writing the same rows (the export
+baseline) and our export. The planner's statistics are refreshed after the county is built and
+after the first import (what a running database's autovacuum does). Peak memory is the
+process's maximum resident size after the imports.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from tests.perf.common import analyze, describe_database, machine_load, throwaway_django
 
 
 def main() -> int:
@@ -27,15 +29,10 @@ def main() -> int:
     parser.add_argument("--var", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--make", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    var = Path(args.var or tempfile.mkdtemp(prefix="shouwang-bench-"))
-    os.environ["SHOUWANG_VAR_DIR"] = str(var)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "shouwang.settings"
-    import django
-
-    django.setup()
+    var = throwaway_django(Path(args.var) if args.var else None)
     if args.make:
         _make_county_and_ledger(var, args.rows)
+        analyze()
         return 0
     # The county and its ledger are made in another process, so the memory figure below is
     # the import's own and not the fixture's.
@@ -61,6 +58,7 @@ def main() -> int:
     county = Org.objects.get(code="990101000000")
     path = var / "county.xlsx"
 
+    print(f"database: {describe_database()}; {machine_load()}")
     print(f"ledger: {args.rows} rows × 27 columns, {path.stat().st_size / 1e6:.1f} MB", flush=True)
 
     def timed(label: str, fn):  # type: ignore[no-untyped-def]
@@ -87,6 +85,7 @@ def main() -> int:
         lambda: import_ledger(source=path, filename=path.name, org=county, by=None),
     )
     assert plan.result.created == args.rows
+    analyze()
     again, plan = timed(
         "re-import, unchanged",
         lambda: import_ledger(source=path, filename=path.name, org=county, by=None),
@@ -117,6 +116,7 @@ def main() -> int:
     print(f"re-import / read      {again / base:5.2f}×  (target ≤ 2)")
     print(f"export / write-only   {export / wbase:5.2f}×  (target ≤ 2)")
     print(f"peak memory           {peak_mb:5.0f} MB (target < 500)")
+    print(f"({machine_load()})")
     return 0
 
 
