@@ -91,6 +91,8 @@ DIMENSIONS: dict[str, dict[str, Q]] = {
 }
 # Dimensions that are not columns of the row (school stage, sub-unit) are filtered by place.
 PLACE_DIMENSIONS = ("by_stage", "unit")
+# Not counted by the grouped query but derived: every counted child is paired or not.
+UNPAIRED = ("paired", "no")
 
 
 def _column(dimension: str, value: str) -> str:
@@ -293,40 +295,45 @@ def figures(
             out.students_by_stage[row.grade.stage] += row.total
 
     counted = counted_children(children, org, on, profile)
+    # One row per place and class: the place, the class, the school now, how many, then one
+    # count per breakdown (tuples summed column by column: a county has thousands of rows).
+    counted_here = [(name, value) for name, values in DIMENSIONS.items() for value in values]
+    counted_here.remove(UNPAIRED)
     aggregates = {
-        _column(name, value): Count("pk", filter=q)
-        for name, values in DIMENSIONS.items()
-        for value, q in values.items()
+        _column(name, value): Count("pk", filter=DIMENSIONS[name][value])
+        for name, value in counted_here
     }
     rows = list(
         counted.order_by()
-        .values(PLACED, "school_class_id", "school_id")
+        .values_list(PLACED, "school_class_id", "school_id")
         .annotate(total=Count("pk"), **aggregates)
     )
-    out.counts = {name: dict.fromkeys(values, 0) for name, values in DIMENSIONS.items()}
+    columns = list(zip(*rows, strict=True)) or [()] * (4 + len(counted_here))
+    sums = [sum(column) for column in columns[3:]]
+    out.left_behind_total = sums[0]
+    out.counts = {name: {} for name in DIMENSIONS}
+    for (name, value), n in zip(counted_here, sums[1:], strict=True):
+        out.counts[name][value] = n
+    out.counts["paired"]["no"] = out.left_behind_total - out.counts["paired"]["yes"]
     # The places behind the rows: schools and classes with their paths and grades' stages.
-    place_ids = {r[PLACED] for r in rows} | {r["school_class_id"] for r in rows}
+    place_ids = {r[0] for r in rows} | {r[1] for r in rows}
     paths = dict(Org.objects.filter(pk__in=place_ids - {None}).values_list("pk", "path"))
     grade_paths = {p[: -Org.steplen] for p in paths.values()}
     stages = dict(
         Org.objects.filter(path__in=grade_paths, kind=OrgKind.GRADE).values_list("path", "stage")
     )
     units: dict[str, UnitRow] = {}
+    paired_at = 4 + counted_here.index(("paired", "yes"))
     for row in rows:
-        n = row["total"]
-        out.left_behind_total += n
-        for name, values in DIMENSIONS.items():
-            for value in values:
-                out.counts[name][value] += row[_column(name, value)]
-        still_there = row[PLACED] == row["school_id"]
-        class_path = paths.get(row["school_class_id"]) if still_there else None
+        placed, class_id, school_id, n = row[:4]
+        class_path = paths.get(class_id) if placed == school_id else None  # still there
         if class_path and (stage := stages.get(class_path[: -Org.steplen])):
             out.by_stage[stage] += n
-        unit = _unit_path(org, paths[row[PLACED]], class_path)
+        unit = _unit_path(org, paths[placed], class_path)
         if unit is not None:
             entry = units.setdefault(unit, UnitRow(org=org))
             entry.children += n
-            entry.paired += row[_column("paired", "yes")]
+            entry.paired += row[paired_at]
     if with_units:
         out.units = _units(org, units, enrolments)
     if profile.min_months_away:
