@@ -41,6 +41,7 @@ from .rows import Named, check, insert
 
 # Share of caregivers who fall behind: they miss some months' visits and calls.
 BEHIND = 0.15
+RECORDS_AT_ONCE = 20000
 FINDINGS = [
     "孩子和奶奶在家，作业已完成",
     "家里收拾得干净，孩子精神不错",
@@ -273,8 +274,30 @@ def _add_records(
         for day in _days(start, end)
     }
     recorders = {p.caregiver_id: p.caregiver.user_id for p in pairings}
-    # A term of a county's records is several hundred thousand: columns, not model objects.
+    # A term of a county's records is several hundred thousand: columns, not model objects,
+    # written a chunk at a time.
     records: list[dict[str, Any]] = []
+    kinds = {kind: str(label) for kind, label in RecordKind.choices}  # str(record), once a kind
+
+    def write() -> None:
+        keys = insert(CareRecord, records, ours=CareRecord.objects.filter(county=county))
+        audit.record_many(
+            [
+                {
+                    "action": AuditAction.CREATE,
+                    "obj": Named(CareRecord, key, f"{kinds[r['kind']]} {r['on']}"),
+                    "changes": {"kind": r["kind"], "on": str(r["on"])},
+                }
+                for r, key in zip(records, keys, strict=True)
+            ],
+            actor=None,
+        )
+        for r, key in zip(records, keys, strict=True):
+            if r.get("abnormal"):
+                record = CareRecord(pk=key, **r)
+                record.child = children[record.child_id]  # loaded already: no query each
+                care_services.open_follow_up(record)
+        records.clear()
 
     def note(child_id: int, caregiver_id: int, kind: str, on: date) -> None:
         visit = kind == RecordKind.HOME_VISIT
@@ -292,6 +315,8 @@ def _add_records(
         if visit and rng.random() < 0.02:
             record["abnormal"], record["findings"] = True, rng.choice(ABNORMAL)
         records.append(record)
+        if len(records) >= RECORDS_AT_ONCE:
+            write()
 
     workdays_in: dict[tuple[date, date], list[date]] = {}  # most pairings share their months
 
@@ -331,25 +356,7 @@ def _add_records(
             for on in (term.start + timedelta(days=9), term.midterm + timedelta(days=2)):
                 if on <= today:
                     note(child_id, teacher.pk, RecordKind.HOME_VISIT, on)
-
-    keys = insert(CareRecord, records, ours=CareRecord.objects.filter(county=county))
-    kinds = {kind: str(label) for kind, label in RecordKind.choices}  # str(record), once a kind
-    audit.record_many(
-        [
-            {
-                "action": AuditAction.CREATE,
-                "obj": Named(CareRecord, key, f"{kinds[r['kind']]} {r['on']}"),
-                "changes": {"kind": r["kind"], "on": str(r["on"])},
-            }
-            for r, key in zip(records, keys, strict=True)
-        ],
-        actor=None,
-    )
-    for r, key in zip(records, keys, strict=True):
-        if r.get("abnormal"):
-            record = CareRecord(pk=key, **r)
-            record.child = children[record.child_id]  # loaded already: no query per record
-            care_services.open_follow_up(record)
+    write()
 
 
 def _add_plans(*, county: Org, children: list[Child], rng: random.Random, today: date) -> None:
