@@ -133,12 +133,18 @@ def main() -> int:
     marker = f"[load {datetime.now():%Y%m%d-%H%M%S}]"
     say(f"{vendor}, {args.children} children, {args.users} users for {args.seconds} s")
 
+    stamp = site / f"demo-{args.children}-{args.seed}"
+    reuse = args.reuse and stamp.exists() and vendor == "SQLite"
+    if vendor == "SQLite" and not reuse:
+        # A new file each run: a rebuilt demo keeps the old audit log (append-only), which
+        # would grow by a county's worth of entries every run.
+        for path in site.glob("shouwang.sqlite3*"):
+            path.unlink()
     shouwang("migrate", "--noinput", "-v0", env=env)
     # No collectstatic: the pages name their static files without reading them, and locust
     # asks for pages only.
-    stamp = site / f"demo-{args.children}-{args.seed}"
     built = time.monotonic()
-    if args.reuse and stamp.exists() and vendor == "SQLite":
+    if reuse:
         say("the county of the last run is kept (--reuse)")
         build_seconds = None
     else:
