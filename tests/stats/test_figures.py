@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from shouwang.children import services as child_services
+from shouwang.children.models import Child
 from shouwang.children.types import ParentStatus
 from shouwang.orgs import services as org_services
 from shouwang.orgs.models import Org, OrgKind
@@ -328,3 +329,11 @@ class ScopeAndSmallCountTests(PersonaTestCase):
             "/stats/children/", {"org": village.code, "dimension": "all", "value": "all"}
         )
         assert listing.status_code == 404
+
+    def test_a_scope_that_reaches_no_child_counts_none(self):
+        figures = selectors.figures(
+            org=self.org("county_a"), on=ON, children=Child.objects.none(), with_trend=True
+        )
+        assert figures.left_behind_total == 0
+        assert figures.counts["paired"] == {"yes": 0, "no": 0}
+        assert figures.trend == [("2026年秋季学期", ON, 0)]

@@ -28,6 +28,8 @@ from datetime import date
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -303,11 +305,12 @@ def figures(
         _column(name, value): Count("pk", filter=DIMENSIONS[name][value])
         for name, value in counted_here
     }
-    rows = list(
+    grouped = (
         counted.order_by()
         .values_list(PLACED, "school_class_id", "school_id")
         .annotate(total=Count("pk"), **aggregates)
     )
+    rows = _fetched(grouped)
     columns = list(zip(*rows, strict=True)) or [()] * (4 + len(counted_here))
     sums = [sum(column) for column in columns[3:]]
     out.left_behind_total = sums[0]
@@ -324,8 +327,8 @@ def figures(
     )
     units: dict[str, UnitRow] = {}
     paired_at = 4 + counted_here.index(("paired", "yes"))
-    for row in rows:
-        placed, class_id, school_id, n = row[:4]
+    for group in rows:
+        placed, class_id, school_id, n = group[:4]
         class_path = paths.get(class_id) if placed == school_id else None  # still there
         if class_path and (stage := stages.get(class_path[: -Org.steplen])):
             out.by_stage[stage] += n
@@ -333,7 +336,7 @@ def figures(
         if unit is not None:
             entry = units.setdefault(unit, UnitRow(org=org))
             entry.children += n
-            entry.paired += row[paired_at]
+            entry.paired += group[paired_at]
     if with_units:
         out.units = _units(org, units, enrolments)
     if profile.min_months_away:
@@ -345,6 +348,19 @@ def figures(
         count = _counter(children, org, profile)
         out.trend = [(name, day, count(day)) for name, day in _term_ends(org, on)]
     return out
+
+
+def _fetched(rows: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
+    """The rows as the database returns them: Django would convert each of the thirty-odd
+    counts of every row one by one, a third of a county's page (they are the database's
+    integers already)."""
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a scope that reaches nobody
+        return []
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _units(org: Org, found: dict[str, UnitRow], enrolments: list[Any]) -> list[UnitRow]:
