@@ -461,6 +461,7 @@ class StatusChange(models.Model):
 
 # The order a child's rows happened in: a transfer writes "transferred" then "active" at once.
 HISTORY_ORDER = ("on", "created_at", "pk")
+LINKED = ["until", "placed_at"]
 
 
 def periods(rows: list[Any]) -> list[tuple[Any, date | None, int | None]]:
@@ -477,22 +478,17 @@ def periods(rows: list[Any]) -> list[tuple[Any, date | None, int | None]]:
     return out[::-1]
 
 
-def link_histories(
-    child_ids: Any, *, model: Any = None, saved: Any = None, chunk: int = 2000
-) -> int:
-    """Re-derive ``until`` and ``placed_at`` of these children's status rows (``model``: the
-    migration's own; ``saved``: a row in memory to keep in step); returns how many rows changed.
-    A writer that inserts rows around the model (core.bulk.insert_many) may skip this only for a
-    new child's first row, which holds on."""
-    model = model or StatusChange
+def link_histories(child_ids: Any, *, saved: StatusChange | None = None) -> None:
+    """Re-derive ``until`` and ``placed_at`` of these children's status rows (``saved``: a row
+    in memory to keep in step). A writer that inserts rows around the model (core.bulk's
+    insert_many) may skip this only for a new child's first row, which holds on."""
     ids = sorted(set(child_ids))
-    changed = 0
-    for start in range(0, len(ids), chunk):
-        rows = model.objects.filter(child_id__in=ids[start : start + chunk]).order_by(
-            "child_id", *HISTORY_ORDER
-        )
-        by_child: dict[int, list[Any]] = {}
-        for row in rows.only("pk", "child_id", "on", "created_at", "from_school", *LINKED):
+    for start in range(0, len(ids), 2000):
+        rows = StatusChange.objects.filter(child_id__in=ids[start : start + 2000])
+        by_child: dict[int, list[StatusChange]] = {}
+        for row in rows.order_by("child_id", *HISTORY_ORDER).only(
+            "pk", "child_id", "on", "created_at", "from_school", *LINKED
+        ):
             by_child.setdefault(row.child_id, []).append(row)
         stale = []
         for history in by_child.values():
@@ -502,12 +498,7 @@ def link_histories(
                 if (row.until, row.placed_at_id) != (until, placed):
                     row.until, row.placed_at_id = until, placed
                     stale.append(row)
-        model.objects.bulk_update(stale, LINKED, batch_size=500)
-        changed += len(stale)
-    return changed
-
-
-LINKED = ["until", "placed_at"]
+        StatusChange.objects.bulk_update(stale, LINKED, batch_size=500)
 
 
 class DefinitionProfile(models.Model):
