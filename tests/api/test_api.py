@@ -123,6 +123,20 @@ class ApiTests(PersonaTestCase):
         listed = Client().get("/api/v1/children/", HTTP_AUTHORIZATION=f"Token {token}")
         assert {c["name"] for c in listed.json()["results"]} == {"甲一", "甲二"}
 
+    def test_the_schema_answers_a_token_and_refuses_anyone_without_one(self):
+        refused = Client().get("/api/schema/", {"format": "json"})
+        assert refused.status_code == 401
+        token = (
+            Client()
+            .post("/api/v1/token/", {"username": "school_admin", "password": PASSWORD})
+            .json()["token"]
+        )
+        schema = Client().get(
+            "/api/schema/", {"format": "json"}, HTTP_AUTHORIZATION=f"Token {token}"
+        )
+        assert schema.status_code == 200
+        assert "/api/v1/children/" in schema.json()["paths"]
+
     def test_the_login_lockout_also_guards_tokens(self):
         client = Client()
         for _ in range(5):

@@ -14,7 +14,15 @@ from shouwang.audit.services import RequestOrigin, origin_scope
 # Pages anyone may open without logging in. The API answers for itself: a token is checked by
 # Django REST framework, whose default permission (IsAuthenticated) guards every endpoint but
 # the token one; an anonymous call gets 401/403 there, not a redirect to a login page.
-PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/favicon.ico", "/healthz", "/api/v1/")
+# The API (its schema too) answers for itself: a token or a session, or 401.
+PUBLIC_PREFIXES = (
+    "/accounts/login/",
+    "/static/",
+    "/favicon.ico",
+    "/healthz",
+    "/api/v1/",
+    "/api/schema/",
+)
 
 
 def client_ip(request: HttpRequest) -> str | None:

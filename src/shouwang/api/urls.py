@@ -1,5 +1,6 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
 from shouwang.accounts.views import ObtainTokenView
@@ -24,6 +25,11 @@ urlpatterns = [
         ObtainTokenView.as_view(serializer_class=serializers.TokenRequestSerializer),
         name="token",
     ),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The schema answers to a token as well as a session (interfaces.md), and to no one else.
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
+        name="schema",
+    ),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
