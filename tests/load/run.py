@@ -177,7 +177,7 @@ def main() -> int:
     try:
         wait_until_up(url, server, 180)
         say(f"serving {url}; locust starts")
-        started = datetime.now()
+        started, load_before = datetime.now(), os.getloadavg()[0]
         with (out / "locust.log").open("w") as locust_log:
             locust = subprocess.Popen(
                 [
@@ -218,6 +218,7 @@ def main() -> int:
             import_seconds = time.monotonic() - began
             say(f"import finished: exit {imported.returncode} after {import_seconds:.0f} s")
             locust.wait(timeout=args.seconds + 120)
+            load_after = os.getloadavg()[0]
     finally:
         if server.poll() is None:
             server.send_signal(signal.SIGTERM)
@@ -267,7 +268,9 @@ def main() -> int:
             f"(seed {args.seed}, {built_text})",
             f"- load: {args.users} users (spawned {max(1, args.users // 20)}/s) for "
             f"{args.seconds} s, think time {args.wait.replace(' ', '–')} s; server: "
-            f"`shouwang serve` ({serving.strip() or 'see serve.log'}), locust on the same machine",
+            f"`shouwang serve` ({serving.strip() or 'see serve.log'}), locust on the same machine "
+            f"({os.cpu_count()} cores; load average {load_before:.1f} before, "
+            f"{load_after:.1f} at the end)",
             f"- import during the load: `shouwang import-ledger` of the first school's 台账, "
             f"{import_text}; {import_seconds:.0f} s, exit {imported.returncode}",
             f"- care records posted successfully: {posted}; found in the database afterwards: "
