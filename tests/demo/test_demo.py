@@ -12,12 +12,14 @@ from django.core.management.base import CommandError
 from django.db.models import Count
 
 from shouwang.accounts.models import Role, RoleAssignment, User
+from shouwang.audit.chain import verify
 from shouwang.audit.models import AuditEntry
-from shouwang.care.models import CareRecord, DutyPolicy, FollowUp, Pairing
+from shouwang.care.models import Caregiver, CarePlan, CareRecord, DutyPolicy, FollowUp, Pairing
 from shouwang.care.selectors import coverage, my_tasks, obligations_for
 from shouwang.children.models import Child, ChildStatus
 from shouwang.children.types import LeftBehindType
 from shouwang.demo.services import build_demo_county
+from shouwang.family.models import FamilyCall
 from shouwang.orgs.models import Org, OrgKind
 from shouwang.orgs.selectors import enrolment_under, term_on
 
@@ -188,3 +190,20 @@ def test_demo_county_is_part_way_through_a_term_of_care_work():
     # Some caregivers are behind: the county has overdue duties to show, but most are done.
     statuses = Counter(o.status for o in obligations_for(children, TODAY))
     assert 0 < statuses["overdue"] < statuses["done"] / 3
+
+
+def test_every_row_the_demo_writes_in_bulk_is_on_the_audit_log_as_its_service_writes_it():
+    build_demo_county(seed=7, children=SMALL, today=TODAY)
+    for model in (Child, Caregiver, Pairing, CareRecord, CarePlan, FamilyCall):
+        made = {str(pk) for pk in model.objects.values_list("pk", flat=True)}
+        created = AuditEntry.objects.filter(
+            object_type=model._meta.label_lower, action="create"
+        ).values_list("object_id", flat=True)
+        assert made and made <= set(created), model
+    pairing = Pairing.objects.select_related("caregiver", "child").first()
+    entry = AuditEntry.objects.get(
+        object_type="care.pairing", object_id=str(pairing.pk), action="create"
+    )
+    assert entry.object_repr == f"{pairing.caregiver.name} → {pairing.child.name}"
+    assert entry.org_path == pairing.child.school.path
+    assert verify().intact
