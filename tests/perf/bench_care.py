@@ -26,7 +26,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.perf.common import analyze, best_of, describe_database, machine_load, throwaway_django
+from tests.perf.common import (
+    analyze,
+    best_of,
+    describe_database,
+    machine_load,
+    ratio,
+    throwaway_django,
+)
 
 ON = date(2026, 11, 24)
 TERM_START = date(2026, 9, 1)
@@ -103,8 +110,8 @@ def main() -> int:
 
     page, _ = best_of("county officer's compliance figures", compliance)
     print(f"  {groups} groups of records; {len(obligations)} obligations")
-    print(f"engine / GROUP BY        {engine / base:5.2f}×  (target ≤ 3)")
-    print(f"compliance / GROUP BY    {page / base:5.2f}×  (for information)")
+    ratio("engine / GROUP BY", engine, base, "≤ 3", width=24)
+    ratio("compliance / GROUP BY", page, base, "none, for information", width=24)
     print(
         f"我的任务 queries          {queries[0]} at {args.children // 10} children, "
         f"{queries[1]} at {args.children}  (target: the same)"

@@ -17,10 +17,19 @@ import argparse
 import resource
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from tests.perf.common import analyze, describe_database, machine_load, throwaway_django
+from tests.perf.common import (
+    Took,
+    analyze,
+    best_of,
+    describe_database,
+    machine_load,
+    ratio,
+    throwaway_django,
+)
 
 
 def main() -> int:
@@ -61,12 +70,8 @@ def main() -> int:
     print(f"database: {describe_database()}; {machine_load()}")
     print(f"ledger: {args.rows} rows × 27 columns, {path.stat().st_size / 1e6:.1f} MB", flush=True)
 
-    def timed(label: str, fn):  # type: ignore[no-untyped-def]
-        start = time.perf_counter()
-        result = fn()
-        seconds = time.perf_counter() - start
-        print(f"  {label:<34} {seconds:7.2f} s", flush=True)
-        return seconds, result
+    def timed(label: str, fn: Callable[[], Any]) -> tuple[Took, Any]:
+        return best_of(label, fn, runs=1, width=34)  # an import happens once
 
     def read_only() -> int:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -111,10 +116,10 @@ def main() -> int:
         lambda: export_ledger(org=county, out=var / "export.xlsx", by=None, unmasked=False),
     )
     assert written == args.rows
-    print(f"dry run / read        {dry / base:5.2f}×  (target ≤ 3)")
-    print(f"import / read         {real / base:5.2f}×  (target ≤ 3)")
-    print(f"re-import / read      {again / base:5.2f}×  (target ≤ 2)")
-    print(f"export / write-only   {export / wbase:5.2f}×  (target ≤ 2)")
+    ratio("dry run / read", dry, base, "≤ 3", width=21)
+    ratio("import / read", real, base, "≤ 3", width=21)
+    ratio("re-import / read", again, base, "≤ 2", width=21)
+    ratio("export / write-only", export, wbase, "≤ 2", width=21)
     print(f"peak memory           {peak_mb:5.0f} MB (target < 500)")
     print(f"({machine_load()})")
     return 0

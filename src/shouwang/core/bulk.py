@@ -15,6 +15,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import nullcontext
 from itertools import islice
+from operator import attrgetter
 from typing import Any
 
 from django.db import connection, models
@@ -24,44 +25,55 @@ from django.utils import timezone
 Row = models.Model | Mapping[str, Any]
 
 
-def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+    """What a value of the field becomes for the driver; None when it goes as it is."""
     if isinstance(field, models.DateTimeField):
-        adapt = connection.ops.adapt_datetimefield_value
-        return lambda value: adapt(value)
+        return connection.ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
-        adapt_date = connection.ops.adapt_datefield_value
-        return lambda value: adapt_date(value)
+        return connection.ops.adapt_datefield_value
     if isinstance(field, models.JSONField | models.GenericIPAddressField):
         return lambda value: field.get_db_prep_save(value, connection)
-    return lambda value: value
+    return None
 
 
-def _getter(
-    field: models.Field[Any, Any], convert: Callable[[Any], Any], now: Any
-) -> Callable[[Row], Any]:
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        stamp = convert(now)
-        return lambda obj: stamp
-    attname = field.attname
-    default = field.get_default()
+def _row_maker(fields: list[models.Field[Any, Any]]) -> Callable[[Row], list[Any]]:
+    """One row's values, in the fields' order: each field's conversion chosen here, once."""
+    now = timezone.now()
+    attnames = [f.attname for f in fields]
+    keys = [(f.attname, f.get_default()) for f in fields]
+    of_model = (
+        attrgetter(*attnames) if len(attnames) > 1 else lambda obj: (getattr(obj, attnames[0]),)
+    )
+    converts, stamps = [], []
+    for i, field in enumerate(fields):
+        convert = _converter(field)
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            stamps.append((i, convert(now) if convert else now))
+        elif convert is not None:
+            converts.append((i, convert))
 
-    def get(obj: Row) -> Any:
+    def make(obj: Row) -> list[Any]:
         if isinstance(obj, Mapping):
-            return convert(obj.get(attname, default))
-        return convert(getattr(obj, attname))
+            get = obj.get
+            row = [get(attname, default) for attname, default in keys]
+        else:
+            row = list(of_model(obj))
+        for i, convert in converts:
+            row[i] = convert(row[i])
+        for i, stamp in stamps:
+            row[i] = stamp
+        return row
 
-    return get
+    return make
 
 
 def insert_many(model: type[models.Model], objs: Iterable[Row]) -> int:
     """Insert model objects, or plain mappings of column attnames to values (cheaper: no model
     object is built); a missing key takes the field's default."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    now = timezone.now()
-    getters = [_getter(field, _converter(field), now) for field in fields]
+    rows = map(_row_maker(fields), objs)
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    rows = ([get(obj) for get in getters] for obj in objs)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             return _copy(cursor, f"COPY {table} ({columns}) FROM STDIN", rows)
