@@ -125,8 +125,8 @@ class Caregiver(Person):
 
     def on_start(self) -> None:
         super().on_start()
-        self.children = []
-        self.my_tasks()
+        # Their children are the record form's choices.
+        self.children = OPTION.findall(self.page("/care/record/", RECORD_FORM))
 
     @task(3)
     def my_tasks(self) -> None:
