@@ -1,30 +1,35 @@
 """Province scale (issue 17): a generated province on PostgreSQL, and the pages that must hold.
 
     bash scripts/test_postgres.sh .venv/bin/python -m tests.perf.province \\
-        --children 1000000 --records 20000000 [--partition] [--explain]
+        --children 1000000 --records 20000000 [--variant union-gate] [--variant no-jit] \\
+        [--partition] [--explain] [--only PAGE …]
 
 Fills a scratch database (created on the server DATABASE_URL names, dropped at exit; or
-``--database NAME``, kept, and measured again without refilling when it is already full) with
-one province of ``--counties`` counties (15), each ``children / counties`` children in schools of
+``--database NAME``, kept, and only migrated and measured when it is already full) with one
+province of ``--counties`` counties (15), each ``children / counties`` children in schools of
 6 grades × 4 classes (about 14 children a class, 10 schools and 15 villages a township), their
 parents, guardians, status history, classifications, teachers (one per three children of a
-class) and village cadres, pairings, ``--records`` care records spread over the last 12 months
-in the order they would have been written, follow-ups of the abnormal ones, care plans and
+class) and village cadres, pairings, ``--records`` care records over the last 12 months written
+in the order of their moments (each page of the table holds every county's records of that
+time, as a running system writes them), follow-ups of the abnormal ones, care plans and
 enrolment counts. Everything is set-based SQL (INSERT … SELECT generate_series, ids computed
 from the child's number), with the bulk tables' secondary indexes and foreign keys dropped
 while they fill and rebuilt after (the keys are then checked in one pass each); the calendar,
-the duty policies in force and the people who log in go through the services. Names are
-synthetic ('儿童123'), phone numbers start with 10 (no mobile number does), ID numbers with the
-region code 99 (no province has it).
+the duty policies in force and the people who log in go through the services, and the rows are
+checked against the models' own derivations. Names are synthetic ('儿童123'), phone numbers
+start with 10 (no mobile number does), ID numbers with the region code 99 (no province has it).
 
 Then it measures what the issue names, as the pages do it (Django's test client, logged in):
 the county dashboard (``/`` and ``/stats/`` as the county's officer), the county's ledger export
 (``/ledger/export/…``, every child in the register), 我的任务 (``/care/`` as a teacher and as a
-school admin), and for information the county's duty compliance and the province's own
-dashboard. Each is the best of three, with its queries and the time the database spent in them.
-``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) of every query slower than 0.2 s.
-``--partition`` then rebuilds the care records as a table partitioned by county (LIST on
-``county_id``, one partition per county) and measures again: what docs/scaling.md reports.
+school admin, and its selector), and for information the county's duty compliance and the
+province's own dashboard: the first request and the best of three (a page that keeps what it
+counted answers the repeats from it), the queries and the time the database spent in them.
+``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) of every query slower than 0.2 s. Each
+``--variant`` patches a change into this process and measures again (an experiment for what
+another module could do: the gate as a UNION, JIT off). ``--partition`` then rebuilds the care
+records as a table partitioned by county (LIST on ``county_id``, one partition per county) and
+measures again. docs/scaling.md reports the figures.
 """
 
 # Every statement here is built from this script's own integers and literals (S608).
