@@ -230,7 +230,10 @@ def test_sigterm_stops_the_server_and_its_workers(live, server, processes):
     running = live.serve(port, "--server", server, *extra)
     try:
         live.wait_until_up(url, running)
-        workers = children_of(running.pid)
+        # The first worker may answer before the master has forked the second.
+        deadline = time.monotonic() + 30
+        while len(workers := children_of(running.pid)) < processes and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert len(workers) == processes
         running.send_signal(signal.SIGTERM)
         assert running.wait(timeout=30) == 0

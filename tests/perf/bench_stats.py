@@ -112,7 +112,7 @@ def main() -> int:
         f"{statistics.median(trend_times):7.2f} s"
     )
     for label, (ours, base) in ratios.items():
-        ratio(f"figures / GROUP BY ({label})", ours, base, "≤ 2")
+        ratio(f"figures / GROUP BY ({label})", ours, base, "≤ 2", width=35)
     print(f"figures' queries              {queries} (with the trend by term; fixed)")
     print(f"dashboard page median         {page:5.2f} s  (target < 1 s)")
     print(f"({connection.vendor}; {machine_load()})")

@@ -34,7 +34,9 @@ def throwaway_django(var: Path | None = None) -> Path:
     os.environ["DJANGO_SETTINGS_MODULE"] = "shouwang.settings"
     url = os.environ.get("DATABASE_URL", "")
     on_postgres = url.startswith(("postgres://", "postgresql://"))
-    if var is None or SCRATCH not in os.environ:
+    if SCRATCH in os.environ:
+        assert var is not None, "a benchmark's own process is given its parent's directory"
+    else:
         var = Path(tempfile.mkdtemp(prefix="shouwang-bench-"))
         atexit.register(shutil.rmtree, var, ignore_errors=True)
         if on_postgres:

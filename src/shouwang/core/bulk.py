@@ -12,9 +12,9 @@ primary keys are not needed back.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import nullcontext
-from itertools import islice
+from itertools import chain, islice
 from operator import attrgetter
 from typing import Any
 
@@ -71,7 +71,11 @@ def insert_many(model: type[models.Model], objs: Iterable[Row]) -> int:
     """Insert model objects, or plain mappings of column attnames to values (cheaper: no model
     object is built); a missing key takes the field's default."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    rows = map(_row_maker(fields), objs)
+    rows: Iterator[list[Any]] = map(_row_maker(fields), objs)
+    first = next(rows, None)
+    if first is None:
+        return 0  # no statement: the same queries on either database
+    rows = chain([first], rows)
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
