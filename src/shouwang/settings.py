@@ -127,6 +127,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "shouwang.core",
     "shouwang.audit",
     "shouwang.orgs",
@@ -154,6 +157,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Second factor (TOTP, recovery codes): marks request.user verified for this session.
+    "django_otp.middleware.OTPMiddleware",
     "shouwang.accounts.middleware.RequestOriginMiddleware",
     "shouwang.accounts.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
