@@ -1,7 +1,7 @@
 """Province scale (issue 17): a generated province on PostgreSQL, and the pages that must hold.
 
     bash scripts/test_postgres.sh .venv/bin/python -m tests.perf.province \\
-        --children 1000000 --records 20000000 [--variant union-gate] [--variant no-jit] \\
+        --children 1000000 --records 20000000 [--variant no-jit] \\
         [--partition] [--explain] [--only PAGE …]
 
 Fills a scratch database (created on the server DATABASE_URL names, dropped at exit; or
@@ -27,7 +27,7 @@ province's own dashboard: the first request and the best of three (a page that k
 counted answers the repeats from it), the queries and the time the database spent in them.
 ``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) of every query slower than 0.2 s. Each
 ``--variant`` patches a change into this process and measures again (an experiment for what
-another module could do: the gate as a UNION, JIT off). ``--partition`` then rebuilds the care
+another module could do: JIT off). ``--partition`` then rebuilds the care
 records as a table partitioned by county (LIST on ``county_id``, one partition per county) and
 measures again. docs/scaling.md reports the figures.
 """
@@ -997,45 +997,6 @@ def _tasks(tasks: Any) -> list[Any]:
 # --- experiments: what a change elsewhere would give ---------------------------------------
 
 
-def union_gate() -> None:
-    """The gate's filter as one UNION of its reaches (an experiment, patched in this process).
-
-    ``Child.objects.restrict(user)`` ORs the reaches a role has: the child's school under one
-    subtree, or its class, or its home village, or an open pairing to the user. An OR across
-    joined tables and a sub-query is no index condition, so PostgreSQL reads every child of the
-    database and filters, and it estimates half of them to pass (a care-record query built on
-    it then reads every record). Here each reach is its own query of children's keys (an index
-    range: the subtree's units, then their children) and the rows are those whose key is in
-    their UNION ALL: the same children, found from the other end."""
-    from django.db.models import Q
-
-    from shouwang.accounts import restrict as gate
-    from shouwang.accounts.policy import ANY, Action, Reach, rule
-    from shouwang.accounts.scope import scope_of
-    from shouwang.children.models import Child
-
-    original = gate.RestrictedQuerySet.restrict
-
-    def restrict(self: Any, user: Any, action: Any = Action.VIEW, area: Any = None) -> Any:
-        target = self.model.policy
-        scope = scope_of(user)
-        entry = rule(area or target.area, Action(action))
-        reaches = [(r, paths) for role, paths in scope.by_role.items() for r in entry.get(role, ())]
-        if scope.user_id is not None:
-            reaches += [(r, ()) for r in entry.get(ANY, ())]
-        direct = self.model is Child or target.via == "child"
-        if not direct or not reaches or any(r in (Reach.ALL, Reach.OWN) for r, _ in reaches):
-            return original(self, user, action, area)
-        arms = [
-            Child.objects.filter(scope._reach_q(r, paths, "", "")).values("pk").order_by()
-            for r, paths in reaches
-        ]
-        union = arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
-        return self.filter(Q(**{"child__in" if target.via else "pk__in": union}))
-
-    gate.RestrictedQuerySet.restrict = restrict  # type: ignore[method-assign]
-
-
 def no_jit() -> None:
     """PostgreSQL's JIT compiler off (``-c jit=off`` in the connection's options: a setting).
     On by default, it compiles any query the planner costs above 100,000, which the grouped
@@ -1052,7 +1013,7 @@ def no_jit() -> None:
         cursor.execute("SET jit = off")
 
 
-VARIANTS: dict[str, Callable[[], None]] = {"union-gate": union_gate, "no-jit": no_jit}
+VARIANTS: dict[str, Callable[[], None]] = {"no-jit": no_jit}
 
 
 # --- partitioning by county -----------------------------------------------------------------

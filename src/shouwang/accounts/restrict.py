@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 from django.db import models
 
-from .policy import Action, Area
-from .scope import scope_of
+from .policy import ANY, Action, Area, Reach, rule
+from .scope import PLACES, scope_of
 
 M = TypeVar("M", bound=models.Model)
 
@@ -21,6 +21,7 @@ class PolicyTarget:
     area: Area
     via: str = ""  # the relation to the child ("child"), or "" on a row with its own places
     own: str = ""  # the field naming who wrote or reported the row
+    is_child: bool = False  # the row is a child (its reaches can be found from the other end)
 
 
 class RestrictedQuerySet(models.QuerySet[M]):
@@ -29,5 +30,42 @@ class RestrictedQuerySet(models.QuerySet[M]):
     ) -> RestrictedQuerySet[M]:
         """The rows ``user`` may ``action`` (in ``area``, by default the model's own)."""
         target: PolicyTarget = self.model.policy  # type: ignore[attr-defined]
-        q = scope_of(user).q(area or target.area, Action(action), via=target.via, own=target.own)
+        area, action = area or target.area, Action(action)
+        keys = self._children_reached(user, area, action, target)
+        if keys is not None:
+            return self.filter(**{"child__in" if target.via else "pk__in": keys})
+        q = scope_of(user).q(area, action, via=target.via, own=target.own)
         return self.filter(q)
+
+    def _children_reached(
+        self, user: Any, area: Area, action: Action, target: PolicyTarget
+    ) -> models.QuerySet[Any] | None:
+        """The keys of the children ``user`` reaches, as one UNION ALL of a query per reach, for
+        rows that are children or hang from one; None where the plain filter is as good.
+
+        The plain filter ORs the reaches (the child's school under a subtree, or its class, or
+        its home village, or a pairing to the user): an OR across joined tables and a sub-query
+        is no index condition, so PostgreSQL reads every child and filters, estimating half of
+        them to pass. Each reach on its own is an index range (the subtree's units, then their
+        children); their union finds the same children from the other end (at a province's
+        million children 我的任务 went from 6 s to 0.09 s, docs/scaling.md)."""
+        if target.is_child:
+            child_model: Any = self.model
+        elif target.via == "child":
+            child_model = self.model._meta.get_field("child").related_model
+        else:
+            return None  # a row with places of its own (an incident) is filtered as it is
+        scope = scope_of(user)
+        entry = rule(area, action)
+        reaches = [(r, paths) for role, paths in scope.by_role.items() for r in entry.get(role, ())]
+        if scope.user_id is not None:
+            reaches += [(r, ()) for r in entry.get(ANY, ())]
+        if len(reaches) < 2 or any(r not in PLACES and r != Reach.PAIRED for r, _ in reaches):
+            return None
+        arms = [
+            child_model._default_manager.filter(scope.reach_q(r, paths, "", ""))
+            .values("pk")
+            .order_by()
+            for r, paths in reaches
+        ]
+        return arms[0].union(*arms[1:], all=True)

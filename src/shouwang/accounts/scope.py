@@ -90,11 +90,11 @@ class Scope:
         q = Q(pk__in=[])
         for role, paths in self.by_role.items():
             for reach in entry.get(role, ()):
-                q |= self._reach_q(reach, paths, via, own)
+                q |= self.reach_q(reach, paths, via, own)
         if self.user_id is not None:
             # Anyone logged in: a pairing alone lets one look after the child (domain.md §3).
             for reach in entry.get(ANY, ()):
-                q |= self._reach_q(reach, (), via, own)
+                q |= self.reach_q(reach, (), via, own)
         return q
 
     def units_q(self, area: Area, action: Action, field_name: str = "path") -> Q:
@@ -144,7 +144,7 @@ class Scope:
             .exists()
         )
 
-    def _reach_q(self, reach: str, paths: tuple[str, ...], via: str, own: str) -> Q:
+    def reach_q(self, reach: str, paths: tuple[str, ...], via: str, own: str) -> Q:
         at = f"{via}__" if via else ""
         if reach == Reach.SCHOOL:
             return _prefix_q(f"{at}school__path", paths)

@@ -185,7 +185,7 @@ class Child(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     # Who reaches it is the policy table's (accounts.policy): Child.objects.restrict(user).
-    policy = PolicyTarget(Area.ARCHIVE)
+    policy = PolicyTarget(Area.ARCHIVE, is_child=True)
     objects = RestrictedQuerySet["Child"].as_manager()
 
     class Meta:
