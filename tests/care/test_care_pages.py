@@ -211,6 +211,21 @@ class RecordTests(CareTestCase):
         ]
         self.assertEqual([o.child_id for o in done], [self.a1.pk])
 
+    def test_done_tasks_are_sent_when_the_section_is_opened(self):
+        self.record("volunteer", self.a1)
+        client = self.client_as("volunteer")
+        page = client.get(reverse("care:tasks")).content.decode()
+        self.assertIn('data-testid="done"', page)
+        self.assertNotIn('data-testid="task-done"', page)  # only the count and the link
+        rows = client.get(reverse("care:tasks") + "?done=1", headers={"HX-Request": "true"})
+        self.assertContains(rows, 'data-testid="task-done"')
+        self.assertContains(rows, self.a1.name)
+        self.assertNotContains(rows, "<html")  # the rows alone, into the opened section
+        # Without script, the link shows the whole page with the section open.
+        whole = client.get(reverse("care:tasks") + "?done=1").content.decode()
+        self.assertIn("<html", whole)
+        self.assertIn('data-testid="task-done"', whole)
+
     def test_october_without_a_visit_is_overdue_for_the_volunteer(self):
         overdue = {(o.rule.label, o.period.start) for o in self.tasks_of("volunteer").overdue}
         self.assertIn(("每月家访一次", date(2026, 10, 1)), overdue)

@@ -36,6 +36,7 @@ def test_volunteer_records_a_home_visit_and_sees_it_done(live_url, phone):
     phone.get_by_text(f"已记录：{child}的家访").wait_for()
     phone.locator("details[data-testid=done] summary").click()
     done = phone.locator("[data-testid=task-done]", has_text=MONTHLY_VISIT).filter(has_text=child)
+    done.first.wait_for()  # the rows come when the section opens
     assert done.filter(has_text=period).count() == 1
     # Nothing on the page is wider than the phone.
     width = phone.evaluate("document.documentElement.scrollWidth")

@@ -288,8 +288,15 @@ def status_of(done: int, required: int, period: PeriodSpan, on: date) -> str:
     return OVERDUE if period.end < on else DUE
 
 
-def obligations(inputs: Inputs, *, first: date, on: date) -> list[Obligation]:
-    """Every obligation whose period overlaps [first, on], with what was done and its status.
+def obligations(
+    inputs: Inputs,
+    *,
+    first: date,
+    on: date,
+    keep: Callable[[tuple[str, int], tuple[int, ...]], bool] | None = None,
+) -> list[Obligation]:
+    """Every obligation whose period overlaps [first, on], with what was done and its status;
+    with ``keep``, only those of the owners (and the caregivers sharing them) it accepts.
 
     Set-wise: each record row is looked at once (for the rules that count its kind), each
     obligation made once; children alike share the work of finding their rules and periods.
@@ -390,6 +397,8 @@ def obligations(inputs: Inputs, *, first: date, on: date) -> list[Obligation]:
         per_child: bool = True,
     ) -> None:
         assert child.calendar is not None
+        if keep is not None and not keep(owner, caregiver_ids):
+            return
         target = child.id if per_child else 0
         for i, span in enumerate(periods_of(rule, child.calendar)[0]):
             if owed(span, ran):

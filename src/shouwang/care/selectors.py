@@ -7,6 +7,7 @@ The duty engine's inputs are loaded here in a fixed number of queries for any se
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
@@ -360,11 +361,15 @@ def load(children: QuerySet[Child], on: date) -> Loaded:
     )
 
 
-def obligations_for(children: QuerySet[Child], on: date) -> list[engine.Obligation]:
+def obligations_for(
+    children: QuerySet[Child],
+    on: date,
+    keep: Callable[[tuple[str, int], tuple[int, ...]], bool] | None = None,
+) -> list[engine.Obligation]:
     loaded = load(children, on)
     if loaded.first is None:
         return []
-    return engine.obligations(loaded.inputs, first=loaded.first, on=on)
+    return engine.obligations(loaded.inputs, first=loaded.first, on=on, keep=keep)
 
 
 # --- my tasks -----------------------------------------------------------------------------
@@ -411,14 +416,13 @@ def my_tasks(user: Any, on: date) -> MyTasks:
     caregiver = caregiver_of(user)
     owners = owned_by(user, caregiver)
     children_qs = my_children(user, caregiver)
-    mine = []
-    for item in obligations_for(children_qs, on):
-        if item.owner in owners or (
-            caregiver is not None
-            and item.owner[0] == "shared"
-            and caregiver.pk in item.caregiver_ids
-        ):
-            mine.append(item)
+
+    def keep(owner: tuple[str, int], caregiver_ids: tuple[int, ...]) -> bool:
+        return owner in owners or (
+            caregiver is not None and owner[0] == "shared" and caregiver.pk in caregiver_ids
+        )
+
+    mine = obligations_for(children_qs, on, keep)
     child_ids = {item.child_id for item in mine if item.child_id}
     children = {
         c.pk: c for c in Child.objects.filter(pk__in=child_ids).select_related("school_class")
