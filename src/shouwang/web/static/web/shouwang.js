@@ -1,0 +1,41 @@
+// Shouwang's few behaviours, declared in the markup with data- attributes instead of inline
+// handlers (the Content-Security-Policy runs no inline script):
+//   <button data-busy>            shows a spinner on the button once its form is sent;
+//   <button data-shows="ID">      unhides element ID once its form is sent ("reading…");
+//   <select data-autosubmit>      sends its form when the choice changes;
+//   <span data-countdown data-due="ISO time" data-left="{n} min left" data-past="…">
+//                                 counts the minutes left down while the page is open.
+(function () {
+  "use strict";
+
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (!button || event.defaultPrevented) { return; }
+    if (button.hasAttribute("data-busy")) { button.setAttribute("aria-busy", "true"); }
+    var shown = button.getAttribute("data-shows");
+    if (shown) {
+      var el = document.getElementById(shown);
+      if (el) { el.hidden = false; }
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el && el.matches && el.matches("[data-autosubmit]") && el.form) {
+      if (el.form.requestSubmit) { el.form.requestSubmit(); } else { el.form.submit(); }
+    }
+  });
+
+  function countDown() {
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var left = Math.floor((new Date(el.getAttribute("data-due")) - new Date()) / 60000);
+      if (left < 0) {
+        el.textContent = el.getAttribute("data-past");
+        el.classList.add("late");
+      } else {
+        el.textContent = el.getAttribute("data-left").replace("{n}", left);
+      }
+    });
+  }
+  if (document.querySelector("[data-countdown]")) { setInterval(countDown, 15000); }
+})();
