@@ -4,6 +4,10 @@ from shouwang.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Two-step verification asked of no role (the tests log in as region officers), in the browser
+# tests' server too (it reads the environment); tests/accounts/test_two_factor.py turns it on.
+SHOUWANG_2FA_ROLES = os.environ.setdefault("SHOUWANG_2FA_ROLES", "")  # noqa: F405
+
 # No writer thread for the read log (its thread would open a database of its own): a test that
 # looks for a read on the log writes the waiting reads with shouwang.audit.reads.flush().
 SHOUWANG_AUDIT_READS_SECONDS = 0

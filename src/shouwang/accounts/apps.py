@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (login audit receivers)
+        from . import signals, twofactor  # noqa: F401  (signals: the login receivers)
+
+        twofactor.required_roles()  # SHOUWANG_2FA_ROLES naming no role stops the start

@@ -92,3 +92,20 @@ class AuditFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEntry
         fields = ["action", "actor_name", "object_repr", "ip", "since", "until"]
+
+
+class CodeForm(forms.Form):
+    """A code at the second step: six digits from the app, or a recovery code."""
+
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "none",
+                "autofocus": True,
+                "data-testid": "otp-code",
+            }
+        ),
+    )

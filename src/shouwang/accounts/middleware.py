@@ -7,9 +7,14 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import resolve_url
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from shouwang.audit.services import RequestOrigin, origin_scope
+
+from . import twofactor
 
 # Pages anyone may open without logging in. The API answers for itself: a token is checked by
 # Django REST framework, whose default permission (IsAuthenticated) guards every endpoint but
@@ -52,23 +57,58 @@ class RequestOriginMiddleware:
             return self.get_response(request)
 
 
-class LoginRequiredMiddleware:
-    """Every page needs a logged-in user, except the login page and static files.
+# Open to a session that still owes its second step (两步验证), besides the step's own page.
+SECOND_STEP_OPEN = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/static/",
+    "/favicon.ico",
+    "/healthz",
+    "/api/v1/token/",
+)
 
-    A wall rather than a decorator per view, so a new page cannot forget it.
+
+class LoginRequiredMiddleware:
+    """Every page needs a logged-in user, except the login page and static files; and a login
+    that still owes its second step (a code, or enrolling a device: accounts/twofactor.py)
+    reaches nothing but that step until it is done.
+
+    A wall rather than a decorator per view, so a new page cannot forget it. Needs django-otp's
+    OTPMiddleware before it (``request.user.is_verified``).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
-            if request.headers.get("HX-Request"):
-                response = HttpResponse(status=401)
-                response["HX-Redirect"] = settings.LOGIN_URL
-                return response
-            return redirect_to_login(request.get_full_path())
+        if not request.user.is_authenticated:
+            if not request.path.startswith(PUBLIC_PREFIXES):
+                return self.sent_to(request, settings.LOGIN_URL)
+        elif (step := twofactor.pending_step(request)) is not None:
+            return self.second_step(request, step)
         return self.get_response(request)
+
+    def second_step(self, request: HttpRequest, step: twofactor.Step) -> HttpResponse:
+        url = reverse(f"accounts:two_factor_{step}")
+        path = request.path
+        if path == url or path.startswith(SECOND_STEP_OPEN):
+            return self.get_response(request)
+        if path.startswith("/api/"):
+            if "Authorization" in request.headers:  # a token: the API decides, not the session
+                return self.get_response(request)
+            return JsonResponse(
+                {"detail": _("Finish two-step verification on the login page first.")},
+                status=403,
+            )
+        return self.sent_to(request, url)
+
+    @staticmethod
+    def sent_to(request: HttpRequest, url: str) -> HttpResponse:
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=401)
+            response["HX-Redirect"] = resolve_url(url)
+            return response
+        return redirect_to_login(request.get_full_path(), url)
 
 
 class IdleTimeoutMiddleware:

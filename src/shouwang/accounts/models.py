@@ -115,3 +115,4 @@ class RevokeReason(StrEnum):
     LOGOUT_EVERYWHERE = "logout_everywhere"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105  (a reason, not a password)
     DEACTIVATED = "deactivated"
+    TWO_FACTOR_RESET = "two_factor_reset"  # a sysadmin reset their 两步验证 (accounts/twofactor)

@@ -193,6 +193,9 @@ AT_A_CLASS = frozenset({Role.TEACHER})
 SYSTEM = Role.SYSADMIN
 # The role a class teacher holds at a class (handing a class over moves it).
 CLASS_TEACHER = Role.TEACHER
+# Who must use two-step verification unless SHOUWANG_2FA_ROLES says otherwise (accounts/
+# twofactor.py): those who reach a whole region's children (MLPS 2.0 level 3: administrators).
+TWO_FACTOR = (Role.SYSADMIN, Role.REGION_OFFICER)
 
 
 def rule(area: Area, action: Action) -> Rule:

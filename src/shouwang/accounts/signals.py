@@ -1,4 +1,5 @@
-"""Audit entries for logins, failed logins and logouts; a new password revokes the API token."""
+"""Audit entries for logins, failed logins and logouts; a new password revokes the API token;
+a login notes the second step it still owes."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.http import HttpRequest
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction
 
-from . import services
+from . import services, twofactor
 from .models import RevokeReason
 
 
@@ -29,6 +30,13 @@ def _origin(request: HttpRequest | None) -> audit.RequestOrigin | None:
 @receiver(user_logged_in)
 def audit_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     audit.record(actor=user, action=AuditAction.LOGIN, obj=user, origin=_origin(request))
+
+
+@receiver(user_logged_in)
+def note_second_step(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """What this login still owes after the password (两步验证), noted in its session."""
+    if request is not None and hasattr(request, "session"):
+        twofactor.note_login(request, user)
 
 
 @receiver(user_logged_out)

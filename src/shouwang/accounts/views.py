@@ -9,10 +9,12 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -22,9 +24,9 @@ from rest_framework.response import Response
 from shouwang.audit.masking import masked_changes
 from shouwang.core.views import show_error
 
-from . import services
+from . import services, twofactor
 from .access import acting_user, require_perm
-from .forms import AuditFilter, ProfileForm, RoleForm, UserCreateForm
+from .forms import AuditFilter, CodeForm, ProfileForm, RoleForm, UserCreateForm
 from .selectors import audit_entries_visible_to, users_visible_to
 
 
@@ -62,7 +64,8 @@ def _lock_minutes() -> int:
 
 class ObtainTokenView(ObtainAuthToken):
     """The caller's API token, for `Authorization: Token …`. It lasts SHOUWANG_TOKEN_DAYS days
-    (30), then this gives a new one. Wrong passwords lock it as they lock the login page."""
+    (30), then this gives a new one. Wrong passwords lock it as they lock the login page. An
+    account with two-step verification (or whose role requires it) sends its code as ``otp``."""
 
     # Username and password only: a client still sending its expired token must get a new one.
     authentication_classes = ()
@@ -78,8 +81,36 @@ class ObtainTokenView(ObtainAuthToken):
                     % {"minutes": _lock_minutes()}
                 )
             raise DRFValidationError(serializer.errors)
-        token = services.issue_token(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        if twofactor.needs_code_for_token(user):
+            self.check_second_factor(user, str(serializer.validated_data.get("otp") or ""))
+        token = services.issue_token(user=user)
         return Response({"token": token.key})
+
+    @staticmethod
+    def check_second_factor(user: Any, code: str) -> None:
+        """Whoever the login page asks for a code gives one here too (``otp``): the password
+        alone must not open the API where it does not open the pages."""
+        if not twofactor.is_enrolled(user):
+            raise PermissionDenied(
+                _("Your account needs two-step verification: log in on the web to set it up.")
+            )
+        if not code:
+            raise DRFValidationError(
+                {"otp": [_("Your account uses two-step verification: send its code as otp.")]}
+            )
+        outcome = twofactor.verify(user=user, token=code)
+        if outcome.wait_seconds:
+            raise DRFValidationError(
+                {
+                    "otp": [
+                        _("Too many wrong codes: wait %(s)s seconds, then try again.")
+                        % {"s": outcome.wait_seconds}
+                    ]
+                }
+            )
+        if outcome.device is None:
+            raise DRFValidationError({"otp": [_("This code is wrong or was already used.")]})
 
 
 @require_POST
@@ -152,6 +183,9 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             elif action in ("activate", "deactivate"):
                 services.set_active(user=person, active=action == "activate", by=actor)
                 return _saved(request, person)
+            elif action == "reset_two_factor":
+                twofactor.reset(user=person, by=actor)
+                return _saved(request, person)
         except ValidationError as exc:
             if action == "add_role":
                 show_error(role_form, exc)
@@ -163,7 +197,12 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "accounts/user_detail.html",
-        {"person": person, "profile": profile, "role_form": role_form},
+        {
+            "person": person,
+            "profile": profile,
+            "role_form": role_form,
+            "two_factor": twofactor.is_enrolled(person),
+        },
     )
 
 
@@ -184,4 +223,133 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/audit_log.html",
         {"filter": entries, "page": page, "query": query.urlencode()},
+    )
+
+
+# ---- 两步验证: the second step after the password (accounts/twofactor.py) ---------------------
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The code after the password, for everyone with a device; nothing else opens before it
+    (the login wall). ``MAX_FAILURES`` wrong codes end the login."""
+    user = acting_user(request)
+    step = twofactor.pending_step(request)
+    if step is None:
+        return redirect(_next_url(request))
+    if step == twofactor.Step.ENROL:
+        return redirect("accounts:two_factor_enrol")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = twofactor.verify(user=user, token=form.cleaned_data["code"])
+        if outcome.device is not None:
+            request.session.cycle_key()  # a new key for the now fully logged-in session
+            otp_login(request, outcome.device)
+            request.session.pop(twofactor.FAILURES_KEY, None)
+            if outcome.method == twofactor.Method.RECOVERY_CODE:
+                messages.warning(
+                    request,
+                    _(
+                        "You used a recovery code; %(n)s are left. Make new ones on your "
+                        "two-step verification page if few are left."
+                    )
+                    % {"n": outcome.codes_left},
+                )
+            return redirect(_next_url(request))
+        if outcome.wait_seconds:
+            form.add_error(
+                "code",
+                _("Too many wrong codes: wait %(s)s seconds, then try again.")
+                % {"s": outcome.wait_seconds},
+            )
+        elif twofactor.count_failure(request) >= twofactor.MAX_FAILURES:
+            logout(request)
+            messages.error(request, _("Too many wrong codes. Log in again."))
+            return redirect(settings.LOGIN_URL)
+        else:
+            form.add_error("code", _("This code is wrong or was already used."))
+    return render(
+        request,
+        "accounts/two_factor_verify.html",
+        {"form": form, "next": request.GET.get("next", "")},
+    )
+
+
+def two_factor_enrol(request: HttpRequest) -> HttpResponse:
+    """The app's QR code and its secret as text; the first code confirms it, then the
+    recovery codes are shown once."""
+    user = acting_user(request)
+    if twofactor.totp_device(user) is not None:
+        return redirect("accounts:two_factor")
+    device = twofactor.enrolment_device(user=user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = twofactor.confirm_enrolment(
+            user=user, device=device, token=form.cleaned_data["code"]
+        )
+        if codes is not None:
+            request.session.cycle_key()
+            device.confirmed = True
+            otp_login(request, device)
+            request.session[twofactor.CODES_KEY] = codes
+            return redirect("accounts:two_factor_codes")
+        form.add_error(
+            "code", _("This code does not match: check the phone's time and the newest code.")
+        )
+    return render(
+        request,
+        "accounts/two_factor_enrol.html",
+        {
+            "form": form,
+            "qr": twofactor.qr_svg(device),
+            "secret": twofactor.secret_of(device),
+            "issuer": twofactor.issuer(),
+            "required": twofactor.is_required(user),
+        },
+    )
+
+
+def two_factor_codes(request: HttpRequest) -> HttpResponse:
+    """The new recovery codes, shown this once (taken out of the session as they are shown)."""
+    codes = request.session.pop(twofactor.CODES_KEY, None)
+    if not codes:
+        return redirect("accounts:two_factor")
+    return render(request, "accounts/two_factor_codes.html", {"codes": codes})
+
+
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """A person's own 两步验证 page: on or off, required or not, recovery codes left; turning
+    it off and new recovery codes ask for a session verified with the device."""
+    user = acting_user(request)
+    verified = request.user.is_verified()  # type: ignore[union-attr]
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if not verified:
+            messages.error(request, _("Log in again with your code first."))
+        elif action == "remove":
+            twofactor.remove(user=user)
+            twofactor.renote(request, user)
+            messages.success(request, _("Two-step verification was turned off."))
+        elif action == "renew":
+            request.session[twofactor.CODES_KEY] = twofactor.renew_recovery_codes(user=user)
+            return redirect("accounts:two_factor_codes")
+        return redirect("accounts:two_factor")
+    device = twofactor.totp_device(user)
+    return render(
+        request,
+        "accounts/two_factor.html",
+        {
+            "device": device,
+            "verified": verified,
+            "required": twofactor.is_required(user),
+            "codes_left": twofactor.recovery_codes_left(user) if device else 0,
+        },
     )

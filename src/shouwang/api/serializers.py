@@ -27,6 +27,17 @@ class TokenRequestSerializer(AuthTokenSerializer):
         max_length=User._meta.get_field("username").max_length,
         write_only=True,
     )
+    otp = serializers.CharField(
+        label=_("Two-step verification code"),
+        help_text=_(
+            "The 6-digit code from the authenticator app (or a recovery code): required for "
+            "accounts with two-step verification and for roles that must use it."
+        ),
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+    )
 
 
 class OrgSerializer(serializers.ModelSerializer):

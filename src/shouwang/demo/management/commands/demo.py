@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shouwang.accounts import twofactor
+from shouwang.accounts.models import Role
 from shouwang.demo import services
 
 
@@ -39,5 +41,15 @@ class Command(BaseCommand):
             return
         self.stdout.write(_("Demo logins (password: %(pw)s)") % {"pw": services.DEMO_PASSWORD})
         width = max(len(login.username) for login in logins) + 2
+        # Roles that must use two-step verification (accounts/twofactor.py) enrol at first login.
+        enrol = {str(Role(role).label) for role in twofactor.required_roles()}
         for login in logins:
-            self.stdout.write(f"  {login.username.ljust(width)}{login.role}  ·  {login.org_name}")
+            line = f"  {login.username.ljust(width)}{login.role}  ·  {login.org_name}"
+            self.stdout.write(line + ("  *" if login.role in enrol else ""))
+        if enrol:
+            self.stdout.write(
+                _(
+                    "* sets up two-step verification at the first login: have an authenticator "
+                    "app on a phone ready (SHOUWANG_2FA_ROLES= turns the requirement off)."
+                )
+            )
