@@ -13,11 +13,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.access import acting_user
+from shouwang.core.sheets.limits import limited_upload, refuse_into
 from shouwang.core.views import form_page
 from shouwang.orgs.models import Org, OrgKind
 
 from . import selectors, services
-from .forms import LetterForm, PlanForm, PlanReviewForm, ReplyForm, SessionForm
+from .forms import (
+    MAX_SCAN,
+    SCAN_TYPES,
+    LetterForm,
+    PlanForm,
+    PlanReviewForm,
+    ReplyForm,
+    SessionForm,
+)
 from .models import IndividualPlan
 
 
@@ -58,13 +67,17 @@ def open_mailbox(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("counseling:overview")
 
 
+@limited_upload(MAX_SCAN, SCAN_TYPES)
 def add_letter(request: HttpRequest, code: str) -> HttpResponse:
+    """A scan stops at 10 MB as it arrives, and must start as a JPEG, PNG or PDF does."""
     school = _school(request, code)
+    form = LetterForm(
+        request.POST or None, request.FILES or None, initial={"opened_on": timezone.localdate()}
+    )
+    refuse_into(form, "scan", request)
     return form_page(
         request,
-        form=LetterForm(
-            request.POST or None, request.FILES or None, initial={"opened_on": timezone.localdate()}
-        ),
+        form=form,
         save=lambda d: services.add_letter(school=school, by=acting_user(request), **d),
         done=_("The letter was typed in."),
         back=reverse("counseling:overview"),

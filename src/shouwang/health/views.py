@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from shouwang.accounts.access import acting_user
 from shouwang.core.concurrency import version_token
 from shouwang.core.sheets import uploads
+from shouwang.core.sheets.limits import LIMITS, SHEET_SUFFIXES, limited_upload, refuse_into
 from shouwang.core.sheets.reader import UnreadableFile
 from shouwang.core.sheets.writer import XLSX
 from shouwang.core.views import form_page
@@ -104,7 +105,10 @@ def references(request: HttpRequest) -> HttpResponse:
     return render(request, "health/references.html", {"rows": BmiReference.objects.all()})
 
 
+@limited_upload(LIMITS.max_bytes, SHEET_SUFFIXES)
 def upload(request: HttpRequest) -> HttpResponse:
+    """The body stops at the ledger's byte limit as it arrives, and the sheet is read within the
+    toolkit's limits (core.sheets.limits), like a ledger."""
     units = selectors.import_units(request.user)
     if not units.exists():
         raise Http404
@@ -114,6 +118,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         orgs=units,
         initial={"org": request.GET.get("unit")},
     )
+    refuse_into(form, "file", request)
     if request.method == "POST" and form.is_valid():
         on = form.cleaned_data["examined_on"]
         token = uploads.keep(

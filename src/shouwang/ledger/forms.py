@@ -6,11 +6,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core.forms import QuickModelChoiceField
+from shouwang.core.sheets import encodings
+from shouwang.core.sheets.limits import LIMITS, SHEET_SUFFIXES
 from shouwang.orgs.models import Org
 
 from .columns import COLUMNS
 
-MAX_UPLOAD = 50 * 1024 * 1024
+MAX_UPLOAD = LIMITS.max_bytes
+SUFFIXES = SHEET_SUFFIXES
 
 
 class UploadForm(forms.Form):
@@ -31,6 +34,16 @@ class UploadForm(forms.Form):
         if upload.size > MAX_UPLOAD:
             raise forms.ValidationError(_("The file is larger than 50 MB."))
         return upload
+
+
+class EncodingForm(forms.Form):
+    """The encoding of a CSV the reader could not be sure of: the user says."""
+
+    encoding = forms.ChoiceField(label=_("The file was saved in"))
+
+    def __init__(self, *args: Any, candidates: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["encoding"].choices = encodings.choices(tuple(candidates))  # type: ignore[attr-defined]
 
 
 class TeachForm(forms.Form):

@@ -26,5 +26,6 @@ def write_error_report(plan: Plan, out: str | Path | IO[bytes], *, by: User | No
         find=lambda first: find_layout(first, plan.mapping),
         out=out,
         by=by,
+        encoding=plan.encoding,
         what=_("Ledger error report: %(file)s") % {"file": plan.result.file},
     )

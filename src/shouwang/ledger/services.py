@@ -131,6 +131,7 @@ class Plan:
     source: str | Path | IO[bytes]
     filename: str
     mapping: dict[str, str] | None
+    encoding: str | None = None  # a CSV's, as the user chose it
     rows: list[LedgerRow] = field(default_factory=list)
     classes: ClassIndex | None = None
     new: list[LedgerRow] = field(default_factory=list)
@@ -150,6 +151,7 @@ def read_plan(
     dry_run: bool,
     mapping: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
+    encoding: str | None = None,
 ) -> Plan:
     """Everything but the writing: what the file says, what is wrong, what would change."""
     plan = Plan(
@@ -157,11 +159,13 @@ def read_plan(
         source=source,
         filename=filename,
         mapping=mapping,
+        encoding=encoding,
     )
     result = plan.result
     unknown: set[str] = set()
     found_header = False
-    for table in tables(source, filename, lambda first: find_layout(first, mapping)):
+    find = lambda first: find_layout(first, mapping)  # noqa: E731
+    for table in tables(source, filename, find, encoding=encoding):
         if table.layout is None:
             if any(not is_blank(v) for _n, v in table.rows):
                 result.errors.append(RowError(table.name, 1, "", _("No header row was found.")))
@@ -485,6 +489,30 @@ def _differences(snapshot: dict[str, Any], row: LedgerRow) -> dict[str, list[Any
     return changes
 
 
+SHOWN_ERRORS = 200
+
+
+def summary(plan: Plan) -> dict[str, Any]:
+    """What the preview shows of a dry run, as plain values: kept beside the upload, so the page
+    is drawn again from it rather than from the file (uploads.save_state)."""
+    result = plan.result
+    first = plan.rows[:5]
+    return {
+        "state": "done",
+        "result": {
+            **result.as_json(),
+            "errors": [vars(e) for e in result.errors[:SHOWN_ERRORS]],
+        },
+        "error_count": len(result.errors),
+        "columns": [(h, k) for row in first[:1] for k, h in row.headers.items()],
+        "first_rows": [
+            {"sheet": r.sheet, "row": r.row, "fields": {k: str(v) for k, v in r.fields.items()}}
+            for r in first
+        ],
+        "not_in_file": plan.not_in_file,
+    }
+
+
 def mapping_for(org: Org) -> dict[str, str]:
     """The header words taught by this unit and the units above it (normalised → column)."""
     from .columns import normalise_header
@@ -523,6 +551,7 @@ def import_ledger(
     dry_run: bool = False,
     mapping: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
+    encoding: str | None = None,
 ) -> Plan:
     """Read and check the whole file; unless it is a dry run with no errors, apply all of it."""
     plan = read_plan(
@@ -533,6 +562,7 @@ def import_ledger(
         dry_run=dry_run,
         mapping=mapping,
         progress=progress,
+        encoding=encoding,
     )
     if not plan.result.errors and not dry_run:
         _apply(plan, org=org, by=by)

@@ -1,10 +1,86 @@
-"""Time-based work the background worker runs (django-q2 schedule, see the migrations)."""
+"""Work the background worker (django-q2, `shouwang qcluster`) does for the ledger import: reading
+a big upload for its preview, and deleting uploads never applied (its schedule is in the
+migrations)."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import Any
+
 from shouwang.core.sheets import uploads
+from shouwang.core.sheets.reader import EncodingUnsure, UnreadableFile, estimate_rows
+
+# Files up to this size are read in the request (a ledger of about a thousand children: a
+# second or so); bigger ones by the worker, the preview showing how far it got.
+READ_IN_REQUEST = 128 * 1024
+# Below Q_CLUSTER's retry (300 s), or the broker would hand the task to a second worker while
+# the first still reads: the most rows a file may have are read in about 200 s.
+READ_TIMEOUT = 280
+PROGRESS_EVERY = 0.5  # seconds between two writes of how far the reading got
 
 
 def purge_stale_uploads() -> int:
     """Ledgers and check-up sheets previewed a day ago and never applied: they hold ID numbers."""
     return uploads.purge_stale()
+
+
+def queue_reading(path: Path, *, filename: str, org: str, user: int, encoding: str | None) -> None:
+    """The worker reads the upload at ``path``; the preview polls its state meanwhile."""
+    from django_q.tasks import async_task
+
+    uploads.save_state(path, {"state": "queued"})
+    async_task(
+        "shouwang.ledger.tasks.read_upload",
+        str(path),
+        filename,
+        org,
+        user,
+        encoding,
+        timeout=READ_TIMEOUT,
+        task_name=f"read ledger {path.name[:12]}",
+    )
+
+
+def read_upload(path: str, filename: str, org: str, user: int, encoding: str | None) -> str:
+    """A dry run of the upload, its summary kept beside it: the preview's one reading."""
+    from shouwang.accounts.models import User
+    from shouwang.orgs.models import Org
+
+    from . import services
+
+    staged = Path(path)
+    if not staged.exists():
+        return "gone"  # applied or deleted meanwhile
+    estimate = estimate_rows(staged, filename, encoding=encoding)
+    last = 0.0
+
+    def progress(rows: int) -> None:
+        nonlocal last
+        if time.monotonic() - last >= PROGRESS_EVERY:
+            last = time.monotonic()
+            uploads.save_state(staged, {"state": "reading", "rows": rows, "of": estimate})
+
+    progress(0)
+    state: dict[str, Any]
+    try:
+        unit = Org.objects.get(code=org)
+        plan = services.import_ledger(
+            source=staged,
+            filename=filename,
+            org=unit,
+            by=User.objects.get(pk=user),
+            dry_run=True,
+            mapping=services.mapping_for(unit),
+            progress=progress,
+            encoding=encoding,
+        )
+    except EncodingUnsure as exc:
+        state = {"state": "ask", "message": str(exc), "candidates": list(exc.candidates)}
+    except UnreadableFile as exc:
+        state = {"state": "unreadable", "message": str(exc)}
+    else:
+        state = services.summary(plan)
+    if staged.exists():
+        uploads.save_state(staged, state)
+    return str(state["state"])

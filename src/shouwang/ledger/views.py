@@ -16,35 +16,37 @@ from django.views.decorators.http import require_POST
 from shouwang.accounts.access import acting_user
 from shouwang.care.selectors import children_pairable_by
 from shouwang.children.selectors import children_editable_by, children_visible_to
-from shouwang.core.sheets import uploads
-from shouwang.core.sheets.reader import UnreadableFile
+from shouwang.core.sheets import encodings, uploads
+from shouwang.core.sheets.limits import limited_upload, refuse_into
+from shouwang.core.sheets.reader import EncodingUnsure, UnreadableFile, precheck
 from shouwang.core.sheets.writer import XLSX
 from shouwang.orgs.models import REGION_KINDS, OrgKind
 from shouwang.units.selectors import org_manageable_by, org_visible_to, orgs_manageable_by
 
-from . import services
-from .forms import TeachForm, UploadForm
+from . import services, tasks
+from .forms import MAX_UPLOAD, SUFFIXES, EncodingForm, TeachForm, UploadForm
 from .ledgers import export_ledger
 from .report import write_error_report
 
 BUCKET = "ledger_uploads"
 
 
-def _pending(request: HttpRequest, token: str) -> tuple[Path, str, Any]:
+def _pending(request: HttpRequest, token: str) -> tuple[Path, dict[str, Any], Any]:
     """The file this user uploaded under ``token`` (kept in their session), or 404."""
     path, entry = uploads.pending(request, token, bucket=BUCKET)
-    return path, entry["filename"], org_manageable_by(request.user, entry["org"])
+    return path, entry, org_manageable_by(request.user, entry["org"])
 
 
 def _plan(request: HttpRequest, token: str, *, dry_run: bool) -> tuple[services.Plan, Any]:
-    path, filename, org = _pending(request, token)
+    path, entry, org = _pending(request, token)
     plan = services.import_ledger(
         source=path,
-        filename=filename,
+        filename=entry["filename"],
         org=org,
         by=acting_user(request),
         dry_run=dry_run,
         mapping=services.mapping_for(org),
+        encoding=entry.get("encoding"),
     )
     return plan, org
 
@@ -57,59 +59,144 @@ def _import_units(request: HttpRequest) -> Any:
     return units
 
 
+@limited_upload(MAX_UPLOAD, SUFFIXES)
 def upload(request: HttpRequest) -> HttpResponse:
     units = _import_units(request)
     form = UploadForm(request.POST or None, request.FILES or None, orgs=units)
+    refuse_into(form, "file", request)
     if request.method == "POST" and form.is_valid():
         token = uploads.keep(
             request, form.cleaned_data["file"], bucket=BUCKET, org=form.cleaned_data["org"].code
         )
+        _read(request, token)
         return redirect("ledger:preview", token=token)
     return render(request, "ledger/upload.html", {"form": form})
 
 
-def preview(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        plan, org = _plan(request, token, dry_run=True)
+def _read(request: HttpRequest, token: str) -> dict[str, Any]:
+    """Read the upload once, and keep what was found: a small file now, a big one by the
+    worker (its state says how far it got)."""
+    path, entry, org = _pending(request, token)
+    state: dict[str, Any]
+    try:  # a bomb, a CSV to ask about: told here, in a fraction of a second
+        precheck(path, entry["filename"], encoding=entry.get("encoding"))
+    except EncodingUnsure as exc:
+        state = {"state": "ask", "message": str(exc), "candidates": list(exc.candidates)}
+        uploads.save_state(path, state)
+        return state
     except UnreadableFile as exc:
+        state = {"state": "unreadable", "message": str(exc)}
+        uploads.save_state(path, state)
+        return state
+    if path.stat().st_size > tasks.READ_IN_REQUEST:
+        tasks.queue_reading(
+            path,
+            filename=entry["filename"],
+            org=org.code,
+            user=acting_user(request).pk,
+            encoding=entry.get("encoding"),
+        )
+        return uploads.state(path) or {"state": "queued"}
+    try:
+        plan, _org = _plan(request, token, dry_run=True)
+    except EncodingUnsure as exc:
+        state = {"state": "ask", "message": str(exc), "candidates": list(exc.candidates)}
+    except UnreadableFile as exc:
+        state = {"state": "unreadable", "message": str(exc)}
+    else:
+        state = services.summary(plan)
+    uploads.save_state(path, state)
+    return state
+
+
+def preview(request: HttpRequest, token: str) -> HttpResponse:
+    """How the file was read, drawn from what reading it found (never from the file again);
+    while the worker reads, how far it got (the page asks again each second); a CSV of an
+    uncertain encoding, the question which one it is."""
+    path, entry, org = _pending(request, token)
+    if request.method == "POST":  # the encoding of a CSV, chosen
+        form = EncodingForm(request.POST, candidates=tuple(encodings.ENCODINGS))
+        if form.is_valid():
+            uploads.update(request, token, bucket=BUCKET, encoding=form.cleaned_data["encoding"])
+            uploads.clear_state(path)
+            _read(request, token)
+        return redirect("ledger:preview", token=token)
+    state = uploads.state(path) or _read(request, token)
+    if state["state"] in ("queued", "reading"):
+        context = {"token": token, "org": org, "file": entry["filename"], "state": state}
+        if request.headers.get("HX-Request"):
+            return render(request, "ledger/reading.html", context)
+        return render(request, "ledger/preview_wait.html", context)
+    if request.headers.get("HX-Request"):  # the reading is over: the whole page again
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    if state["state"] == "ask":
+        return render(
+            request,
+            "ledger/encoding.html",
+            {
+                "token": token,
+                "file": entry["filename"],
+                "message": state["message"],
+                "form": EncodingForm(
+                    candidates=tuple(state["candidates"]),
+                    initial={"encoding": state["candidates"][0]},
+                ),
+            },
+        )
+    if state["state"] == "unreadable":
         return render(
             request,
             "ledger/upload.html",
-            {"form": UploadForm(orgs=orgs_manageable_by(request.user)), "unreadable": str(exc)},
+            {
+                "form": UploadForm(orgs=orgs_manageable_by(request.user)),
+                "unreadable": state["message"],
+            },
         )
-    columns = [
-        (row_header, key) for row in plan.rows[:1] for key, row_header in row.headers.items()
-    ]
     return render(
         request,
         "ledger/preview.html",
         {
             "token": token,
             "org": org,
-            "result": plan.result,
-            "columns": columns,
-            "first_rows": plan.rows[:5],
-            "teach_forms": [TeachForm(initial={"header": h}) for h in plan.result.unknown_columns],
-            "errors": plan.result.errors[:200],
-            "not_in_file": plan.not_in_file,
+            "result": state["result"],
+            "error_count": state["error_count"],
+            "columns": state["columns"],
+            "first_rows": state["first_rows"],
+            "teach_forms": [
+                TeachForm(initial={"header": h}) for h in state["result"]["unknown_columns"]
+            ],
+            "errors": state["result"]["errors"],
+            "not_in_file": state["not_in_file"],
+            "encoding": encodings.label(entry["encoding"]) if entry.get("encoding") else "",
         },
     )
 
 
 @require_POST
 def teach(request: HttpRequest, token: str) -> HttpResponse:
-    _path, _filename, org = _pending(request, token)
+    path, _entry, org = _pending(request, token)
     form = TeachForm(request.POST)
     if form.is_valid():
         services.teach_column(org=org, by=acting_user(request), **form.cleaned_data)
         messages.success(request, _("Saved: this unit's files will be read this way from now on."))
+        uploads.clear_state(path)  # read again, the new way
+        _read(request, token)
     return redirect("ledger:preview", token=token)
 
 
 @require_POST
 def apply(request: HttpRequest, token: str) -> HttpResponse:
-    plan, _org = _plan(request, token, dry_run=False)
-    if plan.result.errors:
+    """The file read once more, against the register as it is now, and saved if still clean."""
+    path, _entry, _org = _pending(request, token)
+    try:
+        plan, _org = _plan(request, token, dry_run=False)
+    except UnreadableFile:
+        uploads.clear_state(path)
+        return redirect("ledger:preview", token=token)
+    if plan.result.errors:  # the register changed since the preview: show it as it is now
+        uploads.clear_state(path)
         return redirect("ledger:preview", token=token)
     uploads.forget(request, token, bucket=BUCKET)
     r = plan.result

@@ -33,6 +33,7 @@ def write_row_report(
     out: str | Path | IO[bytes],
     by: Any,  # the person exporting (a User), or None for the command line
     what: str,
+    encoding: str | None = None,
 ) -> int:
     """Any imported sheet's error report: its rows as sent, one more column saying what is wrong."""
     messages: Messages = defaultdict(list)
@@ -44,17 +45,25 @@ def write_row_report(
         source.seek(0)
     # The clerk's own data goes back to the clerk who sent it: not masked.
     return write_xlsx(
-        out, sheets=_sheets(source, filename, find, messages), by=by, what=what, masked=None
+        out,
+        sheets=_sheets(source, filename, find, messages, encoding),
+        by=by,
+        what=what,
+        masked=None,
     )
 
 
 def _sheets(
-    source: str | Path | IO[bytes], filename: str, find: FindLayout, messages: Messages
+    source: str | Path | IO[bytes],
+    filename: str,
+    find: FindLayout,
+    messages: Messages,
+    encoding: str | None = None,
 ) -> Iterator[tuple[str, list[str], Iterator[list[Any]]]]:
     """One sheet at a time, each read while the writer takes it: the file is read once more,
     not kept in memory for the rare file that has mistakes."""
     column = _("What is wrong")
-    for table in tables(source, filename, find):
+    for table in tables(source, filename, find, encoding=encoding):
         headers = [*("" if h is None else str(h) for h in table.header), column]
         yield table.name, headers, _rows(table.name, table.rows, len(table.header), messages)
 

@@ -90,9 +90,12 @@ class Table:
         return fields, errors
 
 
-def tables(source: str | Path | IO[bytes], filename: str, find: FindLayout) -> Iterator[Table]:
-    """Every sheet of the file, streamed: the header looked for in its first rows."""
-    for sheet in read_sheets(source, filename):
+def tables(
+    source: str | Path | IO[bytes], filename: str, find: FindLayout, *, encoding: str | None = None
+) -> Iterator[Table]:
+    """Every sheet of the file, streamed: the header looked for in its first rows.
+    ``encoding``: a CSV's, as the user chose it (else detected, or asked: reader)."""
+    for sheet in read_sheets(source, filename, encoding=encoding):
         first = list(islice(sheet.rows, HEADER_SEARCH_ROWS))
         layout = find(first)
         last = layout.header_rows[-1] if layout else 0

@@ -1,10 +1,16 @@
 """An uploaded sheet kept between "check it" and "save it": stored under a random token in
-var/media/uploads, the token remembered in the uploader's session only (someone else's token is
-a 404). The files hold children's ID numbers: readable by the server's user only (directory 700,
-files 600), deleted once applied, and by the worker a day after the upload when never applied."""
+var/media/uploads (what reading it found in var/media/uploads_read), the token remembered in the
+uploader's session only (someone else's token is a 404). The files hold children's ID numbers:
+readable by the server's user only (directories 700, files 600), deleted once applied, and by
+the worker a day after the upload when never applied.
+
+Beside each file, what reading it found (``state``/``save_state``: a JSON file, 600 too), so a
+preview is read once, by the worker for a big file, and every later look at it reads the
+result, not the file."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import time
@@ -40,6 +46,46 @@ def keep(request: HttpRequest, upload: UploadedFile, *, bucket: str, **entry: An
     return token
 
 
+def update(request: HttpRequest, token: str, *, bucket: str, **changes: Any) -> None:
+    """Change what was said with the upload (an encoding the user chose, say)."""
+    pending(request, token, bucket=bucket)
+    kept = request.session.get(bucket, {})
+    kept[token] = {**kept[token], **changes}
+    request.session[bucket] = kept
+
+
+def _state_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "uploads_read"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def _state_path(path: Path) -> Path:
+    return _state_dir() / f"{path.name}.json"
+
+
+def state(path: Path) -> dict[str, Any] | None:
+    """What reading the upload at ``path`` found so far, or None when it was never read."""
+    try:
+        return json.loads(_state_path(path).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def save_state(path: Path, value: dict[str, Any]) -> None:
+    """Replaced whole (written aside, then renamed), readable by the server's user only."""
+    target = _state_path(path)
+    aside = target.with_name(f"{target.name}.{secrets.token_hex(4)}")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(value, fh, ensure_ascii=False, default=str)
+    os.replace(aside, target)
+
+
+def clear_state(path: Path) -> None:
+    _state_path(path).unlink(missing_ok=True)
+
+
 def pending(request: HttpRequest, token: str, *, bucket: str) -> tuple[Path, dict[str, Any]]:
     """The file this user uploaded under ``token``, and what was said with it; or 404 (also
     once the worker deleted it)."""
@@ -55,6 +101,7 @@ def pending(request: HttpRequest, token: str, *, bucket: str) -> tuple[Path, dic
 def forget(request: HttpRequest, token: str, *, bucket: str) -> None:
     path, _entry = pending(request, token, bucket=bucket)
     path.unlink(missing_ok=True)  # the rows are in the archive now
+    clear_state(path)
     kept = request.session.get(bucket, {})
     kept.pop(token, None)
     request.session[bucket] = kept
@@ -69,7 +116,15 @@ def purge_stale(*, older_than: timedelta = KEPT_FOR) -> int:
         try:
             if path.is_file() and path.stat().st_mtime < cutoff:
                 path.unlink()
+                clear_state(path)
                 removed += 1
         except FileNotFoundError:
             continue  # applied, and so deleted, meanwhile
+    for path in _state_dir().iterdir():  # what reading found, its upload gone
+        upload = _upload_dir() / path.name.removesuffix(".json")
+        try:
+            if not upload.exists() and path.stat().st_mtime < time.time() - 60:
+                path.unlink()
+        except FileNotFoundError:
+            continue
     return removed
