@@ -484,6 +484,87 @@ class ComplianceTests(CareTestCase):
         self.assertEqual(self.client_as("school_admin").get(url).status_code, 404)
 
 
+class MyTasksReadOnlyWhatCountsTests(CareTestCase):
+    def test_each_persons_tasks_equal_the_whole_computation_filtered_to_what_they_owe(self):
+        """我的任务 reads only the records that count toward what the person owes; it must
+        find the same obligations, with the same done counts, as the whole computation."""
+        services.apply_preset(
+            preset=DutyPolicy.objects.get(code="four_ones", org__isnull=True),
+            org=self.org("county_a"),
+            by=None,
+        )
+        policy = services.add_policy(org=self.org("school_a"), name="本校", by=None)
+        services.add_rule(
+            policy=policy,
+            by=None,
+            label="班主任每周谈心",
+            kinds=["talk"],
+            count=1,
+            period="week",
+            season="term",
+            assignee="class_teacher",
+            each_child=True,
+        )
+        services.pair(
+            child=self.a1,
+            caregiver=self.cadre,
+            role="village_cadre",
+            starts_on=date(2026, 9, 1),
+            by=None,
+        )
+        services.add_rule(
+            policy=policy,
+            by=None,
+            label="二对一每月家访",
+            kinds=["home_visit"],
+            count=1,
+            period="month",
+            season="term",
+            assignee="pair_shared",
+            each_child=True,
+        )
+        services.pair(
+            child=self.a1,
+            caregiver=self.teacher_cg,
+            role="teacher",
+            starts_on=date(2026, 9, 1),
+            by=None,
+        )
+        services.pair(
+            child=self.a1b,
+            caregiver=self.teacher_cg,
+            role="teacher",
+            starts_on=date(2026, 9, 1),
+            by=None,
+        )
+        self.record("volunteer", self.a1)
+        self.record("teacher", self.a1, kind="talk")
+        self.record("teacher", self.a1, on="2026-10-12")  # the pair's October visit
+        self.record("teacher", self.a1b, kind="parent_call")
+        self.record("school_admin", self.a2)
+        for persona in ("volunteer", "teacher", "teacher_b", "school_admin", "county_officer"):
+            user = self.world.users[persona]
+            caregiver = selectors.caregiver_of(user)
+            owners = selectors.owned_by(user, caregiver)
+            whole = [
+                o
+                for o in selectors.obligations_for(selectors.my_children(user, caregiver), TODAY)
+                if o.owner in owners
+                or (caregiver and o.owner[0] == "shared" and caregiver.pk in o.caregiver_ids)
+            ]
+            mine = self.tasks_of(persona)
+            key = lambda o: (o.rule.id, o.owner, o.child_id, o.period.start, o.done, o.status)  # noqa: E731
+            self.assertEqual(
+                sorted(map(key, mine.overdue + mine.due + mine.done)),
+                sorted(map(key, whole)),
+                persona,
+            )
+        self.assertTrue(any(o.done for o in self.tasks_of("school_admin").done))
+        self.assertTrue(any(o.done for o in self.tasks_of("teacher").done))
+        shared = [o for o in self.tasks_of("volunteer").done if o.owner[0] == "shared"]
+        self.assertTrue(shared)  # the teacher's visit fulfils the volunteer's shared duty
+
+
 class CarePlanTests(CareTestCase):
     def test_plan_review_date_is_a_task_and_the_plan_shows_the_records_that_served_it(self):
         client = self.client_as("teacher")

@@ -223,8 +223,15 @@ class Loaded:
     schools: dict[int, str]  # school id → path
 
 
-def load(children: QuerySet[Child], on: date) -> Loaded:
-    """The engine's inputs for these children, in a fixed number of queries."""
+def load(
+    children: QuerySet[Child], on: date, *, person: bool = False, caregiver: int | None = None
+) -> Loaded:
+    """The engine's inputs for these children, in a fixed number of queries.
+
+    For one ``person`` (a caregiver's id, or None for someone who looks after no child), only
+    the records that count toward what that person owes: theirs and their children's other
+    caregivers' for the caregivers' rules, the class teachers' and leaders' for the rules of a
+    class or school (a school admin's 我的任务 reads a fraction of the school's records)."""
     rows = list(
         children.filter(status__in=IN_REGISTER).values_list(
             "id",
@@ -311,24 +318,6 @@ def load(children: QuerySet[Child], on: date) -> Loaded:
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
         .values_list("child_id", "caregiver_id", "role", "starts_on", "ends_on")
     ]
-    kinds = sorted({kind for rule in rules for kind in rule.kinds})
-    # Plain tuples in RecordRow's order: no object per row for a county's half-million records.
-    records = cast(
-        list[engine.RecordRow],
-        list(
-            CareRecord.objects.filter(
-                child_filter,
-                is_current=True,
-                withdrawn=False,
-                on__range=(first, on),
-                kind__in=kinds,
-            )
-            .values_list("child_id", "caregiver_id", "kind", "on")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ),
-    )
-
     class_teachers: dict[int, set[int]] = defaultdict(set)
     leaders: dict[int, set[int]] = defaultdict(set)
     wants_people = any(r.assignee in (engine.CLASS_TEACHER, engine.LEADERSHIP) for r in rules)
@@ -344,6 +333,26 @@ def load(children: QuerySet[Child], on: date) -> Loaded:
                     target[org_id].update(user_ids)
         people = set().union(*class_teachers.values(), *leaders.values())
         logins = dict(Caregiver.objects.filter(user_id__in=people).values_list("pk", "user_id"))
+    by_people = _counting_records(rules, pairings, caregiver, logins) if person else Q()
+    kinds = sorted({kind for rule in rules for kind in rule.kinds})
+    # Plain tuples in RecordRow's order: no object per row for a county's half-million records.
+    records = cast(
+        list[engine.RecordRow],
+        list(
+            CareRecord.objects.filter(
+                child_filter,
+                is_current=True,
+                withdrawn=False,
+                on__range=(first, on),
+                kind__in=kinds,
+            )
+            .filter(by_people)
+            .values_list("child_id", "caregiver_id", "kind", "on")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ),
+    )
+
     return Loaded(
         engine.Inputs(
             rules=rules,
@@ -361,12 +370,38 @@ def load(children: QuerySet[Child], on: date) -> Loaded:
     )
 
 
+def _counting_records(
+    rules: list[engine.RuleSpec],
+    pairings: list[engine.PairingFacts],
+    caregiver: int | None,
+    logins: dict[int, int],
+) -> Q:
+    """The records that count toward what ``caregiver`` (and the classes and schools they are
+    told of) owes: by kind, who wrote them."""
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for rule in rules:
+        kinds[rule.assignee].update(rule.kinds)
+    q = Q(pk__in=[])
+    if caregiver is not None:
+        theirs = {p.child_id for p in pairings if p.caregiver_id == caregiver}
+        fellows = {p.caregiver_id for p in pairings if p.child_id in theirs} | {caregiver}
+        mine = kinds[engine.CAREGIVER] | kinds[engine.PAIR_SHARED]
+        q |= Q(kind__in=sorted(mine), caregiver_id__in=sorted(fellows))
+    units = kinds[engine.CLASS_TEACHER] | kinds[engine.LEADERSHIP]
+    if units and logins:
+        q |= Q(kind__in=sorted(units), caregiver_id__in=sorted(logins))
+    return q
+
+
 def obligations_for(
     children: QuerySet[Child],
     on: date,
     keep: Callable[[tuple[str, int], tuple[int, ...]], bool] | None = None,
+    *,
+    person: bool = False,
+    caregiver: int | None = None,
 ) -> list[engine.Obligation]:
-    loaded = load(children, on)
+    loaded = load(children, on, person=person, caregiver=caregiver)
     if loaded.first is None:
         return []
     return engine.obligations(loaded.inputs, first=loaded.first, on=on, keep=keep)
@@ -415,6 +450,8 @@ def my_tasks(user: Any, on: date) -> MyTasks:
     depend on how big the county is."""
     caregiver = caregiver_of(user)
     owners = owned_by(user, caregiver)
+    if not owners:  # no pairing, class or school of one's own: nothing is owed
+        return MyTasks([], [], [], {}, caregiver)
     children_qs = my_children(user, caregiver)
 
     def keep(owner: tuple[str, int], caregiver_ids: tuple[int, ...]) -> bool:
@@ -422,7 +459,9 @@ def my_tasks(user: Any, on: date) -> MyTasks:
             caregiver is not None and owner[0] == "shared" and caregiver.pk in caregiver_ids
         )
 
-    mine = obligations_for(children_qs, on, keep)
+    mine = obligations_for(
+        children_qs, on, keep, person=True, caregiver=caregiver.pk if caregiver else None
+    )
     child_ids = {item.child_id for item in mine if item.child_id}
     children = {
         c.pk: c for c in Child.objects.filter(pk__in=child_ids).select_related("school_class")
