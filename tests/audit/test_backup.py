@@ -265,6 +265,26 @@ def test_a_destroyed_database_comes_back_whole_from_its_backup_with_its_audit_ch
         db.close()
 
 
+def test_a_backup_from_before_an_upgrade_is_restored_and_brought_up_to_date(
+    site: Site, tmp_path: Path
+):
+    # The installation as it was one migration ago (any app whose last step is reversible).
+    older = site.shouwang("migrate", "family", "0002_schedule", "-v0")
+    assert older.returncode == 0, older.stderr
+    backup = tmp_path / "before-the-upgrade.backup"
+    assert site.shouwang("backup", "--out", str(backup)).returncode == 0
+    assert "family.0003_silence_setting" not in manifest_of(backup)["migrations"]
+    site.destroy()
+
+    restored = site.shouwang("restore", str(backup))
+
+    assert restored.returncode == 0, restored.stderr
+    assert "备份早于本版本" in restored.stderr
+    assert "family_silencesetting" in site.tables()
+    assert site.last_audit()[1] == "import"
+    assert site.shouwang("audit", "verify").returncode == 0
+
+
 def test_restore_refuses_a_database_that_holds_data_unless_forced(site: Site, tmp_path: Path):
     backup = tmp_path / "county.backup"
     assert site.shouwang("backup", "--out", str(backup)).returncode == 0
