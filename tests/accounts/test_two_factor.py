@@ -121,6 +121,15 @@ class RequiredRolesTests(TwoFactorTestCase):
         ]
         self.assertEqual(entry.changes, {"two_factor": "enrolled", "recovery_codes": 10})
 
+    def test_the_qr_code_holds_the_secret_shown_and_our_name(self):
+        device = twofactor.enrolment_device(user=self.county_officer)
+        secret = twofactor.secret_of(device).replace(" ", "")
+        self.assertEqual(
+            twofactor.provisioning_uri(device),
+            f"otpauth://totp/%E5%AE%88%E6%9C%9B%3Acounty_officer?secret={secret}"
+            "&issuer=%E5%AE%88%E6%9C%9B&algorithm=SHA1&digits=6&period=30",
+        )
+
     def test_the_second_step_pages_run_no_inline_script(self):
         """A Content-Security-Policy without inline script is coming: the QR code is SVG."""
         self.enrol("sysadmin")

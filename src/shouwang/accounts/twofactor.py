@@ -139,7 +139,8 @@ def needs_code_for_token(user: User) -> bool:
 
 
 def note_login(request: HttpRequest, user: User) -> None:
-    """At the password's success (``user_logged_in``): which step this login still owes."""
+    """At the password's success (``user_logged_in``), and after the device was removed: which
+    step this login still owes."""
     request.session[STEP_KEY] = str(step_for(user))
     request.session.pop(FAILURES_KEY, None)
 
@@ -152,11 +153,6 @@ def pending_step(request: HttpRequest) -> Step | None:
     if step == Step.NONE or request.user.is_verified():  # type: ignore[union-attr]
         return None
     return Step(step)
-
-
-def renote(request: HttpRequest, user: User) -> None:
-    """After a device was removed in this session: what the next page asks of it."""
-    request.session[STEP_KEY] = str(step_for(user))
 
 
 def count_failure(request: HttpRequest) -> int:
@@ -179,9 +175,13 @@ def enrolment_device(*, user: User) -> TOTPDevice:
     return device
 
 
+def _base32(device: TOTPDevice) -> str:
+    return b32encode(device.bin_key).decode().rstrip("=")
+
+
 def secret_of(device: TOTPDevice) -> str:
     """The secret as an app's "enter a key" asks for it: base32, in groups of four."""
-    text = b32encode(device.bin_key).decode().rstrip("=")
+    text = _base32(device)
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
@@ -190,7 +190,7 @@ def provisioning_uri(device: TOTPDevice) -> str:
     (django-otp's own ``config_url`` reads it from a setting this module does not own)."""
     label = f"{issuer().replace(':', '')}:{device.user.get_username()}"
     params = {
-        "secret": b32encode(device.bin_key).decode().rstrip("="),
+        "secret": _base32(device),
         "issuer": issuer(),
         "algorithm": "SHA1",
         "digits": device.digits,

@@ -336,7 +336,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Log in again with your code first."))
         elif action == "remove":
             twofactor.remove(user=user)
-            twofactor.renote(request, user)
+            twofactor.note_login(request, user)  # a required role sets up the new phone now
             messages.success(request, _("Two-step verification was turned off."))
         elif action == "renew":
             request.session[twofactor.CODES_KEY] = twofactor.renew_recovery_codes(user=user)
