@@ -16,6 +16,7 @@ from unittest import mock
 
 import opencc
 from django.core.management import CommandError, call_command
+from django.test import SimpleTestCase
 from django.urls import reverse
 from django.utils import translation
 from django_q.models import OrmQ
@@ -156,3 +157,41 @@ class LedgerUploadLimitsTests(TempMediaTestCase):
         page = self.clerk.get(response["Location"])
         self.assertNotContains(page, 'data-testid="choose-encoding"')
         self.assertContains(page, rows[0]["姓名"])
+
+    def test_the_command_line_asks_for_the_encoding_of_a_big5_csv_and_reads_it_when_told(self):
+        path = Path(tempfile.mkdtemp()) / "台賬.csv"
+        path.write_bytes("姓名,身份證號,性別\r\n陳曉華,1,男\r\n".encode("big5"))
+        with self.assertRaises(CommandError) as asked:
+            call_command("import_ledger", str(path), "--org", self.org("school_a").code)
+        self.assertEqual(asked.exception.returncode, 2)
+        self.assertIn("--encoding {cp950", str(asked.exception))
+        out = io.StringIO()
+        with self.assertRaises(SystemExit):  # rows rejected (no school column): read, though
+            call_command(
+                "import_ledger",
+                str(path),
+                "--org",
+                self.org("school_a").code,
+                "--encoding",
+                "cp950",
+                "--dry-run",
+                "--json",
+                stdout=out,
+            )
+        self.assertIn('"rows": 1', out.getvalue())
+
+
+class UploadHandlerUnitTests(SimpleTestCase):
+    def test_a_body_declared_far_past_the_limit_is_not_read_at_all(self):
+        from django.core.files.uploadhandler import StopUpload
+        from django.test import RequestFactory
+
+        from shouwang.core.sheets.limits import LimitedUploadHandler, refusal
+
+        request = RequestFactory().post("/")
+        handler = LimitedUploadHandler(request, max_bytes=10 * MB, suffixes=(".csv",))
+        handler.handle_raw_input(None, {}, 200 * MB, b"x")
+        with self.assertRaises(StopUpload) as stopped:
+            handler.new_file("file", "a.csv", "text/csv", 200 * MB)
+        self.assertTrue(stopped.exception.connection_reset)  # the rest is never read
+        self.assertIn("10 MB", refusal(request))

@@ -1,7 +1,9 @@
 """``shouwang import-ledger``: exit 0 all applied, 1 rows rejected or bad input (a unit code no
 organisation has), 2 unusable file, 3 system failure (interfaces.md). County IT staff script on
 these codes, so a full disk or a database that refuses writes is 3 with one line saying so, never
-1 with a traceback. The file is read with the header words the unit taught on the web."""
+1 with a traceback. The file is read with the header words the unit taught on the web, and within
+the limits the web's uploads have (core.sheets.limits): a bomb is 2, refused before it is parsed,
+and so is a CSV whose encoding is not certain, the message naming the choices for --encoding."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import Error as DbError
 from django.utils.translation import gettext as _
 
-from shouwang.core.sheets.reader import UnreadableFile
+from shouwang.core.sheets import encodings
+from shouwang.core.sheets.reader import EncodingUnsure, UnreadableFile
 from shouwang.core.sheets.rows import RowError
 from shouwang.ledger.report import write_error_report
 from shouwang.ledger.services import ImportResult, import_ledger, mapping_for
@@ -35,6 +38,12 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true")
         parser.add_argument("--errors", default=None, help="write the error report here (.xlsx)")
         parser.add_argument("--json", action="store_true", dest="as_json")
+        parser.add_argument(
+            "--encoding",
+            default=None,
+            choices=sorted(encodings.ENCODINGS),
+            help="a CSV's encoding, when it cannot be told for certain (exit 2 says so)",
+        )
 
     def execute(self, *args: Any, **options: Any) -> Any:
         # Around the whole command (checks, the unit's lookup, the import, the report, the
@@ -67,7 +76,11 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 mapping=mapping_for(org),  # as on the web: the same file, the same answer
                 progress=progress,
+                encoding=options["encoding"],
             )
+        except EncodingUnsure as exc:
+            choices = ", ".join(exc.candidates)
+            self.fail(options, f"{exc} --encoding {{{choices}}}", UNUSABLE_FILE)
         except UnreadableFile as exc:
             self.fail(options, str(exc), UNUSABLE_FILE)
         result = plan.result
