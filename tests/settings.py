@@ -11,3 +11,15 @@ SHOUWANG_2FA_ROLES = os.environ.setdefault("SHOUWANG_2FA_ROLES", "")  # noqa: F4
 # No writer thread for the read log (its thread would open a database of its own): a test that
 # looks for a read on the log writes the waiting reads with shouwang.audit.reads.flush().
 SHOUWANG_AUDIT_READS_SECONDS = 0
+
+# Rate limits out of the way of tests that log in or call the API many times a minute, counted in
+# this process's memory rather than the repository's var/. tests/web/test_security_headers.py
+# lowers them again to test the limits themselves.
+SHOUWANG_LOGIN_RATE_PER_USERNAME = "100000/minute"
+SHOUWANG_LOGIN_RATE_PER_ADDRESS = "100000/minute"
+SHOUWANG_API_RATE_USER = "100000/minute"
+SHOUWANG_API_RATE_ANONYMOUS = "100000/minute"
+CACHES = {
+    **CACHES,  # noqa: F405
+    "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl"},
+}

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -53,6 +54,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_rate(name: str, default: str) -> str:
+    """A rate as "N/second", "N/minute", "N/hour" or "N/day" (s, m, h, d suffice)."""
+    raw = os.environ.get(name, default).strip()
+    number, _, period = raw.partition("/")
+    if not (number.isdigit() and period[:1] in ("s", "m", "h", "d")):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a rate such as 10/minute")
+    return raw
+
+
 def _secret_key() -> str:
     """SECRET_KEY from the environment, else the one generated into var/ on first run."""
     if key := os.environ.get("SECRET_KEY"):
@@ -61,7 +71,7 @@ def _secret_key() -> str:
         return key
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(50))
@@ -85,7 +95,7 @@ SQLITE_OPTIONS: dict[str, Any] = {
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if not url:
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
         config: dict[str, Any] = {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "shouwang.sqlite3",
@@ -127,6 +137,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -151,12 +162,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shouwang.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logins (the page and the API's token) counted per address and per username: above the
+    # limit a 429 with the reason on the form, before the password is even checked.
+    "shouwang.accounts.ratelimit.LoginRateLimitMiddleware",
     # Second factor (TOTP, recovery codes): marks request.user verified for this session.
     "django_otp.middleware.OTPMiddleware",
     "shouwang.accounts.middleware.RequestOriginMiddleware",
@@ -219,8 +235,20 @@ SHOUWANG_SESSION_RENEW_SECONDS = min(60, SESSION_COOKIE_AGE // 10)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SHOUWANG_SECURE_COOKIES", False)
+# Served over https (SHOUWANG_SITE_URL says where people open Shouwang): cookies only travel
+# over TLS and browsers are told to use nothing else for a year (HSTS). SHOUWANG_SECURE_COOKIES
+# still turns the cookies on by itself (a TLS proxy in front of an http:// address).
+SHOUWANG_SITE_URL = os.environ.get("SHOUWANG_SITE_URL", "http://127.0.0.1:8000")
+SERVED_OVER_HTTPS = SHOUWANG_SITE_URL.lower().startswith("https://")
+SESSION_COOKIE_SECURE = SERVED_OVER_HTTPS or env_bool("SHOUWANG_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("SHOUWANG_HSTS_SECONDS", 365 * 24 * 3600) if SERVED_OVER_HTTPS else 0
+# Off unless asked: a county's other sites under the same domain may not all speak https.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SHOUWANG_HSTS_INCLUDE_SUBDOMAINS", False)
+# Behind a TLS-terminating proxy the request reaches us as http; the proxy says it was https in
+# X-Forwarded-Proto. Trusted only when told, since a client could send that header itself.
+if env_bool("SHOUWANG_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Looks at personal data (a child's page, an API read) are on the audit log, written in batches
 # by each server process this many seconds apart (audit/reads.py), so a page view does not write.
@@ -265,6 +293,13 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # Per user (a token is its user's) and per address for the anonymous; rates below.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "shouwang.api.throttles.UserThrottle",
+        "shouwang.api.throttles.AnonymousThrottle",
+    ],
+    # A throttled call is told in Chinese when it may try again (api/throttles.py).
+    "EXCEPTION_HANDLER": "shouwang.api.throttles.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "守望 Shouwang API",
@@ -309,8 +344,7 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
-# Where links in e-mails point (the address people open Shouwang at).
-SHOUWANG_SITE_URL = os.environ.get("SHOUWANG_SITE_URL", "http://127.0.0.1:8000")
+# Where links in e-mails point: SHOUWANG_SITE_URL, read above with the cookies it secures.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "守望 <noreply@shouwang.invalid>")
 SHOUWANG_SMS_SENDER = os.environ.get("SHOUWANG_SMS_SENDER", "shouwang.notices.services.FileSender")
 
@@ -339,6 +373,49 @@ STORAGES = {
 # Serve straight from the app folders too, so a missing collectstatic never breaks a page.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
+
+# Files Shouwang writes under var/ are its owner's alone (600, directories 700): the process
+# starts with umask 077 (cli.main, wsgi) and Django's uploads are chmodded to these.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
+# Rate limits, as "N/second|minute|hour|day". Counted in a cache every server process shares
+# (gunicorn runs several; a per-process cache would give each its own allowance): files under
+# var/cache/ratelimit, so counting never writes to the database (SQLite has one writer).
+SHOUWANG_LOGIN_RATE_PER_USERNAME = env_rate("SHOUWANG_LOGIN_RATE_PER_USERNAME", "10/minute")
+# Higher per address: a whole village school often logs in from one address behind NAT.
+SHOUWANG_LOGIN_RATE_PER_ADDRESS = env_rate("SHOUWANG_LOGIN_RATE_PER_ADDRESS", "30/minute")
+SHOUWANG_API_RATE_USER = env_rate("SHOUWANG_API_RATE_USER", "120/minute")
+SHOUWANG_API_RATE_ANONYMOUS = env_rate("SHOUWANG_API_RATE_ANONYMOUS", "20/minute")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": VAR_DIR / "cache" / "ratelimit",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
+}
+
+# Content-Security-Policy: scripts only from our own files (no inline script, no eval), so a
+# name or a note that smuggles markup in cannot run. Chart data rides in data- attributes.
+# Styles: our stylesheets, and inline style attributes only (style-src-attr), which ECharts
+# sets on its tooltips and htmx's swaps; no <style> element from anywhere but our files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
