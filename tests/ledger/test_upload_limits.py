@@ -143,7 +143,9 @@ class LedgerUploadLimitsTests(TempMediaTestCase):
         self.assertContains(asked, 'data-testid="choose-encoding"')
         self.assertContains(asked, "无法确定这个 CSV 文件的编码")
         self.assertContains(asked, '<option value="cp950"')
-        self.assertNotContains(asked, names[0])  # nothing read as a guess
+        samples = asked.context["samples"]  # the first lines as each encoding reads them
+        self.assertIn(names[0], dict(samples)["Big5（繁体中文：台湾、香港）"][1])
+        self.assertNotIn(names[0], dict(samples)["GB18030 / GBK（简体中文，大陆）"][1])
         chosen = self.clerk.post(preview, {"encoding": "cp950"})
         self.assertRedirects(chosen, preview, fetch_redirect_response=False)
         page = self.clerk.get(preview)

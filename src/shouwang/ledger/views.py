@@ -18,7 +18,7 @@ from shouwang.care.selectors import children_pairable_by
 from shouwang.children.selectors import children_editable_by, children_visible_to
 from shouwang.core.sheets import encodings, uploads
 from shouwang.core.sheets.limits import limited_upload, refuse_into
-from shouwang.core.sheets.reader import EncodingUnsure, UnreadableFile, precheck
+from shouwang.core.sheets.reader import EncodingUnsure, UnreadableFile, first_lines, precheck
 from shouwang.core.sheets.writer import XLSX
 from shouwang.orgs.models import REGION_KINDS, OrgKind
 from shouwang.units.selectors import org_manageable_by, org_visible_to, orgs_manageable_by
@@ -81,7 +81,13 @@ def _read(request: HttpRequest, token: str) -> dict[str, Any]:
     try:  # a bomb, a CSV to ask about: told here, in a fraction of a second
         precheck(path, entry["filename"], encoding=entry.get("encoding"))
     except EncodingUnsure as exc:
-        state = {"state": "ask", "message": str(exc), "candidates": list(exc.candidates)}
+        state = {
+            "state": "ask",
+            "message": str(exc),
+            "candidates": list(exc.candidates),
+            # How the first lines read in each: the user sees which one is right.
+            "samples": [(encodings.label(e), first_lines(path, e)) for e in exc.candidates],
+        }
         uploads.save_state(path, state)
         return state
     except UnreadableFile as exc:
@@ -139,6 +145,7 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
                 "token": token,
                 "file": entry["filename"],
                 "message": state["message"],
+                "samples": state.get("samples", []),
                 "form": EncodingForm(
                     candidates=tuple(state["candidates"]),
                     initial={"encoding": state["candidates"][0]},

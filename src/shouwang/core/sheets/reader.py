@@ -381,6 +381,15 @@ def precheck(
     return None
 
 
+def first_lines(path: str | Path, encoding: str, *, lines: int = 3) -> list[str]:
+    """The file's first lines as ``encoding`` reads them (unreadable bytes shown as �): what the
+    user looks at to choose the encoding."""
+    with Path(path).open("rb") as data:
+        sample = data.read(4096)
+    text = sample.decode(encoding, errors="replace").lstrip("\ufeff")
+    return [line[:200] for line in text.splitlines()[:lines]]
+
+
 def estimate_rows(
     path: str | Path, filename: str, *, encoding: str | None = None, limits: Limits = LIMITS
 ) -> int | None:
