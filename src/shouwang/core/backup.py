@@ -47,7 +47,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
 
@@ -80,7 +80,11 @@ class Restored:
 
 def backup(out: Path, *, describe: Describe | None = None) -> dict[str, Any]:
     """Write the whole database to ``out`` (replaced atomically, mode 600); return the manifest."""
-    out = Path(out)
+    with _failures_said(_("The backup failed: %(error)s")):
+        return _backup(Path(out), describe)
+
+
+def _backup(out: Path, describe: Describe | None) -> dict[str, Any]:
     if not out.parent.is_dir():
         raise BackupError(_("The folder %(dir)s does not exist.") % {"dir": out.parent})
     vendor = _vendor()
@@ -206,14 +210,16 @@ def _open(path: Path) -> Iterator[tarfile.TarFile]:
     path = Path(path)
     if not path.is_file():
         raise BackupError(_("%(file)s does not exist.") % {"file": path})
+    unreadable = _("%(file)s is not a Shouwang backup or is damaged (%(error)s).")
     try:
-        with tarfile.open(path, mode="r:") as tar:
+        tar = tarfile.open(path, mode="r:")  # noqa: SIM115 (closed below)
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise BackupError(unreadable % {"file": path.name, "error": exc}) from exc
+    with tar:
+        try:
             yield tar
-    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
-        raise BackupError(
-            _("%(file)s is not a Shouwang backup or is damaged (%(error)s).")
-            % {"file": path.name, "error": exc}
-        ) from exc
+        except (tarfile.TarError, EOFError) as exc:  # a header cut short or garbled
+            raise BackupError(unreadable % {"file": path.name, "error": exc}) from exc
 
 
 def _manifest(tar: tarfile.TarFile) -> dict[str, Any]:
@@ -284,7 +290,11 @@ def tables_with_rows(tables: list[str]) -> list[str]:
 def restore(path: Path) -> Restored:
     """Replace the whole live database with the backup's (the caller has checked that it may):
     the payload's checksum is checked before anything is touched, and the row counts after."""
-    path = Path(path)
+    with _failures_said(_("The restore failed: %(error)s")):
+        return _restore(Path(path))
+
+
+def _restore(path: Path) -> Restored:
     vendor = _vendor()
     with _open(path) as tar:
         manifest = _manifest(tar)
@@ -518,6 +528,17 @@ def _run(command: list[str], *, env: dict[str, str]) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _failures_said(message: str) -> Iterator[None]:
+    """A full disk, a refused connection, a locked database: one line for the operator."""
+    import psycopg
+
+    try:
+        yield
+    except (OSError, sqlite3.Error, DatabaseError, psycopg.Error) as exc:
+        raise BackupError(message % {"error": str(exc).strip() or type(exc).__name__}) from exc
 
 
 def _vendor() -> str:
