@@ -248,6 +248,25 @@ class RecordTests(CareTestCase):
         self.assertContains(response, "errorlist")
         self.assertFalse(CareRecord.objects.exists())
 
+    def test_a_long_list_of_follow_ups_shows_the_oldest_and_offers_the_rest(self):
+        for n in range(22):
+            self.record(
+                "volunteer",
+                self.a1,
+                abnormal="on",
+                findings=f"情况{n:02d}",
+                on=f"2026-11-{n + 1:02d}",
+            )
+        client = self.client_as("school_admin")
+        page = client.get(reverse("care:tasks")).content.decode()
+        self.assertIn("(22)", page)
+        self.assertIn("情况00", page)  # the oldest first
+        self.assertNotIn("情况21", page)
+        self.assertIn("显示全部 22 项", page)
+        every = client.get(reverse("care:tasks") + "?follow_ups=all").content.decode()
+        self.assertIn("情况21", every)
+        self.assertNotIn("显示全部", every)
+
     def test_something_wrong_opens_a_follow_up_for_class_teacher_and_school_admin(self):
         self.record("volunteer", self.a1, abnormal="on", findings="爷爷住院，孩子独自在家")
         follow_up = FollowUp.objects.get(child=self.a1)

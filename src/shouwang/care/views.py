@@ -71,6 +71,9 @@ DUE_GROUPS = [
 ]
 
 
+FOLLOW_UPS_SHOWN = 20
+
+
 def _task_rows(
     items: list[engine.Obligation], children: dict[int, Any], today: Any
 ) -> list[dict[str, Any]]:
@@ -119,6 +122,9 @@ def tasks(request: HttpRequest) -> HttpResponse:
         (label, rows([o for o in mine.due if o.rule.period in periods]))
         for periods, label in DUE_GROUPS
     ]
+    # Oldest first: what waits longest is shown; a school's hundreds on asking.
+    follow_ups = selectors.open_follow_ups_for(request.user).order_by("opened_on", "pk")
+    every_follow_up = request.GET.get("follow_ups") == "all"
     return render(
         request,
         "care/tasks.html",
@@ -130,7 +136,8 @@ def tasks(request: HttpRequest) -> HttpResponse:
             "done_count": len(mine.done),
             "show_done": show_done,
             "today": today,
-            "follow_ups": selectors.open_follow_ups_for(request.user),
+            "follow_ups": follow_ups if every_follow_up else follow_ups[:FOLLOW_UPS_SHOWN],
+            "follow_ups_count": follow_ups.count(),
             "plans_due": selectors.plans_due_for(request.user, today),
             "may_record": selectors.children_recordable_by(request.user).exists(),
         },
