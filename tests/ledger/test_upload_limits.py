@@ -182,6 +182,21 @@ class LedgerUploadLimitsTests(TempMediaTestCase):
             )
         self.assertIn('"rows": 1', out.getvalue())
 
+    def test_the_worker_deletes_what_reading_found_with_an_upload_never_applied(self):
+        import os
+
+        from shouwang.ledger.tasks import purge_stale_uploads
+
+        self.post(xlsx(Ledger([child_row(1)])))
+        [upload] = self.kept()
+        read = Path(self.staged.parent) / "uploads_read"
+        [found] = read.iterdir()
+        self.assertEqual(stat.S_IMODE(found.stat().st_mode), 0o600)
+        a_day_ago = time.time() - 24 * 60 * 60 - 60
+        os.utime(upload, (a_day_ago, a_day_ago))
+        self.assertEqual(purge_stale_uploads(), 1)
+        self.assertEqual((self.kept(), list(read.iterdir())), ([], []))
+
 
 class UploadHandlerUnitTests(SimpleTestCase):
     def test_a_body_declared_far_past_the_limit_is_not_read_at_all(self):
