@@ -226,6 +226,21 @@ class RecordTests(CareTestCase):
         self.assertIn("<html", whole)
         self.assertIn('data-testid="task-done"', whole)
 
+    def test_a_long_section_shows_its_first_rows_and_offers_the_rest(self):
+        overdue = len(self.tasks_of("volunteer").overdue)
+        self.assertGreater(overdue, 2)
+        client = self.client_as("volunteer")
+        with mock.patch("shouwang.care.views.TASKS_SHOWN", 2):
+            page = client.get(reverse("care:tasks")).content.decode()
+            every = client.get(reverse("care:tasks") + "?all=1").content.decode()
+        section = page.split('data-testid="overdue"')[1].split("</section>")[0]
+        self.assertEqual(section.count('data-testid="task-overdue"'), 2)
+        self.assertIn(f"({overdue})", section)
+        self.assertIn(f"显示全部 {overdue} 项", section)
+        section = every.split('data-testid="overdue"')[1].split("</section>")[0]
+        self.assertEqual(section.count('data-testid="task-overdue"'), overdue)
+        self.assertNotIn("显示全部", section)
+
     def test_october_without_a_visit_is_overdue_for_the_volunteer(self):
         overdue = {(o.rule.label, o.period.start) for o in self.tasks_of("volunteer").overdue}
         self.assertIn(("每月家访一次", date(2026, 10, 1)), overdue)

@@ -72,6 +72,7 @@ DUE_GROUPS = [
 
 
 FOLLOW_UPS_SHOWN = 20
+TASKS_SHOWN = 50  # rows of a section of 我的任务 before "show all"
 
 
 def _task_rows(
@@ -115,8 +116,12 @@ def tasks(request: HttpRequest) -> HttpResponse:
         # The 已完成 section opened: only its rows (thousands for a village: not sent unasked).
         return render(request, "care/_task_rows.html", {"rows": done})
 
-    def rows(items: list[engine.Obligation]) -> list[dict[str, Any]]:
-        return _task_rows(items, mine.children, today)
+    every = request.GET.get("all") == "1"
+
+    def rows(items: list[engine.Obligation]) -> dict[str, Any]:
+        """A section: its first rows (a village's director owes hundreds) and its size."""
+        shown = items if every else items[:TASKS_SHOWN]
+        return {"rows": _task_rows(shown, mine.children, today), "count": len(items)}
 
     groups = [
         (label, rows([o for o in mine.due if o.rule.period in periods]))
@@ -131,7 +136,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
         {
             "tasks": mine,
             "overdue": rows(mine.overdue),
-            "due_groups": [(label, items) for label, items in groups if items],
+            "due_groups": [(label, items) for label, items in groups if items["count"]],
             "done": done,
             "done_count": len(mine.done),
             "show_done": show_done,
