@@ -72,3 +72,28 @@ class UploadHandlerTests(TempMediaTestCase):
         )
         self.assertContains(page, "内容与其文件类型不符")
         self.assertFalse(self.staged.exists() and any(self.staged.iterdir()))
+
+    def test_the_pages_with_a_handler_still_refuse_a_post_without_its_csrf_token(self):
+        from django.test import Client
+
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(self.world.users["counselor"])
+        school = self.org("school_a")
+        refused = client.post(
+            f"/counseling/mailbox/{school.code}/add/", {"opened_on": "2026-11-23", "text": "信"}
+        )
+        self.assertEqual(refused.status_code, 403)
+        self.assertFalse(MailboxLetter.objects.exists())
+        form = client.get(f"/counseling/mailbox/{school.code}/add/")
+        token = form.context["csrf_token"]
+        taken = client.post(
+            f"/counseling/mailbox/{school.code}/add/",
+            {"opened_on": "2026-11-23", "text": "信", "csrfmiddlewaretoken": token},
+        )
+        self.assertEqual(taken.status_code, 302)
+        clerk = Client(enforce_csrf_checks=True)
+        clerk.force_login(self.world.users["school_admin"])
+        self.assertEqual(clerk.post("/ledger/import/", {}).status_code, 403)
+        teacher = Client(enforce_csrf_checks=True)
+        teacher.force_login(self.world.users["teacher"])
+        self.assertEqual(teacher.post("/health/import/", {}).status_code, 403)
