@@ -104,8 +104,15 @@ def test_sqlite_holds_concurrent_writers_however_database_url_names_it(
         connection.close()
 
 
-def test_postgres_gets_no_sqlite_options(monkeypatch):
+def test_postgres_gets_no_sqlite_options_and_no_jit(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db:5432/shouwang")
     config = settings._database()
     assert config["ENGINE"] == "django.db.backends.postgresql"
-    assert config.get("OPTIONS", {}) == {}
+    assert config["OPTIONS"] == {"options": "-c jit=off"}
+
+
+def test_postgres_keeps_the_options_its_url_gives(monkeypatch):
+    monkeypatch.setenv(
+        "DATABASE_URL", "postgres://u:p@db:5432/shouwang?options=-c%20work_mem%3D64MB"
+    )
+    assert settings._database()["OPTIONS"] == {"options": "-c jit=off -c work_mem=64MB"}
