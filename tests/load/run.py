@@ -36,8 +36,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"  # loopback only: nothing of the demo county is served beyond this machine
-# Labels the export writes that the importer does not read back (see the report of issue 17).
-RELATION_WORDS = {"父亲或母亲": "父母", "委托代管人": "委托"}
 
 
 def say(text: str) -> None:
@@ -95,12 +93,9 @@ def ledger_to_import(env: dict[str, str], out: Path, marker: str) -> tuple[Path,
         n for n, row in enumerate(sheet.iter_rows(values_only=True), start=1) if "姓名" in row
     )
     headers = [cell.value for cell in sheet[header_row]]
-    note, relation = headers.index("备注") + 1, headers.index("与儿童关系") + 1
+    note = headers.index("备注") + 1
     changed = 0
     for n in range(header_row + 1, sheet.max_row + 1):
-        word = sheet.cell(row=n, column=relation).value
-        if word in RELATION_WORDS:
-            sheet.cell(row=n, column=relation, value=RELATION_WORDS[word])
         if (n - header_row) % 5 == 1:
             sheet.cell(row=n, column=note, value=f"{marker} 台账复核")
             changed += 1

@@ -51,7 +51,7 @@ RELATION = {
         GuardianRelation.MATERNAL_GRANDPARENT,
     ),
     **dict.fromkeys(
-        ["父亲", "母亲", "父母", "父", "母", "父子", "母子", "母女", "父女"],
+        ["父亲", "母亲", "父母", "父亲或母亲", "父", "母", "父子", "母子", "母女", "父女"],
         GuardianRelation.PARENT,
     ),
     **dict.fromkeys(
@@ -77,9 +77,10 @@ RELATION = {
     ),
     **dict.fromkeys(["亲友", "邻居", "朋友"], GuardianRelation.FRIEND),
     **dict.fromkeys(
-        ["代管", "代管家长", "委托", "代理家长", "委托监护"], GuardianRelation.ENTRUSTED
+        ["代管", "代管家长", "委托", "委托代管人", "代理家长", "委托监护"],
+        GuardianRelation.ENTRUSTED,
     ),
-    **dict.fromkeys(["无"], GuardianRelation.NONE),
+    **dict.fromkeys(["无", "无监护人"], GuardianRelation.NONE),
 }
 
 
