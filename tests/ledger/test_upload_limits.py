@@ -112,7 +112,7 @@ class LedgerUploadLimitsTests(TempMediaTestCase):
         save = uploads.save_state
         with mock.patch.object(uploads, "save_state", lambda p, v: (seen.append(v), save(p, v))):
             self.assertEqual(tasks.read_upload(*queued.task["args"]), "done")
-        self.assertEqual(seen[0], {"state": "reading", "rows": 0, "of": 41})
+        self.assertEqual((seen[0]["state"], seen[0]["rows"], seen[0]["of"]), ("reading", 0, 41))
         done = self.clerk.get(preview, HTTP_HX_REQUEST="true")
         self.assertEqual(done["HX-Refresh"], "true")
 
@@ -123,6 +123,12 @@ class LedgerUploadLimitsTests(TempMediaTestCase):
                 self.assertContains(page, "40")
         [state] = (Path(self.staged.parent) / "uploads_read").iterdir()
         self.assertEqual(stat.S_IMODE(state.stat().st_mode), 0o600)
+
+        # A reading that stops reporting (the worker stopped, the task timed out) says so.
+        stalled = {"state": "reading", "rows": 10, "of": 41, "at": time.time() - 3600}
+        with mock.patch.object(uploads, "state", return_value=stalled):
+            page = self.clerk.get(preview)
+        self.assertContains(page, "读取在文件结束前中断")
 
         applied = self.clerk.post(preview + "apply/")
         self.assertRedirects(applied, reverse("ledger:done"), fetch_redirect_response=False)

@@ -42,6 +42,11 @@ def queue_reading(path: Path, *, filename: str, org: str, user: int, encoding: s
     )
 
 
+def stalled(state: dict[str, Any]) -> bool:
+    """A reading that stopped reporting: the worker was stopped, or the task timed out."""
+    return state["state"] == "reading" and time.time() - state.get("at", 0) > READ_TIMEOUT + 60
+
+
 def read_upload(path: str, filename: str, org: str, user: int, encoding: str | None) -> str:
     """A dry run of the upload, its summary kept beside it: the preview's one reading."""
     from shouwang.accounts.models import User
@@ -59,7 +64,9 @@ def read_upload(path: str, filename: str, org: str, user: int, encoding: str | N
         nonlocal last
         if time.monotonic() - last >= PROGRESS_EVERY:
             last = time.monotonic()
-            uploads.save_state(staged, {"state": "reading", "rows": rows, "of": estimate})
+            uploads.save_state(
+                staged, {"state": "reading", "rows": rows, "of": estimate, "at": time.time()}
+            )
 
     progress(0)
     state: dict[str, Any]

@@ -128,6 +128,12 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
             _read(request, token)
         return redirect("ledger:preview", token=token)
     state = uploads.state(path) or _read(request, token)
+    if tasks.stalled(state):
+        state = {
+            "state": "unreadable",
+            "message": _("Reading the file stopped before its end: upload it again, or split it."),
+        }
+        uploads.save_state(path, state)
     if state["state"] in ("queued", "reading"):
         context = {"token": token, "org": org, "file": entry["filename"], "state": state}
         if request.headers.get("HX-Request"):
