@@ -406,8 +406,10 @@ CACHES = {
 
 # Content-Security-Policy: scripts only from our own files (no inline script, no eval), so a
 # name or a note that smuggles markup in cannot run. Chart data rides in data- attributes.
-# Styles: our stylesheets, and inline style attributes only (style-src-attr), which ECharts
-# sets on its tooltips and htmx's swaps; no <style> element from anywhere but our files.
+# Styles: our stylesheets, plus inline style *attributes* (style-src-attr), because the vendored
+# ECharts writes them into the SVG it draws and its tooltips (some 80 refusals on the dashboard
+# without it, tests/e2e/test_content_security_policy.py). A style attribute runs no script; no
+# <style> element is allowed but our files' (htmx's own is turned off in base.html).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
