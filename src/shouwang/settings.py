@@ -358,6 +358,12 @@ SHOUWANG_SMS_SENDER = os.environ.get("SHOUWANG_SMS_SENDER", "shouwang.notices.se
 # A child out of touch with a parent away for longer than this gives the class teacher a task.
 SHOUWANG_FAMILY_CONTACT_DAYS = env_int("SHOUWANG_FAMILY_CONTACT_DAYS", 30)
 
+# Archives of children who left the register more than this many whole years ago are anonymised
+# by the worker (PIPL art. 19: kept no longer than the purpose needs). Three years: a child who
+# left can come back (parents away again, a transfer back) and a three-year span covers the
+# 三年 of a school stage and the look-backs of the yearly reports and inspections.
+SHOUWANG_RETENTION_YEARS = env_int("SHOUWANG_RETENTION_YEARS", 3)
+
 # Exports of figures above school level show counts under 5 children as "<5" (domain.md §7).
 SHOUWANG_HIDE_SMALL_COUNTS_IN_EXPORTS = env_bool("SHOUWANG_HIDE_SMALL_COUNTS_IN_EXPORTS", True)
 

@@ -14,11 +14,13 @@ from .models import (
     AssessmentKind,
     Child,
     ChildStatus,
+    ConsentScope,
     DefinitionProfile,
     DifficultyKind,
     Guardian,
     GuardianAssessment,
     GuardianClass,
+    GuardianRelation,
     Parent,
     RiskGrade,
 )
@@ -219,6 +221,7 @@ class RegisterFilterForm(forms.Form):
         required=False,
     )
     incomplete = forms.BooleanField(label=_("Archive incomplete"), required=False)
+    without_consent = forms.BooleanField(label=_("Without the guardian's consent"), required=False)
     profile = QuickModelChoiceField(
         label=_("Definition profile"),
         queryset=DefinitionProfile.objects.all(),
@@ -316,3 +319,44 @@ class HandoverForm(forms.Form):
     def __init__(self, *args: Any, teachers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_teacher"].queryset = teachers  # type: ignore[attr-defined]
+
+
+# The signed consent form, scanned or photographed: as a mailbox letter's scan (counseling).
+CONSENT_SCAN_TYPES = (".jpg", ".jpeg", ".png", ".pdf")
+MAX_CONSENT_SCAN = 10 * 1024 * 1024
+
+
+class ConsentForm(forms.Form):
+    """The guardian's consent (or, ``withdraw``, its withdrawal), with the signed form."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    on = forms.DateField(label=_("Date"), widget=DATE)
+    given_by = forms.CharField(label=_("Signed by"), max_length=50)
+    relation = forms.ChoiceField(
+        label=_("Relation to the child"),
+        choices=[(k, v) for k, v in GuardianRelation.choices if k != GuardianRelation.NONE],
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Agreed to"),
+        choices=ConsentScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    scan = forms.FileField(
+        label=_("The signed form, scanned or photographed (.jpg, .png or .pdf)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,.pdf"}),
+    )
+
+    def __init__(self, *args: Any, withdraw: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if withdraw:
+            del self.fields["scopes"]
+
+    def clean_scan(self) -> Any:
+        scan = self.cleaned_data.get("scan")
+        if scan:
+            if not scan.name.lower().endswith(CONSENT_SCAN_TYPES):
+                raise forms.ValidationError(_("Only .jpg, .png and .pdf files can be attached."))
+            if scan.size > MAX_CONSENT_SCAN:
+                raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return scan

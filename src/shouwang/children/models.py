@@ -627,3 +627,87 @@ class ClassHandover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school_class} {self.on}"
+
+
+class ConsentScope(models.TextChoices):
+    """What a guardian agreed to (PIPL art. 31: a minor's information is processed with the
+    consent of their guardian)."""
+
+    ARCHIVE = "archive", _("Keeping the archive (建档)")
+    PHOTOS = "photos", _("Photos")
+    SHARING = "sharing", _("Sharing with other departments")
+
+
+class ConsentRecord(models.Model):
+    """The guardian's consent, or its withdrawal: each a dated row, none ever changed or
+    deleted. The child's consent on a day is their latest row on or before it (PIPL arts. 28
+    and 31: a minor's information is sensitive and processed with the guardian's consent;
+    未成年人保护法 art. 72)."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="consents")
+    withdrawn = models.BooleanField(_("withdrawn"), default=False)
+    on = models.DateField(_("date"))
+    given_by = models.CharField(_("given by"), max_length=50)
+    relation = models.CharField(
+        _("relation to the child"), max_length=24, choices=GuardianRelation.choices
+    )
+    # What was agreed to, one column per ConsentScope (the register and the figures filter on
+    # ``archive`` in SQL); a withdrawal agrees to none.
+    archive = models.BooleanField(ConsentScope.ARCHIVE.label, default=False)
+    photos = models.BooleanField(ConsentScope.PHOTOS.label, default=False)
+    sharing = models.BooleanField(ConsentScope.SHARING.label, default=False)
+    # The signed form, scanned or photographed: under var/media (600), a random name.
+    scan = models.FileField(_("signed form"), upload_to="consents/%Y/%m/", blank=True)
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("guardian's consent")
+        verbose_name_plural = _("guardians' consents")
+        ordering = ["-on", "-created_at", "-pk"]
+        indexes = [models.Index(fields=["child", "on"])]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.given_by}"
+
+    @property
+    def scopes(self) -> list[str]:
+        return [s for s in ConsentScope.values if getattr(self, s)]
+
+    def scopes_display(self) -> list[str]:
+        return [str(ConsentScope(s).label) for s in self.scopes]
+
+
+class RetentionRun(models.Model):
+    """One run of the retention rule: archives of children who left the register more than
+    ``years`` years before ``cutoff``'s year were anonymised (rows kept, identifying fields
+    blanked). ``by_unit`` is {unit code: children anonymised}."""
+
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    via = models.CharField(max_length=16)  # worker, cli
+    years = models.PositiveSmallIntegerField()
+    cutoff = models.DateField()
+    children = models.PositiveIntegerField(default=0)
+    by_unit = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.children}"
+
+
+class Anonymisation(models.Model):
+    """That a child's archive was anonymised, when and by which run (never undone)."""
+
+    child = models.OneToOneField(Child, on_delete=models.PROTECT, related_name="anonymisation")
+    run = models.ForeignKey(RetentionRun, on_delete=models.PROTECT, related_name="archives")
+    left_on = models.DateField()
+
+    def __str__(self) -> str:
+        return f"#{self.child_id}"

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
+from shouwang.audit import services as audit
 from shouwang.audit.masking import masked_changes
 from shouwang.audit.models import AuditAction, AuditEntry
 
@@ -21,9 +24,11 @@ from .models import (
     Assessment,
     Child,
     ChildStatus,
+    ConsentRecord,
     DifficultyFlag,
     DuplicateCase,
     Parent,
+    RetentionRun,
     StatusChange,
 )
 
@@ -198,3 +203,56 @@ def handovers_of(user: Any, school_class: Any) -> QuerySet[Any]:
     if not scope_of(user).sees(school_class):
         return ClassHandover.objects.none()
     return ClassHandover.objects.filter(school_class=school_class).select_related("to_teacher")
+
+
+# --- the guardian's consent ----------------------------------------------------------------------
+
+
+def consent_in_force(on: date) -> Coalesce:
+    """For a query of children: whether the consent in force on ``on`` (their latest consent row
+    on or before it) covers keeping the archive — false with no row, or after a withdrawal."""
+    latest = (
+        ConsentRecord.objects.filter(child=OuterRef("pk"), on__lte=on)
+        .order_by("-on", "-created_at", "-pk")
+        .values("archive")[:1]
+    )
+    return Coalesce(Subquery(latest), Value(False), output_field=BooleanField())
+
+
+def with_consent(qs: QuerySet[Child], on: date) -> QuerySet[Child]:
+    """``consented`` on each child: the register's "无监护人同意" badge and filter."""
+    return qs.annotate(consented=consent_in_force(on))
+
+
+def consents_of(user: Any, child: Child) -> QuerySet[ConsentRecord]:
+    """The child's consent rows, newest first, for those who keep the archive (the signed forms
+    name the guardian); nothing for others."""
+    if not children_editable_by(user).filter(pk=child.pk).exists():
+        return ConsentRecord.objects.none()
+    return child.consents.select_related("by").order_by("-on", "-created_at", "-pk")
+
+
+def consent_scan_for(user: Any, pk: int) -> ConsentRecord:
+    """A signed form's scan, or 404 unless the user keeps the child's archive; the look is
+    audited."""
+    record = get_object_or_404(
+        ConsentRecord.objects.select_related("child__school").exclude(scan=""),
+        pk=pk,
+        child__in=children_editable_by(user).values("pk"),
+    )
+    audit.record_read(
+        actor=user,
+        action=AuditAction.VIEW,
+        obj=record.child,
+        org_path=record.child.school.path,
+        changes={"where": "consent form"},
+    )
+    return record
+
+
+def retention_runs_for(user: Any) -> QuerySet[RetentionRun]:
+    """The retention rule's runs, for the system's administrators (those who read the audit
+    log); 404 for anyone else."""
+    if not scope_of(user).may(Area.AUDIT, Action.VIEW):
+        raise Http404
+    return RetentionRun.objects.select_related("by")

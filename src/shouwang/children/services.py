@@ -6,12 +6,16 @@ with its before and after values.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,11 +28,14 @@ from shouwang.orgs.models import Org, OrgKind
 from . import types
 from .models import (
     IN_REGISTER,
+    Anonymisation,
     Assessment,
     AssessmentKind,
     Child,
     ChildStatus,
     ClassHandover,
+    ConsentRecord,
+    ConsentScope,
     DefinitionProfile,
     DifficultyFlag,
     DuplicateCase,
@@ -38,6 +45,7 @@ from .models import (
     Parent,
     ParentRelation,
     RegionProfile,
+    RetentionRun,
     RiskGrade,
     StatusChange,
 )
@@ -676,3 +684,232 @@ def record_id_search(*, number: str, found: int, by: User) -> None:
         object_repr=_("Search by ID number"),
         changes={"id_search": mask_id_number(number), "found": found},
     )
+
+
+# --- the guardian's consent (PIPL arts. 28, 31; 未成年人保护法 art. 72) ---------------------------
+
+
+def consent_state(child_pk: int) -> dict[str, Any]:
+    """What a consent form was opened at: the child's latest consent row (a form opened before
+    someone else recorded or withdrew a consent is refused, not added on top unseen)."""
+    latest = ConsentRecord.objects.filter(child_id=child_pk).order_by(*CONSENT_ORDER).first()
+    return {"consent": latest.pk if latest else None}
+
+
+def consent_version(child: Child) -> str:
+    return version_token(consent_state(child.pk))
+
+
+CONSENT_ORDER = ("-on", "-created_at", "-pk")
+
+
+def _consent_label(key: str) -> str:
+    return _("Guardian's consent")
+
+
+@transaction.atomic
+def record_consent(
+    *,
+    child: Child,
+    on: date,
+    given_by: str,
+    relation: str,
+    by: User | None,
+    version: str,
+    scopes: Iterable[str] = (),
+    scan: Any = None,
+    withdrawn: bool = False,
+) -> ConsentRecord:
+    """The guardian consents (to ``scopes``) or, ``withdrawn``, withdraws the consent in force:
+    a new dated row either way, the earlier ones kept. The signed form's scan is stored under a
+    random name (a phone's file name may carry the child's name)."""
+    Child.objects.select_for_update().filter(pk=child.pk).first()  # one writer per child
+    check_version(version, consent_state(child.pk), label=_consent_label)
+    scopes = sorted(set(scopes))
+    errors: dict[str, list[str]] = {}
+    if on > timezone.localdate():
+        errors["on"] = [_("The date cannot be in the future.")]
+    elif on < child.birth_date:
+        errors["on"] = [_("The date is before the child was born.")]
+    if not given_by.strip():
+        errors["given_by"] = [_("Say who signed.")]
+    if withdrawn:
+        scopes = []
+        current = ConsentRecord.objects.filter(child=child).order_by(*CONSENT_ORDER).first()
+        if current is None or current.withdrawn:
+            errors[NON_FIELD] = [_("There is no consent in force to withdraw.")]
+        elif on < current.on:
+            errors["on"] = [_("A consent cannot be withdrawn before the day it was given.")]
+    elif not scopes or not set(scopes) <= set(ConsentScope.values):
+        errors["scopes"] = [_("Choose what the guardian agreed to.")]
+    if errors:
+        raise ValidationError(errors)
+    record = ConsentRecord(
+        child=child,
+        withdrawn=withdrawn,
+        on=on,
+        given_by=given_by.strip(),
+        relation=relation,
+        by=by,
+        **{s: s in scopes for s in ConsentScope.values},
+    )
+    if scan:
+        suffix = Path(scan.name or "").suffix.lower()
+        record.scan.save(f"{secrets.token_urlsafe(12)}{suffix}", scan, save=False)
+    record.full_clean()
+    record.save()
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=child,
+        org_path=child.school.path,
+        changes={
+            "consent": "withdrawn" if withdrawn else "given",
+            "_on": str(on),
+            "scopes": scopes,
+            "relation": relation,
+            "scanned": bool(scan),
+        },
+    )
+    return record
+
+
+NON_FIELD = "__all__"
+
+
+# --- retention: archives of children who left long ago, anonymised ---------------------------
+
+# Statuses of a child who has left the register (离开 / 毕业 / 转出 …). A merged archive is the
+# other archive's duplicate and follows it (not anonymised on its own).
+LEFT = (
+    ChildStatus.RETURNED,
+    ChildStatus.TRANSFERRED,
+    ChildStatus.GRADUATED,
+    ChildStatus.AGED_OUT,
+    ChildStatus.MOVED,
+)
+ANONYMISED_NAME = "已匿名儿童#"
+# What is blanked. Kept: what the figures of days gone by count (gender, birth date — the
+# profiles' age limit —, the unit, class and home village, boarding, the left-behind type and
+# the parents' status and time away it comes from, the guardian's relation, the classifications,
+# pairings and every date), so no past day's statistics change.
+BLANKED_CHILD = (
+    "id_number",
+    "name_initials",
+    "ethnicity",
+    "address",
+    "personality",
+    "hobbies",
+    "health",
+    "study",
+    "note",
+    "contact_name",
+    "contact_phone",
+    "collected_by",
+)
+BLANKED_PARENT = ("name", "phone", "work_place", "employer", "visits_home")
+BLANKED_GUARDIAN = ("name", "phone", "address", "health", "literacy")
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def retention_due(*, today: date, years: int) -> Any:
+    """Children who left the register before ``years`` years before ``today`` and are not yet
+    anonymised, with the day they left (their status row in force)."""
+    left_on = (
+        StatusChange.objects.filter(child=OuterRef("pk"), until__isnull=True)
+        .order_by("-on", "-created_at", "-pk")
+        .values("on")[:1]
+    )
+    return (
+        Child.objects.filter(status__in=LEFT, anonymisation__isnull=True)
+        .annotate(left_on=Subquery(left_on))
+        .filter(left_on__lt=_years_before(today, years))
+    )
+
+
+@transaction.atomic
+def apply_retention(
+    *, today: date, years: int, by: User | None, via: str, dry_run: bool = False
+) -> dict[str, Any]:
+    """Anonymise the archives past retention: names become "已匿名儿童#<id>", ID numbers,
+    phones, addresses, parents' and guardians' names and free texts are blanked, the signed
+    consent forms' scans removed. Rows stay (nothing is deleted) and the audit log is not
+    touched (append-only: its earlier entries keep what they held, masked when read). Returns
+    the report: how many, per unit, and the run's id (none for a dry run)."""
+    if years < 1:
+        raise ValidationError(_("The retention period must be at least one year."))
+    cutoff = _years_before(today, years)
+    due = list(
+        retention_due(today=today, years=years)
+        .select_for_update(of=("self",))
+        .select_related("school")
+        .order_by("pk")
+    )
+    by_unit: dict[str, int] = {}
+    for child in due:
+        by_unit[child.school.code] = by_unit.get(child.school.code, 0) + 1
+    report: dict[str, Any] = {
+        "dry_run": dry_run,
+        "years": years,
+        "cutoff": cutoff.isoformat(),
+        "children": len(due),
+        "by_unit": dict(sorted(by_unit.items())),
+        "run": None,
+    }
+    if dry_run or not due:
+        return report
+    run = RetentionRun.objects.create(
+        by=by, via=via, years=years, cutoff=cutoff, children=len(due), by_unit=report["by_unit"]
+    )
+    ids = [c.pk for c in due]
+    scans: list[Any] = []
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        Child.objects.filter(pk__in=part).update(
+            name=Concat(Value(ANONYMISED_NAME), Cast("pk", CharField())),
+            **dict.fromkeys(BLANKED_CHILD, ""),
+        )
+        Parent.objects.filter(child_id__in=part).update(**dict.fromkeys(BLANKED_PARENT, ""))
+        Guardian.objects.filter(child_id__in=part).update(
+            age=None, **dict.fromkeys(BLANKED_GUARDIAN, "")
+        )
+        StatusChange.objects.filter(child_id__in=part).update(reason="")
+        DuplicateCase.objects.filter(id_number__gt="").filter(
+            Q(first_id__in=part) | Q(second_id__in=part)
+        ).update(id_number="")
+        consents = ConsentRecord.objects.filter(child_id__in=part)
+        scans += [c.scan for c in consents.exclude(scan="")]
+        consents.update(given_by="", scan="")
+    Anonymisation.objects.bulk_create(
+        [Anonymisation(child=c, run=run, left_on=c.left_on) for c in due]
+    )
+    for child in due:
+        child.name = f"{ANONYMISED_NAME}{child.pk}"
+    audit.record_many(
+        [
+            {
+                "action": AuditAction.UPDATE,
+                "obj": child,
+                "org_path": child.school.path,
+                "changes": {"anonymised": True, "retention_run": run.pk},
+            }
+            for child in due
+        ],
+        actor=by,
+    )
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=run,
+        changes={k: v for k, v in report.items() if k != "run"},
+    )
+    # The scans go once the blanking is committed (a rollback keeps them with their rows).
+    transaction.on_commit(lambda: [scan.delete(save=False) for scan in scans])
+    report["run"] = run.pk
+    return report

@@ -18,4 +18,8 @@ urlpatterns = [
     path("<int:pk>/transfer/", views.transfer, name="transfer"),
     path("<int:pk>/assess/", views.assess, name="assess"),
     path("<int:pk>/reveal/<str:field>/", views.reveal, name="reveal"),
+    path("<int:pk>/consent/", views.consent, name="consent"),
+    path("<int:pk>/consent/withdraw/", views.consent, {"withdraw": True}, name="withdraw_consent"),
+    path("consent/<int:pk>/form/", views.consent_scan, name="consent_scan"),
+    path("retention/", views.retention_runs, name="retention"),
 ]

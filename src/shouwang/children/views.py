@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,6 +22,7 @@ from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import teachers_of_classes, teachers_of_school
 from shouwang.core.concurrency import StaleEdit
+from shouwang.core.sheets.limits import limited_upload, refuse_into
 from shouwang.core.views import form_page, show_error
 from shouwang.orgs.models import OrgKind
 from shouwang.units.selectors import (
@@ -31,8 +34,11 @@ from shouwang.units.selectors import (
 
 from . import selectors, services
 from .forms import (
+    CONSENT_SCAN_TYPES,
+    MAX_CONSENT_SCAN,
     AssessmentForm,
     ChildForm,
+    ConsentForm,
     GuardianForm,
     HandoverForm,
     HeartLevelForm,
@@ -106,6 +112,9 @@ def register(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(home_village=data["home_village"])
     if data.get("incomplete"):
         qs = qs.filter(selectors.incomplete_q())
+    qs = selectors.with_consent(qs, today)
+    if data.get("without_consent"):
+        qs = qs.filter(Q(consented=False))
     page = Paginator(qs.order_by("school__path", "school_class__path", "name_initials", "pk"), 50)
     query = request.GET.copy()
     query.pop("page", None)
@@ -147,6 +156,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_counsel": scope.may(Area.COUNSELING, Action.VIEW, child),
             "may_see_health": scope.may(Area.HEALTH, Action.VIEW, child),
             "may_reveal_id": selectors.id_number_revealable(request.user, child),
+            "consents": selectors.consents_of(request.user, child),
         },
     )
 
@@ -479,4 +489,55 @@ def handover(request: HttpRequest, code: str) -> HttpResponse:
             "school_class": school_class,
             "history": selectors.handovers_of(request.user, school_class),
         },
+    )
+
+
+@limited_upload(MAX_CONSENT_SCAN, CONSENT_SCAN_TYPES)
+def consent(request: HttpRequest, pk: int, withdraw: bool = False) -> HttpResponse:
+    """The guardian's consent recorded, or withdrawn, by those who keep the archive; the
+    signed form's scan stops at 10 MB as it arrives and must start as a JPEG, PNG or PDF does."""
+    child = _editable_child(request, pk)
+    guardian = getattr(child, "guardian", None)
+    form = ConsentForm(
+        request.POST or None,
+        request.FILES or None,
+        withdraw=withdraw,
+        initial={
+            "version": services.consent_version(child),
+            "on": timezone.localdate(),
+            "given_by": guardian.name if guardian else "",
+            "relation": guardian.relation if guardian else "",
+        },
+    )
+    refuse_into(form, "scan", request)
+    return form_page(
+        request,
+        form=form,
+        save=lambda d: services.record_consent(
+            child=child, by=acting_user(request), withdrawn=withdraw, **d
+        ),
+        done=_("The consent was withdrawn.") if withdraw else _("The consent was recorded."),
+        back=reverse("children:detail", args=[child.pk]) + "#consent",
+        template="web/form.html",
+        context={
+            "child": child,
+            "title": _("Withdraw the guardian's consent")
+            if withdraw
+            else _("The guardian's consent"),
+        },
+    )
+
+
+def consent_scan(request: HttpRequest, pk: int) -> FileResponse:
+    record = selectors.consent_scan_for(acting_user(request), pk)
+    return FileResponse(record.scan.open("rb"), filename=Path(record.scan.name).name)
+
+
+def retention_runs(request: HttpRequest) -> HttpResponse:
+    """The retention rule's runs (sysadmins): when, by whom, how many archives, per unit."""
+    runs = selectors.retention_runs_for(request.user)[:100]
+    return render(
+        request,
+        "children/retention.html",
+        {"runs": runs, "years": settings.SHOUWANG_RETENTION_YEARS},
     )

@@ -54,6 +54,7 @@ from shouwang.children.profiles import (
     left_out_for_unknown_time_away,
     profile_for,
 )
+from shouwang.children.selectors import consent_in_force
 from shouwang.children.types import LeftBehindType
 from shouwang.orgs.models import Org, OrgKind, Stage, Term
 from shouwang.orgs.selectors import calendar_region_for, counted_enrolments
@@ -90,6 +91,8 @@ DIMENSIONS: dict[str, dict[str, Q]] = {
     },
     "boarding": {"yes": Q(boarding=True)},
     "paired": {"yes": Q(paired=True), "no": Q(paired=False)},
+    # Without the guardian's consent to keeping the archive in force that day (PIPL art. 31).
+    "consent": {"without": Q(consented=False)},
 }
 # Dimensions that are not columns of the row (school stage, sub-unit) are filtered by place.
 PLACE_DIMENSIONS = ("by_stage", "unit")
@@ -146,6 +149,10 @@ class Figures:
     @property
     def paired(self) -> int:
         return self.counts["paired"]["yes"]
+
+    @property
+    def without_consent(self) -> int:
+        return self.counts["consent"]["without"]
 
     @property
     def coverage(self) -> float | None:
@@ -250,7 +257,7 @@ def counted_children(
     open_pairing = Pairing.objects.filter(child=OuterRef("pk"), starts_on__lte=on).filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=on)
     )
-    return counted.annotate(paired=Exists(open_pairing))
+    return counted.annotate(paired=Exists(open_pairing), consented=consent_in_force(on))
 
 
 def _counted_at(org: Org, placed: QuerySet[Child]) -> QuerySet[Child]:

@@ -161,6 +161,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "behind_all": behind("all", "all") if drill else "",
             "behind_boarding": behind("boarding", "yes"),
             "behind_unpaired": behind("paired", "no"),
+            "behind_without_consent": behind("consent", "without"),
+            "without_consent": result.cell(result.without_consent),
             "left_out": [
                 (note, behind(selectors.LEFT_OUT, selectors.UNKNOWN_TIME_AWAY))
                 for note in result.left_out_notes()
