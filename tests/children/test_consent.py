@@ -123,9 +123,7 @@ class ConsentTests(TempMediaTestCase):
         filtered = self.client_as("teacher").get(
             reverse("children:register"), {"without_consent": "on"}
         )
-        self.assertEqual(
-            {c.pk for c in filtered.context["page"]}, {self.child.pk, self.other.pk}
-        )
+        self.assertEqual({c.pk for c in filtered.context["page"]}, {self.child.pk, self.other.pk})
 
     def test_the_dashboard_counts_children_without_consent_as_of_its_day(self):
         county = self.org("county_a")
