@@ -21,6 +21,11 @@ A restore replaces the whole database, schema and all, in ONE transaction; it ne
 - PostgreSQL: ``DROP SCHEMA public CASCADE; CREATE SCHEMA public;`` then ``pg_restore``'s script,
   all through ``psql --single-transaction``: a failure leaves the old database as it was.
 
+Encrypted (``secret`` given: :mod:`shouwang.core.backupcrypt`): the same tar, sealed in
+authenticated chunks as it is written, never whole in memory nor in clear on the disk. A restore
+opens it as it reads, and checks that the whole file is intact (every chunk, the last one
+included) before it touches the database.
+
 Nothing here knows the other apps: callers pass what the manifest should say besides
 (``describe``) and which tables hold data (:func:`tables_with_rows`).
 """
@@ -51,6 +56,8 @@ from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
 
+from shouwang.core import backupcrypt
+
 FORMAT = "shouwang-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -78,13 +85,16 @@ class Restored:
 # Backup
 
 
-def backup(out: Path, *, describe: Describe | None = None) -> dict[str, Any]:
-    """Write the whole database to ``out`` (replaced atomically, mode 600); return the manifest."""
+def backup(
+    out: Path, *, describe: Describe | None = None, secret: bytes | None = None
+) -> dict[str, Any]:
+    """Write the whole database to ``out`` (replaced atomically, mode 600), encrypted with
+    ``secret`` when one is given; return the manifest."""
     with _failures_said(_("The backup failed: %(error)s")):
-        return _backup(Path(out), describe)
+        return _backup(Path(out), describe, secret)
 
 
-def _backup(out: Path, describe: Describe | None) -> dict[str, Any]:
+def _backup(out: Path, describe: Describe | None, secret: bytes | None) -> dict[str, Any]:
     if not out.parent.is_dir():
         raise BackupError(_("The folder %(dir)s does not exist.") % {"dir": out.parent})
     vendor = _vendor()
@@ -109,15 +119,24 @@ def _backup(out: Path, describe: Describe | None) -> dict[str, Any]:
         }
         partial = Path(tmp) / "backup.tar"  # mkstemp-like: the directory is 700, the file 600
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w") as tar:
-            text = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mode, info.mtime = len(text), 0o600, int(datetime.now(UTC).timestamp())
-            tar.addfile(info, io.BytesIO(text))
-            info = tar.gettarinfo(str(payload), arcname=payload.name)
-            info.mode, info.uid, info.gid, info.uname, info.gname = 0o600, 0, 0, "", ""
-            with payload.open("rb") as fh:
-                tar.addfile(info, fh)
+        with os.fdopen(fd, "wb") as raw:
+            sealer = None
+            if secret is not None:
+                # Readable without the key: what tells backups apart, nothing about anyone.
+                clear = {k: manifest[k] for k in ("engine", "created_at", "app_version")}
+                sealer = backupcrypt.Sealer(raw, secret, clear)
+            with tarfile.open(fileobj=sealer or raw, mode="w") as tar:
+                text = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+                info = tarfile.TarInfo(MANIFEST)
+                info.size, info.mode = len(text), 0o600
+                info.mtime = int(datetime.now(UTC).timestamp())
+                tar.addfile(info, io.BytesIO(text))
+                info = tar.gettarinfo(str(payload), arcname=payload.name)
+                info.mode, info.uid, info.gid, info.uname, info.gname = 0o600, 0, 0, "", ""
+                with payload.open("rb") as fh:
+                    tar.addfile(info, fh)
+            if sealer is not None:
+                sealer.finish()
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(partial, out)
@@ -199,25 +218,55 @@ def _sqlite_tables(db: sqlite3.Connection) -> list[str]:
 # Reading a backup
 
 
-def read_manifest(path: Path) -> dict[str, Any]:
-    """The manifest of a backup file, or BackupError saying what the file is not."""
-    with _open(path) as tar:
+def is_encrypted(path: Path) -> bool:
+    return backupcrypt.is_encrypted(Path(path))
+
+
+def read_manifest(path: Path, *, secret: bytes | None = None) -> dict[str, Any]:
+    """The manifest of a backup file, or BackupError saying what the file is not (an encrypted
+    one is opened with ``secret``)."""
+    with _open(path, secret) as (tar, _opener):
         return _manifest(tar)
 
 
 @contextmanager
-def _open(path: Path) -> Iterator[tarfile.TarFile]:
+def _open(
+    path: Path, secret: bytes | None
+) -> Iterator[tuple[tarfile.TarFile, backupcrypt.Opener | None]]:
     path = Path(path)
     if not path.is_file():
         raise BackupError(_("%(file)s does not exist.") % {"file": path})
     unreadable = _("%(file)s is not a Shouwang backup or is damaged (%(error)s).")
+    if backupcrypt.is_encrypted(path):
+        if secret is None:
+            raise BackupError(
+                _("This backup is encrypted: give its key in %(env)s or with --key-file.")
+                % {"env": backupcrypt.KEY_ENV}
+            )
+        with path.open("rb") as raw:
+            try:
+                opener = backupcrypt.Opener(raw, secret)
+                plain = io.BufferedReader(opener, CHUNK)
+                tar = tarfile.open(fileobj=plain, mode="r|")  # noqa: SIM115 (closed below)
+            except backupcrypt.CryptError as exc:
+                raise BackupError(str(exc)) from exc
+            except (tarfile.TarError, EOFError) as exc:
+                raise BackupError(unreadable % {"file": path.name, "error": exc}) from exc
+            with tar:
+                try:
+                    yield tar, opener
+                except backupcrypt.CryptError as exc:
+                    raise BackupError(str(exc)) from exc
+                except (tarfile.TarError, EOFError) as exc:
+                    raise BackupError(unreadable % {"file": path.name, "error": exc}) from exc
+        return
     try:
         tar = tarfile.open(path, mode="r:")  # noqa: SIM115 (closed below)
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise BackupError(unreadable % {"file": path.name, "error": exc}) from exc
     with tar:
         try:
-            yield tar
+            yield tar, None
         except (tarfile.TarError, EOFError) as exc:  # a header cut short or garbled
             raise BackupError(unreadable % {"file": path.name, "error": exc}) from exc
 
@@ -287,16 +336,17 @@ def tables_with_rows(tables: list[str]) -> list[str]:
     return found
 
 
-def restore(path: Path) -> Restored:
+def restore(path: Path, *, secret: bytes | None = None) -> Restored:
     """Replace the whole live database with the backup's (the caller has checked that it may):
-    the payload's checksum is checked before anything is touched, and the row counts after."""
+    the payload's checksum (and an encrypted file's every chunk) is checked before anything is
+    touched, and the row counts after."""
     with _failures_said(_("The restore failed: %(error)s")):
-        return _restore(Path(path))
+        return _restore(Path(path), secret)
 
 
-def _restore(path: Path) -> Restored:
+def _restore(path: Path, secret: bytes | None) -> Restored:
     vendor = _vendor()
-    with _open(path) as tar:
+    with _open(path, secret) as (tar, opener):
         manifest = _manifest(tar)
         check_restorable(manifest)
         member = tar.next()
@@ -306,6 +356,8 @@ def _restore(path: Path) -> Restored:
         with tempfile.TemporaryDirectory(dir=_work_dir(), prefix=".shouwang-restore-") as tmp:
             extracted = Path(tmp) / member.name.removesuffix(".gz")
             _extract(tar, member, extracted, expected, gunzip=vendor == "sqlite")
+            if opener is not None:
+                opener.finish()  # the rest of the file, down to its last chunk, is intact
             if vendor == "sqlite":
                 _sqlite_restore(extracted)
             else:

@@ -3,6 +3,9 @@
 The backup is recorded on the audit log once the file is complete (so a failed backup leaves no
 entry); the manifest names the audit log's last digest as it was in the snapshot, which a
 restore checks.
+
+``--encrypt`` seals the file with the key in ``SHOUWANG_BACKUP_KEY`` (``--key-file PATH``, a file
+readable by its owner only, gives it instead and implies ``--encrypt``): core.backupcrypt.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction, AuditEntry
-from shouwang.core import backup
+from shouwang.core import backup, backupcrypt
 from shouwang.core.commands import BadInputCommand
 
 
@@ -46,12 +49,36 @@ class Command(BadInputCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--out", required=True, help="the backup file to write")
+        parser.add_argument(
+            "--encrypt",
+            action="store_true",
+            help=f"encrypt the file with the key in {backupcrypt.KEY_ENV} (or --key-file)",
+        )
+        parser.add_argument(
+            "--key-file",
+            help="a file (mode 600) holding the key to encrypt with; implies --encrypt",
+        )
         parser.add_argument("--json", action="store_true", help="print the manifest as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["out"])
+        encrypt = options["encrypt"] or options["key_file"] is not None
         try:
-            manifest = backup.backup(out, describe=describe_audit)
+            secret = None
+            if encrypt:
+                secret = backupcrypt.passphrase(options["key_file"], to_encrypt=True)
+                if secret is None:
+                    raise CommandError(
+                        _(
+                            "--encrypt needs a key: set %(env)s or give --key-file "
+                            "(nothing was written)."
+                        )
+                        % {"env": backupcrypt.KEY_ENV},
+                        returncode=1,
+                    )
+            manifest = backup.backup(out, describe=describe_audit, secret=secret)
+        except backupcrypt.CryptError as exc:
+            raise CommandError(str(exc), returncode=1) from exc
         except backup.BackupError as exc:
             raise CommandError(str(exc), returncode=1) from exc
         audit.record(
@@ -66,13 +93,24 @@ class Command(BadInputCommand):
                 "rows": manifest["rows"],
                 "sha256": manifest["payload"]["sha256"],
                 "bytes": out.stat().st_size,
+                "encrypted": encrypt,
             },
         )
         if options["json"]:
-            self.stdout.write(json.dumps(manifest, ensure_ascii=False))
+            self.stdout.write(json.dumps(manifest | {"encrypted": encrypt}, ensure_ascii=False))
         else:
+            said = (
+                _(
+                    "Encrypted backup written to %(file)s: %(tables)s tables, %(rows)s rows, "
+                    "%(bytes)s bytes."
+                )
+                if encrypt
+                else _(
+                    "Backup written to %(file)s: %(tables)s tables, %(rows)s rows, %(bytes)s bytes."
+                )
+            )
             self.stdout.write(
-                _("Backup written to %(file)s: %(tables)s tables, %(rows)s rows, %(bytes)s bytes.")
+                said
                 % {
                     "file": out,
                     "tables": len(manifest["tables"]),

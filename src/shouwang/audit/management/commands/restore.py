@@ -6,6 +6,9 @@ given. After the restore: migrations the backup predates are applied, the audit 
 verified and must end where the backup's manifest says it did, and the restore is recorded on
 the log (from which file and manifest, and the end of the chain it replaced), linked onto the
 restored chain.
+
+An encrypted backup is opened with the key in ``SHOUWANG_BACKUP_KEY`` or ``--key-file PATH``;
+without one, or with a wrong one, nothing is touched (exit 1).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from django.utils.translation import gettext as _
 from shouwang.audit import chain
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction, AuditEntry
-from shouwang.core import backup
+from shouwang.core import backup, backupcrypt
 from shouwang.core.commands import BadInputCommand
 
 from .backup import operator
@@ -56,12 +59,19 @@ class Command(BadInputCommand):
         parser.add_argument(
             "--force", action="store_true", help="replace a database that holds data"
         )
+        parser.add_argument(
+            "--key-file",
+            help=f"a file (mode 600) with an encrypted backup's key (else {backupcrypt.KEY_ENV})",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         try:
-            manifest = backup.read_manifest(path)
+            secret = None
+            if options["key_file"] is not None or backup.is_encrypted(path):
+                secret = backupcrypt.passphrase(options["key_file"])
+            manifest = backup.read_manifest(path, secret=secret)
             backup.check_restorable(manifest)
             held = backup.tables_with_rows(data_tables())
             if held and not options["force"]:
@@ -74,7 +84,9 @@ class Command(BadInputCommand):
                     returncode=1,
                 )
             replaced = chain_end() if held else None
-            restored = backup.restore(path)
+            restored = backup.restore(path, secret=secret)
+        except backupcrypt.CryptError as exc:
+            raise CommandError(str(exc), returncode=1) from exc
         except backup.BackupError as exc:
             raise CommandError(str(exc), returncode=1) from exc
 
@@ -110,6 +122,7 @@ class Command(BadInputCommand):
                 "audit_entries": end.get("entries", 0),
                 "replaced": replaced,
                 "chain_intact": not problems,
+                "encrypted": secret is not None and backup.is_encrypted(path),
             },
         )
         if options["json"]:
