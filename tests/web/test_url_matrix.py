@@ -185,6 +185,11 @@ NOT_IN_MATRIX = {
     "accounts:login",
     "accounts:logout",
     "accounts:logout_everywhere",  # POST only: tests/accounts/test_tokens.py
+    # 两步验证, each person's own pages: tests/accounts/test_two_factor.py
+    "accounts:two_factor",
+    "accounts:two_factor_verify",
+    "accounts:two_factor_enrol",
+    "accounts:two_factor_codes",
     "healthz",
     "children:validate",  # POST only: tests/children/test_archive.py
     "children:reveal",  # POST only: tests/children/test_scope_and_masking.py

@@ -449,6 +449,14 @@ WRITES: list[Write] = [
         {"header": "爱好特长", "column": "hobbies"},
         prepare=plant(ledger_views.BUCKET, ledger_file, "school_a"),
     ),
+    Write(  # a CSV's encoding, chosen when reading could not tell
+        "ledger:preview",
+        "upload",
+        MANAGES_SCHOOL_A,
+        {"encoding": "gb18030"},
+        prepare=plant(ledger_views.BUCKET, ledger_file, "school_a"),
+        effect=NOTHING,
+    ),
     Write(
         "ledger:apply",
         "upload",
@@ -574,11 +582,11 @@ GET_ONLY = {
     "units:detail",
     "accounts:users",
     "accounts:audit",
+    "accounts:two_factor_codes",  # new recovery codes shown once (taken from the session)
     "children:register",
     "children:detail",
     "children:cards",
     "children:transfers",
-    "ledger:preview",
     "ledger:errors",
     "ledger:done",
     "ledger:export",
@@ -625,6 +633,10 @@ GET_ONLY = {
 # Writes with behaviour of their own, tested in their own files.
 NOT_IN_WRITE_MATRIX = {
     "accounts:login",  # anonymous, with lockouts: tests/accounts
+    # The second step and one's own 两步验证 page, with codes: tests/accounts/test_two_factor.py
+    "accounts:two_factor",
+    "accounts:two_factor_verify",
+    "accounts:two_factor_enrol",
 }
 
 SAFE_METHODS = {"get", "head", "options"}
