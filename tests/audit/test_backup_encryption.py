@@ -338,3 +338,29 @@ def test_every_length_comes_back_and_a_cut_at_any_chunk_is_refused(size: int):
             opened(data[:cut])
     with pytest.raises(backupcrypt.CryptError):
         opened(data + data[start:])  # the chunks again, after the last
+
+
+def test_a_byte_changed_after_the_database_ends_is_refused_before_anything_is_replaced(
+    site: Site, tmp_path: Path
+):
+    # A backup whose tar is followed by 2 MiB that no tar reader reads (zeros after the end of
+    # the archive), sealed with the key: a change there is found only by reading to the end.
+    plain = tmp_path / "plain.backup"
+    assert site.shouwang("backup", "--out", str(plain)).returncode == 0
+    sink = io.BytesIO()
+    sealer = backupcrypt.Sealer(sink, KEY.encode(), {"engine": connection.vendor})
+    sealer.write(plain.read_bytes() + bytes(2 << 20))
+    sealer.finish()
+    data = bytearray(sink.getvalue())
+    data[-backupcrypt.TAG - 10] ^= 0x01  # in the last chunk: zeros only
+    bad, good = tmp_path / "bad.backup", tmp_path / "good.backup"
+    bad.write_bytes(bytes(data))
+    good.write_bytes(sink.getvalue())
+    before = site.tables()
+
+    refused = site.shouwang("restore", str(bad), "--force", **WITH_KEY)
+
+    assert refused.returncode == 1 and "被改动过或不完整" in refused.stderr, refused.stderr
+    assert site.tables() == before
+    restored = site.shouwang("restore", str(good), "--force", **WITH_KEY)  # the same, unchanged
+    assert restored.returncode == 0, restored.stderr
