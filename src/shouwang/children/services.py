@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import CharField, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -723,7 +723,8 @@ def record_consent(
     """The guardian consents (to ``scopes``) or, ``withdrawn``, withdraws the consent in force:
     a new dated row either way, the earlier ones kept. The signed form's scan is stored under a
     random name (a phone's file name may carry the child's name)."""
-    Child.objects.select_for_update().filter(pk=child.pk).first()  # one writer per child
+    # One writer per child (no ordering: the archive's default one joins nullable classes).
+    list(Child.objects.select_for_update().filter(pk=child.pk).order_by().values_list("pk"))
     check_version(version, consent_state(child.pk), label=_consent_label)
     scopes = sorted(set(scopes))
     errors: dict[str, list[str]] = {}
@@ -827,7 +828,8 @@ def retention_due(*, today: date, years: int) -> Any:
         .values("on")[:1]
     )
     return (
-        Child.objects.filter(status__in=LEFT, anonymisation__isnull=True)
+        Child.objects.filter(status__in=LEFT)
+        .exclude(Exists(Anonymisation.objects.filter(child=OuterRef("pk"))))
         .annotate(left_on=Subquery(left_on))
         .filter(left_on__lt=_years_before(today, years))
     )
