@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
@@ -688,6 +688,9 @@ def record_id_search(*, number: str, found: int, by: User) -> None:
 
 # --- the guardian's consent (PIPL arts. 28, 31; 未成年人保护法 art. 72) ---------------------------
 
+# A child's consent rows in the order they happened, the one in force first.
+CONSENT_ORDER = ("-on", "-created_at", "-pk")
+
 
 def consent_state(child_pk: int) -> dict[str, Any]:
     """What a consent form was opened at: the child's latest consent row (a form opened before
@@ -698,9 +701,6 @@ def consent_state(child_pk: int) -> dict[str, Any]:
 
 def consent_version(child: Child) -> str:
     return version_token(consent_state(child.pk))
-
-
-CONSENT_ORDER = ("-on", "-created_at", "-pk")
 
 
 def _consent_label(key: str) -> str:
@@ -738,7 +738,7 @@ def record_consent(
         scopes = []
         current = ConsentRecord.objects.filter(child=child).order_by(*CONSENT_ORDER).first()
         if current is None or current.withdrawn:
-            errors[NON_FIELD] = [_("There is no consent in force to withdraw.")]
+            errors[NON_FIELD_ERRORS] = [_("There is no consent in force to withdraw.")]
         elif on < current.on:
             errors["on"] = [_("A consent cannot be withdrawn before the day it was given.")]
     elif not scopes or not set(scopes) <= set(ConsentScope.values):
@@ -773,9 +773,6 @@ def record_consent(
         },
     )
     return record
-
-
-NON_FIELD = "__all__"
 
 
 # --- retention: archives of children who left long ago, anonymised ---------------------------
@@ -875,6 +872,7 @@ def apply_retention(
         part = ids[start : start + 500]
         Child.objects.filter(pk__in=part).update(
             name=Concat(Value(ANONYMISED_NAME), Cast("pk", CharField())),
+            updated_at=timezone.now(),
             **dict.fromkeys(BLANKED_CHILD, ""),
         )
         Parent.objects.filter(child_id__in=part).update(**dict.fromkeys(BLANKED_PARENT, ""))
