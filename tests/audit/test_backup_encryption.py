@@ -20,6 +20,7 @@ import subprocess
 import tarfile
 import tracemalloc
 from pathlib import Path
+from typing import IO
 
 import pytest
 from django.db import connection
@@ -268,8 +269,8 @@ def test_backup_encrypt_without_a_usable_key_writes_nothing(site: Site, tmp_path
 CHUNK = backupcrypt.CHUNK
 
 
-def seal(source: io.BufferedIOBase | io.BytesIO, sink: io.BufferedIOBase | io.BytesIO) -> None:
-    sealer = backupcrypt.Sealer(sink, b"k" * 32, {"engine": "test"}, scrypt_n=1 << 12)  # type: ignore[arg-type]
+def seal(source: IO[bytes], sink: IO[bytes]) -> None:
+    sealer = backupcrypt.Sealer(sink, b"k" * 32, {"engine": "test"}, scrypt_n=1 << 12)
     shutil.copyfileobj(source, sealer, 64 << 10)
     sealer.finish()
 
@@ -293,7 +294,7 @@ def test_a_file_many_chunks_long_is_sealed_and_opened_with_memory_bounded(tmp_pa
         tracemalloc.reset_peak()
         opened = hashlib.sha256()
         with sealed.open("rb") as raw:
-            opener = backupcrypt.Opener(raw, b"k" * 32)  # type: ignore[arg-type]
+            opener = backupcrypt.Opener(raw, b"k" * 32)
             reader = io.BufferedReader(opener, 64 << 10)
             first = reader.read(100)
             # Plaintext comes out before the file has been read: two chunks at most so far.
@@ -327,7 +328,7 @@ def test_every_length_comes_back_and_a_cut_at_any_chunk_is_refused(size: int):
     start, sealed = header_end(data), CHUNK + backupcrypt.TAG
 
     def opened(content: bytes) -> bytes:
-        opener = backupcrypt.Opener(io.BytesIO(content), b"k" * 32)  # type: ignore[arg-type]
+        opener = backupcrypt.Opener(io.BytesIO(content), b"k" * 32)
         got = io.BufferedReader(opener).read()
         opener.finish()
         return got
