@@ -68,8 +68,8 @@ class Command(BadInputCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         try:
-            secret = None
-            if options["key_file"] is not None or backup.is_encrypted(path):
+            secret, encrypted = None, backup.is_encrypted(path)
+            if options["key_file"] is not None or encrypted:
                 secret = backupcrypt.passphrase(options["key_file"])
             manifest = backup.read_manifest(path, secret=secret)
             backup.check_restorable(manifest)
@@ -122,7 +122,7 @@ class Command(BadInputCommand):
                 "audit_entries": end.get("entries", 0),
                 "replaced": replaced,
                 "chain_intact": not problems,
-                "encrypted": secret is not None and backup.is_encrypted(path),
+                "encrypted": encrypted,
             },
         )
         if options["json"]:
