@@ -148,6 +148,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for row in result.units
     ]
     scope = scope_of(request.user)
+    hide_small = result.cell  # a count under the threshold shows as "<5" where set
     return render(
         request,
         "stats/dashboard.html",
@@ -162,7 +163,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "behind_boarding": behind("boarding", "yes"),
             "behind_unpaired": behind("paired", "no"),
             "behind_without_consent": behind("consent", "without"),
-            "without_consent": result.cell(result.without_consent),
+            "without_consent": hide_small(result.without_consent),
             "left_out": [
                 (note, behind(selectors.LEFT_OUT, selectors.UNKNOWN_TIME_AWAY))
                 for note in result.left_out_notes()
