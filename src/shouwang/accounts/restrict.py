@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from django.db import models
 
-from .policy import ANY, Action, Area, Reach, rule
+from .policy import ANY, REGIONAL, Action, Area, Reach, rule
 from .scope import PLACES, scope_of
 
 M = TypeVar("M", bound=models.Model)
@@ -48,7 +48,10 @@ class RestrictedQuerySet(models.QuerySet[M]):
         is no index condition, so PostgreSQL reads every child and filters, estimating half of
         them to pass. Each reach on its own is an index range (the subtree's units, then their
         children); their union finds the same children from the other end (at a province's
-        million children 我的任务 went from 6 s to 0.09 s, docs/scaling.md)."""
+        million children 我的任务 went from 6 s to 0.09 s, docs/scaling.md). Not for a region's
+        officers: their reaches are whole regions, and a union of a region's children by school
+        and again by home village is larger than one pass over them (a province's dashboard
+        9.7 s → 22 s through the union)."""
         if target.is_child:
             child_model: Any = self.model
         elif target.via == "child":
@@ -56,6 +59,8 @@ class RestrictedQuerySet(models.QuerySet[M]):
         else:
             return None  # a row with places of its own (an incident) is filtered as it is
         scope = scope_of(user)
+        if REGIONAL & scope.by_role.keys():
+            return None
         entry = rule(area, action)
         reaches = [(r, paths) for role, paths in scope.by_role.items() for r in entry.get(role, ())]
         if scope.user_id is not None:
