@@ -6,8 +6,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import BooleanField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -208,15 +215,23 @@ def handovers_of(user: Any, school_class: Any) -> QuerySet[Any]:
 # --- the guardian's consent ----------------------------------------------------------------------
 
 
-def consent_in_force(on: date) -> Coalesce:
+def consent_in_force(on: date) -> ExpressionWrapper:
     """For a query of children: whether the consent in force on ``on`` (their latest consent row
-    on or before it) covers keeping the archive — false with no row, or after a withdrawal."""
-    latest = (
-        ConsentRecord.objects.filter(child=OuterRef("pk"), on__lte=on)
-        .order_by("-on", "-created_at", "-pk")
-        .values("archive")[:1]
+    on or before it) covers keeping the archive — false with no row, or after a withdrawal.
+
+    The rows in force are one set, not a search per child: the database reads it once (a hashed
+    sub-plan), where a latest-row look-up per child made a county's figures a third slower."""
+    later = ConsentRecord.objects.filter(child=OuterRef("child"), on__lte=on).filter(
+        Q(on__gt=OuterRef("on"))
+        | Q(on=OuterRef("on"), created_at__gt=OuterRef("created_at"))
+        | Q(on=OuterRef("on"), created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
     )
-    return Coalesce(Subquery(latest), Value(False), output_field=BooleanField())
+    in_force = (
+        ConsentRecord.objects.filter(on__lte=on, archive=True)
+        .exclude(Exists(later))
+        .values("child_id")
+    )
+    return ExpressionWrapper(Q(pk__in=in_force), output_field=BooleanField())
 
 
 def with_consent(qs: QuerySet[Child], on: date) -> QuerySet[Child]:
