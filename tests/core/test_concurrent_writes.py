@@ -12,10 +12,8 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -29,17 +27,12 @@ from pathlib import Path
 import pytest
 
 from shouwang.demo.services import DEMO_PASSWORD
+from tests import live as live_server
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="gunicorn serves on POSIX systems")
 
 POSTS = 30
 MARK = "concurrent write"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -50,56 +43,24 @@ class Live:
     log: Path
 
     def serve(self, port: int, *extra: str) -> subprocess.Popen[bytes]:
-        with self.log.open("ab") as log:
-            return subprocess.Popen(
-                [sys.executable, "-m", "shouwang.cli", "serve", "--port", str(port), *extra],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        return live_server.serve(self.env, port, self.log, *extra)
 
     def wait_until_up(self, url: str, server: subprocess.Popen[bytes]) -> None:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        return
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(self.log.read_text()) from None
-                time.sleep(0.2)
+        live_server.wait_until_up(url, server, self.log)
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     var = tmp_path_factory.mktemp("var")
     db = var / "county.sqlite3"
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {
-        "SHOUWANG_VAR_DIR": str(var),
-        "DATABASE_URL": f"sqlite:///{db}",
-        "DJANGO_SETTINGS_MODULE": "shouwang.settings",
-    }
-    for command in (["migrate", "--noinput", "-v0"], ["demo", "--children", "40", "--seed", "7"]):
-        subprocess.run(
-            [sys.executable, "-m", "shouwang.cli", *command],
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-    port = _free_port()
-    here = Live(url=f"http://127.0.0.1:{port}", db=db, env=env, log=var / "server.log")
+    env = live_server.environment(var, DATABASE_URL=f"sqlite:///{db}")
+    live_server.shouwang("migrate", "--noinput", "-v0", env=env)
+    live_server.shouwang("demo", "--children", "40", "--seed", "7", env=env)
+    log = var / "server.log"
     # Two worker processes whatever the machine: writers in separate processes are the case
     # that locks SQLite, and the one a county's server has.
-    server = here.serve(port, "--workers", "2", "--threads", "8")
-    try:
-        here.wait_until_up(here.url, server)
-        yield here
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with live_server.running(env, log, "--workers", "2", "--threads", "8") as url:
+        yield Live(url=url, db=db, env=env, log=log)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -224,7 +185,7 @@ def children_of(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the workers in /proc")
 @pytest.mark.parametrize(("server", "processes"), [("gunicorn", 2), ("waitress", 0)])
 def test_sigterm_stops_the_server_and_its_workers(live, server, processes):
-    port = _free_port()
+    port = live_server.free_port()
     url = f"http://127.0.0.1:{port}"
     extra = ["--workers", str(processes)] if processes else []
     running = live.serve(port, "--server", server, *extra)

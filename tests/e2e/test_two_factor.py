@@ -6,11 +6,7 @@ serves a small demo county of its own with it required of sysadmins and region o
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import urllib.request
 from base64 import b32decode
 from collections.abc import Iterator
 
@@ -18,44 +14,18 @@ import pytest
 from django_otp.oath import totp
 
 from shouwang.demo.services import DEMO_PASSWORD
-from tests.e2e.conftest import _free_port, _shouwang
+from tests import live
 
 
 @pytest.fixture(scope="module")
 def strict_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     var = tmp_path_factory.mktemp("var-2fa")
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {
-        "SHOUWANG_VAR_DIR": str(var),
-        "DJANGO_SETTINGS_MODULE": "shouwang.settings",
-        "SHOUWANG_2FA_ROLES": "sysadmin,region_officer",
-    }
-    _shouwang("migrate", "--noinput", "-v0", env=env)
-    printed = _shouwang("demo", "--seed", "7", "--children", "30", env=env).stdout
+    env = live.environment(var, SHOUWANG_2FA_ROLES="sysadmin,region_officer")
+    live.shouwang("migrate", "--noinput", "-v0", env=env)
+    printed = live.shouwang("demo", "--seed", "7", "--children", "30", env=env).stdout
     assert "demo-county" in printed and "两步验证" in printed
-    port = _free_port()
-    with (var / "server.log").open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "shouwang.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310
-                        break
-                except OSError:
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError((var / "server.log").read_text()) from None
-                    time.sleep(0.2)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with live.running(env, var / "server.log") as url:
+        yield url
 
 
 def phone_app(secret: str, *, steps_ahead: int = 0) -> str:
