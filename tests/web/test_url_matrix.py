@@ -100,6 +100,10 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("children:status", "child:a1", EDITS_CHILD_A1),
     ("children:transfer", "child:a1", EDITS_CHILD_A1),
     ("children:assess", "child:a1", EDITS_CHILD_A1),
+    ("children:consent", "child:a1", EDITS_CHILD_A1),
+    ("children:withdraw_consent", "child:a1", EDITS_CHILD_A1),
+    ("children:consent", "child:c1", frozenset({"sysadmin"})),
+    ("children:retention", None, frozenset({"sysadmin"})),
     ("ledger:upload", None, MANAGES_SCHOOL_A),
     ("ledger:done", None, MANAGES_SCHOOL_A),
     ("ledger:export", "school_a", SEES_SCHOOL_A),
@@ -182,6 +186,7 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
 ]
 # Pages with their own behaviour, tested in their own files.
 NOT_IN_MATRIX = {
+    "children:consent_scan",  # a signed form's scan: tests/children/test_consent.py
     "accounts:login",
     "accounts:logout",
     "accounts:logout_everywhere",  # POST only: tests/accounts/test_tokens.py

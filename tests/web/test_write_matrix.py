@@ -576,6 +576,8 @@ WRITES: list[Write] = [
 
 # Every other named URL only reads (checked below against the views themselves).
 GET_ONLY = {
+    "children:consent_scan",
+    "children:retention",
     "web:home",
     "healthz",  # it writes its heartbeat row, bookkeeping
     "units:tree",
@@ -632,6 +634,9 @@ GET_ONLY = {
 }
 # Writes with behaviour of their own, tested in their own files.
 NOT_IN_WRITE_MATRIX = {
+    # the guardian's consent, with its signed form and version: tests/children/test_consent.py
+    "children:consent",
+    "children:withdraw_consent",
     "accounts:login",  # anonymous, with lockouts: tests/accounts
     # The second step and one's own 两步验证 page, with codes: tests/accounts/test_two_factor.py
     "accounts:two_factor",
