@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Count
 
 from shouwang.accounts.models import Role, RoleAssignment, User
@@ -70,6 +71,17 @@ def test_demo_county_has_the_promised_shape():
     assert term_on(under.get(kind=OrgKind.SCHOOL, code="9900000001"), TODAY) is not None
     roles = set(RoleAssignment.objects.values_list("role", flat=True))
     assert roles == set(Role.values)
+
+
+def test_the_planner_knows_the_size_of_a_county_built_in_bulk():
+    build_demo_county(seed=7, children=SMALL, today=TODAY)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'children_child'")
+            assert cursor.fetchone()[0] >= SMALL  # -1 until the table is analysed
+        else:
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'children_child'")
+            assert int(cursor.fetchone()[0].split()[0]) >= SMALL
 
 
 def test_same_seed_gives_the_same_county_and_another_seed_does_not():

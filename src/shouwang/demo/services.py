@@ -22,6 +22,7 @@ from shouwang.audit.models import AuditEntry
 from shouwang.care import presets
 from shouwang.care.models import DutyPolicy, DutyRule
 from shouwang.children.models import DefinitionProfile, HeartLevelRule
+from shouwang.core.bulk import refresh_planner_statistics
 from shouwang.health.models import BmiReference
 from shouwang.orgs import services as org_services
 from shouwang.orgs.models import HolidaySeason, Org, OrgKind
@@ -260,6 +261,7 @@ def build_demo_county(*, seed: int = 2026, children: int = 600, today: date) -> 
     add_demo_children(county=county, count=children, rng=rng, fake=fake, today=today)
     add_demo_care(county=county, rng=rng, fake=fake, today=today)
     add_demo_wellbeing(county=county, rng=rng, fake=fake, today=today)
+    refresh_planner_statistics()  # a county written in bulk: the planner learns its size
     return DemoCounty(county=county, logins=demo_logins())
 
 
