@@ -38,7 +38,7 @@ from shouwang.children.selectors import children_visible_to
 from shouwang.children.services import archive_field, reclassify_guardian
 from shouwang.children.types import guardian_class, left_behind_type
 from shouwang.core.bulk import insert_many
-from shouwang.core.sheets.reader import UnreadableFile
+from shouwang.core.sheets.reader import EncodingUnsure, UnreadableFile
 from shouwang.core.sheets.rows import RowError, SheetCounts, is_blank, tables
 from shouwang.core.validators import check_id_agrees, parse_id_number
 from shouwang.orgs.models import Org, OrgKind
@@ -490,6 +490,18 @@ def _differences(snapshot: dict[str, Any], row: LedgerRow) -> dict[str, list[Any
 
 
 SHOWN_ERRORS = 200
+
+
+def reading_state(read: Callable[[], Plan]) -> dict[str, Any]:
+    """What reading a staged file found, as kept beside it (uploads.save_state): the dry run's
+    summary, or the question of its encoding, or why it cannot be read."""
+    try:
+        plan = read()
+    except EncodingUnsure as exc:
+        return {"state": "ask", "message": str(exc), "candidates": list(exc.candidates)}
+    except UnreadableFile as exc:
+        return {"state": "unreadable", "message": str(exc)}
+    return summary(plan)
 
 
 def summary(plan: Plan) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from shouwang.core.sheets import uploads
-from shouwang.core.sheets.reader import EncodingUnsure, UnreadableFile, estimate_rows
+from shouwang.core.sheets.reader import estimate_rows
 
 # Files up to this size are read in the request (a ledger of about a thousand children: a
 # second or so); bigger ones by the worker, the preview showing how far it got.
@@ -69,10 +69,9 @@ def read_upload(path: str, filename: str, org: str, user: int, encoding: str | N
             )
 
     progress(0)
-    state: dict[str, Any]
-    try:
-        unit = Org.objects.get(code=org)
-        plan = services.import_ledger(
+    unit = Org.objects.get(code=org)
+    state = services.reading_state(
+        lambda: services.import_ledger(
             source=staged,
             filename=filename,
             org=unit,
@@ -82,12 +81,7 @@ def read_upload(path: str, filename: str, org: str, user: int, encoding: str | N
             progress=progress,
             encoding=encoding,
         )
-    except EncodingUnsure as exc:
-        state = {"state": "ask", "message": str(exc), "candidates": list(exc.candidates)}
-    except UnreadableFile as exc:
-        state = {"state": "unreadable", "message": str(exc)}
-    else:
-        state = services.summary(plan)
+    )
     if staged.exists():
         uploads.save_state(staged, state)
     return str(state["state"])

@@ -103,14 +103,7 @@ def _read(request: HttpRequest, token: str) -> dict[str, Any]:
             encoding=entry.get("encoding"),
         )
         return uploads.state(path) or {"state": "queued"}
-    try:
-        plan, _org = _plan(request, token, dry_run=True)
-    except EncodingUnsure as exc:
-        state = {"state": "ask", "message": str(exc), "candidates": list(exc.candidates)}
-    except UnreadableFile as exc:
-        state = {"state": "unreadable", "message": str(exc)}
-    else:
-        state = services.summary(plan)
+    state = services.reading_state(lambda: _plan(request, token, dry_run=True)[0])
     uploads.save_state(path, state)
     return state
 
