@@ -44,6 +44,7 @@ NAV_ITEMS = [
     NavItem(_("Import a ledger"), "ledger:upload", ((Area.LEDGER, Action.ADD),)),
     NavItem(_("Users"), "accounts:users", ((Area.USERS, Action.CHANGE),)),
     NavItem(_("Audit log"), "accounts:audit", ((Area.AUDIT, Action.VIEW),)),
+    NavItem(_("Retention runs"), "children:retention", ((Area.AUDIT, Action.VIEW),)),
 ]
 
 
