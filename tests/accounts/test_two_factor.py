@@ -146,6 +146,10 @@ class RequiredRolesTests(TwoFactorTestCase):
         client = self.log_in("county_officer")
         self.assertSentTo(client.get(CHILDREN), VERIFY)
         self.assertEqual(client.get("/api/v1/children/").status_code, 403)  # the session's API
+        # Another Authorization scheme would let the API fall back to the unverified session.
+        for header in ("Basic eDp5", "Bearer x", "Foo"):
+            answer = client.get("/api/v1/children/", headers={"Authorization": header})
+            self.assertEqual(answer.status_code, 403, header)
         response = client.post(VERIFY + "?next=/children/", {"code": code_of(key)})
         self.assertSentTo(response, CHILDREN)
         self.assertEqual(client.get(CHILDREN).status_code, 200)

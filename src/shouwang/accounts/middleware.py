@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from shouwang.audit.services import RequestOrigin, origin_scope
 
 from . import twofactor
+from .tokens import ExpiringTokenAuthentication
 
 # Pages anyone may open without logging in. The API answers for itself: a token is checked by
 # Django REST framework, whose default permission (IsAuthenticated) guards every endpoint but
@@ -94,7 +95,10 @@ class LoginRequiredMiddleware:
         if path == url or path.startswith(SECOND_STEP_OPEN):
             return self.get_response(request)
         if path.startswith("/api/"):
-            if "Authorization" in request.headers:  # a token: the API decides, not the session
+            # A token: the API decides, not the session. Only the token's own scheme: with any
+            # other header the API would fall back to this unverified session.
+            scheme = request.headers.get("Authorization", "").split(" ", 1)[0]
+            if scheme.lower() == ExpiringTokenAuthentication.keyword.lower():
                 return self.get_response(request)
             return JsonResponse(
                 {"detail": _("Finish two-step verification on the login page first.")},
