@@ -9,8 +9,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 APT_PACKAGES := postgresql chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
-# The suite without the browser tests, in file order.
-PYTEST_SUITE := $(BIN)/pytest -m "not e2e" -p no:randomly -q
+# The suite without the browser tests, in file order; tests for one database only are run on
+# that database's part (deselected, never skipped, on the other).
+PYTEST_SUITE = $(BIN)/pytest -m "not e2e and not $(1)" -p no:randomly -q
 # The parts of `make test`, run in this order by scripts/test.sh.
 TEST_PARTS := lint typecheck migrations-check test-sqlite test-postgres test-browser
 
@@ -107,11 +108,11 @@ migrations-check: install
 	env -u DATABASE_URL $(BIN)/shouwang makemigrations --check --dry-run
 
 test-sqlite: install messages
-	env -u DATABASE_URL $(PYTEST_SUITE)
+	env -u DATABASE_URL $(call PYTEST_SUITE,postgresql)
 
 # DATABASE_URL when it names a reachable PostgreSQL; otherwise a throw-away cluster of its own.
 test-postgres: install messages
-	@bash scripts/test_postgres.sh $(PYTEST_SUITE)
+	@bash scripts/test_postgres.sh $(call PYTEST_SUITE,sqlite)
 
 test-browser: install messages
 	@test -x $(CHROMIUM) || { \

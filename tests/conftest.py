@@ -9,6 +9,22 @@ from django.core.cache import cache
 
 from shouwang.audit import reads
 
+# Tests that need one database: `make test-sqlite` and `make test-postgres` each run theirs.
+ENGINE_MARKERS = {"postgresql": "postgresql", "sqlite": "sqlite"}
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test for one database, run on the other, fails (never skips): it would test nothing."""
+    from django.db import connection
+
+    for marker, vendor in ENGINE_MARKERS.items():
+        if item.get_closest_marker(marker) and connection.vendor != vendor:
+            pytest.fail(
+                f"{item.nodeid} needs {vendor}, this run is on {connection.vendor}: "
+                f"`make test-{'postgres' if vendor == 'postgresql' else 'sqlite'}` runs it",
+                pytrace=False,
+            )
+
 
 @pytest.fixture(autouse=True)
 def _nothing_kept_across_tests() -> Iterator[None]:

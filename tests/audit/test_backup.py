@@ -376,7 +376,7 @@ def test_a_backup_to_a_folder_that_does_not_exist_fails_cleanly(site: Site, tmp_
     assert "不存在" in failed.stderr and "Traceback" not in failed.stderr
 
 
-@pytest.mark.skipif(not SQLITE, reason="SQLite's WAL")
+@pytest.mark.sqlite  # SQLite's WAL
 def test_a_sqlite_backup_holds_the_commits_still_in_the_wal_and_does_not_wait_for_a_writer(
     site: Site, tmp_path: Path
 ):
@@ -419,7 +419,7 @@ def test_a_sqlite_backup_holds_the_commits_still_in_the_wal_and_does_not_wait_fo
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one file
 
 
-@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL's client programs")
+@pytest.mark.postgresql  # PostgreSQL's client programs
 def test_without_the_postgresql_client_programs_backup_says_what_to_install(
     site: Site, tmp_path: Path
 ):

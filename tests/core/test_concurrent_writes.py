@@ -29,8 +29,6 @@ import pytest
 from shouwang.demo.services import DEMO_PASSWORD
 from tests import live as live_server
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="gunicorn serves on POSIX systems")
-
 POSTS = 30
 MARK = "concurrent write"
 
@@ -182,7 +180,6 @@ def children_of(pid: int) -> list[int]:
     return children
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the workers in /proc")
 @pytest.mark.parametrize(("server", "processes"), [("gunicorn", 2), ("waitress", 0)])
 def test_sigterm_stops_the_server_and_its_workers(live, server, processes):
     port = live_server.free_port()

@@ -75,7 +75,7 @@ def per_child_history_searches(plan: dict[str, Any]) -> list[str]:
     ]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+@pytest.mark.postgresql  # PostgreSQL's planner
 class CountyPlanTests(PersonaTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
