@@ -20,7 +20,7 @@ from shouwang.orgs.models import Org
 
 from . import tokens
 from .models import RevokeReason, RoleAssignment, User
-from .policy import SYSTEM
+from .policy import CLASS_TEACHER, SYSTEM
 
 
 @transaction.atomic
@@ -169,3 +169,25 @@ def _end_sessions(user: User) -> int:
             store(session_key=session.session_key).delete()
             ended += 1
     return ended
+
+
+def hand_class_over(*, school_class: Org, to_teacher: User, by: User | None) -> list[User]:
+    """The class's teachers end, ``to_teacher`` (a teacher of the same school) starts; returns
+    the teachers who ended. Which role a class teacher holds is the policy table's."""
+    school_path = school_class.path[: -2 * Org.steplen]
+    if not RoleAssignment.objects.filter(
+        user=to_teacher, role=CLASS_TEACHER, is_active=True, org__path__startswith=school_path
+    ).exists():
+        # Handing over never creates a teacher: accounts are made by the system administrator.
+        raise ValidationError({"to_teacher": _("Choose a teacher of this school.")})
+    current = list(
+        RoleAssignment.objects.filter(
+            org=school_class, role=CLASS_TEACHER, is_active=True
+        ).select_related("user")
+    )
+    if any(a.user_id == to_teacher.pk for a in current):
+        raise ValidationError({"to_teacher": _("This teacher already has the class.")})
+    for assignment in current:
+        end_assignment(assignment=assignment, by=by)
+    assign_role(user=to_teacher, role=CLASS_TEACHER, org=school_class, by=by)
+    return [a.user for a in current]

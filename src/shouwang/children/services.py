@@ -589,30 +589,15 @@ def hand_over_class(
 ) -> ClassHandover:
     """Term-end 交接: the class's teachers end, the next one starts, and the archives follow."""
     from shouwang.accounts import services as account_services
-    from shouwang.accounts.models import RoleAssignment
-    from shouwang.accounts.policy import CLASS_TEACHER
 
     if school_class.kind != OrgKind.SCHOOL_CLASS:
         raise ValidationError(_("Hand over a class."))
-    school_path = school_class.path[: -2 * Org.steplen]
-    if not RoleAssignment.objects.filter(
-        user=to_teacher, role=CLASS_TEACHER, is_active=True, org__path__startswith=school_path
-    ).exists():
-        # Handing over never creates a teacher: accounts are made by the system administrator.
-        raise ValidationError({"to_teacher": _("Choose a teacher of this school.")})
-    current = list(
-        RoleAssignment.objects.filter(
-            org=school_class, role=CLASS_TEACHER, is_active=True
-        ).select_related("user")
+    ended = account_services.hand_class_over(
+        school_class=school_class, to_teacher=to_teacher, by=by
     )
-    if any(a.user_id == to_teacher.pk for a in current):
-        raise ValidationError({"to_teacher": _("This teacher already has the class.")})
-    for assignment in current:
-        account_services.end_assignment(assignment=assignment, by=by)
-    account_services.assign_role(user=to_teacher, role=CLASS_TEACHER, org=school_class, by=by)
     handover = ClassHandover.objects.create(
         school_class=school_class,
-        from_teachers="、".join(a.user.display_name for a in current),
+        from_teachers="、".join(teacher.display_name for teacher in ended),
         to_teacher=to_teacher,
         on=on,
         children=Child.objects.filter(school_class=school_class, status__in=IN_REGISTER).count(),

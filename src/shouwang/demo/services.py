@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from faker import Faker
 
 from shouwang.accounts import services as account_services
+from shouwang.accounts import twofactor
 from shouwang.accounts.models import RoleAssignment, User
 from shouwang.accounts.policy import DEMO_LOGINS
 from shouwang.audit.models import AuditEntry
@@ -56,6 +57,7 @@ class DemoLogin:
     username: str
     role: str
     org_name: str
+    enrols: bool = False  # sets up two-step verification at the first login
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,12 @@ def demo_logins() -> list[DemoLogin]:
         .order_by("user__username")
     )
     return [
-        DemoLogin(a.user.username, a.get_role_display(), a.org.name)
+        DemoLogin(
+            a.user.username,
+            a.get_role_display(),
+            a.org.name,
+            enrols=a.role in twofactor.required_roles(),
+        )
         for a in assignments
         if is_demo_code(a.org.code)
     ]

@@ -6,8 +6,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts import twofactor
-from shouwang.accounts.models import Role
 from shouwang.demo import services
 
 
@@ -41,12 +39,10 @@ class Command(BaseCommand):
             return
         self.stdout.write(_("Demo logins (password: %(pw)s)") % {"pw": services.DEMO_PASSWORD})
         width = max(len(login.username) for login in logins) + 2
-        # Roles that must use two-step verification (accounts/twofactor.py) enrol at first login.
-        enrol = {str(Role(role).label) for role in twofactor.required_roles()}
         for login in logins:
             line = f"  {login.username.ljust(width)}{login.role}  ·  {login.org_name}"
-            self.stdout.write(line + ("  *" if login.role in enrol else ""))
-        if enrol:
+            self.stdout.write(line + ("  *" if login.enrols else ""))
+        if any(login.enrols for login in logins):
             self.stdout.write(
                 _(
                     "* sets up two-step verification at the first login: have an authenticator "
