@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core import validators
@@ -81,6 +82,8 @@ class ChildForm(forms.ModelForm):
         self.fields["school_class"].queryset = classes  # type: ignore[attr-defined]
         self.fields["home_village"].queryset = villages  # type: ignore[attr-defined]
         self.__init_unit(units)
+        if not self.instance.pk and not self.is_bound:
+            self.__preselect_only_choices()
         if self.instance.pk:
             self.initial["difficulties"] = [
                 f.kind for f in self.instance.difficulties.filter(ended_on__isnull=True)
@@ -99,6 +102,23 @@ class ChildForm(forms.ModelForm):
         # Right after the class, its alternative.
         names = list(self.fields)
         self.order_fields([*names[: names.index("school_class") + 1], "unit_village"])
+
+    def __preselect_only_choices(self) -> None:
+        """A teacher with one class, a child director with one village: that is the answer,
+        chosen already (issue 19: the unit is preselected when the user has one)."""
+        for name in ("school_class", "home_village"):
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            only = list(field.queryset.values_list("pk", flat=True)[:2])  # type: ignore[attr-defined]
+            if len(only) == 1:
+                self.initial.setdefault(name, only[0])
+
+    def clean_verified_on(self) -> Any:
+        return _not_in_future(self.cleaned_data.get("verified_on"))
+
+    def clean_collected_on(self) -> Any:
+        return _not_in_future(self.cleaned_data.get("collected_on"))
 
     def __init_gender_birth(self) -> None:
         # Typed once: a valid ID number gives the birth date and gender (GB 11643).
@@ -360,3 +380,10 @@ class ConsentForm(forms.Form):
             if scan.size > MAX_CONSENT_SCAN:
                 raise forms.ValidationError(_("The file is larger than 10 MB."))
         return scan
+
+
+def _not_in_future(day: Any) -> Any:
+    """A check or a collection that has not happened yet cannot be written down as done."""
+    if day is not None and day > timezone.localdate():
+        raise ValidationError(_("This date is in the future."))
+    return day
