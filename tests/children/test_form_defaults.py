@@ -56,3 +56,31 @@ class FutureDatesTests(PersonaTestCase):
         response = self.client_as("teacher").post(reverse("children:add"), data)
         self.assertEqual(response.status_code, 302)
         self.assertEqual(Child.objects.get().verified_on, TODAY)
+
+
+class NotLeftBehindWarningTests(PersonaTestCase):
+    AT_HOME = {
+        "father-status": "at_home",
+        "father-work_place": "",
+        "father-away_since": "",
+        "mother-status": "at_home",
+        "mother-away_since": "",
+    }
+
+    def test_both_parents_at_home_is_said_before_saving(self):
+        data = form_data(self.world, **self.AT_HOME)
+        response = self.client_as("teacher").post(reverse("children:add"), data)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "属于非留守儿童")
+        self.assertFalse(Child.objects.exists())
+
+    def test_confirmed_the_child_is_registered(self):
+        data = form_data(self.world, not_left_behind="1", **self.AT_HOME)
+        response = self.client_as("teacher").post(reverse("children:add"), data)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(Child.objects.get().left_behind_type, "not_left_behind")
+
+    def test_a_left_behind_child_is_saved_without_the_question(self):
+        response = self.client_as("teacher").post(reverse("children:add"), form_data(self.world))
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(Child.objects.get().left_behind_type, "both_parents_away")

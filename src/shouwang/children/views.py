@@ -50,6 +50,7 @@ from .forms import (
 )
 from .models import Child, ChildStatus, HeartLevelRule
 from .profiles import counted_by, profile_for
+from .types import LeftBehindType, left_behind_type
 
 
 def _search(qs: QuerySet[Child], text: str, request: HttpRequest) -> QuerySet[Child]:
@@ -78,7 +79,7 @@ def _search_id_number(qs: QuerySet[Child], number: str, request: HttpRequest) ->
         )
         return qs.none()
     qs = qs.filter(scope_of(user).q(Area.ID_NUMBER, Action.REVEAL))
-    qs = qs.filter(id_number=number) if len(number) == 18 else qs.filter(id_number__contains=number)
+    qs = selectors.with_id_number(qs, number)
     services.record_id_search(number=number, found=qs.count(), by=user)
     return qs
 
@@ -193,6 +194,9 @@ def _save(request: HttpRequest, forms: dict[str, Any], child: Child | None) -> C
     father = forms["father_form"].cleaned_data
     mother = forms["mother_form"].cleaned_data
     guardian = forms["guardian_form"].cleaned_data
+    if child is None and _asks_to_confirm_not_left_behind(request, father, mother):
+        cf.warn_not_left_behind = True
+        return None
     try:
         if child is None:
             return services.register_child(
@@ -223,6 +227,16 @@ def _save(request: HttpRequest, forms: dict[str, Any], child: Child | None) -> C
     except ValidationError as exc:
         _spread_errors(forms, exc)
         return None
+
+
+def _asks_to_confirm_not_left_behind(
+    request: HttpRequest, father: dict[str, Any], mother: dict[str, Any]
+) -> bool:
+    """Both parents at home make a child who is not left behind (domain.md §2): registering
+    one is allowed (a child in difficulty is looked after too) but said before saving, and
+    saved once the user confirms (issue 19)."""
+    kind = left_behind_type(father.get("status") or "", mother.get("status") or "")
+    return kind == LeftBehindType.NOT_LEFT_BEHIND and request.POST.get("not_left_behind") != "1"
 
 
 def _spread_errors(forms: dict[str, Any], exc: ValidationError) -> None:
