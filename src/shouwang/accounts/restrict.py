@@ -8,12 +8,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.db import models
 
+from shouwang.audit.versions import cache_key
+from shouwang.orgs.models import Org, OrgKind
+
 from .policy import ANY, REGIONAL, Action, Area, Reach, rule
-from .scope import PLACES, scope_of
+from .scope import PLACES, _prefix_q, scope_of
 
 M = TypeVar("M", bound=models.Model)
+
+# A region's officers reach their children through the union of reaches while their regions hold
+# less than this share of the database's places, else in one pass. Measured at the two ends
+# (docs/scaling.md): a county at a province (a fifteenth) gains, a whole database loses; the
+# union reads a region's children twice, so it can only win well below a half.
+UNION_BELOW = 0.25
+SHARE_KEPT = 600  # seconds: the tree changes a unit at a time
+
+
+def share_under(paths: tuple[str, ...]) -> float:
+    """The share of the places children are placed at (schools and villages) that lie under
+    ``paths``: a stand-in for the share of the children, read off the small org tree and kept
+    for a while, where counting the children would cost what the choice is meant to save."""
+    key = cache_key("share-under", paths)
+    found = cache.get(key)
+    if found is None:
+        places = Org.objects.filter(kind__in=(OrgKind.SCHOOL, OrgKind.VILLAGE))
+        total = places.count()
+        under = places.filter(_prefix_q("path", paths)).count() if total else 0
+        found = under / total if total else 1.0
+        cache.set(key, found, SHARE_KEPT)
+    return float(found)
 
 
 @dataclass(frozen=True)
@@ -48,10 +74,12 @@ class RestrictedQuerySet(models.QuerySet[M]):
         is no index condition, so PostgreSQL reads every child and filters, estimating half of
         them to pass. Each reach on its own is an index range (the subtree's units, then their
         children); their union finds the same children from the other end (at a province's
-        million children 我的任务 went from 6 s to 0.09 s, docs/scaling.md). Not for a region's
-        officers: their reaches are whole regions, and a union of a region's children by school
-        and again by home village is larger than one pass over them (a province's dashboard
-        9.7 s → 22 s through the union)."""
+        million children 我的任务 went from 6 s to 0.09 s, docs/scaling.md). A region's
+        officers reach whole regions: the union finds a region's children twice (by school and
+        again by home village), which beats one pass over every child only while the region is
+        a small share of the database (a county at a province: its dashboard 2.88 → 1.74 s; the
+        province's own 9.7 → 22 s through the union). So they get it only below
+        :data:`UNION_BELOW` (:func:`share_under`)."""
         if target.is_child:
             child_model: Any = self.model
         elif target.via == "child":
@@ -59,7 +87,8 @@ class RestrictedQuerySet(models.QuerySet[M]):
         else:
             return None  # a row with places of its own (an incident) is filtered as it is
         scope = scope_of(user)
-        if REGIONAL & scope.by_role.keys():
+        regions = {path for role in REGIONAL & scope.by_role.keys() for path in scope.by_role[role]}
+        if regions and share_under(tuple(sorted(regions))) >= UNION_BELOW:
             return None
         entry = rule(area, action)
         reaches = [(r, paths) for role, paths in scope.by_role.items() for r in entry.get(role, ())]

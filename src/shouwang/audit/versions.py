@@ -43,6 +43,20 @@ def data_version() -> str:
     return hashlib.sha256(repr(list(newest)).encode()).hexdigest()
 
 
+def version_ignoring(object_types: tuple[str, ...]) -> str:
+    """The data's version, blind to changes of ``object_types`` (``app.model``): counts that
+    never read those tables are kept across them. Named by what they ignore rather than by what
+    they read, so a change of a kind the caller did not foresee (a new table, a service that
+    sets a child's column while recording another object) still makes a new version."""
+    newest = (
+        AuditEntry.objects.exclude(action__in=LOOKS)
+        .exclude(object_type__in=object_types)
+        .order_by("-pk")
+        .values_list("pk", "at")[:NEWEST_CHANGES]
+    )
+    return hashlib.sha256(repr(list(newest)).encode()).hexdigest()
+
+
 def cache_key(prefix: str, *parts: Any) -> str:
     return f"shouwang:{prefix}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 

@@ -21,6 +21,7 @@ the data holds (:func:`_kept`); today's are counted live.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,16 +30,16 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import IntegrityError, connections, transaction
 from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from shouwang.accounts.policy import Action, Area
+from shouwang.accounts.policy import Action, Area, Reach
 from shouwang.accounts.scope import scope_of
-from shouwang.audit.versions import cache_key, counted
+from shouwang.audit.versions import cache_key, counted, version_ignoring
 from shouwang.care.models import Pairing
 from shouwang.children.models import (
     Child,
@@ -59,6 +60,8 @@ from shouwang.children.types import LeftBehindType
 from shouwang.orgs.models import Org, OrgKind, Stage, Term
 from shouwang.orgs.selectors import calendar_region_for, counted_enrolments
 from shouwang.units.selectors import org_visible_to
+
+from .models import UnitDayFigures
 
 SMALL = 5  # a cell under this many children could point at a child
 HIDDEN = "<5"
@@ -283,6 +286,37 @@ def _unit_path(org: Org, school_path: str, class_path: str | None) -> str | None
 # --- the figures ------------------------------------------------------------------------------
 
 
+@dataclass
+class Counted:
+    """What the grouped count of a unit gives: everything of its figures but the enrolment and
+    the sub-units' names (a snapshot keeps this, :class:`stats.models.UnitDayFigures`)."""
+
+    total: int
+    counts: dict[str, dict[str, int]]
+    by_stage: dict[str, int]
+    units: dict[str, tuple[int, int]]  # sub-unit path → (children, paired)
+    left_out_unknown_time_away: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "counts": self.counts,
+            "by_stage": self.by_stage,
+            "units": {path: list(n) for path, n in self.units.items()},
+            "left_out_unknown_time_away": self.left_out_unknown_time_away,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Counted:
+        return cls(
+            total=data["total"],
+            counts=data["counts"],
+            by_stage=data["by_stage"],
+            units={path: (n[0], n[1]) for path, n in data["units"].items()},
+            left_out_unknown_time_away=data["left_out_unknown_time_away"],
+        )
+
+
 def figures(
     *,
     org: Org,
@@ -292,8 +326,10 @@ def figures(
     hide_small: bool = False,
     with_units: bool = True,
     with_trend: bool = False,
+    counted: Counted | None = None,
 ) -> Figures:
-    """The unit's figures; ``children`` is the caller's scope (all children when ``None``)."""
+    """The unit's figures; ``children`` is the caller's scope (all children when ``None``),
+    ``counted`` what the grouped count gave already (a snapshot of the whole unit)."""
     profile = profile or profile_for(org, on)
     children = Child.objects.all() if children is None else children
     out = Figures(org=org, on=on, profile=profile, hide_small=hide_small)
@@ -302,7 +338,27 @@ def figures(
         out.students_total += row.total
         if row.grade is not None:
             out.students_by_stage[row.grade.stage] += row.total
+    found = counted or count_unit(children, org, on, profile)
+    out.left_behind_total = found.total
+    out.counts = {name: dict(values) for name, values in found.counts.items()}
+    out.by_stage.update(found.by_stage)
+    out.left_out_unknown_time_away = found.left_out_unknown_time_away
+    if with_units:
+        units = {
+            path: UnitRow(org=org, children=n, paired=paired)
+            for path, (n, paired) in found.units.items()
+        }
+        out.units = _units(org, units, enrolments)
+    if with_trend:
+        count = _counter(children, org, profile)
+        out.trend = [(name, day, count(day)) for name, day in _term_ends(org, on)]
+    return out
 
+
+def count_unit(
+    children: QuerySet[Child], org: Org, on: date, profile: DefinitionProfile
+) -> Counted:
+    """The grouped count of the unit's counted children among ``children``: one query."""
     counted = counted_children(children, org, on, profile)
     # One row per place and class: the place, the class, the school now, how many, then one
     # count per breakdown (tuples summed column by column: a county has thousands of rows).
@@ -320,11 +376,15 @@ def figures(
     rows = _fetched(grouped)
     columns = list(zip(*rows, strict=True)) or [()] * (4 + len(counted_here))
     sums = [sum(column) for column in columns[3:]]
-    out.left_behind_total = sums[0]
-    out.counts = {name: {} for name in DIMENSIONS}
+    out = Counted(
+        total=sums[0],
+        counts={name: {} for name in DIMENSIONS},
+        by_stage=dict.fromkeys(Stage.values, 0),
+        units={},
+    )
     for (name, value), n in zip(counted_here, sums[1:], strict=True):
         out.counts[name][value] = n
-    out.counts["paired"]["no"] = out.left_behind_total - out.counts["paired"]["yes"]
+    out.counts["paired"]["no"] = out.total - out.counts["paired"]["yes"]
     # The places behind the rows: schools and classes with their paths and grades' stages.
     place_ids = {r[0] for r in rows} | {r[1] for r in rows}
     paths = dict(Org.objects.filter(pk__in=place_ids - {None}).values_list("pk", "path"))
@@ -332,7 +392,7 @@ def figures(
     stages = dict(
         Org.objects.filter(path__in=grade_paths, kind=OrgKind.GRADE).values_list("path", "stage")
     )
-    units: dict[str, UnitRow] = {}
+    units: dict[str, list[int]] = {}
     paired_at = 4 + counted_here.index(("paired", "yes"))
     for group in rows:
         placed, class_id, school_id, n = group[:4]
@@ -341,19 +401,15 @@ def figures(
             out.by_stage[stage] += n
         unit = _unit_path(org, paths[placed], class_path)
         if unit is not None:
-            entry = units.setdefault(unit, UnitRow(org=org))
-            entry.children += n
-            entry.paired += group[paired_at]
-    if with_units:
-        out.units = _units(org, units, enrolments)
+            entry = units.setdefault(unit, [0, 0])
+            entry[0] += n
+            entry[1] += group[paired_at]
+    out.units = {path: (n, paired) for path, (n, paired) in units.items()}
     if profile.min_months_away:
         # Only a profile that asks how long parents have been away can miss that date (one
         # count more; the figures themselves stay one grouped query).
         missing = left_out_for_unknown_time_away(children, profile, on)
         out.left_out_unknown_time_away = _counted_at(org, placed_on(missing)).count()
-    if with_trend:
-        count = _counter(children, org, profile)
-        out.trend = [(name, day, count(day)) for name, day in _term_ends(org, on)]
     return out
 
 
@@ -476,6 +532,7 @@ def figures_for(
     if org.kind not in STATS_KINDS or not scope_of(user).may(Area.FIGURES, Action.VIEW):
         raise Http404
     hide_small = hides_small_counts(user, org, export=export)
+    profile = profile or profile_for(org, on)
 
     def count() -> Figures:
         return figures(
@@ -486,11 +543,12 @@ def figures_for(
             hide_small=hide_small,
             with_units=with_units,
             with_trend=with_trend,
+            counted=_whole_unit_today(user, org, on, profile),
         )
 
     if on >= timezone.localdate():
         return count()
-    what = ("figures", org.pk, on, profile and profile.pk, hide_small, with_units, with_trend)
+    what = ("figures", org.pk, on, profile.pk, hide_small, with_units, with_trend)
     return _kept(user, what, count)
 
 
@@ -561,13 +619,117 @@ def home_figures(user: Any, org: Org, on: date) -> Figures | None:
         return None
     if not scope.may(Area.HOME_FIGURES, Action.VIEW, org):
         return None
+    profile = profile_for(org, on)
     return figures(
         org=org,
         on=on,
         children=Child.objects.restrict(user),
+        profile=profile,
         hide_small=hides_small_counts(user, org),
         with_units=False,
+        counted=_whole_unit_today(user, org, on, profile),
     )
+
+
+# --- snapshots: a unit's whole count of today, once per change of what it counts ------------------
+
+# Changes that touch nothing the figures count (children, parents and guardians, status rows,
+# pairings, consent, the tree, enrolment, definitions): a caregiver's visit and what hangs from
+# it, duty rules, caregivers themselves. A kind of change not named here makes a new version.
+NOT_COUNTED = (
+    "care.carerecord",
+    "care.followup",
+    "care.careplan",
+    "care.careplanitem",
+    "care.careplanreview",
+    "care.dutypolicy",
+    "care.dutyrule",
+    "care.caregiver",
+)
+# Units a snapshot is kept for. A grade or a class is a few dozen children, counted live: a
+# snapshot would only pay for itself above the size of a school.
+SNAPSHOT_KINDS = frozenset(
+    {
+        OrgKind.PROVINCE,
+        OrgKind.CITY,
+        OrgKind.COUNTY,
+        OrgKind.TOWNSHIP,
+        OrgKind.VILLAGE,
+        OrgKind.SCHOOL,
+    }
+)
+KEEP_SNAPSHOT_DAYS = 7  # a cache: older rows are dropped by the worker
+
+
+def figures_version() -> str:
+    """The version of what the figures count: care records do not change it."""
+    return version_ignoring(NOT_COUNTED)
+
+
+def sees_whole_unit(user: Any, org: Org) -> bool:
+    """Whether every child ``org`` counts today is within the user's scope, so that the unit's
+    whole count (its snapshot) is exactly what counting their own scope would give.
+
+    Read off the gate's table, the reaches ``Child.objects.restrict(user)`` applies: a unit
+    counts the children placed today at its schools and villages — reached by SCHOOL over the
+    unit or above it — and a village the children who live in it (HOME over it). A teacher's
+    class, a counselor's pairings, a village director's residents outside their village give
+    no whole unit (nor does any reach over part of it): those count their own scope."""
+    if org.kind not in SNAPSHOT_KINDS:
+        return False
+    reaches = scope_of(user).reach_paths(Child.policy.area, Action.VIEW)
+    if Reach.ALL in reaches:
+        return True
+    needed = Reach.HOME if org.kind == OrgKind.VILLAGE else Reach.SCHOOL
+    return org.path.startswith(reaches.get(needed, ()))
+
+
+def _whole_unit_today(user: Any, org: Org, on: date, profile: DefinitionProfile) -> Counted | None:
+    """Today's whole count of the unit, for a user who sees all of it; None for anyone else
+    and any other day (a day gone by counts each child where they were placed *then*, which
+    the scope of today need not cover: those are kept per person, :func:`_kept`)."""
+    if on != timezone.localdate() or not sees_whole_unit(user, org):
+        return None
+    return unit_counted(org, on, profile)
+
+
+def unit_counted(org: Org, on: date, profile: DefinitionProfile) -> Counted:
+    """The unit's whole count from its snapshot while the data it counts holds; else counted
+    now and kept (so once per change, whoever asks first: a view, or the worker)."""
+    version = figures_version()  # read first: a change committed while counting is newer
+    kept = (
+        UnitDayFigures.objects.filter(org=org, day=on, profile=profile)
+        .values_list("version", "counted")
+        .first()
+    )
+    if kept is not None and kept[0] == version:
+        return Counted.from_json(kept[1])
+    begin = time.perf_counter()
+    found = count_unit(Child.objects.all(), org, on, profile)
+    took = time.perf_counter() - begin
+    # Kept once the transaction that counted commits: a rolled-back change is never kept.
+    transaction.on_commit(lambda: _keep(org, on, profile, found, version, took))
+    return found
+
+
+def _keep(
+    org: Org, on: date, profile: DefinitionProfile, found: Counted, version: str, took: float
+) -> None:
+    try:
+        with transaction.atomic():
+            UnitDayFigures.objects.update_or_create(
+                org=org,
+                day=on,
+                profile=profile,
+                defaults={
+                    "counted": found.as_json(),
+                    "version": version,
+                    "made_at": timezone.now(),
+                    "took": took,
+                },
+            )
+    except IntegrityError:
+        pass  # counted by two at once: the other's is as good
 
 
 # Units whose figures mean something: the tree above schools, schools and their grades/classes.
