@@ -23,10 +23,12 @@ from rest_framework.response import Response
 
 from shouwang.audit.masking import masked_changes
 from shouwang.core.views import show_error
+from shouwang.orgs.models import Org
 
 from . import services, twofactor
 from .access import acting_user, require_perm
 from .forms import AuditFilter, CodeForm, ProfileForm, RoleForm, UserCreateForm
+from .models import RoleAssignment
 from .selectors import audit_entries_visible_to, users_visible_to
 
 
@@ -214,9 +216,14 @@ def _saved(request: HttpRequest, person: Any) -> HttpResponse:
 def audit_log(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, "accounts.view_audit")
     entries = AuditFilter(request.GET or None, queryset=audit_entries_visible_to(request.user))
-    page = Paginator(entries.qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(entries.qs.select_related("actor"), 50).get_page(request.GET.get("page"))
+    units = _units_of({e.actor_id for e in page if e.actor_id is not None})
     for entry in page:
         entry.shown_changes = masked_changes(entry.changes)
+        # The person, not the login: full name and unit (the name kept in the log if the user
+        # row is gone).
+        entry.person = entry.actor.display_name if entry.actor is not None else entry.actor_name
+        entry.unit = units.get(entry.actor_id, "")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -224,6 +231,20 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "accounts/audit_log.html",
         {"filter": entries, "page": page, "query": query.urlencode()},
     )
+
+
+def _units_of(user_ids: set[int]) -> dict[int, str]:
+    """Each user's units (a class with its school), in one query for them all."""
+    assignments = list(
+        RoleAssignment.objects.filter(user_id__in=user_ids, is_active=True)
+        .select_related("org")
+        .order_by("pk")
+    )
+    labels = Org.labels_for(a.org for a in assignments)
+    units: dict[int, list[str]] = {}
+    for a in assignments:
+        units.setdefault(a.user_id, []).append(labels[a.org.pk])
+    return {user: "、".join(dict.fromkeys(names)) for user, names in units.items()}
 
 
 # ---- 两步验证: the second step after the password (accounts/twofactor.py) ---------------------

@@ -13,6 +13,7 @@ Glossary (UI term → name in code):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Self
 
@@ -118,6 +119,40 @@ class Org(MP_Node):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name a reader can tell apart: a grade or class with its school's name in front
+        ("青石镇中心小学 一年级（1）班"; every school has a 一年级（1）班). One query for a grade
+        or class; many units at once: :meth:`labels_for`."""
+        return Org.labels_for([self])[self.pk]
+
+    @classmethod
+    def labels_for(cls, units: Iterable[Org], *, only_if_several: bool = False) -> dict[int, str]:
+        """Each unit's :attr:`label`, by key, with one query for all their schools.
+        ``only_if_several``: plain names when all the grades and classes are of one school (a
+        school's own pickers)."""
+        units = list(units)
+        steplen = cls.steplen
+        inside = [u for u in units if u.kind in (OrgKind.GRADE, OrgKind.SCHOOL_CLASS)]
+        prefixes = {u.path[: n * steplen] for u in inside for n in range(1, len(u.path) // steplen)}
+        schools = (
+            dict(
+                cls.objects.filter(path__in=prefixes, kind=OrgKind.SCHOOL).values_list(
+                    "path", "name"
+                )
+            )
+            if prefixes
+            else {}
+        )
+
+        def school_of(unit: Org) -> str:
+            return next((name for path, name in schools.items() if unit.path.startswith(path)), "")
+
+        named = {u.pk: school_of(u) for u in inside}
+        if only_if_several and len(set(named.values())) <= 1:
+            named = {}
+        return {u.pk: f"{named[u.pk]} {u.name}" if named.get(u.pk) else u.name for u in units}
 
     def get_absolute_url(self) -> str:
         return reverse("units:detail", args=[self.code])
