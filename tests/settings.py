@@ -23,3 +23,8 @@ CACHES = {
     **CACHES,  # noqa: F405
     "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl"},
 }
+
+# The sysadmins' alerts on many 404s or many exports (notices/alerts.py) out of the way of the
+# tests that walk every page as every persona; tests/notices/test_alerts.py lowers them.
+SHOUWANG_ALERT_NOT_FOUND = 100000
+SHOUWANG_ALERT_EXPORTS = 100000

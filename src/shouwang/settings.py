@@ -184,6 +184,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "shouwang.accounts.middleware.RequestOriginMiddleware",
     "shouwang.accounts.middleware.LoginRequiredMiddleware",
+    # Many 404s by one person in a short time: the sysadmins are told (notices/alerts.py).
+    "shouwang.notices.alerts.NotFoundAlertMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -366,6 +368,21 @@ SHOUWANG_RETENTION_YEARS = env_int("SHOUWANG_RETENTION_YEARS", 3)
 
 # Exports of figures above school level show counts under 5 children as "<5" (domain.md §7).
 SHOUWANG_HIDE_SMALL_COUNTS_IN_EXPORTS = env_bool("SHOUWANG_HIDE_SMALL_COUNTS_IN_EXPORTS", True)
+
+# Ledger exports (ledger/exports.py, issue 18). An unmasked export of a unit above a school
+# (township, county…) waits for a second person who may make the same export (PIPL art. 28 and
+# 31: minors' information is sensitive). Files are downloadable for this many hours, then
+# removed by the worker; exports up to SHOUWANG_EXPORT_IN_REQUEST_ROWS children are written in
+# the request, bigger ones by the worker with their progress on the exports page.
+SHOUWANG_EXPORT_APPROVAL = env_bool("SHOUWANG_EXPORT_APPROVAL", True)
+SHOUWANG_EXPORT_HOURS = env_int("SHOUWANG_EXPORT_HOURS", 24)
+SHOUWANG_EXPORT_IN_REQUEST_ROWS = env_int("SHOUWANG_EXPORT_IN_REQUEST_ROWS", 2000)
+# The sysadmins are told (once per person and window) of more exports, or more pages not found,
+# than this by one person within this many minutes (notices/alerts.py).
+SHOUWANG_ALERT_EXPORTS = env_int("SHOUWANG_ALERT_EXPORTS", 10)
+SHOUWANG_ALERT_EXPORTS_MINUTES = env_int("SHOUWANG_ALERT_EXPORTS_MINUTES", 10)
+SHOUWANG_ALERT_NOT_FOUND = env_int("SHOUWANG_ALERT_NOT_FOUND", 50)
+SHOUWANG_ALERT_NOT_FOUND_MINUTES = env_int("SHOUWANG_ALERT_NOT_FOUND_MINUTES", 5)
 
 # zh-Hans for everyone: no negotiation with the browser's language, so a teacher whose phone is
 # set to English still gets the product in Chinese. English is the source language of the code.

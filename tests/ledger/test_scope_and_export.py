@@ -9,9 +9,10 @@ from shouwang.audit.models import AuditAction, AuditEntry
 from shouwang.children.models import Child
 from shouwang.core.sheets.writer import neutralise, write_xlsx
 from shouwang.ledger.ledgers import export_ledger
+from shouwang.ledger.models import ExportJob
 from shouwang.ledger.services import import_ledger
 from tests.children.factories import make_child
-from tests.personas import PersonaTestCase
+from tests.personas import PersonaTestCase, TempMediaTestCase
 
 from .files import Ledger, child_row
 
@@ -56,7 +57,7 @@ class ImportScopeTests(PersonaTestCase):
         return directory / name
 
 
-class ExportTests(PersonaTestCase):
+class ExportTests(TempMediaTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
@@ -87,7 +88,7 @@ class ExportTests(PersonaTestCase):
 
     def test_volunteer_export_holds_no_child(self):
         rows = self.exported("volunteer", unmasked=True)
-        self.assertEqual(len(rows), 2)  # the title and the header only
+        self.assertEqual(len(rows), 3)  # the title, the watermark and the header only
 
     def test_formula_like_cells_are_written_as_text(self):
         rows = self.exported("school_admin")
@@ -103,19 +104,17 @@ class ExportTests(PersonaTestCase):
         write_xlsx(io.BytesIO(), sheets=[("s", ["a"], [[1], [2]])], by=None, what="t")
         self.assertEqual(AuditEntry.objects.filter(action=AuditAction.EXPORT).count(), 2)
 
-    def test_the_export_page_downloads_the_ledger(self):
-        response = self.client_as("school_admin").get(
-            reverse("ledger:export", args=[self.org("school_a").code])
-        )
-        self.assertEqual(response.status_code, 200)
-        sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-        self.assertEqual(sheet.cell(2, 1).value, "姓名")
-        self.assertEqual(
-            self.client_as("teacher_b")
-            .get(reverse("ledger:export", args=[self.org("school_a").code]))
-            .status_code,
-            404,
-        )
+    def test_the_export_page_asks_for_the_ledger_and_the_exports_page_hands_it_out(self):
+        url = reverse("ledger:export", args=[self.org("school_a").code])
+        client = self.client_as("school_admin")
+        with self.captureOnCommitCallbacks(execute=True):
+            response = client.post(url)
+        self.assertRedirects(response, reverse("ledger:exports"))
+        job = ExportJob.objects.get()
+        download = client.get(reverse("ledger:export_download", args=[job.pk]))
+        sheet = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+        self.assertEqual(sheet.cell(3, 1).value, "姓名")  # under the title and the watermark
+        self.assertEqual(self.client_as("teacher_b").get(url).status_code, 404)
 
     def test_an_unmasked_export_holds_only_children_whose_id_the_user_may_see(self):
         from shouwang.accounts import services as accounts

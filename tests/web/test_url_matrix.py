@@ -108,6 +108,8 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("ledger:done", None, MANAGES_SCHOOL_A),
     ("ledger:export", "school_a", SEES_SCHOOL_A),
     ("ledger:export", "school_c", frozenset({"sysadmin"})),
+    # One's exports and those waiting for one's approval: whoever may export a ledger.
+    ("ledger:exports", None, EVERYONE - {"volunteer"}),
     ("care:tasks", None, EVERYONE),
     ("care:record", None, EVERYONE),
     ("care:child", "child:a1", SEES_CHILD_A1 | {"volunteer"}),
@@ -203,6 +205,11 @@ NOT_IN_MATRIX = {
     "ledger:teach",
     "ledger:apply",
     "ledger:errors",
+    # An export job's own: its requester's download, a second person's decision (POST only):
+    # tests/ledger/test_export_jobs.py
+    "ledger:export_download",
+    "ledger:export_approve",
+    "ledger:export_refuse",
     # POST only: tests/care/test_care_pages.py
     "care:apply_preset",
     "care:set_in_force",

@@ -463,6 +463,9 @@ WRITES: list[Write] = [
         MANAGES_SCHOOL_A,
         prepare=plant(ledger_views.BUCKET, ledger_file, "school_a"),
     ),
+    # An export asked for: a job (written once the request commits, or by the worker).
+    Write("ledger:export", "school_a", SEES_SCHOOL_A),
+    Write("ledger:export", "school_c", frozenset({"sysadmin"})),
     # --- health ----------------------------------------------------------------------------
     Write(
         "health:add",
@@ -591,7 +594,8 @@ GET_ONLY = {
     "children:transfers",
     "ledger:errors",
     "ledger:done",
-    "ledger:export",
+    "ledger:exports",
+    "ledger:export_download",  # counts the download on its job and the log: tests/ledger
     "care:tasks",
     "care:record_detail",
     "care:child",
@@ -642,6 +646,9 @@ NOT_IN_WRITE_MATRIX = {
     "accounts:two_factor",
     "accounts:two_factor_verify",
     "accounts:two_factor_enrol",
+    # A second person's decision on someone's export: tests/ledger/test_export_jobs.py
+    "ledger:export_approve",
+    "ledger:export_refuse",
 }
 
 SAFE_METHODS = {"get", "head", "options"}

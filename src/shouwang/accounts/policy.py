@@ -172,6 +172,11 @@ TELL: dict[tuple[Area, Action], Rule] = {
     (Area.COUNSELING, Action.ALERT): _rule(counselor={S}, school_admin={S}),
     # A text or e-mail that could not be sent: whoever runs the system.
     (Area.USERS, Action.ALERT): EVERYTHING,
+    # An unmasked export of a unit above a school, waiting for a second person (issue 18): the
+    # region's officers and whoever runs the system (each asked again whether they may).
+    (Area.LEDGER, Action.EXPORT): _rule(region_officer={U}) | EVERYTHING,
+    # One person's many exports or many pages not found (notices/alerts.py): who reads the log.
+    (Area.AUDIT, Action.ALERT): EVERYTHING,
 }
 
 # The caregiver a login becomes when it first records care without being listed as one, by the

@@ -123,15 +123,19 @@ def record_read(**kwargs: Unpack[Entry]) -> None:
 
 
 def record_export(
-    *, by: User | None, what: str, org_path: str, rows: int, masked: list[str]
+    *, by: User | None, what: str, org_path: str, rows: int, masked: list[str], serial: str = ""
 ) -> AuditEntry:
-    """An Excel file handed out (core.sheets.writer): who, what, how many rows, what masked."""
+    """An Excel file handed out (core.sheets.writer): who, what, how many rows, what masked,
+    and the serial its watermark carries (a copy found elsewhere leads back to this entry)."""
+    changes: dict[str, Any] = {"rows": rows, "masked": masked}
+    if serial:
+        changes["serial"] = serial
     return record(
         actor=by,
         action=AuditAction.EXPORT,
         object_repr=what,
         org_path=org_path,
-        changes={"rows": rows, "masked": masked},
+        changes=changes,
     )
 
 

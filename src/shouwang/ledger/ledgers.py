@@ -3,17 +3,21 @@ interfaces.md in their order."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import getpass
+import os
+import secrets
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import IN_REGISTER, Child, Parent
-from shouwang.core.sheets.writer import write_xlsx
+from shouwang.core.sheets.writer import Watermark, write_xlsx
 from shouwang.orgs.models import Org, OrgKind
 
 from .columns import COLUMNS
@@ -132,8 +136,27 @@ def _rows(children: Any, grades: dict[str, str], id_visible: Q | None) -> Iterat
         ]
 
 
-def export_ledger(*, org: Org, out: str | Path | IO[bytes], by: User | None, unmasked: bool) -> int:
-    """Write the ledger of ``org``; masked unless asked and allowed (CLI: county IT staff)."""
+def new_serial() -> str:
+    """A watermark's serial: the day and eight random hex digits (台账 TZ…), unique enough to
+    name one file among a county's exports, and kept unique by the jobs' table."""
+    return f"TZ{timezone.localdate():%Y%m%d}-{secrets.token_hex(4).upper()}"
+
+
+def operator() -> str:
+    """Who a command-line export is for: the server account that ran it."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        name = str(os.getuid())
+    return _("%(name)s (command line)") % {"name": name}
+
+
+def who_is(user: User) -> str:
+    return f"{user.display_name}（{user.get_username()}）"
+
+
+def ledger_children(*, org: Org, by: User | None, unmasked: bool) -> tuple[QuerySet[Child], bool]:
+    """The register's children of ``org`` that ``by`` exports, and whether unmasked."""
     # Unmasked, the ledger holds only children whose ID numbers the user may see (a counselor
     # who also teaches a class exports that class in full, not the school).
     reveal = (Area.ID_NUMBER, Action.REVEAL)
@@ -145,23 +168,55 @@ def export_ledger(*, org: Org, out: str | Path | IO[bytes], by: User | None, unm
         base = Child.objects.restrict(by, Action.REVEAL, Area.ID_NUMBER)
     else:
         base = Child.objects.restrict(by)
-    may_unmask = by is None or unmasked_for_user
-    id_visible = None if by is None else scope_of(by).q(*reveal)
-    children = base.filter(school__path__startswith=org.path, status__in=IN_REGISTER).order_by(
-        "school__path", "school_class__path", "name_initials", "pk"
-    )
+    children = base.filter(school__path__startswith=org.path, status__in=IN_REGISTER)
+    return children, unmasked and (by is None or unmasked_for_user)
+
+
+def export_ledger(
+    *,
+    org: Org,
+    out: str | Path | IO[bytes],
+    by: User | None,
+    unmasked: bool,
+    watermark: Watermark | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write the ledger of ``org``; masked unless asked and allowed (CLI: county IT staff).
+    Every ledger carries a watermark (who, when, serial: ``by``'s, or the operator's on the
+    command line, unless the export job gives its own); ``progress`` hears the rows written."""
+    children, full = ledger_children(org=org, by=by, unmasked=unmasked)
+    children = children.order_by("school__path", "school_class__path", "name_initials", "pk")
+    id_visible = None if by is None else scope_of(by).q(Area.ID_NUMBER, Action.REVEAL)
     grades = dict(
         Org.objects.filter(path__startswith=org.path, kind=OrgKind.GRADE).values_list(
             "path", "name"
         )
     )
     title = f"{org.name}留守儿童台账（{timezone.localdate():%Y-%m-%d}）"
+    if watermark is None:
+        watermark = Watermark(
+            who=who_is(by) if by is not None else operator(), at=timezone.now(), serial=new_serial()
+        )
+    rows: Iterable[list[Any]] = _rows(children, grades, id_visible)
+    if progress is not None:
+        rows = _counted(rows, progress)
     return write_xlsx(
         out,
-        sheets=[("台账", HEADERS, _rows(children, grades, id_visible))],
+        sheets=[("台账", HEADERS, rows)],
         by=by,
         what=title,
         org_path=org.path,
-        masked=None if (unmasked and may_unmask) else MASKED,
+        masked=None if full else MASKED,
         title_rows=[title],
+        watermark=watermark,
     )
+
+
+PROGRESS_ROWS = 1000  # rows between two reports of how far a build got
+
+
+def _counted(rows: Iterable[list[Any]], progress: Callable[[int], None]) -> Iterator[list[Any]]:
+    for n, row in enumerate(rows, start=1):
+        yield row
+        if n % PROGRESS_ROWS == 0:
+            progress(n)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .columns import COLUMNS
@@ -24,3 +28,82 @@ class ColumnMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.header} → {self.column}"
+
+
+class ExportState(models.TextChoices):
+    AWAITING_APPROVAL = "awaiting", _("Awaiting approval")
+    QUEUED = "queued", _("Waiting for the worker")
+    BUILDING = "building", _("Being written")
+    READY = "ready", _("Ready to download")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+
+
+class ExportJob(models.Model):
+    """One asked-for 台账 export (导出任务): who asked, of which unit, masked or not; the second
+    person's decision where one is needed (issue 18); how far the worker got; the file under
+    var/ (600) until ``expires_at``, then removed by the worker. Kept after that, as the record
+    of what was handed out (its serial is on the file's watermark and on the audit log)."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("who")
+    )
+    org = models.ForeignKey(
+        "orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    # The unit's path: a county's jobs are one prefix query (style.md habit 10).
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    unmasked = models.BooleanField(_("ID numbers and phones in full"), default=False)
+    serial = models.CharField(_("serial"), max_length=32, unique=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ExportState.choices, default=ExportState.QUEUED
+    )
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now, db_index=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    # When the worker last said how far it got: a build that stops reporting has stalled.
+    progress_at = models.DateTimeField(null=True, blank=True)
+    file = models.CharField(max_length=255, blank=True)  # the name under var/media/exports
+    # The second person: who approved or refused, and when.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved or refused by"),
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("download until"), null=True, blank=True)
+    downloads = models.PositiveIntegerField(_("downloads"), default=0)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger export")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="export_mine_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.serial} {self.org_path}"
+
+    @property
+    def approved(self) -> bool:
+        return self.decided_by_id is not None and self.state != ExportState.REFUSED
+
+    @property
+    def active(self) -> bool:
+        """Still on its way: the exports page keeps asking how far it got."""
+        return self.state in (ExportState.QUEUED, ExportState.BUILDING)
+
+    def expired(self, now: datetime | None = None) -> bool:
+        if self.state == ExportState.EXPIRED:
+            return True
+        return self.expires_at is not None and (now or timezone.now()) >= self.expires_at
+
+    @property
+    def percent(self) -> int:
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)

@@ -1,6 +1,6 @@
-"""Work the background worker (django-q2, `shouwang qcluster`) does for the ledger import: reading
-a big upload for its preview, and deleting uploads never applied (its schedule is in the
-migrations)."""
+"""Work the background worker (django-q2, `shouwang qcluster`) does for the ledger: reading a big
+upload for its preview, deleting uploads never applied, writing a big export and removing
+exports past their time (the schedules are in the migrations)."""
 
 from __future__ import annotations
 
@@ -85,3 +85,33 @@ def read_upload(path: str, filename: str, org: str, user: int, encoding: str | N
     if staged.exists():
         uploads.save_state(staged, state)
     return str(state["state"])
+
+
+# Below Q_CLUSTER's retry (300 s), like the reading: a county of 64,000 children is written in
+# about 50 s on this machine, a province's county in a few times that.
+EXPORT_TIMEOUT = 280
+
+
+def queue_export(job: int) -> None:
+    """The worker writes the export job ``job`` (ledger.exports.build)."""
+    from django_q.tasks import async_task
+
+    async_task(
+        "shouwang.ledger.tasks.build_export",
+        job,
+        timeout=EXPORT_TIMEOUT,
+        task_name=f"export ledger {job}",
+    )
+
+
+def build_export(job: int) -> str:
+    from . import exports
+
+    return exports.build(job_pk=job)
+
+
+def purge_expired_exports() -> int:
+    """Exported ledgers past their time: they hold children's personal data."""
+    from . import exports
+
+    return exports.purge_expired()

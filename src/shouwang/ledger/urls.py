@@ -10,5 +10,9 @@ urlpatterns = [
     path("import/<str:token>/teach/", views.teach, name="teach"),
     path("import/<str:token>/apply/", views.apply, name="apply"),
     path("import/<str:token>/errors.xlsx", views.error_report, name="errors"),
-    path("export/<str:code>.xlsx", views.export, name="export"),
+    path("export/<str:code>/", views.export, name="export"),
+    path("exports/", views.export_jobs, name="exports"),
+    path("exports/<int:pk>/download/", views.export_download, name="export_download"),
+    path("exports/<int:pk>/approve/", views.export_approve, name="export_approve"),
+    path("exports/<int:pk>/refuse/", views.export_refuse, name="export_refuse"),
 ]

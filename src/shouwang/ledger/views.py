@@ -6,7 +6,9 @@ import io
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.access import acting_user
+from shouwang.accounts.policy import Action, Area
+from shouwang.accounts.scope import scope_of
 from shouwang.care.selectors import children_pairable_by
 from shouwang.children.selectors import children_editable_by, children_visible_to
 from shouwang.core.sheets import encodings, uploads
@@ -23,9 +27,9 @@ from shouwang.core.sheets.writer import XLSX
 from shouwang.orgs.models import REGION_KINDS, OrgKind
 from shouwang.units.selectors import org_manageable_by, org_visible_to, orgs_manageable_by
 
-from . import services, tasks
+from . import exports, services, tasks
 from .forms import MAX_UPLOAD, SUFFIXES, EncodingForm, TeachForm, UploadForm
-from .ledgers import export_ledger
+from .models import ExportState
 from .report import write_error_report
 
 BUCKET = "ledger_uploads"
@@ -261,13 +265,103 @@ def error_report(request: HttpRequest, token: str) -> FileResponse:
     return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
 
 
-def export(request: HttpRequest, code: str) -> FileResponse:
-    """The unit's ledger, with only the children the user sees; masked unless asked and allowed."""
+# --- exports (ledger.exports) ------------------------------------------------------------
+
+
+def export(request: HttpRequest, code: str) -> HttpResponse:
+    """Ask for the unit's ledger: masked, or (for who may unmask) in full. The file is written
+    by the worker (a small one at once) and waits on the exports page."""
     org = org_visible_to(request.user, code)
-    out = io.BytesIO()
-    export_ledger(
-        org=org, out=out, by=acting_user(request), unmasked=request.GET.get("unmasked") == "1"
+    user = acting_user(request)
+    scope = scope_of(user)
+    if not scope.may(Area.LEDGER, Action.EXPORT, org):
+        raise Http404
+    may_unmask = scope.may(Area.ID_NUMBER, Action.REVEAL)
+    if request.method == "POST":
+        unmasked = may_unmask and request.POST.get("unmasked") == "1"
+        job = exports.request_export(org=org, by=user, unmasked=unmasked)
+        if job.state == ExportState.AWAITING_APPROVAL:
+            messages.info(
+                request,
+                _(
+                    "An unmasked export of a unit above a school needs a second person's "
+                    "approval: they were told, and the file is written once they approve."
+                ),
+            )
+        else:
+            messages.success(request, _("The export was started: it waits for you below."))
+        return redirect("ledger:exports")
+    return render(
+        request,
+        "ledger/export.html",
+        {
+            "org": org,
+            "may_unmask": may_unmask,
+            "needs_approval": exports.needs_approval(org=org, unmasked=True),
+            "hours": settings.SHOUWANG_EXPORT_HOURS,
+        },
     )
-    out.seek(0)
-    name = f"{org.name}留守儿童台账{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
+
+
+# At most this many jobs of one's own, and waiting for one's approval, on the page.
+JOBS_SHOWN = 50
+
+
+def export_jobs(request: HttpRequest) -> HttpResponse:
+    """One's exports with their progress (the page asks again while one is being written) and
+    the exports waiting for one's approval."""
+    user = acting_user(request)
+    if not scope_of(user).may(Area.LEDGER, Action.EXPORT):
+        raise Http404
+    now = timezone.now()
+    # Each job with whether its build stopped and whether its download expired.
+    jobs = [
+        (job, exports.stalled(job, now), job.expired(now))
+        for job in exports.jobs_of(user)[:JOBS_SHOWN]
+    ]
+    context = {
+        "jobs": jobs,
+        "waiting": list(exports.awaiting_approval_by(user)[:JOBS_SHOWN]),
+        "polling": any(job.active and not stalled for job, stalled, _gone in jobs),
+        "hours": settings.SHOUWANG_EXPORT_HOURS,
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "ledger/export_jobs_list.html", context)
+    return render(request, "ledger/export_jobs.html", context)
+
+
+def export_download(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
+    """The file, for the one who asked, until it expires (then 410 with the reason)."""
+    user = acting_user(request)
+    job = exports.job_of(user, pk)
+    try:
+        path = exports.hand_out(job=job, by=user)
+    except exports.ExportGone:
+        return render(request, "ledger/export_gone.html", {"job": job}, status=410)
+    name = f"{job.org.name}留守儿童台账{timezone.localtime(job.finished_at):%Y%m%d}.xlsx"
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
+
+
+def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
+    user = acting_user(request)
+    job = exports.job_to_decide(user, pk)
+    try:
+        if approve:
+            exports.approve_export(job=job, by=user)
+            messages.success(request, _("Approved: the export is being written for them."))
+        else:
+            exports.refuse_export(job=job, by=user)
+            messages.success(request, _("Refused: they were told."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("ledger:exports")
+
+
+@require_POST
+def export_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, approve=True)
+
+
+@require_POST
+def export_refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, approve=False)

@@ -42,6 +42,7 @@ NAV_ITEMS = [
     NavItem(_("Duty compliance"), "care:compliance", ((Area.COMPLIANCE, Action.VIEW),)),
     NavItem(_("Organisations"), "units:tree", ((Area.UNITS, Action.VIEW),)),
     NavItem(_("Import a ledger"), "ledger:upload", ((Area.LEDGER, Action.ADD),)),
+    NavItem(_("Exports"), "ledger:exports", ((Area.LEDGER, Action.EXPORT),)),
     NavItem(_("Users"), "accounts:users", ((Area.USERS, Action.CHANGE),)),
     NavItem(_("Audit log"), "accounts:audit", ((Area.AUDIT, Action.VIEW),)),
     NavItem(_("Retention runs"), "children:retention", ((Area.AUDIT, Action.VIEW),)),

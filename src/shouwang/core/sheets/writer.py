@@ -16,13 +16,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Font, PatternFill
 
 from shouwang.core.validators import mask_id_number, mask_phone
@@ -82,6 +88,53 @@ def sheet_name(name: Any, taken: Iterable[str] = ()) -> str:
     return candidate
 
 
+@dataclass(frozen=True)
+class Watermark:
+    """Who a file of personal data was made for, when, and its serial (issue 18): a copy that
+    turns up where it should not names its source. Written as a line above the header, in the
+    printed pages' header and footer, and in the document's properties; the serial is on the
+    audit log's entry for the export too."""
+
+    who: str
+    at: datetime
+    serial: str
+
+    def line(self) -> str:
+        return _(
+            "Exported by %(who)s at %(at)s (Beijing time) · serial %(serial)s · for official "
+            "use only, do not pass on"
+        ) % {"who": self.who, "at": self.local_time(), "serial": self.serial}
+
+    def local_time(self) -> str:
+        """The moment as the county reads it: Asia/Shanghai, whatever the server's zone."""
+        return f"{timezone.localtime(self.at, WATERMARK_ZONE):%Y-%m-%d %H:%M}"
+
+
+# Chinese counties read Beijing time; the settings' TIME_ZONE may be changed for a server.
+WATERMARK_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _stamp(sheet: WriteOnlyWorksheet, watermark: Watermark) -> None:
+    """The printed pages' header and footer carry the watermark too (a photocopy names it)."""
+    sheet.oddHeader.center.text = neutralise(watermark.line()).replace("&", "&&")
+    sheet.oddFooter.right.text = f"{neutralise(watermark.serial)} &P/&N"
+
+
+def _properties(book: Workbook, watermark: Watermark, what: str) -> None:
+    props = book.properties
+    props.creator = props.lastModifiedBy = neutralise(watermark.who)
+    props.title = neutralise(what)
+    props.keywords = props.identifier = watermark.serial
+    props.description = neutralise(watermark.line())
+    props.created = props.modified = watermark.at.astimezone(UTC).replace(tzinfo=None)
+    for name, value in (
+        ("serial", watermark.serial),
+        ("exported_by", watermark.who),
+        ("exported_at", watermark.local_time()),
+    ):
+        book.custom_doc_props.append(StringProperty(name=name, value=neutralise(value)))
+
+
 def write_xlsx(
     out: str | Path | IO[bytes],
     *,
@@ -91,19 +144,27 @@ def write_xlsx(
     org_path: str = "",
     masked: dict[str, str] | None = None,
     title_rows: Sequence[str] = (),
+    watermark: Watermark | None = None,
 ) -> int:
     """Write ``sheets`` (name, headers, rows); returns the number of data rows written.
 
     ``masked`` maps a header to "id" or "phone": those columns are masked. Pass ``None`` only
-    where the caller has established that the user may see the values in full.
+    where the caller has established that the user may see the values in full. ``watermark``
+    (exports of children's personal data): a line under the titles, the printed header and
+    footer, the document's properties, and the serial on the audit entry.
     """
     masked = masked or {}
     book = Workbook(write_only=True)
+    if watermark is not None:
+        _properties(book, watermark, what)
     written = 0
     for name, headers, rows in sheets:
         sheet = book.create_sheet(title=sheet_name(name, book.sheetnames))
         for title in title_rows:
             _append(sheet, [title])
+        if watermark is not None:
+            _stamp(sheet, watermark)
+            _append(sheet, [watermark.line()])
         _append(sheet, headers, heading=True)
         maskers = [
             {"id": mask_id_number, "phone": mask_phone}.get(masked.get(h, "")) for h in headers
@@ -117,8 +178,9 @@ def write_xlsx(
     book.save(out)
     if not _recorders:
         raise RuntimeError("exports are audited: the audit app registers the recorder")
+    serial = {"serial": watermark.serial} if watermark is not None else {}
     for recorder in _recorders:
-        recorder(by=by, what=what, org_path=org_path, rows=written, masked=sorted(masked))
+        recorder(by=by, what=what, org_path=org_path, rows=written, masked=sorted(masked), **serial)
     return written
 
 
