@@ -13,9 +13,10 @@ ago it times the baseline — ONE GROUP BY query, hand-written, that gives every
 figures (the register on the day, where each child was placed that day, the definition's types
 and age limit, pairing on the day, per sub-unit) — against the figures as the county officer's
 dashboard counts them (``stats.selectors.figures_for``: the officer's scope, small counts,
-sub-units; a day gone by counted afresh, not taken from the cache), asserts the numbers are the
-same, and times the dashboard page itself (median of several requests) and the trend by term
-it fetches after it. No timing is asserted: the ratios are printed, for the database they
+sub-units; a day gone by counted afresh, not taken from the cache, today's with the county's
+snapshot dropped), asserts the numbers are the same, and times the dashboard page itself (median
+of several requests: counted, and from the county's snapshot) and the trend by term it fetches
+after it. No timing is asserted: the ratios are printed, for the database they
 were measured on.
 """
 
@@ -48,6 +49,9 @@ def main() -> int:
     parser.add_argument("--children", type=int, default=50_000)
     parser.add_argument("--schools", type=int, default=200)
     args = parser.parse_args()
+    # The officer is logged in with force_login: two-step verification would send every page
+    # to its enrolment (a benchmark times the dashboard, not the wall before it).
+    os.environ.setdefault("SHOUWANG_2FA_ROLES", "")
     var = throwaway_django()
     from django.core.cache import cache
     from django.db import connection
@@ -56,6 +60,7 @@ def main() -> int:
     from django.utils import timezone
 
     from shouwang.stats import selectors
+    from shouwang.stats.models import UnitDayFigures
 
     today = timezone.localdate()
     start = time.perf_counter()
@@ -66,6 +71,7 @@ def main() -> int:
 
     def page_figures(on: date, **kwargs: Any) -> Any:
         cache.clear()  # a day gone by is counted once, then kept: time the counting
+        UnitDayFigures.objects.all().delete()  # today's: the unit's snapshot
         return selectors.figures_for(officer, county.code, on, **kwargs)
 
     ratios: dict[str, tuple[Took, Took]] = {}
@@ -93,14 +99,24 @@ def main() -> int:
 
     client = Client(HTTP_HOST="localhost")
     client.force_login(officer)
-    times = []
-    for _ in range(7):
-        begin = time.perf_counter()
-        response = client.get("/stats/", {"org": county.code, "on": today.isoformat()})
-        times.append(time.perf_counter() - begin)
-        assert response.status_code == 200
-    page = statistics.median(times)
-    print(f"  {'dashboard page (today), median of 7':<52} {page:7.2f} s")
+
+    def dashboard(runs: int, *, counted: bool) -> float:
+        times = []
+        for _ in range(runs):
+            if counted:
+                UnitDayFigures.objects.all().delete()
+            begin = time.perf_counter()
+            response = client.get("/stats/", {"org": county.code, "on": today.isoformat()})
+            times.append(time.perf_counter() - begin)
+            assert response.status_code == 200
+        return statistics.median(times)
+
+    # Counted: the first view after a change of the register (or without a worker); kept: every
+    # other view (the snapshot of the county, stats.models.UnitDayFigures).
+    counted_page = dashboard(5, counted=True)
+    print(f"  {'dashboard page (today), counted, median of 5':<52} {counted_page:7.2f} s")
+    page = dashboard(7, counted=False)
+    print(f"  {'dashboard page (today), from the snapshot, median of 7':<52} {page:7.2f} s")
     trend_times = []
     for _ in range(3):
         cache.clear()  # closed terms are kept once counted
@@ -114,7 +130,9 @@ def main() -> int:
     for label, (ours, base) in ratios.items():
         ratio(f"figures / GROUP BY ({label})", ours, base, "≤ 2", width=35)
     print(f"figures' queries              {queries} (with the trend by term; fixed)")
-    print(f"dashboard page median         {page:5.2f} s  (target < 1 s)")
+    print(
+        f"dashboard page median         {page:5.2f} s  (target < 1 s; {counted_page:.2f} s counted)"
+    )
     print(f"({connection.vendor}; {machine_load()})")
     return 0
 

@@ -1093,6 +1093,9 @@ def main() -> int:
         help="measure again with this change patched in (an experiment)",
     )
     args = parser.parse_args()
+    # The officers are logged in with force_login: two-step verification would send every page
+    # to its enrolment (the pages are timed, not the wall before them).
+    os.environ.setdefault("SHOUWANG_2FA_ROLES", "")
     shape = Shape.of(args.children, args.records, args.counties)
     only = set(args.only) if args.only else None
     filled = _database(args.database)

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.db import connection
+from django.test import TestCase
 from django.utils import timezone
 
+from shouwang.accounts import restrict
+from shouwang.audit.models import AuditEntry
 from shouwang.children.models import Child, StatusChange
 from shouwang.orgs import services as org_services
 from shouwang.orgs.models import Org, OrgKind
+from shouwang.stats import selectors
 from tests.personas import PersonaTestCase
 
 SCHOOLS = 60
@@ -161,3 +166,55 @@ class CountyPlanTests(PersonaTestCase):
         # The plans above are of the figures themselves: every child of the county is there.
         page = self.client_as("county_officer").get("/stats/", {"org": self.org("county_a").code})
         assert page.context["data"]["left_behind_total"] == CHILDREN
+
+    def test_a_closed_day_is_counted_in_the_officers_own_scope_as_planned(self):
+        # A day gone by is counted in the officer's scope (no snapshot), either way the gate
+        # finds their children: in one pass, or through the union of their reaches.
+        query = {
+            "org": self.org("county_a").code,
+            "on": (timezone.localdate() - timedelta(days=1)).isoformat(),
+        }
+        for ceiling in (0.0, 1.01):
+            with mock.patch.object(restrict, "UNION_BELOW", ceiling):
+                self.assert_planned_as_they_are(self.plans_of_the_figures("/stats/", query))
+
+
+@pytest.mark.postgresql  # PostgreSQL's planner
+class FiguresVersionPlanTests(TestCase):
+    """The version the figures are kept under is read on every dashboard: it must walk the
+    audit log back from its newest entry, never read or sort the whole log."""
+
+    def test_the_figures_version_reads_back_from_the_newest_change(self):
+        # 20,000 changes of the register, then 20,000 care records (newest): the version skips
+        # the care records, and reads nothing older than the hundred changes it keeps.
+        AuditEntry.objects.bulk_create(
+            (
+                AuditEntry(
+                    action="create",
+                    object_type="children.child" if n < 20_000 else "care.carerecord",
+                    object_id=str(n),
+                )
+                for n in range(40_000)
+            ),
+            batch_size=5_000,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE accounts_auditentry")
+        ran: list[tuple[str, Any]] = []
+
+        def keep(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            ran.append((sql, params))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(keep):
+            selectors.figures_version()
+        ((sql, params),) = ran
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+            (raw,) = cursor.fetchone()
+        plan = (raw if isinstance(raw, list) else json.loads(raw))[0]["Plan"]
+        (scan,) = scans(plan, "accounts_auditentry")
+        assert scan["Node Type"] in ("Index Scan", "Index Only Scan"), scan["Node Type"]
+        assert not [n for n in nodes(plan) if n["Node Type"] == "Sort"]
+        read = scan["Actual Rows"] + scan.get("Rows Removed by Filter", 0)
+        assert scan["Actual Rows"] == 100 and read <= 20_100, read
