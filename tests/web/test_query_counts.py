@@ -184,6 +184,16 @@ class ListPagesTestCase(PersonaTestCase):
         assert shows.format(batch=batch) in page, (url, shows)
         assert (few, many) == (pinned, pinned), (persona, url, few, many)
 
+    def assert_at_most(self, persona: str, url: str, bound: int, *, shows: str = "") -> None:
+        """As :meth:`assert_flat`, for a page whose count depends on the kinds of rows it shows
+        (never on how many): at most ``bound`` queries, few rows or many."""
+        self.queries(persona, url)
+        few, _page = self.queries(persona, url)
+        batch = self.grow_world(3)
+        many, page = self.queries(persona, url)
+        assert shows.format(batch=batch) in page, (url, shows)
+        assert max(few, many) <= bound, (persona, url, few, many)
+
 
 class ListPagesCostTheSameQueriesForFewRowsOrMany(ListPagesTestCase):
     def test_the_pairings_page(self):
@@ -237,11 +247,13 @@ class ListPagesCostTheSameQueriesForFewRowsOrMany(ListPagesTestCase):
     def test_the_register(self):
         self.assert_flat("school_admin", "/children/", 14, shows="多{batch}-2")
 
+    # The changes name the rows they point at: one query per kind of row on the page (units,
+    # children, users…), never one per entry, so bounded rather than flat (issue 19).
     def test_the_audit_log(self):
-        self.assert_flat("sysadmin", "/accounts/audit/", 6, shows="校规{batch}-2")
+        self.assert_at_most("sysadmin", "/accounts/audit/", 11, shows="校规{batch}-2")
 
     def test_the_audit_log_filtered(self):
-        self.assert_flat("sysadmin", "/accounts/audit/?object_repr=多", 6, shows="多{batch}-2")
+        self.assert_at_most("sysadmin", "/accounts/audit/?object_repr=多", 11, shows="多{batch}-2")
 
     def test_the_notification_centre(self):
         self.assert_flat("teacher", "/notices/", 6, shows="通知{batch}-2")

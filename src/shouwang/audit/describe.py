@@ -25,6 +25,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
@@ -406,19 +407,30 @@ def _collect(
 
 
 def _names(wanted: Mapping[tuple[str, str], set[Any]]) -> dict[tuple[str, str], dict[str, str]]:
-    """One query per model and lookup field: value → the row's name."""
-    out: dict[tuple[str, str], dict[str, str]] = {}
+    """One query per model (its rows by key and by code alike): value → the row's name."""
+    by_model: dict[str, dict[str, list[Any]]] = defaultdict(dict)
     for (label, lookup), values in wanted.items():
         model = _model(label)
         if model is None:
             continue
         field = model._meta.pk.name if lookup == "pk" else lookup
         keys = _valid(model._meta.get_field(field), values)
-        rows = list(model._default_manager.filter(**{f"{field}__in": keys})) if keys else []
+        if keys:
+            by_model[label][lookup] = keys
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    for label, lookups in by_model.items():
+        model = _model(label)
+        assert model is not None
+        fields = {lookup: model._meta.pk.name if lookup == "pk" else lookup for lookup in lookups}
+        where = Q()
+        for lookup, keys in lookups.items():
+            where |= Q(**{f"{fields[lookup]}__in": keys})
+        rows = list(model._default_manager.filter(where))
         # A model may name its rows better in a batch (orgs.Org: a class with its school).
         labels_for = getattr(model, "labels_for", None)
         shown = labels_for(rows) if callable(labels_for) else {row.pk: str(row) for row in rows}
-        out[label, lookup] = {str(getattr(row, field)): shown[row.pk] for row in rows}
+        for lookup, field in fields.items():
+            out[label, lookup] = {str(getattr(row, field)): shown[row.pk] for row in rows}
     return out
 
 
