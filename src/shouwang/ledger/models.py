@@ -1,4 +1,6 @@
-"""Saved column mappings: a unit's own header words, taught once (台账 表头 对应)."""
+"""Saved column mappings: a unit's own header words, taught once (台账 表头 对应); and export
+jobs (导出任务): 审批 approval by a second person (``decided_by``), 水印 watermark (``serial``),
+下载截止 the download's end (``expires_at``)."""
 
 from __future__ import annotations
 
@@ -89,10 +91,6 @@ class ExportJob(models.Model):
         return f"{self.serial} {self.org_path}"
 
     @property
-    def approved(self) -> bool:
-        return self.decided_by_id is not None and self.state != ExportState.REFUSED
-
-    @property
     def active(self) -> bool:
         """Still on its way: the exports page keeps asking how far it got."""
         return self.state in (ExportState.QUEUED, ExportState.BUILDING)
@@ -101,9 +99,3 @@ class ExportJob(models.Model):
         if self.state == ExportState.EXPIRED:
             return True
         return self.expires_at is not None and (now or timezone.now()) >= self.expires_at
-
-    @property
-    def percent(self) -> int:
-        if not self.rows_total:
-            return 0
-        return min(100, self.rows_done * 100 // self.rows_total)
