@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -63,19 +65,63 @@ def env_rate(name: str, default: str) -> str:
     return raw
 
 
+def _kept_in_var(name: str, make: Callable[[], str]) -> str:
+    """The content of var/<name>, written (mode 600) by ``make`` on first run."""
+    path = VAR_DIR / name
+    if not path.exists():
+        VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(make())
+    return path.read_text().strip()
+
+
 def _secret_key() -> str:
     """SECRET_KEY from the environment, else the one generated into var/ on first run."""
     if key := os.environ.get("SECRET_KEY"):
         if len(key) < 32:
             raise ImproperlyConfigured("SECRET_KEY is set but shorter than 32 characters")
         return key
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
+    return _kept_in_var("secret_key", lambda: secrets.token_urlsafe(50))
+
+
+def _field_keys() -> tuple[list[str], Path | None]:
+    """The keys of the encrypted columns (core.fieldcrypt), newest first, and the var/ file
+    they came from (None when from the environment): SHOUWANG_FIELD_KEYS, comma-separated
+    Fernet keys, else var/field_keys (one a line), generated on first run."""
+    raw = os.environ.get("SHOUWANG_FIELD_KEYS")
+    if raw is not None:
+        keys, path = [k.strip() for k in raw.split(",") if k.strip()], None
+    else:
+        path = VAR_DIR / "field_keys"
+        keys = _kept_in_var("field_keys", lambda: Fernet.generate_key().decode() + "\n").split()
+    if not keys:
+        raise ImproperlyConfigured("SHOUWANG_FIELD_KEYS is set but holds no key")
+    for number, key in enumerate(keys, 1):
+        try:
+            Fernet(key)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"SHOUWANG_FIELD_KEYS: key {number} is not a Fernet key (32 bytes, url-safe "
+                "base64: `shouwang rotate-keys --print-new-key` makes one)"
+            ) from exc
+    return keys, path
+
+
+def _lookup_key(from_environment: bool) -> str:
+    """The key of the look-up hashes (core.fieldcrypt.lookup_hash): SHOUWANG_LOOKUP_KEY, else
+    var/lookup_key. With the field keys in the environment it must be there too: a lookup key
+    generated afresh on a new machine would find no child by ID number, silently."""
+    if key := os.environ.get("SHOUWANG_LOOKUP_KEY"):
+        if len(key) < 32:
+            raise ImproperlyConfigured("SHOUWANG_LOOKUP_KEY is set but shorter than 32 characters")
+        return key
+    if from_environment:
+        raise ImproperlyConfigured(
+            "SHOUWANG_FIELD_KEYS is set but SHOUWANG_LOOKUP_KEY is not: set both (the lookup "
+            "key is the one in var/lookup_key where the data was written)"
+        )
+    return _kept_in_var("lookup_key", lambda: secrets.token_urlsafe(50))
 
 
 # SQLite, the default file or a sqlite:// DATABASE_URL alike, is one file that many processes
@@ -121,6 +167,10 @@ def _database() -> dict[str, Any]:
 
 
 SECRET_KEY = _secret_key()
+# Encrypted columns (issue 18, core.fieldcrypt): independent of SECRET_KEY, so rotating the
+# session secret leaves the data readable; `shouwang rotate-keys` rotates these.
+SHOUWANG_FIELD_KEYS, SHOUWANG_FIELD_KEYS_FILE = _field_keys()
+SHOUWANG_LOOKUP_KEY = _lookup_key(SHOUWANG_FIELD_KEYS_FILE is None)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -20,6 +20,7 @@ from shouwang.care import services as care_services
 from shouwang.care.models import CareRecord
 from shouwang.children.models import Child, DuplicateCase
 from shouwang.children.selectors import ID_SEARCHES_PER_HOUR
+from shouwang.core.validators import mask_id_number
 from shouwang.ledger.ledgers import export_ledger
 from tests.personas import PersonaTestCase
 
@@ -121,8 +122,11 @@ class HolesTests(PersonaTestCase):
             object_type="children.child", object_id=str(self.a1.pk), action=AuditAction.UPDATE
         )
         self.assertEqual(entry.changes["name"], ["甲", "甲改"])
-        self.assertEqual(entry.changes["address"], ["东村3组12号", "新地址"])
-        self.assertEqual(entry.changes["id_number"], [self.a1.id_number, self.c1.id_number])
+        # An encrypted column changes on the log as a marker, never its text (issue 18).
+        self.assertEqual(entry.changes["address"], ["***", "***"])
+        # ID numbers are kept masked on the log: it cannot be re-encrypted (issue 18).
+        masked = [mask_id_number(self.a1.id_number), mask_id_number(self.c1.id_number)]
+        self.assertEqual(entry.changes["id_number"], masked)
         case = DuplicateCase.objects.get()
         self.assertEqual({case.first_id, case.second_id}, {self.a1.pk, self.c1.pk})
 

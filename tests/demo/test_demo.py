@@ -41,8 +41,9 @@ def _the_clock_reads_today():
 def snapshot() -> tuple:
     orgs = list(Org.objects.order_by("path").values_list("path", "code", "name", "kind", "stage"))
     users = list(User.objects.order_by("username").values_list("username", "full_name", "phone"))
-    children = list(
-        Child.objects.order_by("id_number").values_list(
+    # Sorted here: the ID number column holds tokens (issue 18), whose order is random.
+    children = sorted(
+        Child.objects.values_list(
             "id_number", "name", "left_behind_type", "heart_level", "school__code"
         )
     )
@@ -51,10 +52,10 @@ def snapshot() -> tuple:
             "user__username", "role", "org__code"
         )
     )
-    care = list(
-        CareRecord.objects.order_by(
-            "child__id_number", "caregiver__name", "kind", "on"
-        ).values_list("child__id_number", "caregiver__name", "kind", "on", "findings")
+    care = sorted(
+        CareRecord.objects.values_list(
+            "child__id_number", "caregiver__name", "kind", "on", "findings"
+        )
     )
     return orgs, users, roles, children, care
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from shouwang.core.bulk import insert_many
 
 from . import chain, reads, triggers
+from .masking import stored_changes
 from .models import AuditAction, AuditEntry
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def _entry(
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
         org_path=org_path or _org_path_of(obj),
-        changes=dict(changes or {}),
+        changes=stored_changes(changes or {}),
         ip=origin.ip,
         user_agent=origin.user_agent,
         via=origin.via,
@@ -152,7 +153,7 @@ def record_many(entries: list[dict[str, Any]], *, actor: User | None) -> int:
             object_id=str(entry["obj"].pk),
             object_repr=str(entry["obj"])[:200],
             org_path=entry.get("org_path", ""),
-            changes=entry.get("changes", {}),
+            changes=stored_changes(entry.get("changes", {})),
             ip=origin.ip,
             user_agent=origin.user_agent,
             via=origin.via,

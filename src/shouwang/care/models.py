@@ -26,6 +26,7 @@ from shouwang.accounts.policy import Area
 from shouwang.accounts.restrict import PolicyTarget, RestrictedQuerySet
 from shouwang.children.models import Child
 from shouwang.children.types import LeftBehindType
+from shouwang.core.fieldcrypt import EncryptedCharField
 from shouwang.orgs.models import Org
 
 
@@ -44,7 +45,7 @@ class Caregiver(models.Model):
 
     name = models.CharField(_("full name"), max_length=50)
     kind = models.CharField(_("kind"), max_length=16, choices=CaregiverRole.choices)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=20, blank=True)
     org = models.ForeignKey(
         Org, on_delete=models.PROTECT, related_name="caregivers", verbose_name=_("unit")
     )

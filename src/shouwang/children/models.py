@@ -38,6 +38,7 @@ from pypinyin import Style, lazy_pinyin
 from shouwang.accounts.policy import Area
 from shouwang.accounts.restrict import PolicyTarget, RestrictedQuerySet
 from shouwang.core import validators
+from shouwang.core.fieldcrypt import EncryptedCharField, LookupHashField
 from shouwang.orgs.models import Org
 
 from .types import LeftBehindType, ParentStatus, left_behind_type
@@ -117,7 +118,9 @@ class Child(models.Model):
     ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
     birth_date = models.DateField(_("birth date"))
     # Not unique: the same number in two schools is a duplicate to resolve (DuplicateCase).
-    id_number = models.CharField(_("ID number"), max_length=18, db_index=True)
+    id_number = EncryptedCharField(_("ID number"), max_length=18)
+    # Search, import matching and duplicate detection look the number up by its keyed hash.
+    id_hash = LookupHashField(of="id_number")
 
     county = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+", editable=False)
     # The child's unit: their school, or — for a child in no school (a preschooler at home, a
@@ -149,7 +152,7 @@ class Child(models.Model):
         blank=True,
         verbose_name=_("home village"),
     )
-    address = models.CharField(_("home address"), max_length=200, blank=True)
+    address = EncryptedCharField(_("home address"), max_length=200, blank=True)
 
     personality = models.TextField(_("personality"), blank=True)
     hobbies = models.TextField(_("hobbies"), blank=True)
@@ -158,7 +161,9 @@ class Child(models.Model):
     note = models.TextField(_("note"), blank=True)
 
     contact_name = models.CharField(_("convenient contact"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("convenient contact's phone"), max_length=20, blank=True)
+    contact_phone = EncryptedCharField(
+        _("convenient contact's phone"), max_length=20, blank=True
+    )
 
     # Derived, kept on the row so lists and counts filter in SQL; written only by services.
     left_behind_type = models.CharField(
@@ -267,7 +272,7 @@ class Parent(models.Model):
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="parents")
     relation = models.CharField(_("relation"), max_length=8, choices=ParentRelation.choices)
     name = models.CharField(_("full name"), max_length=50, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=20, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=ParentStatus.choices, default=ParentStatus.AT_HOME
     )
@@ -302,8 +307,8 @@ class Guardian(models.Model):
     age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)
     health = models.CharField(_("health"), max_length=100, blank=True)
     literacy = models.CharField(_("education"), max_length=50, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
-    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=20, blank=True)
+    address = EncryptedCharField(_("address"), max_length=200, blank=True)
     responsibility_letter_signed_on = models.DateField(
         _("responsibility letter signed on"), null=True, blank=True
     )
@@ -541,7 +546,8 @@ class RegionProfile(models.Model):
 class DuplicateCase(models.Model):
     """The same ID number in two archives: one child, to be merged (both histories kept)."""
 
-    id_number = models.CharField(max_length=18, db_index=True)
+    id_number = EncryptedCharField(max_length=18)
+    id_hash = LookupHashField(of="id_number")
     first = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
     second = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
     found_at = models.DateTimeField(auto_now_add=True)

@@ -25,6 +25,7 @@ from shouwang.accounts.scope import scope_of
 from shouwang.audit import services as audit
 from shouwang.audit.masking import masked_changes
 from shouwang.audit.models import AuditAction, AuditEntry
+from shouwang.core.fieldcrypt import lookup_hash
 
 from .models import (
     IN_REGISTER,
@@ -51,6 +52,21 @@ FIVE_KNOWN = [
 
 def children_visible_to(user: Any) -> QuerySet[Child]:
     return Child.objects.restrict(user)
+
+
+def with_id_number(children: QuerySet[Child], number: str) -> QuerySet[Child]:
+    """The children (of a set already within the user's scope) whose ID number is ``number``,
+    or contains it when fewer than 18 characters are given. A whole number is looked up by its
+    keyed hash (indexed); a part can only be found by reading each number of the set, which
+    the caller's scope, rights and hourly limit keep small (children.views._search_id_number)."""
+    number = number.strip().upper()
+    if len(number) == ID_LENGTH:
+        return children.filter(id_hash=lookup_hash(number))
+    found = [pk for pk, whole in children.values_list("pk", "id_number") if number in whole]
+    return children.filter(pk__in=found)
+
+
+ID_LENGTH = 18
 
 
 def children_editable_by(user: Any) -> QuerySet[Child]:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction
 from shouwang.core.concurrency import check_version, version_token
+from shouwang.core.fieldcrypt import lookup_hash
 from shouwang.core.validators import mask_id_number, mask_phone
 from shouwang.orgs.models import Org, OrgKind
 
@@ -268,7 +269,7 @@ def reclassify_guardian(
 def _raise_duplicates(child: Child) -> list[DuplicateCase]:
     """The same ID number in another archive is one child twice: open a case to merge."""
     others = (
-        Child.objects.filter(id_number=child.id_number)
+        Child.objects.filter(id_hash=lookup_hash(child.id_number))
         .exclude(pk=child.pk)
         .exclude(status=ChildStatus.MERGED)
     )
@@ -778,6 +779,7 @@ ANONYMISED_NAME = "已匿名儿童#"
 # pairings and every date), so no past day's statistics change.
 BLANKED_CHILD = (
     "id_number",
+    "id_hash",
     "name_initials",
     "ethnicity",
     "address",
@@ -865,9 +867,9 @@ def apply_retention(
             age=None, **dict.fromkeys(BLANKED_GUARDIAN, "")
         )
         StatusChange.objects.filter(child_id__in=part).update(reason="")
-        DuplicateCase.objects.filter(id_number__gt="").filter(
+        DuplicateCase.objects.exclude(id_hash="").filter(
             Q(first_id__in=part) | Q(second_id__in=part)
-        ).update(id_number="")
+        ).update(id_number="", id_hash="")
         consents = ConsentRecord.objects.filter(child_id__in=part)
         scans += [c.scan for c in consents.exclude(scan="")]
         consents.update(given_by="", scan="")

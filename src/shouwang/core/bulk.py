@@ -22,6 +22,8 @@ from django.db import connection, models
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils import timezone
 
+from shouwang.core.fieldcrypt import EncryptedMixin, LookupHashField, lookup_hash
+
 Row = models.Model | Mapping[str, Any]
 
 
@@ -31,7 +33,7 @@ def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
         return connection.ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
         return connection.ops.adapt_datefield_value
-    if isinstance(field, models.JSONField | models.GenericIPAddressField):
+    if isinstance(field, models.JSONField | models.GenericIPAddressField | EncryptedMixin):
         return lambda value: field.get_db_prep_save(value, connection)
     return None
 
@@ -45,6 +47,10 @@ def _row_maker(fields: list[models.Field[Any, Any]]) -> Callable[[Row], list[Any
         attrgetter(*attnames) if len(attnames) > 1 else lambda obj: (getattr(obj, attnames[0]),)
     )
     converts, stamps = [], []
+    # A keyed hash is computed from the value it hashes, before that is encrypted.
+    hashes = [
+        (i, attnames.index(f.of)) for i, f in enumerate(fields) if isinstance(f, LookupHashField)
+    ]
     for i, field in enumerate(fields):
         convert = _converter(field)
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
@@ -58,6 +64,8 @@ def _row_maker(fields: list[models.Field[Any, Any]]) -> Callable[[Row], list[Any
             row = [get(attname, default) for attname, default in keys]
         else:
             row = list(of_model(obj))
+        for i, source in hashes:
+            row[i] = lookup_hash(row[source])
         for i, convert in converts:
             row[i] = convert(row[i])
         for i, stamp in stamps:

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.children.models import Child
+from shouwang.core.fieldcrypt import EncryptedTextField
 from shouwang.orgs.models import Org
 
 
@@ -26,7 +27,7 @@ class CounselingSession(models.Model):
     on = models.DateField(_("date"))
     minutes = models.PositiveSmallIntegerField(_("minutes"), null=True, blank=True)
     topic = models.CharField(_("topic"), max_length=100)
-    notes = models.TextField(_("notes"))
+    notes = EncryptedTextField(_("notes"))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -67,11 +68,11 @@ class MailboxLetter(models.Model):
         Child, on_delete=models.PROTECT, null=True, blank=True, related_name="letters"
     )
     opened_on = models.DateField(_("box opened on"))
-    text = models.TextField(_("letter"), blank=True)
+    text = EncryptedTextField(_("letter"), blank=True)
     # The letter as the child wrote it, scanned or photographed: kept under var/media (never
     # served as a public file), shown only through the counseling pages, each look audited.
     scan = models.FileField(_("scan"), upload_to="letters/%Y/%m/", blank=True)
-    reply = models.TextField(_("reply"), blank=True)
+    reply = EncryptedTextField(_("reply"), blank=True)
     replied_on = models.DateField(null=True, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -88,8 +89,8 @@ class IndividualPlan(models.Model):
 
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="individual_plans")
     school = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+", editable=False)
-    problem = models.TextField(_("the problem"))
-    measures = models.TextField(_("measures"))
+    problem = EncryptedTextField(_("the problem"))
+    measures = EncryptedTextField(_("measures"))
     started_on = models.DateField(_("started on"))
     review_on = models.DateField(_("review by"))
     ended_on = models.DateField(null=True, blank=True)
@@ -106,7 +107,7 @@ class IndividualPlan(models.Model):
 class PlanReview(models.Model):
     plan = models.ForeignKey(IndividualPlan, on_delete=models.PROTECT, related_name="reviews")
     on = models.DateField()
-    progress = models.TextField(_("progress"))
+    progress = EncryptedTextField(_("progress"))
     next_review_on = models.DateField(_("next review by"))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 

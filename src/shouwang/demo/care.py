@@ -81,11 +81,13 @@ def add_demo_care(*, county: Org, rng: random.Random, fake: Faker, today: date) 
         Org.objects.filter(path__startswith=county.path, kind=OrgKind.VILLAGE).order_by("code")
     )
     federation = Org.objects.get(path__startswith=county.path, kind=OrgKind.FEDERATION)
-    children = list(
+    # In ID number order, as before the numbers were encrypted (the column's order is the
+    # tokens', random): the same county gets the same pairings.
+    children = sorted(
         Child.objects.filter(county=county)
         .select_related("school")
-        .only(*CHILD_COLUMNS, "school__path")
-        .order_by("id_number")
+        .only(*CHILD_COLUMNS, "school__path"),
+        key=lambda child: child.id_number,
     )
     term = term_on(county, today)
     starts_on = term.start if term is not None else today - timedelta(days=60)

@@ -27,6 +27,7 @@ from shouwang.accounts.scope import scope_of
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction
 from shouwang.children.models import Child
+from shouwang.core.fieldcrypt import lookup_hash
 from shouwang.core.sheets.columns import Column, ColumnSet
 from shouwang.core.sheets.layout import Layout, find_layout
 from shouwang.core.sheets.reader import Row, UnreadableFile
@@ -222,9 +223,12 @@ def plan_sheet(
     children = list(
         Child.objects.filter(
             scope_of(by).q(Area.HEALTH, Action.CHANGE), school_class__path__startswith=org.path
-        ).select_related("school")
+        )
+        .select_related("school")
+        # Matched by keyed hash (issue 18): no child's number, phone or address is decrypted.
+        .defer("id_number", "address", "contact_phone")
     )
-    by_id = {c.id_number: c for c in children}
+    by_id = {c.id_hash: c for c in children}
     by_name: dict[str, list[Child]] = defaultdict(list)
     for c in children:
         by_name[c.name].append(c)
@@ -287,9 +291,10 @@ def plan_sheet(
 def _match(
     f: dict[str, Any], by_id: dict[str, Child], by_name: dict[str, list[Child]]
 ) -> tuple[Child | None, str]:
+    """The row's child: by ID number (``by_id`` is keyed by its hash) or by a unique name."""
     name = f["name"]
     if f.get("id_number"):
-        child = by_id.get(f["id_number"])
+        child = by_id.get(lookup_hash(f["id_number"]))
         if child is not None and child.name != name:
             return None, _("The ID number belongs to %(name)s, not to %(other)s.") % {
                 "name": child.name,

@@ -38,6 +38,7 @@ from shouwang.children.selectors import children_visible_to
 from shouwang.children.services import archive_field, reclassify_guardian
 from shouwang.children.types import guardian_class, left_behind_type
 from shouwang.core.bulk import insert_many
+from shouwang.core.fieldcrypt import lookup_hash
 from shouwang.core.sheets.reader import EncodingUnsure, UnreadableFile
 from shouwang.core.sheets.rows import RowError, SheetCounts, is_blank, tables
 from shouwang.core.validators import check_id_agrees, parse_id_number
@@ -397,10 +398,10 @@ def _part(fields_: dict[str, Any], prefix: str, keys: list[str]) -> dict[str, An
 def _snapshots(rows: list[LedgerRow], scoped: Any) -> dict[str, dict[str, Any]]:
     """The archive of these rows' children as plain values, keyed by ID number: three queries,
     no model object per child (a re-import of a county must stay cheap)."""
-    numbers = [row.fields["id_number"] for row in rows]
+    hashes = [lookup_hash(row.fields["id_number"]) for row in rows]
     found: dict[str, dict[str, Any]] = {}
     by_pk: dict[int, dict[str, Any]] = {}
-    for values_ in scoped.filter(id_number__in=numbers).values(
+    for values_ in scoped.filter(id_hash__in=hashes).values(
         "pk", "school_id", "school_class_id", "home_village_id", *CHILD_KEYS
     ):
         snapshot = {k: values_[k] for k in CHILD_KEYS}
@@ -453,14 +454,15 @@ def _compare(plan: Plan, *, org: Org, by: User | None) -> None:
         )
         plan.changed = [(children[pk], row, changes) for pk, row, changes in changed]
     result.created, result.updated = len(plan.new), len(plan.changed)
-    in_file = {row.fields["id_number"] for row in plan.rows}
+    # By keyed hash: the unit's numbers are compared without decrypting each (issue 18).
+    in_file = {lookup_hash(row.fields["id_number"]) for row in plan.rows}
     in_org = base.filter(school__path__startswith=org.path, status__in=IN_REGISTER)
     missing = [
         (pk, name)
-        for number, pk, name in in_org.order_by("school__path", "school_class__path", "name")
-        .values_list("id_number", "pk", "name")
+        for id_hash, pk, name in in_org.order_by("school__path", "school_class__path", "name")
+        .values_list("id_hash", "pk", "name")
         .iterator(chunk_size=5000)
-        if number not in in_file
+        if id_hash not in in_file
     ]
     result.not_in_file = len(missing)
     plan.not_in_file = missing[:NAMED_NOT_IN_FILE]
@@ -827,17 +829,18 @@ def _transfer_records(
 def _raise_duplicates(children: list[Child], *, org: Org) -> None:
     """A new archive whose ID number a school outside the unit already has: one child, to
     merge (inside the unit, the same number was the same archive, updated)."""
-    by_number = {c.id_number: c for c in children}
-    numbers = list(by_number)
+    by_hash = {lookup_hash(c.id_number): c for c in children}
+    hashes = list(by_hash)
     cases = []
-    for start in range(0, len(numbers), 2000):
+    for start in range(0, len(hashes), 2000):
         others = (
-            Child.objects.filter(id_number__in=numbers[start : start + 2000])
+            Child.objects.filter(id_hash__in=hashes[start : start + 2000])
             .exclude(school__path__startswith=org.path)
             .exclude(status=ChildStatus.MERGED)
+            .only("pk", "id_number", "id_hash")
         )
         for other in others:
-            mine = by_number[other.id_number]
+            mine = by_hash[other.id_hash]
             first, second = sorted([other, mine], key=lambda c: c.pk)
             cases.append(DuplicateCase(id_number=other.id_number, first=first, second=second))
     DuplicateCase.objects.bulk_create(cases, ignore_conflicts=True)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from shouwang.accounts.policy import Area
 from shouwang.accounts.restrict import PolicyTarget, RestrictedQuerySet
 from shouwang.children.models import Child
+from shouwang.core.fieldcrypt import EncryptedTextField
 from shouwang.orgs.models import Org, RegionSetting
 
 
@@ -48,7 +49,7 @@ class Incident(models.Model):
     kind = models.CharField(_("what happened"), max_length=16, choices=IncidentKind.choices)
     occurred_at = models.DateTimeField(_("when"))
     place = models.CharField(_("where"), max_length=100)
-    description = models.TextField(_("what happened, in words"))
+    description = EncryptedTextField(_("what happened, in words"))
     mandatory_report = models.BooleanField(_("mandatory report to the police (强制报告)"))
     police_reported_at = models.DateTimeField(_("reported to the police at"), null=True, blank=True)
     police_receipt = models.CharField(_("police receipt"), max_length=100, blank=True)
@@ -60,7 +61,7 @@ class Incident(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    outcome = models.TextField(_("outcome"), blank=True)
+    outcome = EncryptedTextField(_("outcome"), blank=True)
 
     # Who reaches it is the policy table's: Incident.objects.restrict(user, action).
     policy = PolicyTarget(Area.INCIDENTS, own="reported_by_id")
