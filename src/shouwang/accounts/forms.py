@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.audit.models import AuditAction, AuditEntry
-from shouwang.core.forms import DATE, QuickModelChoiceField
+from shouwang.core.forms import DATE
+from shouwang.orgs.forms import UnitChoiceField
 from shouwang.orgs.models import Org
 
 from .models import Role, User
@@ -25,7 +26,7 @@ class UserCreateForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=50)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    org = QuickModelChoiceField(
+    org = UnitChoiceField(
         label=_("Organisation"), queryset=Org.objects.none(), to_field_name="code"
     )
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
@@ -62,7 +63,7 @@ class ProfileForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    org = QuickModelChoiceField(
+    org = UnitChoiceField(
         label=_("Organisation"), queryset=Org.objects.none(), to_field_name="code"
     )
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwang.core import validators
 from shouwang.core.forms import DATE, QuickModelChoiceField
+from shouwang.orgs.forms import UnitChoiceField
 from shouwang.orgs.models import Org, OrgKind
 
 from .models import (
@@ -29,9 +30,7 @@ from .types import LeftBehindType
 
 
 class ChildForm(forms.ModelForm):
-    school_class = QuickModelChoiceField(
-        label=_("Class"), queryset=Org.objects.none(), required=False
-    )
+    school_class = UnitChoiceField(label=_("Class"), queryset=Org.objects.none(), required=False)
     # A child in no school (a preschooler at home, a dropout) is registered at the home village
     # (domain.md §2); offered on the add page to those who keep a village's children.
     unit_village = QuickModelChoiceField(
@@ -199,10 +198,10 @@ class GuardianForm(forms.ModelForm):
 
 class RegisterFilterForm(forms.Form):
     q = forms.CharField(label=_("Name, initials or ID number"), required=False)
-    school_class = QuickModelChoiceField(
+    school_class = UnitChoiceField(
         label=_("Class"), queryset=Org.objects.none(), required=False, to_field_name="code"
     )
-    grade = QuickModelChoiceField(
+    grade = UnitChoiceField(
         label=_("Grade"), queryset=Org.objects.none(), required=False, to_field_name="code"
     )
     home_village = QuickModelChoiceField(

@@ -79,16 +79,17 @@ def database_is_empty() -> bool:
 
 
 def demo_logins() -> list[DemoLogin]:
-    assignments = (
+    assignments = list(
         RoleAssignment.objects.filter(is_active=True, user__username__startswith="demo-")
         .select_related("user", "org")
         .order_by("user__username")
     )
+    units = Org.labels_for(a.org for a in assignments)  # a class with its school
     return [
         DemoLogin(
             a.user.username,
             a.get_role_display(),
-            a.org.name,
+            units[a.org.pk],
             enrols=a.role in twofactor.required_roles(),
         )
         for a in assignments

@@ -5,9 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.core.forms import QuickModelChoiceField
 from shouwang.core.sheets import encodings
 from shouwang.core.sheets.limits import LIMITS, SHEET_SUFFIXES
+from shouwang.orgs.forms import UnitChoiceField
 from shouwang.orgs.models import Org
 
 from .columns import COLUMNS
@@ -17,7 +17,7 @@ SUFFIXES = SHEET_SUFFIXES
 
 
 class UploadForm(forms.Form):
-    org = QuickModelChoiceField(label=_("Unit"), queryset=Org.objects.none(), to_field_name="code")
+    org = UnitChoiceField(label=_("Unit"), queryset=Org.objects.none(), to_field_name="code")
     file = forms.FileField(
         label=_("Ledger file (.xlsx, .xls or .csv)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
