@@ -74,7 +74,8 @@ class Incident(models.Model):
         indexes = [models.Index(fields=["county", "closed_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
+        # In the deployment's time zone (Asia/Shanghai): the name is copied into the audit log.
+        return f"{self.get_kind_display()} {timezone.localtime(self.occurred_at):%Y-%m-%d %H:%M}"
 
 
 class HowTold(models.TextChoices):
