@@ -152,8 +152,9 @@ class HistoryTests(PersonaTestCase):
         self.assertEqual(entry.changes["father.status"], ["migrant", "at_home"])
         self.assertEqual(entry.changes["left_behind_type"], ["both_parents_away", "mother_away"])
         page = self.client_as("teacher").get(reverse("children:detail", args=[child.pk]))
-        self.assertContains(page, "篮球")
-        self.assertContains(page, "mother_away")
+        self.assertContains(page, "兴趣爱好：画画 → 篮球")
+        self.assertContains(page, "父亲状态：外出务工 → 在家")
+        self.assertNotContains(page, "mother_away")  # in words (issue 19)
 
     def test_status_change_is_dated_and_nothing_is_deleted(self):
         child = make_child(school_class=self.org("class_a1"))

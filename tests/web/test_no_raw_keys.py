@@ -25,6 +25,7 @@ from shouwang.care.models import CaregiverRole
 from shouwang.children import services as child_services
 from shouwang.children.models import ParentStatus
 from tests.children.factories import make_child
+from tests.personas import TempMediaTestCase
 from tests.web.test_url_matrix import MATRIX, MatrixWorld
 
 RAW = {
@@ -47,7 +48,9 @@ KNOWN_RAW: dict[str, str] = {
     "care:policies": "care",
 }
 # Pages whose job is to show logins (the user list and a user's page): logins are not keys.
-SHOWS_LOGINS = frozenset({"accounts:users", "accounts:user_detail"})
+SHOWS_LOGINS = frozenset(
+    {"accounts:users", "accounts:user_detail", "accounts:reset_list", "accounts:reset"}
+)
 
 
 def _english_model_names() -> re.Pattern[str]:
@@ -229,3 +232,30 @@ class DescribeTests(HistoryWorld):
         self.assertIn("母亲电话：空 → 138****0000", text)
         self.assertNotIn("volunteer", text)
         self.assertNotIn("grandparent", text)
+
+
+class LedgerPreviewInWordsTests(TempMediaTestCase):
+    def test_the_preview_names_columns_and_values_in_words(self):
+        from tests.ledger.files import Ledger, child_row
+        from tests.ledger.test_pages import xlsx
+
+        client = self.client_as("school_admin")
+        response = client.post(
+            reverse("ledger:upload"),
+            {"org": self.org("school_a").code, "file": xlsx(Ledger([child_row(0)]))},
+        )
+        page = client.get(response["Location"])
+        self.assertContains(page, 'data-testid="ledger-ready"')
+        text = visible_text(page.content.decode())
+        self.assertEqual(raw_keys_in(text, _english_model_names()), [])
+        self.assertIn("→ 父亲状态", text)
+        self.assertIn("父亲状态：外出务工", text)
+
+
+class IncidentNameTests(MatrixWorld):
+    def test_an_incidents_name_gives_its_time_in_asia_shanghai(self):
+        from datetime import UTC, datetime
+
+        incident = self.care["incident:a1"]
+        incident.occurred_at = datetime(2026, 11, 26, 0, 47, tzinfo=UTC)
+        self.assertEqual(str(incident), "意外受伤 2026-11-26 08:47")

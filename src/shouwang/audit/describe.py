@@ -142,7 +142,6 @@ CHOICES_OF: dict[str, tuple[str, str]] = {
     "role": ("accounts.roleassignment", "role"),
     "difficulties": ("children.difficultyflag", "kind"),
     "guardian_relation": ("children.guardian", "relation"),
-    "scopes": ("children.consentrecord", "scopes"),
     "parent": ("children.parent", "relation"),  # a family call names the parent by relation
     "how": ("safety.incidentstep", "how"),
     "area": ("care.careplanitem", "area"),
@@ -153,6 +152,7 @@ CHOICES_OF: dict[str, tuple[str, str]] = {
 NAMED_IN: dict[str, str] = {
     "step": "shouwang.safety.chains.AUDIENCES",
     "preset": "shouwang.care.presets.POLICIES",
+    "scopes": "shouwang.children.models.ConsentScope",
     "risk_grade": "shouwang.children.models.RiskGrade",
     "guardian_class": "shouwang.children.models.GuardianClass",
     "guardian_assessment": "shouwang.children.models.GuardianAssessment",
@@ -236,6 +236,11 @@ def model_label(object_type: str) -> str:
         return str(MODEL_NAMES[object_type])
     model = _model(object_type)
     return str(model._meta.verbose_name) if model is not None else ""
+
+
+def label_of(key: str, *, model: str = "") -> str:
+    """What a key names, in words ("father.status" → 父亲状态): a ledger column's field."""
+    return _key(model, key).label
 
 
 def describe(changes: Mapping[str, Any] | None, *, model: str = "") -> list[Line]:
@@ -367,7 +372,10 @@ def _choices_of(model_label: str, field_name: str) -> tuple[tuple[str, str], ...
     model = _model(model_label)
     if model is None:
         return ()
-    field: Any = model._meta.get_field(field_name)
+    try:
+        field: Any = model._meta.get_field(field_name)
+    except FieldDoesNotExist:
+        return ()
     base = getattr(field, "base_field", field)
     return tuple((str(k), str(v)) for k, v in (base.flatchoices or ()))
 

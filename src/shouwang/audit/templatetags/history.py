@@ -58,7 +58,7 @@ def in_words(changes: Mapping[str, Any] | None, model: str = "") -> list[describ
 
 @register.filter
 def field_label(key: str, model: str = "") -> str:
-    return describe.describe_many([(model, {key: None})])[0][0].label
+    return describe.label_of(key, model=model)
 
 
 @register.filter
