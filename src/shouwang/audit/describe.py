@@ -260,11 +260,31 @@ def describe_many(entries: Iterable[tuple[str, Mapping[str, Any] | None]]) -> li
     return [
         [
             line
-            for key, value in changes.items()
+            for key, value in sorted(changes.items(), key=lambda kv: _order(model, kv[0]))
             if (line := _line(model, key, value, names)) is not None
         ]
         for model, changes in listed
     ]
+
+
+@lru_cache(maxsize=1024)
+def _order(model_label: str, key: str) -> tuple[int, int, str]:
+    """Lines in the order of the form: the model's own fields as declared, then its parts
+    (father, mother, guardian) field by field, then the notes. (PostgreSQL keeps a change's
+    keys in an order of its own.)"""
+    name = key.lstrip("_")
+    prefix, dot, rest = name.partition(".")
+    if key.startswith("_"):
+        return (len(PARTS) + 1, 0, name)
+    if dot and prefix in PARTS:
+        return (1 + list(PARTS).index(prefix), _field_index(PARTS[prefix][0], rest), name)
+    return (0, _field_index(model_label, name), name)
+
+
+def _field_index(model_label: str, name: str) -> int:
+    model = _model(model_label)
+    names = [f.name for f in model._meta.get_fields()] if model is not None else []
+    return names.index(name) if name in names else len(names)
 
 
 # ---- reading keys --------------------------------------------------------------------------
