@@ -234,6 +234,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "shouwang.accounts.middleware.RequestOriginMiddleware",
     "shouwang.accounts.middleware.LoginRequiredMiddleware",
+    # A password a manager reset: every page leads to choosing a new one (accounts/reset.py).
+    "shouwang.accounts.reset.PasswordChangeRequiredMiddleware",
     # Many 404s by one person in a short time: the sysadmins are told (notices/alerts.py).
     "shouwang.notices.alerts.NotFoundAlertMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -409,6 +411,10 @@ SHOUWANG_SMS_SENDER = os.environ.get("SHOUWANG_SMS_SENDER", "shouwang.notices.se
 
 # A child out of touch with a parent away for longer than this gives the class teacher a task.
 SHOUWANG_FAMILY_CONTACT_DAYS = env_int("SHOUWANG_FAMILY_CONTACT_DAYS", 30)
+
+# A 发现异常 follow-up still open after this many days is overdue: shown red and told to the
+# school's leaders once (care/follow_ups.py).
+SHOUWANG_FOLLOW_UP_DAYS = env_int("SHOUWANG_FOLLOW_UP_DAYS", 7)
 
 # Archives of children who left the register more than this many whole years ago are anonymised
 # by the worker (PIPL art. 19: kept no longer than the purpose needs). Three years: a child who

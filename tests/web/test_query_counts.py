@@ -290,11 +290,12 @@ class ListPagesCostTheSameQueriesForFewRowsOrMany(ListPagesTestCase):
             "county_officer", "/care/compliance/?by=caregiver", 15, shows="照护{batch}-2b"
         )
 
+    # Home pages with duties: one query more for the follow-ups waiting (issue 19).
     def test_the_home_page_of_a_school_admin(self):
-        self.assert_flat("school_admin", "/", 28)
+        self.assert_flat("school_admin", "/", 29)
 
     def test_the_home_page_of_a_teacher(self):
-        self.assert_flat("teacher", "/", 18)
+        self.assert_flat("teacher", "/", 19)
 
     def test_the_figures_of_a_county(self):
         self.assert_flat("county_officer", "/stats/", 19)

@@ -156,7 +156,7 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("api:incident-detail", "incident:a1", INCIDENT_A1),
     # Emergencies: restricted to the school's leadership, counselors, officers and the reporter.
     ("safety:incidents", None, EVERYONE - {"volunteer"}),  # those who see or report them
-    ("safety:report", None, frozenset()),  # needs ?child=
+    ("safety:report", None, EVERYONE - {"volunteer"}),  # picking the child
     ("safety:detail", "incident:a1", INCIDENT_A1),
     ("safety:chain", None, MANAGES_COUNTY_A | {"township_officer"}),
     ("family:silence", None, MANAGES_COUNTY_A | {"township_officer"}),
@@ -185,6 +185,12 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("accounts:user_detail", "user:teacher", frozenset({"sysadmin"})),
     ("accounts:user_detail", "user:volunteer", frozenset({"sysadmin"})),
     ("accounts:audit", None, frozenset({"sysadmin"})),
+    # 忘记密码: the sysadmin, and the managers of every unit where the person holds a role; a
+    # manager's own password is the sysadmin's to reset.
+    ("accounts:reset_list", None, MANAGES_SCHOOL_A),
+    ("accounts:reset", "user:teacher", MANAGES_SCHOOL_A),
+    ("accounts:reset", "user:school_admin", frozenset({"sysadmin"})),
+    ("accounts:reset", "user:teacher_b", MANAGES_COUNTY_A),  # school b: another township
 ]
 # Pages with their own behaviour, tested in their own files.
 NOT_IN_MATRIX = {
@@ -197,6 +203,7 @@ NOT_IN_MATRIX = {
     "accounts:two_factor_verify",
     "accounts:two_factor_enrol",
     "accounts:two_factor_codes",
+    "accounts:password_required",  # one's own, after a reset: tests/accounts/test_reset.py
     "healthz",
     "children:validate",  # POST only: tests/children/test_archive.py
     "children:reveal",  # POST only: tests/children/test_scope_and_masking.py

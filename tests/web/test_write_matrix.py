@@ -276,6 +276,8 @@ WRITES: list[Write] = [
         lambda t, _p: {"action": "end_role", "assignment": t.teacher.assignments.get().pk},
     ),
     Write("accounts:user_detail", "user:volunteer", SYSADMIN, {"action": "deactivate"}),
+    # 忘记密码: the temporary password is on the answer (200), shown once.
+    Write("accounts:reset", "user:teacher", MANAGES_SCHOOL_A, status=200),
     # --- the API: a token for anyone with a password; corrections with If-Match -------------
     Write(
         "api:token",
@@ -587,6 +589,7 @@ GET_ONLY = {
     "units:detail",
     "accounts:users",
     "accounts:audit",
+    "accounts:reset_list",
     "accounts:two_factor_codes",  # new recovery codes shown once (taken from the session)
     "children:register",
     "children:detail",
@@ -646,6 +649,7 @@ NOT_IN_WRITE_MATRIX = {
     "accounts:two_factor",
     "accounts:two_factor_verify",
     "accounts:two_factor_enrol",
+    "accounts:password_required",  # one's own, after a reset: tests/accounts/test_reset.py
     # A second person's decision on someone's export: tests/ledger/test_export_jobs.py
     "ledger:export_approve",
     "ledger:export_refuse",

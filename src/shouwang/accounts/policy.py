@@ -168,6 +168,9 @@ TELL: dict[tuple[Area, Action], Rule] = {
     (Area.INCIDENTS, Action.ALERT): _rule(
         school_admin={S}, village_director={S}, region_officer={U}
     ),
+    # A 发现异常 follow-up open past SHOUWANG_FOLLOW_UP_DAYS: the school's leaders (the
+    # village's child director for a child in no school).
+    (Area.FOLLOW_UPS, Action.ALERT): _rule(school_admin={S}, village_director={S}),
     # The 悄悄话信箱 waiting to be opened: the school's counselors and leaders.
     (Area.COUNSELING, Action.ALERT): _rule(counselor={S}, school_admin={S}),
     # A text or e-mail that could not be sent: whoever runs the system.

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import reset, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -16,5 +16,9 @@ urlpatterns = [
     path("users/", views.user_list, name="users"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
+    # 忘记密码: a manager resets it, the person chooses a new one (accounts/reset.py).
+    path("users/reset/", reset.reset_list, name="reset_list"),
+    path("users/<int:pk>/reset/", reset.reset, name="reset"),
+    path("password/new/", reset.password_required, name="password_required"),
     path("audit/", views.audit_log, name="audit"),
 ]

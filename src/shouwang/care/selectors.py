@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
@@ -22,7 +22,7 @@ from shouwang.audit.versions import cache_key, counted
 from shouwang.children.models import IN_REGISTER, Child
 from shouwang.orgs.models import REGION_KINDS, Holiday, Org, OrgKind, Term
 
-from . import engine
+from . import engine, follow_ups
 from .models import (
     TWO_TO_ONE_ROLES,
     Caregiver,
@@ -193,6 +193,19 @@ def open_follow_ups_for(user: Any) -> QuerySet[FollowUp]:
 
 def follow_up_for(user: Any, pk: int) -> FollowUp:
     return get_object_or_404(open_follow_ups_for(user), pk=pk)
+
+
+@dataclass
+class FollowUpCounts:
+    open: int = 0
+    overdue: int = 0  # open longer than SHOUWANG_FOLLOW_UP_DAYS (care.follow_ups)
+
+
+def follow_up_counts(user: Any, on: date) -> FollowUpCounts:
+    """How many follow-ups wait for the user, and how many of them are overdue: one query."""
+    late = Q(opened_on__lt=follow_ups.overdue_before(on))
+    counts = open_follow_ups_for(user).aggregate(open=Count("pk"), overdue=Count("pk", filter=late))
+    return FollowUpCounts(open=counts["open"], overdue=counts["overdue"])
 
 
 def plans_due_for(user: Any, on: date, within: int = 14) -> QuerySet[CarePlan]:
@@ -417,6 +430,8 @@ class MyTasks:
     done: list[engine.Obligation]
     children: dict[int, Child]
     caregiver: Caregiver | None
+    # 发现异常 to follow up: counted with the duties on the home page and on 我的任务.
+    follow_ups: FollowUpCounts = field(default_factory=FollowUpCounts)
 
 
 def owned_by(user: Any, caregiver: Caregiver | None) -> set[tuple[str, int]]:
@@ -450,8 +465,9 @@ def my_tasks(user: Any, on: date) -> MyTasks:
     depend on how big the county is."""
     caregiver = caregiver_of(user)
     owners = owned_by(user, caregiver)
+    waiting = follow_up_counts(user, on)
     if not owners:  # no pairing, class or school of one's own: nothing is owed
-        return MyTasks([], [], [], {}, caregiver)
+        return MyTasks([], [], [], {}, caregiver, waiting)
     children_qs = my_children(user, caregiver)
 
     def keep(owner: tuple[str, int], caregiver_ids: tuple[int, ...]) -> bool:
@@ -473,6 +489,7 @@ def my_tasks(user: Any, on: date) -> MyTasks:
         done=sorted((o for o in mine if o.status == engine.DONE), key=order, reverse=True),
         children=children,
         caregiver=caregiver,
+        follow_ups=waiting,
     )
 
 

@@ -658,3 +658,43 @@ def notify_overdue(on: date) -> int:
             key=f"care-overdue-{year}-W{week:02d}",
         )
     return told
+
+
+def notify_overdue_follow_ups(on: date) -> int:
+    """Tell the school's leaders (accounts.policy.TELL) of each follow-up open longer than
+    SHOUWANG_FOLLOW_UP_DAYS, once: the notice's key is the follow-up's, so the daily run tells
+    each person of each follow-up one time, in the app and through the outbox. Returns how many
+    notices were written now."""
+    from django.urls import reverse
+
+    from shouwang.accounts.models import User
+    from shouwang.notices.services import notify
+
+    from . import follow_ups
+
+    late = list(
+        FollowUp.objects.filter(
+            closed_on__isnull=True, opened_on__lt=follow_ups.overdue_before(on)
+        ).select_related("child")
+    )
+    if not late:
+        return 0
+    told_of = told_at(
+        Area.FOLLOW_UPS, Action.ALERT, Org.objects.filter(pk__in={f.school_id for f in late})
+    )
+    people = User.objects.in_bulk({pk for ids in told_of.values() for pk in ids})
+    url = reverse("care:tasks") + "#follow-ups"
+    told = 0
+    for item in late:
+        users = [people[pk] for pk in sorted(told_of.get(item.school_id, ())) if pk in people]
+        if not users:
+            continue
+        # The finding's words stay in Shouwang: a text message names the child and the wait.
+        told += notify(
+            users,
+            text=_("A follow-up for %(child)s has waited %(days)s days.")
+            % {"child": item.child.name, "days": follow_ups.age(item.opened_on, on)},
+            url=url,
+            key=f"follow-up-{item.pk}-overdue",
+        )
+    return told

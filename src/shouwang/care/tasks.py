@@ -8,4 +8,6 @@ from . import services
 
 
 def notify_overdue() -> int:
-    return services.notify_overdue(timezone.localdate())
+    # The follow-ups overdue ride on the daily run (their notices say once per follow-up).
+    today = timezone.localdate()
+    return services.notify_overdue(today) + services.notify_overdue_follow_ups(today)

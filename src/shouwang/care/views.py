@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.access import acting_user
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.children.selectors import (
     child_editable_by,
@@ -37,7 +38,7 @@ from shouwang.units.selectors import (
     top_orgs_visible_to,
 )
 
-from . import engine, selectors, services
+from . import engine, follow_ups, selectors, services
 from .forms import (
     CaregiverForm,
     CorrectRecordForm,
@@ -107,6 +108,25 @@ def _task_rows(
     return out
 
 
+def _follow_up_rows(request: HttpRequest, items: list[Any], today: Any) -> list[dict[str, Any]]:
+    """Each follow-up with its age, whether it is overdue, and — when its words may tell of an
+    injury or abuse — a link to report an incident for the child (care.follow_ups)."""
+    may_report = scope_of(request.user).may(Area.INCIDENTS, Action.ADD)
+    report_url = reverse("safety:report") + "?child={}"
+    rows = []
+    for f in items:
+        harm = may_report and follow_ups.mentions_harm(f.summary)
+        rows.append(
+            {
+                "f": f,
+                "age": follow_ups.age(f.opened_on, today),
+                "overdue": follow_ups.is_overdue(f.opened_on, today),
+                "incident_url": report_url.format(f.child_id) if harm else "",
+            }
+        )
+    return rows
+
+
 def tasks(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     mine = selectors.my_tasks(request.user, today)
@@ -128,8 +148,9 @@ def tasks(request: HttpRequest) -> HttpResponse:
         for periods, label in DUE_GROUPS
     ]
     # Oldest first: what waits longest is shown; a school's hundreds on asking.
-    follow_ups = selectors.open_follow_ups_for(request.user).order_by("opened_on", "pk")
+    waiting = selectors.open_follow_ups_for(request.user).order_by("opened_on", "pk")
     every_follow_up = request.GET.get("follow_ups") == "all"
+    shown = waiting if every_follow_up else waiting[:FOLLOW_UPS_SHOWN]
     return render(
         request,
         "care/tasks.html",
@@ -141,8 +162,8 @@ def tasks(request: HttpRequest) -> HttpResponse:
             "done_count": len(mine.done),
             "show_done": show_done,
             "today": today,
-            "follow_ups": follow_ups if every_follow_up else follow_ups[:FOLLOW_UPS_SHOWN],
-            "follow_ups_count": follow_ups.count(),
+            "follow_ups": _follow_up_rows(request, list(shown), today),
+            "follow_up_counts": mine.follow_ups,
             "plans_due": selectors.plans_due_for(request.user, today),
             "may_record": selectors.children_recordable_by(request.user).exists(),
         },

@@ -12,6 +12,10 @@ from .chains import AUDIENCES
 from .models import HowTold, IncidentKind
 
 
+class PickChildForm(forms.Form):
+    q = forms.CharField(label=_("Child's name or pinyin initials"), max_length=20, required=False)
+
+
 class ReportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What happened"), choices=IncidentKind.choices)
     occurred_at = forms.DateTimeField(label=_("When it happened"), widget=DATETIME)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,12 +17,16 @@ from django.views.decorators.http import require_POST
 from shouwang.accounts.access import acting_user
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
+from shouwang.children.models import IN_REGISTER
 from shouwang.core.views import form_page, show_error
 from shouwang.units.selectors import org_manageable_by, top_orgs_visible_to
 
 from . import selectors, services
 from .chains import label_of
-from .forms import ChainForm, CloseForm, PoliceForm, ReportForm, TickForm
+from .contacts import Contact, contacts_for
+from .forms import ChainForm, CloseForm, PickChildForm, PoliceForm, ReportForm, TickForm
 from .models import IncidentStep
 
 
@@ -39,12 +44,16 @@ def incidents(request: HttpRequest) -> HttpResponse:
                 for i in rows[:200]
             ],
             "late": selectors.late_steps_shown(request.user),
+            "may_report": scope_of(request.user).may(Area.INCIDENTS, Action.ADD),
         },
     )
 
 
 def report(request: HttpRequest) -> HttpResponse:
-    pk = request.GET.get("child", "")
+    """Report for a child: from the child's page (``?child=``), or picked here by name."""
+    if "child" not in request.GET:
+        return pick_child(request)
+    pk = request.GET["child"]
     if not pk.isdigit():
         raise Http404
     child = get_object_or_404(selectors.reportable_children(request.user), pk=int(pk))
@@ -62,9 +71,44 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(request, "safety/report.html", {"form": form, "child": child})
 
 
+CHILDREN_PICKED = 30  # names shown for a search; typing more narrows it
+
+
+def pick_child(request: HttpRequest) -> HttpResponse:
+    """The children one may report for, searched by name or pinyin initials (张小明: zxm)."""
+    if not selectors.uses_incidents(request.user):
+        raise Http404
+    form = PickChildForm(request.GET or None)
+    children = selectors.reportable_children(request.user).filter(status__in=IN_REGISTER)
+    found = None
+    if form.is_valid() and (text := form.cleaned_data["q"].strip()):
+        found = list(
+            children.filter(Q(name__contains=text) | Q(name_initials__startswith=text.lower()))
+            .select_related("school", "school_class")
+            .order_by("name_initials", "pk")[:CHILDREN_PICKED]
+        )
+    template = "safety/_children_found.html" if request.headers.get("HX-Request") else None
+    return render(
+        request,
+        template or "safety/pick_child.html",
+        {"form": form, "found": found, "limit": CHILDREN_PICKED},
+    )
+
+
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_visible_to(request.user, pk)
     now = timezone.now()
+    contacts: dict[str, list[Contact]] = {}
+    if incident.closed_at is None:  # whom to call, while there is someone to call
+        contacts, revealed = contacts_for(request.user, incident)
+        if revealed:  # the family's phones, unmasked: a look on the audit log
+            audit.record_read(
+                actor=acting_user(request),
+                action=AuditAction.REVEAL,
+                obj=incident.child,
+                org_path=incident.school.path,
+                changes={"field": "phones", "where": "incident"},
+            )
     steps = [
         {
             "step": s,
@@ -74,6 +118,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "due": _clock(s.due_at, incident.occurred_at),
             "done": _clock(s.done_at, incident.occurred_at) if s.done_at else "",
             "form": TickForm(prefix=f"s{s.pk}"),
+            "contacts": contacts.get(s.key, []),
         }
         for s in selectors.steps_of(incident)
     ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import active_assignments_of
+from shouwang.care import follow_ups
 from shouwang.care import selectors as care_selectors
 from shouwang.core.health import database_problem
 from shouwang.orgs import selectors as org_selectors
@@ -45,6 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "today": today,
             "tasks": tasks,
             "late": safety_selectors.late_steps_shown(request.user, limit=5),
+            "follow_up_days": follow_ups.overdue_days(),
         },
     )
 
