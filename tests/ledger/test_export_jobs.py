@@ -268,8 +268,10 @@ class ApprovalTests(ExportJobTestCase):
             (Path(self.staged.parent) / "exports").exists()
             and any((Path(self.staged.parent) / "exports").iterdir())
         )
-        # Decided once: approving it afterwards is a 404 (no longer waiting).
-        self.assertEqual(self.decide(self.as_second_officer(), job).status_code, 404)
+        # Decided once: approving it afterwards changes nothing (told so: test_export_attacks).
+        self.decide(self.as_second_officer(), job)
+        job.refresh_from_db()
+        self.assertEqual(job.state, ExportState.REFUSED)
 
     def test_a_masked_county_export_or_the_setting_off_needs_no_approval(self):
         self.ask("county_officer", "county_a")

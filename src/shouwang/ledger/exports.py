@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -65,7 +66,19 @@ def needs_approval(*, org: Org, unmasked: bool) -> bool:
 def _exports_dir() -> Path:
     path = Path(settings.MEDIA_ROOT) / "exports"
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # mkdir leaves a folder made before (by hand, or under another umask) as it was: the
+    # ledgers in it are the server's alone.
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
     return path
+
+
+def _file_of(job: ExportJob) -> Path:
+    """The job's file: its name was set by :func:`build` from the serial; anything else in the
+    column (a hand-edited row) names no file."""
+    if not job.file or Path(job.file).name != job.file or job.file != f"{job.serial}.xlsx":
+        raise ExportGone
+    return _exports_dir() / job.file
 
 
 def stalled(job: ExportJob, now: datetime | None = None) -> bool:
@@ -85,13 +98,27 @@ def job_of(user: User, pk: int) -> ExportJob:
     return get_object_or_404(jobs_of(user), pk=pk)
 
 
-def awaiting_approval_by(user: User) -> QuerySet[ExportJob]:
-    """The exports waiting for a second person that ``user`` may approve: someone else's, of a
-    unit over which ``user`` may make the same unmasked export (export the ledger and unmask
-    its ID numbers, accounts.policy)."""
+def job_to_download(user: User, pk: int) -> ExportJob:
+    """The one who asked, while they still may make that export: someone whose role over the
+    unit ended (moved, left) gets a 404 like anyone else, not the file asked for before."""
+    job = job_of(user, pk)
+    scope = scope_of(user)
+    if not scope.may(Area.LEDGER, Action.EXPORT, job.org) or (
+        job.unmasked and not scope.may(Area.ID_NUMBER, Action.REVEAL)
+    ):
+        raise Http404
+    return job
+
+
+def _decidable_by(user: User) -> QuerySet[ExportJob]:
+    """The exports that waited (or wait) for a second person that ``user`` may be: someone
+    else's, of a unit over which ``user`` may make the same unmasked export (export the ledger
+    and unmask its ID numbers, accounts.policy)."""
     scope = scope_of(user)
     return (
-        ExportJob.objects.filter(state=ExportState.AWAITING_APPROVAL)
+        ExportJob.objects.filter(
+            Q(state=ExportState.AWAITING_APPROVAL) | Q(decided_by__isnull=False)
+        )
         .exclude(requested_by=user)
         .filter(scope.units_q(Area.LEDGER, Action.EXPORT, "org_path"))
         .filter(scope.units_q(Area.ID_NUMBER, Action.REVEAL, "org_path"))
@@ -99,10 +126,16 @@ def awaiting_approval_by(user: User) -> QuerySet[ExportJob]:
     )
 
 
+def awaiting_approval_by(user: User) -> QuerySet[ExportJob]:
+    """The exports waiting for a second person that ``user`` may approve."""
+    return _decidable_by(user).filter(state=ExportState.AWAITING_APPROVAL)
+
+
 def job_to_decide(user: User, pk: int) -> ExportJob:
-    """A job ``user`` may approve or refuse; anything else (their own, another unit's, one
-    decided already) is a 404."""
-    return get_object_or_404(awaiting_approval_by(user), pk=pk)
+    """A job ``user`` may approve or refuse, or might have while it waited (a page opened
+    before another approver decided: told so by :func:`approve_export`); anything else (their
+    own, another unit's, one that never waited) is a 404."""
+    return get_object_or_404(_decidable_by(user), pk=pk)
 
 
 # --- writes ---------------------------------------------------------------------------------
@@ -281,7 +314,7 @@ def hand_out(*, job: ExportJob, by: User) -> Path:
         raise PermissionDenied("only the one who asked downloads an export")
     if job.state != ExportState.READY or job.expired() or not job.file:
         raise ExportGone
-    path = _exports_dir() / job.file
+    path = _file_of(job)
     if not path.exists():
         raise ExportGone
     with transaction.atomic():
@@ -303,12 +336,30 @@ def purge_expired(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     removed = 0
     for job in ExportJob.objects.filter(state=ExportState.READY, expires_at__lte=now):
+        with transaction.atomic():
+            if not ExportJob.objects.filter(pk=job.pk, state=ExportState.READY).update(
+                state=ExportState.EXPIRED, file=""
+            ):
+                continue
+            # The worker's removal of a file of personal data is on the log, like its handing
+            # out (actor none: the system), so the log tells when each copy stopped existing.
+            audit.record(
+                actor=None,
+                action=AuditAction.PURGE,
+                obj=job,
+                org_path=job.org_path,
+                changes={
+                    "state": [ExportState.READY, ExportState.EXPIRED],
+                    "serial": job.serial,
+                    "downloads": job.downloads,
+                },
+            )
         if job.file:
-            (_exports_dir() / job.file).unlink(missing_ok=True)
-            removed += 1
-        ExportJob.objects.filter(pk=job.pk, state=ExportState.READY).update(
-            state=ExportState.EXPIRED, file=""
-        )
+            try:
+                _file_of(job).unlink(missing_ok=True)
+                removed += 1
+            except ExportGone:
+                pass  # a name not of this job's making: the sweep below removes its file
     ExportJob.objects.filter(
         state=ExportState.BUILDING, progress_at__lt=now - STALLED_AFTER
     ).update(state=ExportState.FAILED, error="stopped before its end")

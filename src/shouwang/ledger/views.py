@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -333,13 +334,21 @@ def export_jobs(request: HttpRequest) -> HttpResponse:
 def export_download(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     """The file, for the one who asked, until it expires (then 410 with the reason)."""
     user = acting_user(request)
-    job = exports.job_of(user, pk)
+    job = exports.job_to_download(user, pk)
     try:
         path = exports.hand_out(job=job, by=user)
     except exports.ExportGone:
         return render(request, "ledger/export_gone.html", {"job": job}, status=410)
-    name = f"{job.org.name}留守儿童台账{timezone.localtime(job.finished_at):%Y%m%d}.xlsx"
+    day = timezone.localtime(job.finished_at)
+    name = f"{download_name(job.org.name)}留守儿童台账{day:%Y%m%d}.xlsx"
     return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
+
+
+def download_name(unit: str) -> str:
+    """A unit's name as part of a file name: letters and digits (Chinese ones too) kept, any
+    run of anything else (slashes, dots, quotes, line breaks) one "_", so a name typed on the
+    organisations page never shapes the download's header or where the browser saves it."""
+    return re.sub(r"[\W_]+", "_", unit).strip("_")[:60] or "ledger"
 
 
 def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
