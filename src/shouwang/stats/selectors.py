@@ -16,7 +16,9 @@ the figures, so the page says how many and why.
 The register on a day is one join on columns (each status row's period: ``in_register_on``),
 and a unit's children are a range of the placed unit's path, so a database plans a county as
 what it is (issue 17). The figures of a day gone by are counted once per person and kept while
-the data holds (:func:`_kept`); today's are counted live.
+the data holds (:func:`_kept`). Today's are a snapshot of the whole unit for those who see all
+of it, counted once per change of what it counts (:func:`unit_counted`), and counted live for
+everyone else.
 """
 
 from __future__ import annotations
@@ -673,8 +675,8 @@ def sees_whole_unit(user: Any, org: Org) -> bool:
     Read off the gate's table, the reaches ``Child.objects.restrict(user)`` applies: a unit
     counts the children placed today at its schools and villages — reached by SCHOOL over the
     unit or above it — and a village the children who live in it (HOME over it). A teacher's
-    class, a counselor's pairings, a village director's residents outside their village give
-    no whole unit (nor does any reach over part of it): those count their own scope."""
+    class, a volunteer's pairings, a reach over part of the unit give no whole unit: those
+    count their own scope."""
     if org.kind not in SNAPSHOT_KINDS:
         return False
     reaches = scope_of(user).reach_paths(Child.policy.area, Action.VIEW)
