@@ -236,6 +236,11 @@ class DescribeTests(HistoryWorld):
         self.assertNotIn("volunteer", text)
         self.assertNotIn("grandparent", text)
 
+    def test_opening_hours_name_the_day(self):
+        slots = [{"weekday": 0, "start": "16:00", "end": "17:30"}]
+        lines = describe({"slots": slots}, model="family.contactroom")
+        self.assertEqual(str(lines[0]), "开放时间：星期：周一，开始：16:00，结束：17:30")
+
 
 class LedgerPreviewInWordsTests(TempMediaTestCase):
     def test_the_preview_names_columns_and_values_in_words(self):

@@ -2,7 +2,7 @@
 
 The log keeps keys and raw values (``father.status: [None, "deceased"]``, ``school: 21``); every
 page that shows a history (the child's 变更记录, the audit page, assessment reasons, the ledger
-preview) passes them through :func:`describe_many`, so a reader sees "父亲状况：外出务工 → 去世"
+preview) passes them through :func:`describe_many`, so a reader sees "父亲状态：外出务工 → 去世"
 and "学校：青石镇中心小学 → 胡湾小学" (issue 19). A key is a field of the entry's model (its
 verbose name, its choices, the name of the row a key points at), a part of it (``father.status``:
 the father's row, then its field), or one of the words below that the services write beside the
@@ -28,6 +28,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dates import WEEKDAYS
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -163,7 +164,6 @@ LISTS = frozenset({"masked", "rules", "scopes", "children", "slots", "forced_by"
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-WEEKDAYS = "一二三四五六日"
 
 
 @dataclass(frozen=True)
@@ -404,16 +404,14 @@ def _choices_of(model_label: str, field_name: str) -> tuple[tuple[str, str], ...
 
 
 def _pair(key: _Key, value: Any) -> tuple[Any, Any] | None:
-    """``[before, after]`` as the log writes a change (audit.services.field_changes)."""
-    if key.is_list and not (
-        isinstance(value, list) and len(value) == 2 and all(isinstance(v, list) for v in value)
-    ):
+    """``[before, after]`` as the log writes a change (audit.services.field_changes): two
+    plain values, or two lists; a key whose value is a list in itself is a pair of lists only."""
+    if not (isinstance(value, list) and len(value) == 2):
         return None
-    if isinstance(value, list) and len(value) == 2:
-        if all(v is None or isinstance(v, bool | int | float | str) for v in value):
-            return value[0], value[1]
-        if all(isinstance(v, list) for v in value):
-            return value[0], value[1]
+    if all(isinstance(v, list) for v in value):
+        return value[0], value[1]
+    if not key.is_list and all(v is None or isinstance(v, bool | int | float | str) for v in value):
+        return value[0], value[1]
     return None
 
 
@@ -531,8 +529,8 @@ def _mapping(
 ) -> list[Line]:
     out = []
     for k, v in value.items():
-        if k == "weekday" and isinstance(v, int) and 1 <= v <= 7:
-            out.append(Line(str(WORDS["weekday"]), None, f"星期{WEEKDAYS[v - 1]}"))
+        if k == "weekday" and v in WEEKDAYS:  # 0 = Monday (family.ContactRoom.slots)
+            out.append(Line(str(WORDS["weekday"]), None, str(WEEKDAYS[v])))
             continue
         if (line := _line(model, str(k), v, names)) is not None:
             out.append(line)
