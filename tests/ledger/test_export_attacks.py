@@ -22,6 +22,7 @@ from shouwang.audit.models import AuditAction, AuditEntry
 from shouwang.ledger import exports
 from shouwang.ledger.models import ExportJob, ExportState
 from shouwang.notices import alerts
+from shouwang.notices.models import Notification
 from shouwang.orgs.models import Org
 from tests.ledger.test_export_jobs import NOW, ExportJobTestCase, cells, workbook
 
@@ -128,6 +129,32 @@ class NobodyApprovesTheirOwnTests(ExportJobTestCase):
 
 
 @time_machine.travel(NOW, tick=False)
+class SamePersonTwoLoginsTests(ExportJobTestCase):
+    def test_a_second_login_of_the_same_person_does_not_approve(self):
+        """The county officer also holds the second officer's login (one phone, one person):
+        the second login neither sees the export waiting nor approves it."""
+        self.county_officer.phone = self.second_officer.phone = "13800138000"
+        self.county_officer.save(update_fields=["phone"])
+        self.second_officer.save(update_fields=["phone"])
+        self.ask("county_officer", "county_a", unmasked=True)
+        job = ExportJob.objects.get()
+        told = Notification.objects.filter(key=f"export-{job.pk}-approve")
+        self.assertNotIn(self.second_officer, [n.user for n in told])
+        alt = self.as_second_officer()
+        page = alt.get(reverse("ledger:exports"))
+        self.assertNotContains(page, 'data-testid="export-waiting"')
+        self.assertEqual(self.decide(alt, job).status_code, 404)
+        with self.assertRaises(PermissionDenied):
+            exports.approve_export(job=job, by=self.second_officer)
+        job.refresh_from_db()
+        self.assertEqual(job.state, ExportState.AWAITING_APPROVAL)
+        # Someone else with a phone of their own still approves.
+        self.decide(self.client_as("federation_officer"), job)
+        job.refresh_from_db()
+        self.assertEqual(job.decided_by, self.federation_officer)
+
+
+@time_machine.travel(NOW, tick=False)
 class MaskedOnlyTests(ExportJobTestCase):
     def test_a_counselor_who_tampers_the_form_gets_the_ledger_masked(self):
         self.ask("counselor", "school_a", unmasked=True)
@@ -194,9 +221,20 @@ class AlertTests(ExportJobTestCase):
             self.assertFalse(alerts.note(alerts.NOT_FOUND, self.teacher))
         self.assertEqual(ctx.captured_queries, [])
 
-    def test_alerts_reach_only_the_sysadmins(self):
-        from shouwang.notices.models import Notification
+    def test_404s_through_the_api_token_count_like_the_pages(self):
+        from django.test import Client
+        from rest_framework.authtoken.models import Token
 
+        token = Token.objects.create(user=self.teacher)
+        api = Client(REMOTE_ADDR="127.0.0.1", HTTP_AUTHORIZATION=f"Token {token.key}")
+        with self.settings(SHOUWANG_ALERT_NOT_FOUND=2):
+            for pk in range(900001, 900004):  # walking numbers behind the API
+                self.assertEqual(api.get(f"/api/v1/children/{pk}/").status_code, 404)
+        told = Notification.objects.filter(key__startswith="alert-not_found-")
+        self.assertEqual([n.user for n in told], [self.sysadmin])
+        self.assertIn("teacher", told[0].text)
+
+    def test_alerts_reach_only_the_sysadmins(self):
         with self.settings(SHOUWANG_ALERT_EXPORTS=1):
             for _ in range(3):
                 self.ask("county_officer", "county_a")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -115,7 +116,7 @@ def _decidable_by(user: User) -> QuerySet[ExportJob]:
     else's, of a unit over which ``user`` may make the same unmasked export (export the ledger
     and unmask its ID numbers, accounts.policy)."""
     scope = scope_of(user)
-    return (
+    jobs = (
         ExportJob.objects.filter(
             Q(state=ExportState.AWAITING_APPROVAL) | Q(decided_by__isnull=False)
         )
@@ -124,18 +125,38 @@ def _decidable_by(user: User) -> QuerySet[ExportJob]:
         .filter(scope.units_q(Area.ID_NUMBER, Action.REVEAL, "org_path"))
         .select_related("org", "requested_by")
     )
+    return jobs
 
 
 def awaiting_approval_by(user: User) -> QuerySet[ExportJob]:
-    """The exports waiting for a second person that ``user`` may approve."""
+    """The exports waiting for a second person that ``user`` may approve (but see
+    :func:`same_person`: compared row by row, phones being encrypted)."""
     return _decidable_by(user).filter(state=ExportState.AWAITING_APPROVAL)
+
+
+def waiting_for(user: User, *, limit: int) -> list[ExportJob]:
+    """The exports waiting for ``user``'s approval, as the exports page lists them."""
+    jobs = awaiting_approval_by(user)[:limit]
+    return [job for job in jobs if not same_person(job.requested_by, user)]
+
+
+def same_person(one: User, other: User) -> bool:
+    """One login, or two logins with one phone: one person, who is not their own second person
+    (PIPL art. 31's approval is worth nothing if the asker approves under another name)."""
+    if one.pk == other.pk:
+        return True
+    phone = re.sub(r"\D", "", one.phone or "")
+    return bool(phone) and phone == re.sub(r"\D", "", other.phone or "")
 
 
 def job_to_decide(user: User, pk: int) -> ExportJob:
     """A job ``user`` may approve or refuse, or might have while it waited (a page opened
     before another approver decided: told so by :func:`approve_export`); anything else (their
     own, another unit's, one that never waited) is a 404."""
-    return get_object_or_404(_decidable_by(user), pk=pk)
+    job = get_object_or_404(_decidable_by(user), pk=pk)
+    if same_person(job.requested_by, user):
+        raise Http404
+    return job
 
 
 # --- writes ---------------------------------------------------------------------------------
@@ -178,6 +199,7 @@ def _tell_approvers(job: ExportJob) -> None:
         u
         for u in who(Area.LEDGER, Action.EXPORT, job.org)
         if awaiting_approval_by(u).filter(pk=job.pk).exists()
+        and not same_person(job.requested_by, u)
     ]
     notify(
         approvers,
@@ -197,7 +219,7 @@ def refuse_export(*, job: ExportJob, by: User) -> ExportJob:
 
 
 def _decide(*, job: ExportJob, by: User, approve: bool) -> ExportJob:
-    if job.requested_by_id == by.pk:
+    if same_person(job.requested_by, by):
         raise PermissionDenied("an export is approved by someone else")
     with transaction.atomic():
         locked = ExportJob.objects.select_for_update().get(pk=job.pk)

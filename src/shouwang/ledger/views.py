@@ -322,7 +322,7 @@ def export_jobs(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "jobs": jobs,
-        "waiting": list(exports.awaiting_approval_by(user)[:JOBS_SHOWN]),
+        "waiting": exports.waiting_for(user, limit=JOBS_SHOWN),
         "polling": any(job.active and not stalled for job, stalled, _gone in jobs),
         "hours": settings.SHOUWANG_EXPORT_HOURS,
     }
