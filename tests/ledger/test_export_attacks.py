@@ -201,6 +201,15 @@ class AuditAndFilesTests(ExportJobTestCase):
             self.assertNotIn(bad, header.split("filename*=utf-8''", 1)[1], header)
         self.assertIn("%E4%B8%9C%E9%95%87", header)  # 东镇 kept
 
+    def test_the_file_and_the_exports_page_are_never_kept_by_a_cache(self):
+        self.ask("school_admin", "school_a")
+        job = ExportJob.objects.get()
+        client = self.client_as("school_admin")
+        for response in (self.download(client, job), client.get(reverse("ledger:exports"))):
+            with self.subTest(url=response.wsgi_request.path):
+                self.assertIn("no-store", response["Cache-Control"])
+                self.assertIn("private", response["Cache-Control"])
+
     def test_the_watermark_reads_beijing_time_whatever_the_servers_zone(self):
         with self.settings(TIME_ZONE="UTC"):
             self.ask("school_admin", "school_a")

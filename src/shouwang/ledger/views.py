@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.access import acting_user
@@ -308,6 +309,9 @@ def export(request: HttpRequest, code: str) -> HttpResponse:
 JOBS_SHOWN = 50
 
 
+# A ledger of children's ID numbers, and the page listing who asked for which, are never kept
+# by the browser's or a proxy's cache (a shared township computer).
+@never_cache
 def export_jobs(request: HttpRequest) -> HttpResponse:
     """One's exports with their progress (the page asks again while one is being written) and
     the exports waiting for one's approval."""
@@ -331,6 +335,7 @@ def export_jobs(request: HttpRequest) -> HttpResponse:
     return render(request, "ledger/export_jobs.html", context)
 
 
+@never_cache
 def export_download(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     """The file, for the one who asked, until it expires (then 410 with the reason)."""
     user = acting_user(request)
