@@ -1,33 +1,47 @@
-"""The unit picker every app's forms share: a class is offered with its school's name whenever
-the list holds the classes of more than one school (issue 19: "一年级（1）班" seven times in the
-add-user picker told nobody which school)."""
+"""The unit picker every app's forms share: a grade or class is offered with its school's name
+whenever the list holds those of more than one school (issue 19: "一年级（1）班" seven times in
+the add-user picker told nobody which school)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Length, Substr
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
 from shouwang.core.forms import QuickModelChoiceField
 
-from .models import Org
+from .models import Org, OrgKind
+
+INSIDE_A_SCHOOL = (OrgKind.GRADE, OrgKind.SCHOOL_CLASS)
+
+
+def with_school_name(units: QuerySet[Org]) -> QuerySet[Org]:
+    """Each unit with the name of the school it is in (``school_name``), in the same query."""
+    school = Org.objects.filter(
+        kind=OrgKind.SCHOOL, path=Substr(OuterRef("path"), 1, Length("path"))
+    ).values("name")[:1]
+    return units.annotate(school_name=Subquery(school))
+
+
+class UnitChoiceIterator(ModelChoiceIterator):
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        assert self.queryset is not None
+        units = list(with_school_name(self.queryset))
+        several = len({u.school_name for u in units if u.kind in INSIDE_A_SCHOOL}) > 1
+        for unit in units:
+            label = unit.name
+            if several and unit.kind in INSIDE_A_SCHOOL and unit.school_name:
+                label = f"{unit.school_name} {unit.name}"
+            yield (ModelChoiceIteratorValue(self.field.prepare_value(unit), unit), label)
 
 
 class UnitChoiceField(QuickModelChoiceField):
-    """A choice of one unit, named by :meth:`Org.labels_for` (one query for all the schools)."""
+    """A choice of one unit, a class named with its school when several schools are offered:
+    no query more than the list's own."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._labels: dict[int, str] | None = None
-
-    def _set_queryset(self, queryset: QuerySet[Org] | None) -> None:
-        super()._set_queryset(queryset)  # type: ignore[misc]
-        self._labels = None  # labels belong to one list of units (a form's copy sets its own)
-
-    queryset = property(QuickModelChoiceField._get_queryset, _set_queryset)  # type: ignore[attr-defined]
-
-    def label_from_instance(self, obj: Org) -> str:
-        if self._labels is None or obj.pk not in self._labels:
-            assert self.queryset is not None
-            self._labels = Org.labels_for(self.queryset, only_if_several=True)
-        return self._labels.get(obj.pk, obj.name)
+    iterator = UnitChoiceIterator
