@@ -7,6 +7,7 @@ from __future__ import annotations
 import stat
 from datetime import timedelta
 from pathlib import Path
+from unittest import skipUnless
 
 import time_machine
 from django.contrib.messages import get_messages
@@ -126,6 +127,21 @@ class NobodyApprovesTheirOwnTests(ExportJobTestCase):
             exports.refuse_export(job=job, by=self.federation_officer)
         job.refresh_from_db()
         self.assertEqual((job.state, job.decided_by), (ExportState.READY, self.second_officer))
+
+
+@skipUnless(connection.vendor == "postgresql", "SQLite takes the whole database instead")
+@time_machine.travel(NOW, tick=False)
+class TwoApproversAtOnceTests(ExportJobTestCase):
+    def test_a_decision_reads_the_job_under_a_row_lock(self):
+        """Two approvers pressing at once: the second waits for the first's commit on the row,
+        then reads it decided (the stale-decision test above). SQLite's immediate
+        transactions (settings) serialise the two instead."""
+        self.ask("county_officer", "county_a", unmasked=True)
+        job = ExportJob.objects.get()
+        with CaptureQueriesContext(connection) as ctx:
+            exports.refuse_export(job=job, by=self.second_officer)
+        locked = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
+        self.assertTrue(any('"ledger_exportjob"' in sql for sql in locked), locked)
 
 
 @time_machine.travel(NOW, tick=False)
