@@ -88,7 +88,9 @@ class ChildScopeTests(PersonaTestCase):
         entry = AuditEntry.objects.get(action=AuditAction.REVEAL)
         self.assertEqual(entry.changes, {"field": "id_number"})
         phone = client.post(reverse("children:reveal", args=[self.in_a1.pk, "father.phone"]))
-        self.assertContains(phone, "13800000001")
+        self.assertContains(phone, 'href="tel:13800000001"')  # revealed, a tap calls it
+        shown = client.post(reverse("children:reveal", args=[self.in_a1.pk, "id_number"]))
+        self.assertNotContains(shown, "tel:")
 
     def test_counselor_may_show_phones_but_not_the_id_number(self):
         client = self.client_as("counselor")

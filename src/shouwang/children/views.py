@@ -22,6 +22,7 @@ from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import teachers_of_classes, teachers_of_school
 from shouwang.core.concurrency import StaleEdit
+from shouwang.core.phones import tel_link
 from shouwang.core.sheets.limits import limited_upload, refuse_into
 from shouwang.core.views import form_page, show_error
 from shouwang.orgs.models import OrgKind
@@ -318,7 +319,8 @@ def reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     if not allowed:
         raise Http404
     services.record_reveal(child=child, field=field, by=acting_user(request))
-    return HttpResponse(format_html('<span class="revealed">{}</span>', values[field]))
+    shown = values[field] if field == "id_number" else tel_link(values[field])
+    return HttpResponse(format_html('<span class="revealed">{}</span>', shown))
 
 
 def change_status(request: HttpRequest, pk: int) -> HttpResponse:
