@@ -77,7 +77,7 @@ def _exports_dir() -> Path:
 def _file_of(job: ExportJob) -> Path:
     """The job's file: its name was set by :func:`build` from the serial; anything else in the
     column (a hand-edited row) names no file."""
-    if not job.file or Path(job.file).name != job.file or job.file != f"{job.serial}.xlsx":
+    if job.file != f"{job.serial}.xlsx":
         raise ExportGone
     return _exports_dir() / job.file
 
@@ -116,7 +116,7 @@ def _decidable_by(user: User) -> QuerySet[ExportJob]:
     else's, of a unit over which ``user`` may make the same unmasked export (export the ledger
     and unmask its ID numbers, accounts.policy)."""
     scope = scope_of(user)
-    jobs = (
+    return (
         ExportJob.objects.filter(
             Q(state=ExportState.AWAITING_APPROVAL) | Q(decided_by__isnull=False)
         )
@@ -125,7 +125,6 @@ def _decidable_by(user: User) -> QuerySet[ExportJob]:
         .filter(scope.units_q(Area.ID_NUMBER, Action.REVEAL, "org_path"))
         .select_related("org", "requested_by")
     )
-    return jobs
 
 
 def awaiting_approval_by(user: User) -> QuerySet[ExportJob]:
