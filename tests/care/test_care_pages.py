@@ -252,6 +252,13 @@ class RecordTests(CareTestCase):
         self.assertEqual(form["on"].value(), TODAY)
         self.assertEqual(str(form["child"].value()), str(self.a1.pk))
         self.assertEqual(form["kind"].value(), "parent_call")
+        self.assertEqual(form["with_whom"].value(), "parents")  # 电话联系家长 → 家长
+
+    def test_with_whom_follows_the_task_a_home_visit_is_with_the_guardian(self):
+        url = reverse("care:record") + f"?child={self.a1.pk}&kind=home_visit"
+        page = self.client_as("volunteer").get(url)
+        self.assertEqual(page.context["form"]["with_whom"].value(), "guardian")
+        self.assertContains(page, "data-follows-kind=")  # the script follows a change of kind
 
     def test_a_date_in_the_future_is_refused_in_words(self):
         response = self.record("volunteer", self.a1, on="2026-11-25")

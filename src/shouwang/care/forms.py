@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -13,6 +14,7 @@ from shouwang.core.forms import DATE, QuickModelChoiceField
 from shouwang.orgs.models import Org
 
 from .models import (
+    WITH_WHOM_FOR_KIND,
     Assignee,
     Caregiver,
     CaregiverRole,
@@ -99,6 +101,13 @@ class RecordForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = children.select_related("school", "school_class").order_by("name")
         limit_choices(field, shown, self.initial.get("child"))
+        # With whom follows what (a call to the parents is with the parents) until the
+        # caregiver chooses otherwise; the page's script keeps it so when "what" changes.
+        kind = self.initial.get("kind") or self.fields["kind"].initial
+        self.initial.setdefault("with_whom", WITH_WHOM_FOR_KIND.get(str(kind), WithWhom.CHILD))
+        self.fields["with_whom"].widget.attrs["data-follows-kind"] = json.dumps(
+            {str(k): str(v) for k, v in WITH_WHOM_FOR_KIND.items()}
+        )
 
 
 class CorrectRecordForm(forms.Form):

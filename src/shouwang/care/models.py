@@ -168,6 +168,23 @@ class WithWhom(models.TextChoices):
     OTHER = "other", _("Someone else")
 
 
+# Whom each kind of contact is with, unless the caregiver says otherwise: the form starts there
+# (a task "电话联系家长" opens on 家长, issue 19).
+WITH_WHOM_FOR_KIND: dict[str, str] = {
+    RecordKind.TALK: WithWhom.CHILD,
+    RecordKind.HOME_VISIT: WithWhom.GUARDIAN,
+    RecordKind.PARENT_CALL: WithWhom.PARENTS,
+    RecordKind.GUARDIAN_CONTACT: WithWhom.GUARDIAN,
+    RecordKind.LETTER: WithWhom.PARENTS,
+    RecordKind.TUTORING: WithWhom.CHILD,
+    RecordKind.LIFE_HELP: WithWhom.CHILD,
+    RecordKind.MATERIAL_HELP: WithWhom.CHILD,
+    RecordKind.COUNSELING: WithWhom.CHILD,
+    RecordKind.VERIFICATION: WithWhom.GUARDIAN,
+    RecordKind.GUARDIANS_MEETING: WithWhom.GUARDIAN,
+}
+
+
 class CareRecord(models.Model):
     """One contact with a child, as written down (on a phone, during the visit).
 

@@ -3,6 +3,9 @@
 //   <button data-busy>            shows a spinner on the button once its form is sent;
 //   <button data-shows="ID">      unhides element ID once its form is sent ("reading…");
 //   <select data-autosubmit>      sends its form when the choice changes;
+//   <select data-follows-kind='{"kind": "value"}'>
+//                                 takes the value named for the "kind" radio chosen in its
+//                                 form, until the user picks one themselves;
 //   <span data-countdown data-due="ISO time" data-left="{n} min left" data-past="…">
 //                                 counts the minutes left down while the page is open.
 (function () {
@@ -23,6 +26,16 @@
     var el = event.target;
     if (el && el.matches && el.matches("[data-autosubmit]") && el.form) {
       if (el.form.requestSubmit) { el.form.requestSubmit(); } else { el.form.submit(); }
+    }
+    if (el && el.matches && el.matches("[data-follows-kind]")) {
+      el.setAttribute("data-chosen", "1");  // the user's choice stays
+    }
+    if (el && el.name === "kind" && el.form) {
+      var follower = el.form.querySelector("[data-follows-kind]");
+      if (follower && !follower.hasAttribute("data-chosen")) {
+        var named = JSON.parse(follower.getAttribute("data-follows-kind"))[el.value];
+        if (named) { follower.value = named; }
+      }
     }
   });
 
