@@ -511,3 +511,21 @@ def test_every_active_day_lies_in_exactly_one_period(drawn, kind, season):
     covered = [d for s in spans for d in s.active]
     assert len(covered) == len(set(covered))
     assert {d for d in window if d in active} <= set(covered)
+
+
+def test_a_child_who_came_mid_term_owes_nothing_for_the_months_before():
+    came = replace(CHILD, entered=date(2026, 10, 20))
+    obligations = run([MONTHLY_VISIT], on=date(2026, 11, 24), children=[came])
+    starts = {o.period.start for o in obligations}
+    assert date(2026, 9, 1) not in starts  # September ended before they came
+    assert date(2026, 10, 1) not in starts  # in October for 12 days of 31: not owed
+    assert date(2026, 11, 1) in starts
+    # The same child there all along owes every month of the term so far.
+    always = run([MONTHLY_VISIT], on=date(2026, 11, 24))
+    assert {date(2026, 9, 1), date(2026, 10, 1)} <= {o.period.start for o in always}
+
+
+def test_a_class_duty_of_a_child_who_came_mid_term_starts_with_them():
+    came = replace(CHILD, entered=date(2026, 10, 6))
+    obligations = run([PHASE_VISITS], on=date(2026, 11, 1), pairings=[], children=[came])
+    assert [o.period.start for o in obligations] == [date(2026, 10, 6), date(2026, 12, 17)]

@@ -65,6 +65,9 @@ class ChildFacts:
     left_behind_type: str
     heart_level: int | None
     calendar: int | None  # the region whose 校历 the school follows
+    # The day the child's present stay in the register (at this unit) began: nothing is owed
+    # for them for a period they were mostly not there for (None: there all along).
+    entered: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,6 +403,8 @@ def obligations(
         if keep is not None and not keep(owner, caregiver_ids):
             return
         target = child.id if per_child else 0
+        if per_child and child.entered is not None:
+            ran = _since(ran, child.entered)
         for i, span in enumerate(periods_of(rule, child.calendar)[0]):
             if owed(span, ran):
                 done = counts.get((rule.id, owner[1], target, i), 0)
@@ -440,6 +445,15 @@ def obligations(
                 per_school_done.add((rule.id, child.school_id))
                 emit(rule, child, ("school", child.school_id), (), None, per_child=False)
     return out
+
+
+def _since(
+    spans: list[tuple[date, date | None]] | None, entered: date
+) -> list[tuple[date, date | None]]:
+    """The days of ``spans`` (None: every day) from the child's entry on."""
+    if spans is None:
+        return [(entered, None)]
+    return [(max(start, entered), end) for start, end in spans if end is None or end >= entered]
 
 
 def _union(spans: list[tuple[date, date | None]]) -> list[tuple[date, date | None]]:

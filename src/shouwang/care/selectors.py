@@ -15,11 +15,12 @@ from typing import Any, cast
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shouwang.accounts.policy import Action, Area, Reach
 from shouwang.accounts.scope import scope_of, told_at
 from shouwang.audit.versions import cache_key, counted
-from shouwang.children.models import IN_REGISTER, Child
+from shouwang.children.models import IN_REGISTER, Child, StatusChange
 from shouwang.orgs.models import REGION_KINDS, Holiday, Org, OrgKind, Term
 
 from . import engine, follow_ups
@@ -228,6 +229,19 @@ def _ancestor_paths(paths: set[str]) -> set[str]:
     return out
 
 
+def _entered(children: QuerySet[Child], *, first_day: date | None) -> dict[int, date]:
+    """When each child's present stay in the register began, for those who came after
+    ``first_day`` (the earliest term start in view: an earlier entry changes nothing owed).
+    One query over the status rows that still hold."""
+    if first_day is None:
+        return {}
+    return dict(
+        StatusChange.objects.filter(
+            child__in=children.values("pk"), until__isnull=True, on__gt=first_day
+        ).values_list("child_id", "on")
+    )
+
+
 @dataclass
 class Loaded:
     inputs: engine.Inputs
@@ -286,8 +300,13 @@ def load(
         deepest = max((p for p in _ancestor_paths({path}) if p in regions), key=len, default=None)
         calendar_of[school_id] = regions[deepest] if deepest else None
 
+    entered = _entered(
+        children, first_day=min((t.start for ts in terms.values() for t in ts), default=None)
+    )
     facts = [
-        engine.ChildFacts(cid, school_id, path, class_id, lbt, heart, calendar_of[school_id])
+        engine.ChildFacts(
+            cid, school_id, path, class_id, lbt, heart, calendar_of[school_id], entered.get(cid)
+        )
         for cid, school_id, path, class_id, lbt, heart, _county in rows
     ]
     starts = [
@@ -611,7 +630,25 @@ def _compliance(user: Any, org: Org, on: date, by: str) -> Compliance:
 
 def child_obligations(child: Child, on: date) -> list[engine.Obligation]:
     items = obligations_for(Child.objects.filter(pk=child.pk), on)
-    return sorted(items, key=lambda o: (o.period.start, o.rule.label))
+    return sorted(items, key=lambda o: (o.rule.label, o.period.start, o.owner))
+
+
+def owed_by(obligations: list[engine.Obligation]) -> list[tuple[engine.Obligation, str]]:
+    """Each duty with who owes it, in words: the caregiver(s) by name, or the class teacher,
+    or the school's leaders (one query for the caregivers' names)."""
+    ids = {cid for o in obligations for cid in o.caregiver_ids}
+    names = dict(Caregiver.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    kinds = {"class": _("the class teacher"), "school": _("the school's leaders")}
+    out = []
+    for o in obligations:
+        if o.owner[0] in kinds:
+            who = str(kinds[o.owner[0]])
+        else:
+            who = "、".join(names.get(cid, "") for cid in o.caregiver_ids)
+            if o.owner[0] == "shared":
+                who = str(_("%(names)s (together)") % {"names": who})
+        out.append((o, who))
+    return out
 
 
 def unpaired(children: QuerySet[Child], on: date) -> QuerySet[Child]:

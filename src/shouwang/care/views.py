@@ -270,7 +270,7 @@ def child(request: HttpRequest, pk: int) -> HttpResponse:
             "records": selectors.records_of(kid)[:30],
             "plan": plan,
             "plan_records": selectors.records_serving(plan)[:30] if plan else [],
-            "obligations": obligations,
+            "obligations": selectors.owed_by(obligations),
             "may_record": selectors.children_recordable_by(request.user).filter(pk=kid.pk).exists(),
             "may_manage": manages,
             "may_plan": children_editable_by(request.user).filter(pk=kid.pk).exists(),
