@@ -42,11 +42,7 @@ RAW = {
 
 # Pages that still show raw text, each with its owner: the walk checks they still do, so the
 # entry must go when the page is fixed (a strict "expected failure").
-KNOWN_RAW: dict[str, str] = {
-    # Presets print their source as the code cites it ("seed 001: …") and rule fields in
-    # English ("term", "child"): care/templates/care/policies.html, care/presets.py.
-    "care:policies": "care",
-}
+KNOWN_RAW: dict[str, str] = {}
 # Pages whose job is to show logins (the user list and a user's page): logins are not keys.
 SHOWS_LOGINS = frozenset(
     {"accounts:users", "accounts:user_detail", "accounts:reset_list", "accounts:reset"}

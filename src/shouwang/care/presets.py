@@ -18,7 +18,8 @@ POLICIES: list[dict[str, Any]] = [
     {
         "code": "three_ones",
         "name": "三个一",
-        "source": "domain.md §3: 每月一次家访、每月一次电话联系家长、每学期一封家书",
+        # domain.md §3
+        "source": "每月一次家访、每月一次电话联系家长、每学期一封家书",
         "rules": [
             _rule("每月家访一次", ["home_visit"], "month", "caregiver"),
             _rule("每月与家长通话一次", ["parent_call"], "month", "caregiver"),
@@ -28,7 +29,8 @@ POLICIES: list[dict[str, Any]] = [
     {
         "code": "four_ones",
         "name": "四个一",
-        "source": "seed 001: 学校行政集体一月一次家访、教师一周一次家访、一月与家长通一次话、"
+        # seed 001
+        "source": "学校行政集体一月一次家访、教师一周一次家访、一月与家长通一次话、"
         "一学期给家长写一封信",
         "rules": [
             _rule("学校行政每月家访一次", ["home_visit"], "month", "leadership"),
@@ -50,7 +52,8 @@ POLICIES: list[dict[str, Any]] = [
     {
         "code": "proxy_parent_three_ones",
         "name": "代理家长“三个一”",
-        "source": "seed 001: 每周联系交流、辅导作业一次；每月与父母、任课教师、托管人联系一次；"
+        # seed 001
+        "source": "每周联系交流、辅导作业一次；每月与父母、任课教师、托管人联系一次；"
         "每期家访一次",
         "rules": [
             _rule(
@@ -79,19 +82,22 @@ POLICIES: list[dict[str, Any]] = [
     {
         "code": "talks_twice_a_month",
         "name": "谈心每月两次",
-        "source": "seed 003: 每月至少谈心两次",
+        # seed 003
+        "source": "每月至少谈心两次",
         "rules": [_rule("每月谈心两次", ["talk"], "month", "caregiver", count=2)],
     },
     {
         "code": "talks_twice_a_term",
         "name": "谈心每学期两次",
-        "source": "seed 000: 帮扶教师每学期与结对儿童谈话至少2次",
+        # seed 000
+        "source": "帮扶教师每学期与结对儿童谈话至少2次",
         "rules": [_rule("每学期谈心两次", ["talk"], "term", "caregiver", count=2)],
     },
     {
         "code": "term_phase_visits",
         "name": "期初·期中·期末家访",
-        "source": "seed 000: 班主任老师期初、期中、期末与留守儿童进行家访",
+        # seed 000
+        "source": "班主任老师期初、期中、期末与留守儿童进行家访",
         "rules": [
             _rule("期初、期中、期末各家访一次", ["home_visit"], "term_phases", "class_teacher")
         ],
@@ -99,7 +105,8 @@ POLICIES: list[dict[str, Any]] = [
     {
         "code": "fortnightly_visits",
         "name": "两周一访、每月座谈",
-        "source": "seed 002: 两周必须家访一次，每月必须召开一次留守儿童监护人座谈会",
+        # seed 002
+        "source": "两周必须家访一次，每月必须召开一次留守儿童监护人座谈会",
         "rules": [
             _rule("每两周家访一次", ["home_visit"], "two_weeks", "caregiver"),
             _rule(
@@ -114,7 +121,8 @@ POLICIES: list[dict[str, Any]] = [
     {
         "code": "termly_visit_help_check",
         "name": "每学期一访一助一核查",
-        "source": "domain.md §3: each term one visit, one help, one verification per paired child",
+        # domain.md §3
+        "source": "每学期对每名结对儿童家访一次、帮扶一次、信息核查一次",
         "rules": [
             _rule("每学期家访一次", ["home_visit"], "term", "caregiver"),
             _rule(
@@ -129,7 +137,8 @@ POLICIES: list[dict[str, Any]] = [
     {
         "code": "summer_visits",
         "name": "暑期走访辅导",
-        "source": "seed 003: 暑假两次安排教师下村蹲点，为留守学生作业和生活辅导",
+        # seed 003
+        "source": "暑假两次安排教师下村蹲点，为留守学生作业和生活辅导",
         "rules": [
             _rule(
                 "暑假走访辅导两次",
