@@ -36,7 +36,7 @@ class UserPagesTests(PersonaTestCase):
             action=AuditAction.CREATE, object_type="accounts.user", object_id=str(user.pk)
         )
         self.assertEqual(entry.actor, self.sysadmin)
-        self.assertEqual(entry.changes["phone"], "13800000000")
+        self.assertEqual(entry.changes["phone"], "138****0000")  # masked on the log (issue 18)
 
     def test_role_at_the_wrong_kind_of_unit_is_refused_at_the_field(self):
         response = self.client_as("sysadmin").post(

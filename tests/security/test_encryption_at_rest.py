@@ -48,6 +48,7 @@ ENCRYPTED = {
     "counseling_individualplan": ("problem", "measures"),
     "counseling_planreview": ("progress",),
     "safety_incident": ("description", "outcome"),
+    "accounts_user": ("phone",),
 }
 
 
@@ -73,8 +74,8 @@ def secrets_of_the_demo(county: Any) -> dict[str, set[str]]:
     phones = {p.phone for p in Parent.objects.filter(child__county=county)}
     phones |= {g.phone for g in Guardian.objects.filter(child__county=county)}
     phones |= {c.contact_phone for c in children}
-    # Caregivers who log in carry their account's phone, kept with the account (not a child's
-    # data; the SMS outbox needs it): those without an account.
+    # Caregivers who log in carry their account's phone, which the SMS outbox (notices) keeps
+    # as a message's address in clear: those without an account here, users' phones below.
     phones |= {c.phone for c in Caregiver.objects.filter(county=county, user__isnull=True)}
     return {
         "id numbers": {c.id_number for c in children},
@@ -108,6 +109,13 @@ def test_the_database_holds_no_id_number_phone_address_or_note_in_clear(demo: An
             assert all(fieldcrypt.is_token(v) for v in stored), (table, column)
     # …and nothing anywhere (the audit log, notifications, every other table) has them in clear.
     assert found_in(whole_database(), secrets) == NOTHING
+
+
+def test_the_users_phones_are_encrypted_too(demo: Any) -> None:
+    from shouwang.accounts.models import User
+
+    phones = {u.phone for u in User.objects.exclude(phone="")}
+    assert phones and not phones & set(raw("accounts_user", "phone"))
 
 
 def test_every_child_written_in_bulk_has_the_hash_of_its_id_number(demo: Any) -> None:

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.fieldcrypt import EncryptedCharField
 from shouwang.orgs.models import ATTACHED_KINDS, REGION_KINDS, OrgKind
 
 
@@ -59,7 +60,7 @@ class User(AbstractUser):
     """A person who logs in. Never deleted: leaving is ``is_active = False``."""
 
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=20, blank=True)
     # Set when a manager reset the password (accounts/reset.py): every page leads to choosing a
     # new one until it is done.
     must_change_password = models.BooleanField(_("must change password"), default=False)
