@@ -7,8 +7,8 @@ from __future__ import annotations
 import stat
 from datetime import timedelta
 from pathlib import Path
-from unittest import skipUnless
 
+import pytest
 import time_machine
 from django.contrib.messages import get_messages
 from django.core.cache import caches
@@ -129,7 +129,7 @@ class NobodyApprovesTheirOwnTests(ExportJobTestCase):
         self.assertEqual((job.state, job.decided_by), (ExportState.READY, self.second_officer))
 
 
-@skipUnless(connection.vendor == "postgresql", "SQLite takes the whole database instead")
+@pytest.mark.postgresql  # SQLite takes the whole database instead: nothing to lock
 @time_machine.travel(NOW, tick=False)
 class TwoApproversAtOnceTests(ExportJobTestCase):
     def test_a_decision_reads_the_job_under_a_row_lock(self):
