@@ -232,9 +232,32 @@ class RollUpAndDateTests(PersonaTestCase):
             "/stats/", {"org": self.org("county_a").code, "on": "2026-11-24", "part": "trend"}
         )
         assert page.context["trend"] == [
-            ("2026年春季学期", date(2026, 7, 10), 0),  # registered in September
+            ("2026年春季学期", date(2026, 7, 10), None),  # registered in September: no data
             ("2026年秋季学期", ON, 9),
         ]
+        assert "无数据" in page.content.decode()  # not a 0 (issue 19)
+
+    def test_a_term_whose_register_held_children_none_counted_reads_zero(self):
+        org_services.add_term(
+            region=self.org("county_a"),
+            name="2026年春季学期",
+            start=date(2026, 3, 2),
+            midterm=date(2026, 4, 27),
+            end=date(2026, 7, 10),
+            by=None,
+        )
+        at_home = make_child(
+            school_class=self.org("class_a1"),
+            name="在家",
+            father="at_home",
+            mother="at_home",
+            on=date(2026, 3, 2),
+        )
+        page = self.client_as("county_officer").get(
+            "/stats/", {"org": self.org("county_a").code, "on": "2026-11-24", "part": "trend"}
+        )
+        assert at_home.pk
+        assert page.context["trend"][0] == ("2026年春季学期", date(2026, 7, 10), 0)
 
     def test_a_countys_figures_take_eight_queries(self):
         # The definition in use (ancestors, the region's choice, the default), enrolment, the

@@ -102,13 +102,15 @@ class KeptFiguresTests(PersonaTestCase):
         )
         client = self.client_as("county_officer")
         query = {"org": self.org("county_a").code, "on": TODAY.isoformat(), "part": "trend"}
-        for counted in (2, 1):  # then only this term, which ends today
+        # Spring: its count, then whether its register held anyone (no one: 无数据); then only
+        # this term, which ends today.
+        for counted in (3, 1):
             with (
                 self.captureOnCommitCallbacks(execute=True),
                 CaptureQueriesContext(connection) as queries,
             ):
                 page = client.get("/stats/", query)
-            assert [n for _term, _day, n in page.context["trend"]] == [0, 5]
+            assert [n for _term, _day, n in page.context["trend"]] == [None, 5]
             assert counts_of_children(queries) == counted
 
     def test_nothing_counted_in_a_transaction_that_rolls_back_is_kept(self):

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core import validators
@@ -26,6 +27,7 @@ from .models import (
     Parent,
     RiskGrade,
 )
+from .profiles import explain
 from .types import LeftBehindType
 
 
@@ -324,6 +326,13 @@ class ProfileChoiceForm(forms.Form):
         label=_("Definition profile"), queryset=DefinitionProfile.objects.all()
     )
     since = forms.DateField(label=_("From"), widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each profile in one sentence, where it is chosen (issue 19).
+        self.fields["profile"].help_text = format_html_join(
+            "", "<br>{}：{}", ((p.name, explain(p)) for p in DefinitionProfile.objects.all())
+        )
 
 
 class HandoverForm(forms.Form):

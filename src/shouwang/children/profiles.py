@@ -106,3 +106,22 @@ def left_out_for_unknown_time_away(
 
 def age_limit_exceeded(birth_date: date, profile: DefinitionProfile, on: date) -> bool:
     return birth_date <= years_before(on, profile.age_limit)
+
+
+def explain(profile: DefinitionProfile) -> str:
+    """The profile in one sentence, where it is chosen (issue 19): which children it counts."""
+    from django.utils.translation import gettext as _
+
+    from .types import LeftBehindType
+
+    labels = dict(LeftBehindType.choices)
+    kinds = "、".join(str(labels[t]) for t in profile.counted_types if t in labels)
+    sentence = _("Counts children under %(age)s whose family is: %(kinds)s") % {
+        "age": profile.age_limit,
+        "kinds": kinds or "—",
+    }
+    if profile.min_months_away:
+        sentence += _("; a parent away at least %(months)s months") % {
+            "months": profile.min_months_away
+        }
+    return sentence + _(".")

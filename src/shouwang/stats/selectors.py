@@ -54,6 +54,7 @@ from shouwang.children.models import (
 from shouwang.children.profiles import (
     HELD,
     counted_by,
+    in_register_on,
     left_out_for_unknown_time_away,
     profile_for,
 )
@@ -556,19 +557,28 @@ def figures_for(
 
 def trend_for(
     user: Any, code: str, on: date, profile: DefinitionProfile | None = None
-) -> tuple[Org, list[tuple[str, date, int]]]:
+) -> tuple[Org, list[tuple[str, date, int | None]]]:
     """Left-behind children at the end of each recent term, in the user's scope: the terms
-    that have ended are counted once and kept, this one live."""
+    that have ended are counted once and kept, this one live. A term with no child in the
+    unit's register at all is no data (None: 无数据), not 0 (issue 19)."""
     org = org_visible_to(user, code)
     if org.kind not in STATS_KINDS or not scope_of(user).may(Area.FIGURES, Action.VIEW):
         raise Http404
     profile = profile or profile_for(org, on)
-    count = _counter(Child.objects.restrict(user), org, profile)
+    children = Child.objects.restrict(user)
+    counter = _counter(children, org, profile)
+
+    def count(day: date) -> int | None:
+        n = counter(day)
+        if n == 0 and not _counted_at(org, placed_on(in_register_on(children, day))).exists():
+            return None
+        return n
+
     ends = _term_ends(org, on)
     closed = tuple(day for _name, day in ends if day < timezone.localdate())
-    kept: dict[date, int] = {}
+    kept: dict[date, int | None] = {}
     if closed:
-        what = ("trend", org.pk, closed, profile.pk)
+        what = ("trend", org.pk, closed, profile.pk, "no-data")
         kept = _kept(user, what, lambda: {day: count(day) for day in closed})
     return org, [(name, day, kept[day] if day in kept else count(day)) for name, day in ends]
 
