@@ -21,6 +21,7 @@ from shouwang.accounts.policy import Action, Area, Reach
 from shouwang.accounts.scope import scope_of, told_at
 from shouwang.audit.versions import cache_key, counted
 from shouwang.children.models import IN_REGISTER, Child, StatusChange
+from shouwang.children.profiles import counted_by, profile_for
 from shouwang.orgs.models import REGION_KINDS, Holiday, Org, OrgKind, Term
 
 from . import engine, follow_ups
@@ -655,12 +656,34 @@ def unpaired(children: QuerySet[Child], on: date) -> QuerySet[Child]:
     return children.exclude(pk__in=Pairing.objects.filter(open_pairings(on)).values("child_id"))
 
 
+def counted_now(children: QuerySet[Child], on: date) -> QuerySet[Child]:
+    """Of these children, the left-behind children their county's definition counts on ``on``:
+    the denominator of pairing coverage on every page (the statistics count the same)."""
+    by_county = [
+        Q(
+            pk__in=counted_by(children.filter(county=county), profile_for(county, on), on).values(
+                "pk"
+            )
+        )
+        for county in Org.objects.filter(pk__in=children.values("county_id"))
+    ]
+    if not by_county:
+        return children.none()
+    either = by_county[0]
+    for more in by_county[1:]:
+        either |= more
+    return children.filter(either)
+
+
 def coverage(children: QuerySet[Child], on: date) -> dict[str, Any]:
-    """How many of these children have an open pairing, and which 4-heart children lack 二对一."""
+    """How many of the left-behind children among these (as their county's definition counts
+    them, one denominator with the statistics: issue 19) have an open pairing, which children
+    have none, and which 4-heart children lack 二对一."""
     open_now = Pairing.objects.filter(open_pairings(on))
-    total = children.count()
+    counted = counted_now(children, on)
+    total = counted.count()
     without = unpaired(children, on)
-    paired = total - without.count()
+    paired = total - unpaired(counted, on).count()
     four_hearts = children.filter(heart_level=4)
     roles: dict[int, set[str]] = defaultdict(set)
     for child_id, role in open_now.filter(child__in=four_hearts).values_list("child_id", "role"):
