@@ -6,6 +6,9 @@
 //   <select data-follows-kind='{"kind": "value"}'>
 //                                 takes the value named for the "kind" radio chosen in its
 //                                 form, until the user picks one themselves;
+//   a <select> of more than 15 options (units, caregivers, children) gets a filter box
+//                                 before it (placeholder: <body data-filter-label>): typing
+//                                 hides the options whose text does not hold what was typed;
 //   <span data-countdown data-due="ISO time" data-left="{n} min left" data-past="…">
 //                                 counts the minutes left down while the page is open.
 (function () {
@@ -51,4 +54,37 @@
     });
   }
   if (document.querySelector("[data-countdown]")) { setInterval(countDown, 15000); }
+
+  function searchable(select) {
+    if (select.hasAttribute("data-search-ready")) { return; }
+    select.setAttribute("data-search-ready", "1");
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "picker-filter";
+    box.placeholder = document.body.getAttribute("data-filter-label") || "";
+    box.setAttribute("aria-label", box.placeholder);
+    select.parentNode.insertBefore(box, select);
+    box.addEventListener("input", function () {
+      var typed = box.value.trim().toLowerCase();
+      var first = null;
+      Array.prototype.forEach.call(select.options, function (option) {
+        var shown = !typed || !option.value || option.text.toLowerCase().indexOf(typed) >= 0;
+        option.hidden = !shown;
+        option.disabled = !shown;
+        if (shown && option.value && first === null) { first = option; }
+      });
+      var current = select.options[select.selectedIndex];
+      if (typed && first && (!current || current.hidden || !current.value)) {
+        select.value = first.value;
+      }
+    });
+  }
+  var SEARCHABLE_FROM = 15;
+  function findSearchable(root) {
+    (root || document).querySelectorAll("select:not([multiple])").forEach(function (select) {
+      if (select.options.length > SEARCHABLE_FROM) { searchable(select); }
+    });
+  }
+  findSearchable(document);
+  document.addEventListener("htmx:afterSwap", function (event) { findSearchable(event.target); });
 })();
