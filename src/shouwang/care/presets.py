@@ -53,8 +53,7 @@ POLICIES: list[dict[str, Any]] = [
         "code": "proxy_parent_three_ones",
         "name": "代理家长“三个一”",
         # seed 001
-        "source": "每周联系交流、辅导作业一次；每月与父母、任课教师、托管人联系一次；"
-        "每期家访一次",
+        "source": "每周联系交流、辅导作业一次；每月与父母、任课教师、托管人联系一次；每期家访一次",
         "rules": [
             _rule(
                 "每周联系交流、辅导作业一次",

@@ -161,9 +161,7 @@ class Child(models.Model):
     note = models.TextField(_("note"), blank=True)
 
     contact_name = models.CharField(_("convenient contact"), max_length=50, blank=True)
-    contact_phone = EncryptedCharField(
-        _("convenient contact's phone"), max_length=20, blank=True
-    )
+    contact_phone = EncryptedCharField(_("convenient contact's phone"), max_length=20, blank=True)
 
     # Derived, kept on the row so lists and counts filter in SQL; written only by services.
     left_behind_type = models.CharField(
