@@ -41,13 +41,12 @@ def parse_rate(rate: str) -> tuple[int, int]:
         ) from exc
 
 
-def hit(scope: str, ident: str, rate: str) -> int:
-    """Counts one attempt; 0 if it is within the rate, else the seconds until the window ends."""
-    allowed, period = parse_rate(rate)
-    now = int(time.time())
-    window = now // period
-    digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
-    key = f"login:{scope}:{digest}:{period}:{window}"
+def count_in_window(name: str, period: int) -> tuple[int, int]:
+    """One more event under ``name`` in the present window of ``period`` seconds: how many so
+    far in it, and the window's number. Counted in the shared file cache, so every server
+    process counts together (logins here, the sysadmins' alerts in notices.alerts)."""
+    window = int(time.time()) // period
+    key = f"{name}:{period}:{window}"
     cache = caches["ratelimit"]
     cache.add(key, 0, timeout=period + 1)
     try:
@@ -55,8 +54,16 @@ def hit(scope: str, ident: str, rate: str) -> int:
     except ValueError:  # the entry expired between add and incr
         cache.set(key, 1, timeout=period + 1)
         count = 1
+    return count, window
+
+
+def hit(scope: str, ident: str, rate: str) -> int:
+    """Counts one attempt; 0 if it is within the rate, else the seconds until the window ends."""
+    allowed, period = parse_rate(rate)
+    digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+    count, window = count_in_window(f"login:{scope}:{digest}", period)
     if count > allowed:
-        return max(1, (window + 1) * period - now)
+        return max(1, (window + 1) * period - int(time.time()))
     return 0
 
 

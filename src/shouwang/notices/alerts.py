@@ -11,18 +11,17 @@ them, and an entry on the audit log naming the person, what and how many.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shouwang.accounts.policy import Action, Area
+from shouwang.accounts.ratelimit import count_in_window
 from shouwang.accounts.scope import who
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction
@@ -52,16 +51,7 @@ def note(kind: str, user: Any) -> bool:
     """Counts one ``kind`` event by ``user``; tells the administrators when this one passes the
     limit (once per window). Returns whether it did."""
     limit, minutes = _limits()[kind]
-    period = max(1, minutes) * 60
-    window = int(time.time()) // period
-    key = f"alert:{kind}:{user.pk}:{period}:{window}"
-    cache = caches["ratelimit"]
-    cache.add(key, 0, timeout=period + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the entry expired between add and incr
-        cache.set(key, 1, timeout=period + 1)
-        count = 1
+    count, window = count_in_window(f"alert:{kind}:{user.pk}", max(1, minutes) * 60)
     if count != limit + 1:
         return False
     _alert(kind, user, count=count, minutes=minutes, window=window)
