@@ -22,6 +22,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from shouwang.accounts.models import User
 from shouwang.audit.models import AuditAction, AuditEntry
 from shouwang.care.models import Caregiver
 from shouwang.children import selectors
@@ -49,6 +50,7 @@ ENCRYPTED = {
     "counseling_planreview": ("progress",),
     "safety_incident": ("description", "outcome"),
     "accounts_user": ("phone",),
+    "notices_outboxmessage": ("address",),
 }
 
 
@@ -74,9 +76,10 @@ def secrets_of_the_demo(county: Any) -> dict[str, set[str]]:
     phones = {p.phone for p in Parent.objects.filter(child__county=county)}
     phones |= {g.phone for g in Guardian.objects.filter(child__county=county)}
     phones |= {c.contact_phone for c in children}
-    # Caregivers who log in carry their account's phone, which the SMS outbox (notices) keeps
-    # as a message's address in clear: those without an account here, users' phones below.
-    phones |= {c.phone for c in Caregiver.objects.filter(county=county, user__isnull=True)}
+    # Every caregiver's phone, and every user's: the SMS outbox keeps them as addresses,
+    # encrypted like the rest.
+    phones |= {c.phone for c in Caregiver.objects.filter(county=county)}
+    phones |= set(User.objects.values_list("phone", flat=True))
     return {
         "id numbers": {c.id_number for c in children},
         "phones": phones - {""},
@@ -112,8 +115,6 @@ def test_the_database_holds_no_id_number_phone_address_or_note_in_clear(demo: An
 
 
 def test_the_users_phones_are_encrypted_too(demo: Any) -> None:
-    from shouwang.accounts.models import User
-
     phones = {u.phone for u in User.objects.exclude(phone="")}
     assert phones and not phones & set(raw("accounts_user", "phone"))
 

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.fieldcrypt import EncryptedCharField
+
 
 class Notification(models.Model):
     user = models.ForeignKey(
@@ -59,8 +61,9 @@ class OutboxMessage(models.Model):
 
     notification = models.ForeignKey(Notification, on_delete=models.PROTECT, related_name="outbox")
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    # The phone number or e-mail address when the notice was written.
-    address = models.CharField(max_length=254)
+    # The phone number or e-mail address when the notice was written: encrypted at rest, as
+    # every phone is (core.fieldcrypt, issue 18).
+    address = EncryptedCharField(max_length=254)
     # The words that leave (for counseling only that something waits, never what).
     text = models.CharField(max_length=300)
     # Emergencies go before the weekly reminders when the worker has a queue.
