@@ -191,3 +191,72 @@ class RetentionTests(TempMediaTestCase):
         self.assertEqual(refused.exception.returncode, 1)
         self.assertIn("至少为一年", str(refused.exception))
         self.assertFalse(RetentionRun.objects.exists())
+
+
+@time_machine.travel(TODAY, tick=False)
+class RetentionBlanksOtherAppsTextsTests(TempMediaTestCase):
+    """What other apps wrote about a child (a visit's findings, counseling notes, an incident)
+    goes with the archive: blanked, the rows kept; nothing of a child still kept is touched."""
+
+    def test_care_counseling_and_incident_texts_are_blanked_with_the_archive(self):
+        from datetime import datetime
+
+        from django.utils import timezone
+
+        from shouwang.care import services as care
+        from shouwang.care.models import CareRecord
+        from shouwang.counseling import services as counseling
+        from shouwang.counseling.models import CounselingSession
+        from shouwang.safety import services as safety
+        from shouwang.safety.models import Incident
+
+        with time_machine.travel(IN_THE_REGISTER, tick=False):
+            gone = make_child(
+                school_class=self.org("class_a1"), name=fake.name(), on=date(2021, 9, 1)
+            )
+            kept = make_child(
+                school_class=self.org("class_a1"), name=fake.name(), on=date(2021, 9, 1)
+            )
+            caregiver = care.caregiver_for_login(self.teacher)
+            for child in (gone, kept):
+                care.record_care(
+                    child=child,
+                    caregiver=caregiver,
+                    kind="home_visit",
+                    on=IN_THE_REGISTER,
+                    by=self.teacher,
+                    findings=f"{child.name}手臂有淤青",
+                )
+                counseling.add_session(
+                    child=child,
+                    kind="individual",
+                    on=IN_THE_REGISTER,
+                    topic="想念父母",
+                    notes=f"{child.name}说想妈妈",
+                    by=self.school_admin,
+                )
+                safety.report_incident(
+                    child=child,
+                    kind="injury",
+                    place="操场",
+                    occurred_at=timezone.make_aware(datetime(2022, 2, 28, 10, 0)),
+                    description=f"{child.name}摔伤了膝盖",
+                    by=self.teacher,
+                )
+        services.change_status(
+            child=gone, status="graduated", on=LONG_AGO, reason="小学毕业", by=self.school_admin
+        )
+        services.apply_retention(today=TODAY, years=3, by=None, via="cli")
+
+        def texts(child):
+            return (
+                list(CareRecord.objects.filter(child=child).values_list("findings", flat=True)),
+                [s.notes for s in CounselingSession.objects.filter(child=child)],
+                [i.description for i in Incident.objects.filter(child=child)],
+            )
+
+        self.assertEqual(texts(gone), ([""], [""], [""]))  # blanked, the rows kept
+        self.assertEqual(
+            texts(kept),
+            ([f"{kept.name}手臂有淤青"], [f"{kept.name}说想妈妈"], [f"{kept.name}摔伤了膝盖"]),
+        )

@@ -13,3 +13,10 @@ class CareConfig(AppConfig):
 
         # The policy's "paired" reach (accounts.policy) asks care for its pairings.
         provide_paired_children(paired_children)
+        from shouwang.children.services import blank_with_the_archive
+
+        # An anonymised archive's texts in care work are blanked with it (retention).
+        blank_with_the_archive("care.CareRecord", "child_id", ("findings",))
+        blank_with_the_archive("care.FollowUp", "child_id", ("summary", "outcome"))
+        blank_with_the_archive("care.CarePlanItem", "plan__child_id", ("need", "measure"))
+        blank_with_the_archive("care.CarePlanReview", "plan__child_id", ("progress",))

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps as django_apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Subquery, Value
@@ -793,6 +794,20 @@ BLANKED_CHILD = (
     "collected_by",
 )
 BLANKED_PARENT = ("name", "phone", "work_place", "employer", "visits_home")
+# Texts about the child that other apps keep (care records' findings, counseling notes,
+# incidents…): each app names its own in its AppConfig.ready (children imports none of them):
+# (model label, the lookup of the child's id, the text fields blanked).
+BLANKED_ELSEWHERE: list[tuple[str, str, tuple[str, ...]]] = []
+
+
+def blank_with_the_archive(model: str, child: str, fields: tuple[str, ...]) -> None:
+    """Have ``fields`` of ``model`` (an app's label, e.g. ``"care.CareRecord"``) blanked for a
+    child whose archive is anonymised; ``child`` is the lookup of the child's id (``child_id``,
+    ``plan__child_id``)."""
+    if (model, child, fields) not in BLANKED_ELSEWHERE:
+        BLANKED_ELSEWHERE.append((model, child, fields))
+
+
 BLANKED_GUARDIAN = ("name", "phone", "address", "health", "literacy")
 
 
@@ -870,6 +885,10 @@ def apply_retention(
         DuplicateCase.objects.exclude(id_hash="").filter(
             Q(first_id__in=part) | Q(second_id__in=part)
         ).update(id_number="", id_hash="")
+        for label, child_id, fields in BLANKED_ELSEWHERE:
+            django_apps.get_model(label)._default_manager.filter(
+                **{f"{child_id}__in": part}
+            ).update(**dict.fromkeys(fields, ""))
         consents = ConsentRecord.objects.filter(child_id__in=part)
         scans += [c.scan for c in consents.exclude(scan="")]
         consents.update(given_by="", scan="")
