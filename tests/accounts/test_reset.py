@@ -112,3 +112,24 @@ class ResetPasswordTests(PersonaTestCase):
         self.assertRedirects(before.get(HOME), f"{LOGIN}?next={HOME}")
         token = Client().post(reverse("api:token"), {"username": "teacher", "password": password})
         self.assertEqual(token.status_code, 403)
+
+
+class ResetWithTwoStepVerificationTests(PersonaTestCase):
+    """A person who owes a second step: the login finishes it first, then holds them on
+    choosing a password (before: each page sent to the other, and the temporary password was
+    spent on the way: locked out)."""
+
+    def test_the_second_step_comes_first_and_the_temporary_password_is_not_spent_on_it(self):
+        with self.settings(SHOUWANG_2FA_ROLES="teacher"):
+            url = reverse("accounts:reset", args=[self.world.users["teacher"].pk])
+            page = self.client_as("school_admin").post(url).content.decode()
+            match = re.search(r'data-testid="temporary-password"[^>]*>([^<]+)<', page)
+            assert match
+            client = Client(REMOTE_ADDR="127.0.0.1")
+            client.post(LOGIN, {"username": "teacher", "password": match.group(1)})
+            enrol = reverse("accounts:two_factor_enrol")
+            self.assertRedirects(
+                client.get(HOME), f"{enrol}?next={HOME}", fetch_redirect_response=False
+            )
+            self.assertEqual(client.get(enrol).status_code, 200)  # no loop
+            self.assertTrue(User.objects.get(pk=self.teacher.pk).has_usable_password())

@@ -40,7 +40,7 @@ from django.views.decorators.cache import never_cache
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction
 
-from . import services
+from . import services, twofactor
 from .access import acting_user
 from .models import RevokeReason, RoleAssignment, User
 from .policy import MANAGING, SYSTEM
@@ -183,6 +183,10 @@ class PasswordChangeRequiredMiddleware:
                 )
             return self.get_response(request)
         if not getattr(user, "must_change_password", False):
+            return self.get_response(request)
+        if twofactor.pending_step(request) is not None:
+            # The login is not whole yet: its second step comes first (the login wall sends
+            # there); the temporary password is spent once the person is fully in.
             return self.get_response(request)
         if user.has_usable_password():
             user.set_unusable_password()
