@@ -12,6 +12,8 @@ from django.urls import reverse
 
 from shouwang.care import selectors, services
 from shouwang.care.models import DutyPolicy
+from shouwang.children import services as child_services
+from shouwang.children.models import Child
 from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
 
@@ -99,3 +101,21 @@ class DutyTableTests(PersonaTestCase):
         self.assertTrue({p for p in periods if "11月" in p})
         # Their classmate, there since September, owes September's visit.
         self.assertTrue({r[2] for r in self.table(self.since_autumn) if "9月" in r[2]})
+
+
+@time_machine.travel(TODAY, tick=False)
+class PresentStayTests(PersonaTestCase):
+    def entered(self, child) -> date | None:
+        loaded = selectors.load(Child.objects.filter(pk=child.pk), TODAY)
+        return loaded.inputs.children[0].entered
+
+    def test_a_child_who_came_in_october_owes_from_october(self):
+        came = make_child(school_class=self.org("class_a1"), name="周迟", on=date(2026, 10, 20))
+        self.assertEqual(self.entered(came), date(2026, 10, 20))
+
+    def test_a_change_that_keeps_the_child_in_the_register_does_not_restart_the_stay(self):
+        child = make_child(school_class=self.org("class_a1"), name="李辍", on=date(2026, 9, 1))
+        child_services.change_status(
+            child=child, status="dropout", on=date(2026, 10, 20), reason="辍学", by=None
+        )
+        self.assertIsNone(self.entered(child))  # there all term: every period is owed

@@ -231,16 +231,28 @@ def _ancestor_paths(paths: set[str]) -> set[str]:
 
 
 def _entered(children: QuerySet[Child], *, first_day: date | None) -> dict[int, date]:
-    """When each child's present stay in the register began, for those who came after
-    ``first_day`` (the earliest term start in view: an earlier entry changes nothing owed).
-    One query over the status rows that still hold."""
+    """When each child's present stay in the register began (the first of the rows that keep
+    them in it since they last came in: a dropout staying in the register does not restart
+    it, a transfer to this school does), for those whose stay began after ``first_day`` (the
+    earliest term start in view: an earlier one changes nothing owed). One query, over the
+    histories of the children with a row since then."""
     if first_day is None:
         return {}
-    return dict(
-        StatusChange.objects.filter(
-            child__in=children.values("pk"), until__isnull=True, on__gt=first_day
-        ).values_list("child_id", "on")
+    moved = StatusChange.objects.filter(child__in=children.values("pk"), on__gt=first_day).values(
+        "child_id"
     )
+    rows = (
+        StatusChange.objects.filter(child_id__in=moved)
+        .order_by("child_id", "on", "created_at", "pk")
+        .values_list("child_id", "on", "status")
+    )
+    began: dict[int, date] = {}
+    before: dict[int, str] = {}
+    for child_id, on, status in rows:
+        if status in IN_REGISTER and before.get(child_id) not in IN_REGISTER:
+            began[child_id] = on
+        before[child_id] = status
+    return {child_id: on for child_id, on in began.items() if on > first_day}
 
 
 @dataclass
