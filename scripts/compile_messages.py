@@ -18,13 +18,21 @@ LOCALE = REPO / "src" / "shouwang" / "locale"
 
 
 def problems(po: polib.POFile) -> list[str]:
-    """One line per untranslated or fuzzy entry, with its line number in the .po file."""
+    """One line per untranslated, fuzzy or duplicate entry (GNU msgfmt refuses a catalogue
+    that defines a message twice), with its line number in the .po file."""
     kinds = (("untranslated", po.untranslated_entries()), ("fuzzy", po.fuzzy_entries()))
-    return [
+    found = [
         f"  line {entry.linenum}: {kind}: {entry.msgid!r}"
         for kind, entries in kinds
         for entry in entries
     ]
+    seen: set[tuple[str | None, str]] = set()
+    for entry in po:
+        key = (entry.msgctxt, entry.msgid)
+        if key in seen:
+            found.append(f"  line {entry.linenum}: defined twice: {entry.msgid!r}")
+        seen.add(key)
+    return found
 
 
 def main() -> int:

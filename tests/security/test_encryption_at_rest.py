@@ -249,6 +249,26 @@ def test_rotate_keys_in_the_embedded_set_up_writes_the_new_key_to_var(
         _everything_reads(county, written)
 
 
+def test_a_new_key_alone_is_only_put_first_until_the_processes_restart(
+    db: Any, tmp_path: Path
+) -> None:
+    """Running processes know only the older keys: nothing is written under the new one yet."""
+    old = Fernet.generate_key().decode()
+    keys = tmp_path / "field_keys"
+    keys.write_text(old + "\n")
+    with override_settings(SHOUWANG_FIELD_KEYS=[old], SHOUWANG_FIELD_KEYS_FILE=keys):
+        county = build_demo_county(seed=5, children=6, today=timezone.localdate()).county
+        before = raw("children_child", "id_number")
+        out = io.StringIO()
+        call_command("rotate_keys", "--new-key", stdout=out)
+        assert len(keys.read_text().split()) == 2
+        assert raw("children_child", "id_number") == before  # nothing re-encrypted yet
+        assert "重启" in out.getvalue()
+    with override_settings(SHOUWANG_FIELD_KEYS=[old]):  # a server still on the old key reads
+        assert Child.objects.filter(county=county).count() == 6
+        assert all(len(c.id_number) == 18 for c in Child.objects.filter(county=county))
+
+
 # --- rows written before the columns were encrypted ----------------------------------------------
 
 
@@ -350,7 +370,9 @@ def test_a_postgresql_dump_holds_no_demo_id_number(tmp_path: Path) -> None:
 def test_the_field_keys_are_independent_of_the_secret_key(demo: Any) -> None:
     before = secrets_of_the_demo(demo)
     with override_settings(SECRET_KEY="another-secret-key-of-at-least-32-characters"):
+        fieldcrypt.forget_keys()  # the keys read afresh, under the other secret key
         assert secrets_of_the_demo(demo) == before
+    fieldcrypt.forget_keys()
 
 
 def test_a_new_key_for_the_environment_is_printed_and_nothing_changes(db: Any) -> None:

@@ -3,16 +3,18 @@
 
 The keys are ``SHOUWANG_FIELD_KEYS`` (newest first) or, in the embedded set-up, var/field_keys:
 
-- var/field_keys: ``--new-key`` puts a fresh key first in the file, then re-encrypts. The older
-  keys stay in the file, so a server or worker still running with them keeps reading and
-  writing; once they have restarted, ``--drop-old`` re-encrypts whatever they wrote meanwhile
-  and removes the older keys from the file. With everything stopped, both at once.
+- var/field_keys: ``--new-key`` puts a fresh key first in the file and stops: the server and
+  the worker read the keys when they start, so they restart next; then ``shouwang rotate-keys``
+  re-encrypts, and ``--drop-old`` removes the older keys from the file (after which backups
+  made under them need them kept aside). With everything stopped, ``--new-key --drop-old`` does
+  all at once.
 - SHOUWANG_FIELD_KEYS: put a new key first (``--print-new-key`` makes one) where every process
   reads its environment, restart them, run ``shouwang rotate-keys``, then remove the old key.
 
 The look-up hashes (``SHOUWANG_LOOKUP_KEY``) do not depend on the field keys and are left as they
 are: rotating the field keys changes no hash, so search and duplicate detection go on meanwhile.
-Nothing is rotated on the audit log: it never holds the encrypted values (audit.masking).
+Nothing is rotated on the audit log: since the encryption it holds these values masked
+(audit.masking); entries written before then keep what they held.
 """
 
 from __future__ import annotations
@@ -93,6 +95,16 @@ class Command(BadInputCommand):
             write_keys(path, keys)
             use_keys(keys)
             self.stdout.write(_("A new key was put first in %(file)s.") % {"file": path})
+            if not options["drop_old"]:
+                # A server or worker still running knows only the older keys: values written
+                # under the new one now would be unreadable to them until they restart.
+                self.stdout.write(
+                    _(
+                        "Restart the server and the worker, then run shouwang rotate-keys "
+                        "(and later shouwang rotate-keys --drop-old)."
+                    )
+                )
+                return
         try:
             counts = self.reencrypt(max(1, options["batch"]))
         except fieldcrypt.FieldKeyError as exc:
@@ -147,9 +159,11 @@ class Command(BadInputCommand):
                 f"SELECT {pk}, {', '.join(map(quote, columns))} FROM {table} "  # noqa: S608
                 f"WHERE {pk} > %s ORDER BY {pk} LIMIT {batch}"
             )
+            # Only where the row still holds what was read: an edit the server commits
+            # meanwhile (written under its own first key) is kept, not overwritten.
             update = (
                 f"UPDATE {table} SET {', '.join(f'{quote(c)} = %s' for c in columns)} "  # noqa: S608
-                f"WHERE {pk} = %s"
+                f"WHERE {pk} = %s AND {' AND '.join(f'{quote(c)} = %s' for c in columns)}"
             )
             last, done = 0, 0
             values = dict.fromkeys(columns, 0)
@@ -164,7 +178,7 @@ class Command(BadInputCommand):
                         new = [fieldcrypt.reencrypt(v) if v else v for v in old]
                         for column, value in zip(columns, old, strict=True):
                             values[column] += bool(value)
-                        params.append([*new, key])
+                        params.append([*new, key, *old])
                         last = key
                     cursor.executemany(update, params)
                 done += len(rows)
