@@ -36,6 +36,11 @@ def masked_changes(changes: Mapping[str, Any], *, id_visible: bool = False) -> d
     return out
 
 
+# Texts kept in clear in their own table but never copied onto the append-only log: what a
+# caregiver found on a visit (it may tell of harm; retention blanks the row, not the log).
+LOGGED_AS_MARKER = frozenset({"findings"})
+
+
 # What a reader without the right sees of an ID number: that there was one, no digit of it.
 HIDDEN = "***"
 
@@ -62,6 +67,7 @@ def stored_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
         if key.endswith(MASKED_KEYS)
         or key == "id_search"
         or key.rpartition(".")[2] in fieldcrypt.FIELD_NAMES
+        or key.rpartition(".")[2] in LOGGED_AS_MARKER
         else value
         for key, value in changes.items()
     }

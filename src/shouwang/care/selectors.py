@@ -694,8 +694,8 @@ def coverage(children: QuerySet[Child], on: date) -> dict[str, Any]:
     open_now = Pairing.objects.filter(open_pairings(on))
     counted = counted_now(children, on)
     total = counted.count()
-    without = unpaired(children, on)
-    paired = total - unpaired(counted, on).count()
+    without = unpaired(counted, on)
+    paired = total - without.count()
     four_hearts = children.filter(heart_level=4)
     roles: dict[int, set[str]] = defaultdict(set)
     for child_id, role in open_now.filter(child__in=four_hearts).values_list("child_id", "role"):

@@ -455,7 +455,9 @@ def contact_cards(request: HttpRequest) -> HttpResponse:
             "parents",
             Prefetch(
                 "pairings",
-                queryset=pairings.filter(ends_on__isnull=True)
+                # Paired today: begun, and not ended before today (care.selectors.open_pairings).
+                queryset=pairings.filter(starts_on__lte=timezone.localdate())
+                .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=timezone.localdate()))
                 .select_related("caregiver")
                 .order_by("starts_on", "pk"),
                 to_attr="active_pairings",

@@ -783,10 +783,13 @@ def _update(
         reclassify_guardian(child, guardian, on=today, by=by)
         children.append(child)
     if children:
+        for child in children:  # bulk_update skips pre_save: the hash kept with the number
+            child.id_hash = lookup_hash(child.id_number)
         Child.objects.bulk_update(
             children,
             [
                 *CHILD_KEYS,
+                "id_hash",
                 "school",
                 "school_class",
                 "county",

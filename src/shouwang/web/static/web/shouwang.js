@@ -8,7 +8,8 @@
 //                                 form, until the user picks one themselves;
 //   a <select> of more than 15 options (units, caregivers, children) gets a filter box
 //                                 before it (placeholder: <body data-filter-label>): typing
-//                                 hides the options whose text does not hold what was typed;
+//                                 hides the options whose text does not hold what was typed
+//                                 (the chosen one stays, nothing is chosen for the user);
 //   <span data-countdown data-due="ISO time" data-left="{n} min left" data-past="…">
 //                                 counts the minutes left down while the page is open.
 (function () {
@@ -66,17 +67,13 @@
     select.parentNode.insertBefore(box, select);
     box.addEventListener("input", function () {
       var typed = box.value.trim().toLowerCase();
-      var first = null;
+      // Hidden, never disabled, and the choice left as the user made it: a form always sends
+      // what is chosen, and nothing is chosen for anyone.
       Array.prototype.forEach.call(select.options, function (option) {
-        var shown = !typed || !option.value || option.text.toLowerCase().indexOf(typed) >= 0;
+        var shown = !typed || !option.value || option.selected ||
+          option.text.toLowerCase().indexOf(typed) >= 0;
         option.hidden = !shown;
-        option.disabled = !shown;
-        if (shown && option.value && first === null) { first = option; }
       });
-      var current = select.options[select.selectedIndex];
-      if (typed && first && (!current || current.hidden || !current.value)) {
-        select.value = first.value;
-      }
     });
   }
   var SEARCHABLE_FROM = 15;
