@@ -162,3 +162,17 @@ class ChildScopeTests(PersonaTestCase):
             response = self.client_as("county_officer").get(reverse("children:cards"))
         self.assertEqual(response.status_code, 400)
         self.assertIn("班级", response.content.decode())
+
+
+class PartialIdSearchTests(PersonaTestCase):
+    def test_a_short_part_lists_at_most_the_first_matches(self):
+        from unittest import mock
+
+        from shouwang.children import selectors
+
+        for n in range(5):
+            make_child(school_class=self.org("class_a1"), name=f"部{n}")
+        children = selectors.children_visible_to(self.school_admin)
+        with mock.patch.object(selectors, "PARTIAL_MATCHES", 3):
+            self.assertEqual(selectors.with_id_number(children, "1101").count(), 3)
+        self.assertEqual(selectors.with_id_number(children, "1101").count(), 5)
