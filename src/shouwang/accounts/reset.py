@@ -127,7 +127,7 @@ class FindForm(forms.Form):
 def reset_list(request: HttpRequest) -> HttpResponse:
     """The people whose password one may reset, searched by name or login."""
     scope = scope_of(request.user)
-    if not scope.is_sysadmin and not scope.manage_paths:
+    if not scope.manages_units:
         raise Http404
     people = users_resettable_by(request.user)
     form = FindForm(request.GET or None)

@@ -66,6 +66,27 @@ class Scope:
             sorted(self.by_role.items()),
         )
 
+    # What the gate says of a person as a whole: pages ask these, never which role one holds.
+    @property
+    def sees_every_unit(self) -> bool:
+        """The whole tree, with no unit of one's own (the system's administrator): no duties
+        owed, no unit's figures to land on, the tree shown from its roots."""
+        return self.is_sysadmin
+
+    @property
+    def manages_units(self) -> bool:
+        """Manages units (or everything): their pairings and caregivers, and the passwords of
+        the people who work in them."""
+        return self.is_sysadmin or bool(self.manage_paths)
+
+    @property
+    def may_manage_users(self) -> bool:
+        return self.may(Area.USERS, Action.CHANGE)
+
+    @property
+    def may_read_audit(self) -> bool:
+        return self.may(Area.AUDIT, Action.VIEW)
+
     def orgs_q(self, field_name: str = "path") -> Q:
         if self.is_sysadmin:
             return Q()

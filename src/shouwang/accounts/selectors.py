@@ -10,7 +10,7 @@ from shouwang.audit.models import AuditEntry
 from shouwang.orgs.models import Org
 
 from .models import RoleAssignment, User
-from .policy import CLASS_TEACHER
+from .policy import CAREGIVER_KIND_OF_ROLE, CLASS_TEACHER
 from .scope import scope_of
 
 
@@ -63,3 +63,28 @@ def teachers_of_school(school: Any) -> QuerySet[User]:
         .distinct()
         .order_by("full_name", "username")
     )
+
+
+def units_held_by(users: Any) -> dict[int, Org]:
+    """Each person's unit, by their active role there (one query): where the people the gate
+    names are, for a page that lists them with their unit."""
+    return {
+        a.user_id: a.org
+        for a in RoleAssignment.objects.filter(user__in=users, is_active=True).select_related("org")
+    }
+
+
+def caring_unit_of(user: Any) -> tuple[str, Org] | None:
+    """The caregiver kind and unit of a login's first role that looks after children (the
+    policy's CAREGIVER_KIND_OF_ROLE), or None: how a login first records care."""
+    assignment = (
+        RoleAssignment.objects.filter(
+            user=user, is_active=True, role__in=list(CAREGIVER_KIND_OF_ROLE)
+        )
+        .select_related("org")
+        .order_by("pk")
+        .first()
+    )
+    if assignment is None:
+        return None
+    return CAREGIVER_KIND_OF_ROLE[assignment.role], assignment.org

@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import RoleAssignment
-from shouwang.accounts.policy import CAREGIVER_KIND_OF_ROLE, Action, Area
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import told_at
+from shouwang.accounts.selectors import caring_unit_of
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction
 from shouwang.children.models import IN_REGISTER, Child
@@ -26,7 +26,6 @@ from shouwang.orgs.models import Org, OrgKind
 
 from .models import (
     Caregiver,
-    CaregiverRole,
     CarePlan,
     CarePlanItem,
     CarePlanReview,
@@ -97,22 +96,15 @@ def caregiver_for_login(user: User) -> Caregiver:
     if existing is not None:
         return existing
     # The caregiver kind follows the first role that looks after children (not the sysadmin's).
-    assignment = (
-        RoleAssignment.objects.filter(
-            user=user, is_active=True, role__in=list(CAREGIVER_KIND_OF_ROLE)
-        )
-        .select_related("org")
-        .order_by("pk")
-        .first()
-    )
-    if assignment is None:
+    caring = caring_unit_of(user)
+    if caring is None:
         raise ValidationError(_("Only people with a role in a unit record care."))
-    org = assignment.org
+    kind, org = caring
     if org.kind in (OrgKind.SCHOOL_CLASS, OrgKind.GRADE):
         org = Org.objects.get_ancestors(org).get(kind=OrgKind.SCHOOL)
     return add_caregiver(
         name=user.display_name,
-        kind=CAREGIVER_KIND_OF_ROLE.get(assignment.role, CaregiverRole.VOLUNTEER),
+        kind=kind,
         org=org,
         phone=user.phone,
         user=user,

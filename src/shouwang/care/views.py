@@ -56,7 +56,7 @@ from .models import CarePlanItem, RecordKind
 
 
 def _manager_only(request: HttpRequest) -> None:
-    if not scope_of(request.user).manage_paths and not scope_of(request.user).is_sysadmin:
+    if not scope_of(request.user).manages_units:
         raise Http404
 
 

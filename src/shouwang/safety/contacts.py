@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shouwang.accounts.models import RoleAssignment
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of, who
+from shouwang.accounts.selectors import units_held_by
 from shouwang.children.models import Guardian
 from shouwang.core.validators import mask_phone
 from shouwang.orgs.models import OrgKind
@@ -37,10 +37,7 @@ def contacts_for(user: Any, incident: Incident) -> tuple[dict[str, list[Contact]
     leaders = who(Area.INCIDENTS, Action.ADD, incident.school)
     out["school_leadership"] = [_staff(u) for u in leaders]
     above = [u for u in who(Area.INCIDENTS, Action.ALERT, incident.school) if u not in leaders]
-    units = {
-        a.user_id: a.org
-        for a in RoleAssignment.objects.filter(user__in=above, is_active=True).select_related("org")
-    }
+    units = units_held_by(above)
     township = [u for u in above if units.get(u.pk) and units[u.pk].kind == OrgKind.TOWNSHIP]
     out["township"] = [_staff(u, units.get(u.pk)) for u in township]
     out["education_bureau"] = [_staff(u, units.get(u.pk)) for u in above if u not in township]

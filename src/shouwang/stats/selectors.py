@@ -627,7 +627,7 @@ def home_figures(user: Any, org: Org, on: date) -> Figures | None:
     school's leaders land on their unit's, a village's child director on the village's (the
     children who live there: their own register); others, and the sysadmin, on none."""
     scope = scope_of(user)
-    if scope.is_sysadmin or org.kind not in STATS_KINDS:
+    if scope.sees_every_unit or org.kind not in STATS_KINDS:
         return None
     if not scope.may(Area.HOME_FIGURES, Action.VIEW, org):
         return None

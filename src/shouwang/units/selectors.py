@@ -31,7 +31,7 @@ def org_manageable_by(user: Any, code: str) -> Org:
 def top_orgs_visible_to(user: Any) -> list[Org]:
     """The highest nodes of the user's scope: where their view of the tree starts."""
     scope = scope_of(user)
-    if scope.is_sysadmin:
+    if scope.sees_every_unit:
         return list(Org.objects.get_root_nodes())
     return list(Org.objects.filter(path__in=scope.org_paths).order_by("path"))
 
@@ -41,7 +41,7 @@ def villages_for_archives(user: Any) -> QuerySet[Org]:
     (a school's pupils come from villages of other townships too)."""
     scope = scope_of(user)
     villages = Org.objects.filter(kind=OrgKind.VILLAGE).order_by("path")
-    if scope.is_sysadmin:
+    if scope.sees_every_unit:
         return villages
     prefixes = {
         path[: n * Org.steplen]
