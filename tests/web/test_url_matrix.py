@@ -24,6 +24,8 @@ from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
 from tests.world import PERSONAS
 
+from .matrix_parts import parts
+
 EVERYONE = frozenset(PERSONAS)
 # A masked ID number shows its ends around ten stars (phones hide four): a digit or X next to a
 # run of eight or more stars is a piece of one.
@@ -193,6 +195,8 @@ MATRIX: list[tuple[str, str | None, frozenset[str]]] = [
     ("accounts:reset", "user:teacher_b", MANAGES_COUNTY_A),  # school b: another township
 ]
 # Pages with their own behaviour, tested in their own files.
+MATRIX += [row for part in parts() for row in part.URLS]
+
 NOT_IN_MATRIX = {
     "children:consent_scan",  # a signed form's scan: tests/children/test_consent.py
     "accounts:login",
@@ -306,6 +310,8 @@ class MatrixWorld(PersonaTestCase):
         care_services.start_plan(
             child=a1, review_on=date(2026, 12, 1), by=None, on=date(2026, 9, 2)
         )
+        for part in parts():
+            cls.care.update(part.plant(cls))
 
     def args_for(self, arg: str | None) -> list[object]:
         if arg is None:

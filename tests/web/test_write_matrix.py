@@ -17,8 +17,7 @@ import inspect
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -54,6 +53,7 @@ from tests.health.test_checkups import sheet_file
 from tests.ledger.files import Ledger, child_row
 from tests.world import PASSWORD, PERSONAS
 
+from .matrix_parts import parts
 from .test_url_matrix import (
     EDITS_CHILD_A1,
     EVERYONE,
@@ -67,40 +67,13 @@ from .test_url_matrix import (
     MatrixWorld,
     _all_url_names,
 )
+from .writes import AUDIT, NOTHING, ROWS, Body, Write
 
 NOBODY: frozenset[str] = frozenset()
 SYSADMIN = frozenset({"sysadmin"})
 SETS_REGION_A1 = MANAGES_COUNTY_A | {"township_officer"}
 # The record a1's volunteer wrote: corrected by its author and the school's managers only.
 CORRECTS_RECORD_A1 = MANAGES_SCHOOL_A - {"sysadmin"} | {"volunteer"}
-
-# What an accepted write leaves behind.
-ROWS = "rows"  # rows of the data change
-AUDIT = "audit"  # the audit log only (unmasking a value)
-NOTHING = "nothing"  # nothing in the database: a session, a kept upload, an answer
-
-Body = Mapping[str, Any] | Callable[["WriteMatrixTests", str], Mapping[str, Any]]
-
-
-@dataclass(frozen=True)
-class Write:
-    name: str
-    arg: str | None  # as in the GET matrix, plus the keys of WriteMatrixTests.args_for
-    may: frozenset[str]  # the personas whose write takes effect
-    body: Body = field(default_factory=dict)
-    query: tuple[str, str] | None = None  # (parameter, key) for ?parameter=<the key's id>
-    # The form field the target is chosen in, on a page open to more personas than ``may``.
-    choice: str = ""
-    # The target is picked from a list on a page open to more personas than ``may`` (a button
-    # per case): outside the scope it is not listed, and sent anyway it is a 404.
-    listed: bool = False
-    effect: str = ROWS
-    method: str = "post"
-    status: int = 302  # a page's write redirects; the API answers 200
-    # Run as the persona before the write (in the same rolled-back savepoint): what the write
-    # needs that is the persona's own (their upload, their API token).
-    prepare: Callable[[WriteMatrixTests, str, Client], None] | None = None
-
 
 # --- bodies ---------------------------------------------------------------------------------
 
@@ -580,6 +553,8 @@ WRITES: list[Write] = [
 ]
 
 # Every other named URL only reads (checked below against the views themselves).
+WRITES += [write for part in parts() for write in part.writes()]
+
 GET_ONLY = {
     "children:consent_scan",
     "children:retention",
@@ -640,6 +615,8 @@ GET_ONLY = {
     "api:incident-detail",
 }
 # Writes with behaviour of their own, tested in their own files.
+GET_ONLY |= {name for part in parts() for name in part.GET_ONLY}
+
 NOT_IN_WRITE_MATRIX = {
     # the guardian's consent, with its signed form and version: tests/children/test_consent.py
     "children:consent",

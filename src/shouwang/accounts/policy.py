@@ -46,6 +46,13 @@ class Area(StrEnum):
     SETTINGS = "settings"  # a region's rules: chain, days without contact, definition
     USERS = "users"
     AUDIT = "audit"
+    # Help and activities (domain.md §5), all kept by a unit (``UNIT``: rows carry their unit).
+    ASSISTANCE = "assistance"  # 资助: programmes, applications, approvals, payments, wishes
+    DONATIONS = "donations"  # 捐赠: funds, money and goods in and out, donors' statements
+    ACTIVITIES = "activities"  # 活动: plans, attendance, interest groups
+    HOMES = "homes"  # 留守儿童之家 / 候鸟驿站: place, duty roster, daily attendance
+    TRAINING = "training"  # 家长学校, guardians' meetings, training of teachers and volunteers
+    COMMENDATIONS = "commendations"  # 表彰
 
 
 class Action(StrEnum):
@@ -152,6 +159,55 @@ POLICY: dict[tuple[Area, Action], Rule] = {
     (Area.SETTINGS, Action.CHANGE): _rule(region_officer={U}) | EVERYTHING,
     (Area.USERS, Action.CHANGE): EVERYTHING,
     (Area.AUDIT, Action.VIEW): EVERYTHING,
+    # --- help and activities (domain.md §5): rows of a unit, reached through the unit ---------
+    # Money: a unit's leaders and the region's officers; a village's child director applies for
+    # the village's children. Teachers, counselors and volunteers see no money (issue 20).
+    (Area.ASSISTANCE, Action.VIEW): _rule(
+        region_officer={U}, school_admin={U}, village_director={U}
+    )
+    | EVERYTHING,
+    (Area.ASSISTANCE, Action.ADD): _rule(
+        region_officer={U}, school_admin={U}, village_director={U}
+    ),
+    # Approving and paying: a unit's leaders and the region's officers; the level a programme
+    # names for approval is the programme's own rule (seed 002: the county checks).
+    (Area.ASSISTANCE, Action.CHANGE): _rule(region_officer={U}, school_admin={U}),
+    (Area.DONATIONS, Action.VIEW): _rule(region_officer={U}, school_admin={U}) | EVERYTHING,
+    (Area.DONATIONS, Action.CHANGE): _rule(region_officer={U}, school_admin={U}),
+    # Activities: everyone working in the unit; anyone else those they are in charge of or joined.
+    (Area.ACTIVITIES, Action.VIEW): _rule(
+        region_officer={U},
+        school_admin={U},
+        teacher={U},
+        village_director={U},
+        counselor={U},
+        **{ANY: {OWN}},
+    )
+    | EVERYTHING,
+    (Area.ACTIVITIES, Action.ADD): _rule(
+        region_officer={U}, school_admin={U}, teacher={U}, village_director={U}
+    ),
+    # Attendance and the outcome: the unit's keepers and the people in charge of the activity.
+    (Area.ACTIVITIES, Action.CHANGE): _rule(
+        region_officer={U}, school_admin={U}, teacher={U}, village_director={U}, **{ANY: {OWN}}
+    ),
+    (Area.HOMES, Action.VIEW): _rule(
+        region_officer={U}, school_admin={U}, teacher={U}, village_director={U}
+    )
+    | EVERYTHING,
+    (Area.HOMES, Action.CHANGE): _rule(region_officer={U}, school_admin={U}, village_director={U}),
+    (Area.TRAINING, Action.VIEW): _rule(
+        region_officer={U}, school_admin={U}, teacher={U}, village_director={U}, counselor={U}
+    )
+    | EVERYTHING,
+    (Area.TRAINING, Action.CHANGE): _rule(
+        region_officer={U}, school_admin={U}, village_director={U}
+    ),
+    (Area.COMMENDATIONS, Action.VIEW): _rule(
+        region_officer={U}, school_admin={U}, teacher={U}, village_director={U}
+    )
+    | EVERYTHING,
+    (Area.COMMENDATIONS, Action.CHANGE): _rule(region_officer={U}, school_admin={U}),
 }
 
 
