@@ -213,6 +213,9 @@ INSTALLED_APPS = [
     "shouwang.family",
     "shouwang.counseling",
     "shouwang.health",
+    "shouwang.assistance",
+    "shouwang.activities",
+    "shouwang.homes",
     "shouwang.web",
     "shouwang.demo",
 ]

@@ -16,6 +16,9 @@ urlpatterns = [
     path("family/", include("shouwang.family.urls")),
     path("counseling/", include("shouwang.counseling.urls")),
     path("health/", include("shouwang.health.urls")),
+    path("assistance/", include("shouwang.assistance.urls")),
+    path("activities/", include("shouwang.activities.urls")),
+    path("homes/", include("shouwang.homes.urls")),
     path("healthz", healthz, name="healthz"),
 ]
 

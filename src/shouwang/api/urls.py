@@ -4,6 +4,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
 from shouwang.accounts.views import ObtainTokenView
+from shouwang.activities import api as activities_api
+from shouwang.assistance import api as assistance_api
 
 from . import serializers, views
 
@@ -16,6 +18,9 @@ router.register("guardians", views.GuardianViewSet, basename="guardian")
 router.register("pairings", views.PairingViewSet, basename="pairing")
 router.register("care-records", views.CareRecordViewSet, basename="care-record")
 router.register("incidents", views.IncidentViewSet, basename="incident")
+# The areas that keep their API with them (their services, selectors and serializers).
+activities_api.register(router)
+assistance_api.register(router)
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -51,6 +51,7 @@ from .forms import (
 )
 from .models import Child, ChildStatus, HeartLevelRule
 from .profiles import counted_by, profile_for
+from .sections import sections_for
 from .types import LeftBehindType, left_behind_type
 
 
@@ -159,6 +160,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_see_health": scope.may(Area.HEALTH, Action.VIEW, child),
             "may_reveal_id": selectors.id_number_revealable(request.user, child),
             "consents": selectors.consents_of(request.user, child),
+            "sections": sections_for(request.user, child),
         },
     )
 
