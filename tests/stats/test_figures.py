@@ -41,6 +41,11 @@ STATS_KEYS = {
     "by_living_with",
     "boarding",
     "pairing_coverage",
+    "pairings_by_mode",
+    "caregivers_by_kind",
+    "period",
+    "care_person_times",
+    "emergencies",
 }
 # Seed 000: 父母双方外出8人, 一方外出45人, 父母双亡或单亲20人; 男生43人, 女生30人.
 SEED_000_MIX = (

@@ -158,10 +158,24 @@ class CareRecordCorrectionSerializer(serializers.Serializer):
 class StatsQuerySerializer(serializers.Serializer):
     org = serializers.CharField(help_text=_("The unit's code."))
     on = serializers.DateField(required=False, help_text=_("YYYY-MM-DD; today when left out."))
+    # ``from`` and ``to`` as in ``shouwang stats --from --to`` (``from`` is a Python keyword, so
+    # the fields are declared as start and end and renamed in get_fields).
+    start = serializers.DateField(
+        required=False, help_text=_("The flow figures' first day; the current term when left out.")
+    )
+    end = serializers.DateField(
+        required=False, help_text=_("The flow figures' last day; the current term when left out.")
+    )
     profile = serializers.CharField(required=False, help_text=_("A definition profile's code."))
     children = serializers.BooleanField(
         required=False, help_text=_("Also list the children counted (for those who see them).")
     )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = fields.pop("start")
+        fields["to"] = fields.pop("end")
+        return fields
 
 
 class IncidentStepSerializer(serializers.ModelSerializer):

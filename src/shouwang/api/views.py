@@ -32,7 +32,8 @@ from shouwang.core.concurrency import StaleEdit
 from shouwang.orgs.models import Org
 from shouwang.safety.models import Incident
 from shouwang.safety.selectors import incidents_visible_to
-from shouwang.stats.selectors import figures_for, list_behind
+from shouwang.stats.flows import BadPeriod, period_of
+from shouwang.stats.selectors import figures_for, flows_for, list_behind
 from shouwang.units.selectors import orgs_visible_to
 
 from . import filters, serializers
@@ -228,7 +229,11 @@ class StatsView(APIView):
                 raise ValidationError({"profile": [_("No definition profile has this code.")]})
         on = data.get("on") or timezone.localdate()
         result = figures_for(request.user, data["org"], on, profile, with_units=False)
-        body = result.as_json()
+        try:
+            period = period_of(result.org, on, data.get("from"), data.get("to"))
+        except BadPeriod as exc:
+            raise ValidationError({"from": [str(exc)]}) from exc
+        body = result.as_json() | flows_for(request.user, result.org, on, period, result.profile)
         if data.get("children"):
             # Only for those who see every child behind the figures (404 for the others).
             _org, counted = list_behind(request.user, data["org"], on, profile, "all", "all")

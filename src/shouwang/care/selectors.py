@@ -28,12 +28,16 @@ from . import engine, follow_ups
 from .models import (
     TWO_TO_ONE_ROLES,
     Caregiver,
+    CaregiverRole,
     CarePlan,
     CareRecord,
     DutyPolicy,
     DutyRule,
     FollowUp,
     Pairing,
+    PairingMode,
+    RecordKind,
+    pairing_mode,
 )
 
 STEPLEN = Org.steplen
@@ -718,3 +722,50 @@ def pairing_load(caregivers: QuerySet[Caregiver], on: date) -> QuerySet[Caregive
         Q(pairings__ends_on__isnull=True) | Q(pairings__ends_on__gte=on)
     )
     return caregivers.annotate(load=Count("pairings", filter=now))
+
+
+# --- figures of a unit (stats: interfaces.md's statistics JSON) ------------------------------
+
+
+def person_times(children: QuerySet[Child, Any], start: date, end: date) -> dict[str, int]:
+    """人次 of care over [start, end], one key per kind of record: each record in force (current,
+    not withdrawn) is one contact with one child, counted from the records, never typed."""
+    found = dict(
+        CareRecord.objects.filter(
+            is_current=True, withdrawn=False, on__range=(start, end), child__in=children
+        )
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+    )
+    return {kind: found.get(kind, 0) for kind in RecordKind.values}
+
+
+def pairings_by_mode(children: QuerySet[Child, Any], on: date) -> dict[str, int]:
+    """Children by how many caregivers they have on ``on`` (一对一 / 二对一 / 多对一)."""
+    per_child = (
+        Pairing.objects.filter(open_pairings(on), child__in=children)
+        .order_by()
+        .values("child")
+        .annotate(n=Count("caregiver", distinct=True))
+        .values_list("n", flat=True)
+    )
+    out = dict.fromkeys(PairingMode.values, 0)
+    for n in per_child:
+        mode = pairing_mode(n)
+        if mode is not None:
+            out[mode] += 1
+    return out
+
+
+def caregivers_by_kind(children: QuerySet[Child, Any], on: date) -> dict[str, int]:
+    """Caregivers with a pairing open on ``on`` to one of ``children``, each once, by kind
+    (seed 003: 招募372名爱心妈妈; seed 002: 8453名干部和教师 — counted apart from the children)."""
+    paired = Pairing.objects.filter(open_pairings(on), child__in=children).values("caregiver")
+    found = dict(
+        Caregiver.objects.filter(pk__in=paired)
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+    )
+    return {kind: found.get(kind, 0) for kind in CaregiverRole.values}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import overload
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -17,7 +18,11 @@ def validation_error_to_command_error(exc: ValidationError) -> CommandError:
     return CommandError(text, returncode=1)
 
 
-def parse_date_arg(value: str | None, *, default: date) -> date:
+@overload
+def parse_date_arg(value: str | None, *, default: date) -> date: ...
+@overload
+def parse_date_arg(value: str | None, *, default: None) -> date | None: ...
+def parse_date_arg(value: str | None, *, default: date | None) -> date | None:
     if not value:
         return default
     try:

@@ -3,9 +3,10 @@ and whoever reported it. Never volunteers (domain.md §1); everything else is 40
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -65,3 +66,19 @@ def late_steps_shown(
     if under is not None:
         steps = steps.filter(incident__school__path__startswith=under.path)
     return [(step, label_of(step.key)) for step in steps[:limit]]
+
+
+def emergency_figures(children: QuerySet[Child, Any], start: date, end: date) -> dict[str, int]:
+    """Emergencies of ``children`` that happened over [start, end], and how many steps of their
+    chains were (or are, still undone) late: seed 001's 20 minutes / 1 hour / 2 hours kept or
+    not."""
+    incidents = Incident.objects.filter(
+        child__in=children,
+        occurred_at__date__range=(start, end),
+    )
+    steps = IncidentStep.objects.filter(incident__in=incidents)
+    late = steps.filter(
+        Q(done_at__isnull=False, done_at__gt=F("due_at"))
+        | Q(done_at__isnull=True, due_at__lt=timezone.now())
+    )
+    return {"reported": incidents.count(), "steps_late": late.count()}

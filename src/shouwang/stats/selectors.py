@@ -64,6 +64,7 @@ from shouwang.orgs.models import Org, OrgKind, Stage, Term
 from shouwang.orgs.selectors import calendar_region_for, counted_enrolments
 from shouwang.units.selectors import org_visible_to
 
+from .flows import Period, caregiver_figures, flow_figures
 from .models import UnitDayFigures
 
 SMALL = 5  # a cell under this many children could point at a child
@@ -671,6 +672,22 @@ SNAPSHOT_KINDS = frozenset(
     }
 )
 KEEP_SNAPSHOT_DAYS = 7  # a cache: older rows are dropped by the worker
+
+
+def flows_for(
+    user: Any | None, org: Org, on: date, period: Period, profile: DefinitionProfile | None = None
+) -> dict[str, Any]:
+    """The statistics JSON's keys beyond the day's counts (stats.flows) as ``user`` may see them
+    (``None``: the command line, everything): the caregivers of the counted children on ``on``,
+    and the work done over ``period`` for the children and by the units of their scope."""
+    profile = profile or profile_for(org, on)
+    whole = user is None or sees_whole_unit(user, org)
+    children = Child.objects.all() if user is None else Child.objects.restrict(user)
+    counted = counted_children(children, org, on, profile)
+    with_money = user is None or scope_of(user).may(Area.ASSISTANCE, Action.VIEW, org)
+    return caregiver_figures(counted=counted, on=on) | flow_figures(
+        org=org, period=period, within=None if whole else children, with_money=with_money
+    )
 
 
 def figures_version() -> str:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from shouwang.core.commands import BadInputCommand, parse_date_arg
 from shouwang.orgs.commands import org_by_code
 from shouwang.stats import selectors
+from shouwang.stats.flows import BadPeriod, period_of
 
 
 class Command(BadInputCommand):
@@ -18,6 +19,12 @@ class Command(BadInputCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--org", required=True)
         parser.add_argument("--on", default=None, help="YYYY-MM-DD (default: today)")
+        parser.add_argument(
+            "--from", dest="start", default=None, help="YYYY-MM-DD: flow figures' first day"
+        )
+        parser.add_argument(
+            "--to", dest="end", default=None, help="YYYY-MM-DD: flow figures' last day"
+        )
         parser.add_argument("--profile", default=None, help="a definition profile's code or name")
         parser.add_argument("--json", action="store_true")
 
@@ -40,8 +47,17 @@ class Command(BadInputCommand):
                     % {"name": options["profile"], "known": known},
                     returncode=1,
                 )
+        try:
+            period = period_of(
+                org,
+                on,
+                parse_date_arg(options["start"], default=None),
+                parse_date_arg(options["end"], default=None),
+            )
+        except BadPeriod as exc:
+            raise CommandError(str(exc), returncode=1) from exc
         result = selectors.figures(org=org, on=on, profile=profile, with_units=False)
-        data = result.as_json()
+        data = result.as_json() | selectors.flows_for(None, org, on, period, result.profile)
         if options["json"]:
             self.stdout.write(json.dumps(data, ensure_ascii=False))
             return

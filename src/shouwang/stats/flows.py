@@ -1,0 +1,96 @@
+"""The work done over a period (interfaces.md, the statistics JSON's flow figures): 人次 of care,
+emergencies and their chains, help given, activities and training, commendations — counted from
+the records of each area through its own selectors, never typed in; and the caregivers of the
+day (pairings by mode, caregivers by kind) beside the day's figures.
+
+Whose work a unit counts: what was done for the children of the unit (their school or, in no
+school, the village they are registered at; a village: the children who live in it; a class or
+grade: its children), whatever their status now (a child who left this month was cared for this
+month); help and activities by the unit that gave or held them (their rows carry it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from shouwang.care import selectors as care
+from shouwang.children.models import Child
+from shouwang.orgs.models import Org, OrgKind, Term
+from shouwang.orgs.selectors import calendar_region_for
+from shouwang.safety import selectors as safety
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    name: str = ""  # the term's name, when the period is one
+
+    def as_json(self) -> dict[str, str]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+
+
+class BadPeriod(ValueError):
+    """A period the user asked for that cannot be (its message says why, in words)."""
+
+
+def period_of(org: Org, on: date, start: date | None = None, end: date | None = None) -> Period:
+    """[start, end] as asked; both left out: the term ``on`` falls in (in a holiday, the term
+    before it), or, without a term calendar, the calendar year up to ``on``."""
+    if start is not None or end is not None:
+        if start is None or end is None:
+            raise BadPeriod(_("Give both ends of the period (from and to), or neither."))
+        if start > end:
+            raise BadPeriod(_("The period starts after it ends."))
+        return Period(start, end)
+    region = calendar_region_for(org)
+    term = (
+        Term.objects.filter(region=region, start__lte=on).order_by("-start").first()
+        if region is not None
+        else None
+    )
+    if term is None:
+        return Period(date(on.year, 1, 1), on)
+    return Period(term.start, term.end, term.name)
+
+
+def children_of(org: Org) -> QuerySet[Child]:
+    """The children whose work ``org`` counts, whatever their status now (module docstring)."""
+    if org.kind == OrgKind.SCHOOL_CLASS:
+        return Child.objects.filter(school_class=org)
+    if org.kind == OrgKind.GRADE:
+        return Child.objects.filter(school_class__path__startswith=org.path)
+    if org.kind == OrgKind.VILLAGE:
+        return Child.objects.filter(home_village=org)
+    return Child.objects.filter(school__path__startswith=org.path)
+
+
+def flow_figures(
+    *, org: Org, period: Period, within: QuerySet[Child] | None = None, with_money: bool = True
+) -> dict[str, Any]:
+    """The period's figures of ``org``: every key of interfaces.md, zeros present. ``within``:
+    the reader's scope, where it is not the whole unit; ``with_money``: whether the reader may
+    see help given (those who may not get no key of it, not even a zero)."""
+    unit = children_of(org)
+    if within is not None:
+        unit = unit.filter(pk__in=within.values("pk"))
+    children = unit.values("pk")
+    return {
+        "period": period.as_json(),
+        "care_person_times": care.person_times(children, period.start, period.end),
+        "emergencies": safety.emergency_figures(children, period.start, period.end),
+    }
+
+
+def caregiver_figures(*, counted: QuerySet[Child], on: date) -> dict[str, Any]:
+    """Pairings by mode (children) and caregivers by kind (people) of the counted children."""
+    children = counted.order_by().values("pk")
+    return {
+        "pairings_by_mode": care.pairings_by_mode(children, on),
+        "caregivers_by_kind": care.caregivers_by_kind(children, on),
+    }
