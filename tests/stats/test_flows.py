@@ -208,3 +208,33 @@ class EmergencyFiguresTests(PersonaTestCase):
                 "--org", self.org("school_a").code, "--from", "2026-10-01", "--to", "2026-10-31"
             )
         assert before["emergencies"] == {"reported": 0, "steps_late": 0}
+
+
+@time_machine.travel(TODAY, tick=False)
+class WorkDonePartTests(PersonaTestCase):
+    def test_the_dashboard_loads_the_terms_work_done_after_the_page(self):
+        child = make_child(school_class=self.org("class_a1"))
+        care_services.record_care(
+            child=child,
+            caregiver=care_services.caregiver_for_login(self.world.users["teacher"]),
+            kind=RecordKind.LETTER,
+            on=date(2026, 10, 1),
+            by=self.world.users["teacher"],
+        )
+        client = self.client_as("school_admin")
+        code = self.org("school_a").code
+        page = client.get(f"/stats/?org={code}")
+        assert b"part=work" in page.content
+        part = client.get(f"/stats/?org={code}&part=work")
+        text = part.content.decode()
+        assert "2026-09-01" in text and "2027-01-22" in text
+        assert str(dict(RecordKind.choices)[RecordKind.LETTER]) in text
+        asked = client.get(f"/stats/?org={code}&start=2026-10-02&end=2026-10-31&part=work")
+        assert "2026-10-02" in asked.content.decode()
+        backwards = client.get(f"/stats/?org={code}&start=2026-10-02&end=2026-10-01&part=work")
+        assert 'role="alert"' in backwards.content.decode()
+
+    def test_a_unit_outside_the_scope_has_no_work_part(self):
+        client = self.client_as("school_admin")
+        code = self.org("school_b").code
+        assert client.get(f"/stats/?org={code}&part=work").status_code == 404

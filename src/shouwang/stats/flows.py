@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from shouwang.care import selectors as care
+from shouwang.care.models import CaregiverRole, PairingMode, RecordKind
 from shouwang.children.models import Child
 from shouwang.orgs.models import Org, OrgKind, Term
 from shouwang.orgs.selectors import calendar_region_for
@@ -94,3 +95,34 @@ def caregiver_figures(*, counted: QuerySet[Child], on: date) -> dict[str, Any]:
         "pairings_by_mode": care.pairings_by_mode(children, on),
         "caregivers_by_kind": care.caregivers_by_kind(children, on),
     }
+
+
+Rows = list[tuple[str, Any]]
+
+
+def work_rows(data: dict[str, Any]) -> list[tuple[str, Rows]]:
+    """The flow figures as the dashboard shows them: (heading, [(label, number)]) per group, only
+    the groups ``data`` holds (no money for those who may not see it)."""
+    care_kinds = dict(RecordKind.choices)
+    groups: list[tuple[str, Rows]] = [
+        (
+            _("Care (person-times)"),
+            [(str(care_kinds[k]), n) for k, n in data["care_person_times"].items()],
+        ),
+        (
+            _("Pairings"),
+            [(str(dict(PairingMode.choices)[k]), n) for k, n in data["pairings_by_mode"].items()]
+            + [
+                (_("Caregivers: %(kind)s") % {"kind": dict(CaregiverRole.choices)[k]}, n)
+                for k, n in data["caregivers_by_kind"].items()
+            ],
+        ),
+        (
+            _("Emergencies"),
+            [
+                (_("Reported"), data["emergencies"]["reported"]),
+                (_("Steps of the chain late"), data["emergencies"]["steps_late"]),
+            ],
+        ),
+    ]
+    return groups

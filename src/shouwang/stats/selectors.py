@@ -521,6 +521,14 @@ def hides_small_counts(user: Any, org: Org, *, export: bool = False) -> bool:
     return not sees_children_of(user, org)
 
 
+def figures_org(user: Any, code: str) -> Org:
+    """The unit of that code, if it has figures and the user may see them; else 404."""
+    org = org_visible_to(user, code)
+    if org.kind not in STATS_KINDS or not scope_of(user).may(Area.FIGURES, Action.VIEW):
+        raise Http404
+    return org
+
+
 def figures_for(
     user: Any,
     code: str,
@@ -532,9 +540,7 @@ def figures_for(
     with_trend: bool = False,
 ) -> Figures:
     """A unit's figures as this user may see them: their scope, small counts hidden if due."""
-    org = org_visible_to(user, code)
-    if org.kind not in STATS_KINDS or not scope_of(user).may(Area.FIGURES, Action.VIEW):
-        raise Http404
+    org = figures_org(user, code)
     hide_small = hides_small_counts(user, org, export=export)
     profile = profile or profile_for(org, on)
 

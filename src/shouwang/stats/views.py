@@ -29,6 +29,7 @@ from shouwang.safety.selectors import late_steps_shown
 from shouwang.units.selectors import top_orgs_visible_to
 
 from . import selectors
+from .flows import BadPeriod, period_of, work_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -45,6 +46,9 @@ class FiguresForm(forms.Form):
         to_field_name="code",
         empty_label=gettext_lazy("The region's own"),
     )
+    # The period of the work done (flow figures): the current term when left out.
+    start = forms.DateField(label=gettext_lazy("Work done from"), required=False, widget=DATE)
+    end = forms.DateField(label=gettext_lazy("to"), required=False, widget=DATE)
 
 
 def _choice(request: HttpRequest) -> tuple[str, date, DefinitionProfile | None, FiguresForm]:
@@ -100,6 +104,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     code, on, profile, form = _choice(request)
     if request.GET.get("part") == "trend":
         return _trend(request, code, on, profile)
+    if request.GET.get("part") == "work":
+        return _work(request, code, on, profile, form)
     result = selectors.figures_for(request.user, code, on, profile)
     query = {"org": result.org.code, "on": on.isoformat(), "profile": result.profile.code}
     drill = selectors.sees_children_of(request.user, result.org)
@@ -159,6 +165,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "charts": charts,
             "units": units,
             "query": urlencode(query),
+            "work_query": urlencode(
+                query
+                | {
+                    key: form.cleaned_data[key].isoformat()
+                    for key in ("start", "end")
+                    if form.is_bound and form.is_valid() and form.cleaned_data.get(key)
+                }
+            ),
             "behind_all": behind("all", "all") if drill else "",
             "behind_boarding": behind("boarding", "yes"),
             "behind_unpaired": behind("paired", "no"),
@@ -191,6 +205,24 @@ def _trend(
         "stats/_trend.html",
         {"trend": trend, "chart": json.dumps(chart, ensure_ascii=False) if trend else None},
     )
+
+
+def _work(
+    request: HttpRequest,
+    code: str,
+    on: date,
+    profile: DefinitionProfile | None,
+    form: FiguresForm,
+) -> HttpResponse:
+    """The work done over the period (stats.flows), fetched after the page."""
+    org = selectors.figures_org(request.user, code)
+    chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    try:
+        period = period_of(org, on, chosen.get("start"), chosen.get("end"))
+    except BadPeriod as exc:
+        return render(request, "stats/_work.html", {"problem": str(exc)})
+    data = selectors.flows_for(request.user, org, on, period, profile)
+    return render(request, "stats/_work.html", {"period": period, "groups": work_rows(data)})
 
 
 def children(request: HttpRequest) -> HttpResponse:
