@@ -53,6 +53,10 @@ class Area(StrEnum):
     HOMES = "homes"  # 留守儿童之家 / 候鸟驿站: place, duty roster, daily attendance
     TRAINING = "training"  # 家长学校, guardians' meetings, training of teachers and volunteers
     COMMENDATIONS = "commendations"  # 表彰
+    # Up the tree (domain.md §6, §8).
+    ROUNDS = "rounds"  # 排查 / 台账上报: reporting rounds and their frozen submissions
+    CROSS_CHECKS = "cross_checks"  # 比对核实: other systems' lists matched to the archive
+    REFERRALS = "referrals"  # 转介: cases referred to another unit
 
 
 class Action(StrEnum):
@@ -208,6 +212,23 @@ POLICY: dict[tuple[Area, Action], Rule] = {
     )
     | EVERYTHING,
     (Area.COMMENDATIONS, Action.CHANGE): _rule(region_officer={U}, school_admin={U}),
+    # --- up the tree (domain.md §6, §8) ---------------------------------------------------------
+    # A round is seen by the units that report in it and the region above; a region's officers
+    # open it; a unit's leaders (a village's child director) submit; the level above returns.
+    (Area.ROUNDS, Action.VIEW): _rule(region_officer={U}, school_admin={U}, village_director={U})
+    | EVERYTHING,
+    (Area.ROUNDS, Action.ADD): _rule(region_officer={U}),
+    (Area.ROUNDS, Action.CHANGE): _rule(region_officer={U}, school_admin={U}, village_director={U}),
+    (Area.CROSS_CHECKS, Action.ADD): _rule(region_officer={U}, school_admin={U}),
+    # A referral is seen and answered by the units on either end (rows carry both).
+    (Area.REFERRALS, Action.VIEW): _rule(
+        region_officer={U}, school_admin={U}, village_director={U}, counselor={U}
+    )
+    | EVERYTHING,
+    (Area.REFERRALS, Action.ADD): _rule(region_officer={U}, school_admin={U}, village_director={U}),
+    (Area.REFERRALS, Action.CHANGE): _rule(
+        region_officer={U}, school_admin={U}, village_director={U}
+    ),
 }
 
 
@@ -236,6 +257,11 @@ TELL: dict[tuple[Area, Action], Rule] = {
     (Area.LEDGER, Action.EXPORT): _rule(region_officer={U}) | EVERYTHING,
     # One person's many exports or many pages not found (notices/alerts.py): who reads the log.
     (Area.AUDIT, Action.ALERT): EVERYTHING,
+    # A unit late in a round, reminded once: a school's leaders, a village's child director, a
+    # township's (region's) officers.
+    (Area.ROUNDS, Action.ALERT): _rule(school_admin={S}, village_director={S}, region_officer={U}),
+    # A referral unanswered past the setting: the officers of the region above the receiver.
+    (Area.REFERRALS, Action.ALERT): _rule(region_officer={U}),
 }
 
 # The caregiver a login becomes when it first records care without being listed as one, by the
