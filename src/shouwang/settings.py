@@ -216,6 +216,9 @@ INSTALLED_APPS = [
     "shouwang.assistance",
     "shouwang.activities",
     "shouwang.homes",
+    "shouwang.oversight",
+    "shouwang.crosschecks",
+    "shouwang.referrals",
     "shouwang.web",
     "shouwang.demo",
 ]

@@ -19,6 +19,9 @@ urlpatterns = [
     path("assistance/", include("shouwang.assistance.urls")),
     path("activities/", include("shouwang.activities.urls")),
     path("homes/", include("shouwang.homes.urls")),
+    path("rounds/", include("shouwang.oversight.urls")),
+    path("cross-checks/", include("shouwang.crosschecks.urls")),
+    path("referrals/", include("shouwang.referrals.urls")),
     path("healthz", healthz, name="healthz"),
 ]
 

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from shouwang.accounts.views import ObtainTokenView
 from shouwang.activities import api as activities_api
 from shouwang.assistance import api as assistance_api
+from shouwang.oversight import api as oversight_api
 
 from . import serializers, views
 
@@ -21,6 +22,7 @@ router.register("incidents", views.IncidentViewSet, basename="incident")
 # The areas that keep their API with them (their services, selectors and serializers).
 activities_api.register(router)
 assistance_api.register(router)
+oversight_api.register(router)
 
 urlpatterns = [
     path("v1/", include(router.urls)),
