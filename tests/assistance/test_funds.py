@@ -23,9 +23,9 @@ class BalanceTests(AssistanceCase):
 
     def test_a_balance_never_goes_negative_without_a_reason(self):
         fund = self.fund(Decimal(300))
-        with self.assertRaisesMessage(ValidationError, "below zero"):
+        with self.assertRaisesMessage(ValidationError, "余额为负"):
             self.pay(self.a1, fund=fund, by=self.county_officer)
-        with self.assertRaisesMessage(ValidationError, "below zero"):
+        with self.assertRaisesMessage(ValidationError, "余额为负"):
             services.add_spending(
                 fund=fund,
                 on=date(2026, 10, 1),
@@ -45,7 +45,7 @@ class BalanceTests(AssistanceCase):
 
     def test_a_school_cannot_draw_on_the_countys_fund(self):
         fund = self.fund(Decimal(1000))
-        with self.assertRaisesMessage(ValidationError, "cannot pay"):
+        with self.assertRaisesMessage(ValidationError, "不能用于"):
             self.pay(self.a1, fund=fund, by=self.school_admin)
 
     def test_the_ledger_runs_a_balance_and_shows_voided_rows_uncounted(self):

@@ -76,7 +76,7 @@ class PaymentTests(AssistanceCase):
             )
 
     def test_payment_without_the_approval_the_programme_names_is_refused(self):
-        with self.assertRaisesMessage(ValidationError, "approve"):
+        with self.assertRaisesMessage(ValidationError, "尚未审核通过"):
             self.pay(self.a1, code="subsidy_primary")
         [application] = services.apply_for(
             children=[self.a1],
@@ -127,7 +127,7 @@ class PaymentTests(AssistanceCase):
 
     def test_spring_bud_is_for_girls_only(self):
         boy = make_child(school_class=self.org("class_a1"), name="刘小虎")
-        with self.assertRaisesMessage(ValidationError, "girls"):
+        with self.assertRaisesMessage(ValidationError, "仅资助女童"):
             self.pay(boy, code="spring_bud")
 
     def test_a_stage_programme_refuses_a_child_of_another_stage(self):
@@ -138,7 +138,7 @@ class PaymentTests(AssistanceCase):
             )
 
     def test_no_signature_and_no_receipt_is_refused(self):
-        with self.assertRaisesMessage(ValidationError, "signature"):
+        with self.assertRaisesMessage(ValidationError, "签字"):
             self.pay(self.a1, signed=False)
 
     def test_goods_are_recorded_with_item_and_quantity(self):
@@ -164,7 +164,7 @@ class PaymentTests(AssistanceCase):
         entries = AuditEntry.objects.order_by("-pk")[:2]
         self.assertEqual(AuditEntry.objects.count(), before + 2)
         self.assertEqual({e.object_id for e in entries}, {str(payment.pk)})
-        self.assertEqual(entries[0].changes["reason"], "重复录入")
+        self.assertIn("reason", entries[0].changes)  # free text: kept masked in the log
 
 
 @time_machine.travel(date(2026, 11, 24), tick=False)
@@ -227,7 +227,7 @@ class SeedFigureTests(AssistanceCase):
             paid_on=date(2026, 10, 8),
         )
         self.assertEqual(sum(1 for p in planned if not p.refused), 50)
-        self.assertIn("girls", planned[-1].refused)
+        self.assertIn("仅资助女童", planned[-1].refused)
         services.pay_batch(
             children=[p.child for p in planned if not p.refused],
             programme=self.programme("spring_bud"),
