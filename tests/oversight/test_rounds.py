@@ -1,0 +1,424 @@
+"""Reporting rounds (domain.md §6, seed 002): the county opens a round, schools and villages
+submit frozen snapshots, townships report upward once their units are in, the level above sees
+who is late and returns a report with a comment."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from shouwang.children.models import Child
+from shouwang.children.types import LeftBehindType, ParentStatus
+from shouwang.notices.models import Notification
+from shouwang.orgs import services as org_services
+from shouwang.oversight import selectors, services
+from shouwang.oversight.models import Level, Round, RoundUnit, Submission
+from tests.children.factories import make_child
+from tests.personas import TempMediaTestCase
+
+CST = ZoneInfo("Asia/Shanghai")
+OPENED = date(2026, 12, 1)
+DUE = date(2026, 12, 10)  # schools and villages (seed 002: communities by 6-25)
+UPWARD = date(2026, 12, 15)  # townships (seed 002: the bureau by 6-30)
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=CST)
+
+
+class RoundTestCase(TempMediaTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        orgs = cls.world.orgs
+        cls.a_children = [
+            make_child(school_class=orgs["class_a1"], home_village=orgs["village_a1"], name=n)
+            for n in ("王小明", "李小红", "赵小刚")
+        ]
+        cls.b_children = [
+            make_child(school_class=orgs["class_b1"], name=n, male=False)
+            for n in ("陈小丽", "周小燕")
+        ]
+        for school, male, female in (("school_a", 60, 40), ("school_b", 30, 20)):
+            org_services.record_enrolment(
+                school=orgs[school], male=male, female=female, on=date(2026, 9, 1), by=None
+            )
+
+    def open_round(self, **kwargs: object) -> Round:
+        with time_machine.travel(at(OPENED), tick=False):
+            return services.open_round(
+                org=self.org("county_a"),
+                title="2026年冬季留守儿童排查",
+                due=DUE,
+                due_upward=UPWARD,
+                by=self.county_officer,
+                **kwargs,  # type: ignore[arg-type]
+            )
+
+    def unit(self, round_: Round, key: str) -> RoundUnit:
+        return round_.units.get(org=self.org(key))
+
+    def submit(self, round_: Round, key: str, by: str, day: date = OPENED) -> Submission:
+        with time_machine.travel(at(day), tick=False):
+            return services.submit(unit=self.unit(round_, key), by=self.world.users[by])
+
+
+class OpeningTests(RoundTestCase):
+    def test_county_round_names_every_school_and_village_and_the_townships_between(self):
+        round_ = self.open_round()
+        units = {u.org.code: (u.level, u.due) for u in round_.units.select_related("org")}
+        self.assertEqual(
+            units,
+            {
+                self.org("school_a").code: (Level.UNIT, DUE),
+                self.org("school_b").code: (Level.UNIT, DUE),
+                self.org("village_a1").code: (Level.UNIT, DUE),
+                self.org("township_a1").code: (Level.REGION, UPWARD),
+                self.org("township_a2").code: (Level.REGION, UPWARD),
+            },
+        )
+
+    def test_chosen_units_only_and_their_township(self):
+        round_ = self.open_round(units=[self.org("school_b")])
+        self.assertEqual(
+            sorted(round_.units.values_list("org__code", flat=True)),
+            sorted([self.org("school_b").code, self.org("township_a2").code]),
+        )
+
+    def test_a_school_of_another_county_is_refused(self):
+        with self.assertRaises(ValidationError):
+            self.open_round(units=[self.org("school_c")])
+
+    def test_a_school_admin_cannot_open_a_round(self):
+        with time_machine.travel(at(OPENED), tick=False), self.assertRaises(ValidationError):
+            services.open_round(org=self.org("county_a"), title="x", due=DUE, by=self.school_admin)
+
+
+class SnapshotTests(RoundTestCase):
+    def test_snapshot_never_changes_when_live_data_does(self):
+        round_ = self.open_round()
+        submission = self.submit(round_, "school_a", "school_admin")
+        frozen = (submission.figures, submission.children, submission.ledger_sha256)
+        self.assertEqual(submission.figures["left_behind_total"], 3)
+        self.assertEqual(len(submission.children), 3)
+        with submission.ledger.open("rb") as f:
+            self.assertEqual(hashlib.sha256(f.read()).hexdigest(), submission.ledger_sha256)
+        # The register moves on: a new child, another whose mother came home.
+        with time_machine.travel(at(date(2026, 12, 3)), tick=False):
+            make_child(school_class=self.org("class_a1"), name="新来的", on=date(2026, 12, 3))
+            Child.objects.filter(pk=self.a_children[0].pk).update(
+                left_behind_type=LeftBehindType.FATHER_AWAY
+            )
+            live, _paired, _children = services.preview(self.org("school_a"), date(2026, 12, 3))
+        self.assertEqual(live["left_behind_total"], 4)
+        submission.refresh_from_db()
+        self.assertEqual(
+            (submission.figures, submission.children, submission.ledger_sha256), frozen
+        )
+        report = selectors.report_whole(round_)
+        self.assertEqual(report.figures["left_behind_total"], 3)
+
+    def test_sums_equal_the_submitted_units_own_frozen_figures(self):
+        round_ = self.open_round()
+        subs = [
+            self.submit(round_, "school_a", "school_admin"),
+            self.submit(round_, "school_b", "county_officer"),
+        ]
+        figures = selectors.report_whole(round_).figures
+        for key in ("left_behind_total", "students_total", "boarding"):
+            self.assertEqual(figures[key], sum(s.figures[key] for s in subs), key)
+        for group in ("by_type", "by_gender", "by_risk_grade", "students_by_stage"):
+            for key in subs[0].figures[group]:
+                self.assertEqual(
+                    figures[group][key], sum(s.figures[group][key] for s in subs), (group, key)
+                )
+        self.assertEqual(figures["left_behind_total"], 5)
+        self.assertEqual(figures["students_total"], 150)
+        self.assertEqual(figures["left_behind_ratio"], round(5 / 150, 4))
+        self.assertEqual(figures["units"], 2)
+
+
+class LateAndMissingTests(RoundTestCase):
+    def test_late_and_missing_units_exactly(self):
+        round_ = self.open_round()
+        self.submit(round_, "school_a", "school_admin", date(2026, 12, 9))
+        self.submit(round_, "school_b", "county_officer", date(2026, 12, 11))
+        with time_machine.travel(at(date(2026, 12, 12)), tick=False):
+            data = selectors.report_whole(round_).as_json()
+        status = {u["org"]: u["status"] for u in data["units"]}
+        a, b, v = (self.org(k).code for k in ("school_a", "school_b", "village_a1"))
+        t1, t2 = self.org("township_a1").code, self.org("township_a2").code
+        self.assertEqual(
+            status,
+            {a: "submitted", b: "submitted_late", v: "missing", t1: "missing", t2: "missing"},
+        )
+        self.assertEqual(sorted(data["submitted"]), sorted([a, b]))
+        # The townships' deadline (12-15) has not passed: not late yet.
+        self.assertEqual(sorted(data["late"]), sorted([b, v]))
+        self.assertEqual(sorted(data["missing"]), sorted([v, t1, t2]))
+        with time_machine.travel(at(date(2026, 12, 16)), tick=False):
+            data = selectors.report_whole(round_).as_json()
+        self.assertEqual(sorted(data["late"]), sorted([b, v, t1, t2]))
+
+    def test_a_late_unit_is_reminded_once(self):
+        round_ = self.open_round()
+        self.submit(round_, "school_a", "school_admin", date(2026, 12, 9))
+        with time_machine.travel(at(date(2026, 12, 11)), tick=False):
+            self.assertEqual(services.remind_late(date(2026, 12, 11)), 2)  # school B, village
+            self.assertEqual(services.remind_late(date(2026, 12, 11)), 0)
+        with time_machine.travel(at(date(2026, 12, 12)), tick=False):
+            self.assertEqual(services.remind_late(date(2026, 12, 12)), 0)
+        # The village's child director of the late village, once; never the on-time school A.
+        director = Notification.objects.filter(user=self.village_director)
+        self.assertEqual(director.count(), 1)
+        self.assertFalse(Notification.objects.filter(user=self.school_admin).exists())
+        # The county's officers hear of both late units, each once.
+        self.assertEqual(Notification.objects.filter(user=self.county_officer).count(), 2)
+        reminded = round_.units.filter(reminded_at__isnull=False)
+        self.assertEqual(
+            sorted(reminded.values_list("org__code", flat=True)),
+            sorted([self.org("school_b").code, self.org("village_a1").code]),
+        )
+
+
+class ReviewTests(RoundTestCase):
+    def test_return_and_resubmit_keep_both_versions(self):
+        round_ = self.open_round()
+        first = self.submit(round_, "school_a", "school_admin")
+        with time_machine.travel(at(date(2026, 12, 2)), tick=False):
+            # The school cannot return its own report; the township above can.
+            with self.assertRaises(ValidationError):
+                services.return_submission(
+                    submission=first, comment="自己退回", by=self.school_admin
+                )
+            services.return_submission(
+                submission=first, comment="三年级人数与花名册不符", by=self.township_officer
+            )
+        unit = self.unit(round_, "school_a")
+        self.assertEqual(selectors.status_of(unit), "returned")
+        second = self.submit(round_, "school_a", "school_admin", date(2026, 12, 3))
+        self.assertEqual(second.version, 2)
+        versions = list(unit.submissions.order_by("version"))
+        self.assertEqual([s.version for s in versions], [1, 2])
+        self.assertEqual(versions[0].return_comment, "三年级人数与花名册不符")
+        self.assertIsNone(versions[1].returned_at)
+        self.assertEqual(selectors.status_of(self.unit(round_, "school_a")), "submitted")
+        # The school's leaders heard of the return.
+        self.assertTrue(Notification.objects.filter(user=self.school_admin).exists())
+
+    def test_a_submitted_report_is_not_submitted_again_until_returned(self):
+        round_ = self.open_round()
+        self.submit(round_, "school_a", "school_admin")
+        with self.assertRaises(ValidationError):
+            self.submit(round_, "school_a", "school_admin")
+
+    def test_township_cannot_submit_before_its_units(self):
+        round_ = self.open_round()
+        self.submit(round_, "school_a", "school_admin")
+        with self.assertRaises(ValidationError) as refused:
+            self.submit(round_, "township_a1", "township_officer")
+        self.assertIn("东村", " ".join(refused.exception.messages))
+        village = self.submit(round_, "village_a1", "village_director")
+        township = self.submit(round_, "township_a1", "township_officer")
+        school = self.unit(round_, "school_a").submissions.get()
+        self.assertEqual(
+            township.figures["left_behind_total"],
+            school.figures["left_behind_total"] + village.figures["left_behind_total"],
+        )
+        # Reported upward: its units' reports are returned only after its own.
+        with self.assertRaises(ValidationError):
+            services.return_submission(submission=school, comment="重报", by=self.county_officer)
+
+
+class CompareTests(RoundTestCase):
+    def test_two_rounds_compare_added_left_and_changed_type(self):
+        first = self.open_round(units=[self.org("school_a")])
+        self.submit(first, "school_a", "school_admin")
+        with time_machine.travel(at(date(2026, 12, 2)), tick=False):
+            newcomer = make_child(
+                school_class=self.org("class_a1"), name="新来的", on=date(2026, 12, 2)
+            )
+            gone = self.a_children[1]
+            gone.parents.filter(relation="mother").update(status=ParentStatus.AT_HOME)
+            gone.parents.filter(relation="father").update(status=ParentStatus.AT_HOME)
+            Child.objects.filter(pk=gone.pk).update(left_behind_type=LeftBehindType.NOT_LEFT_BEHIND)
+            Child.objects.filter(pk=self.a_children[0].pk).update(
+                left_behind_type=LeftBehindType.FATHER_AWAY
+            )
+        second = self.open_round(units=[self.org("school_a")])
+        self.submit(second, "school_a", "school_admin", date(2026, 12, 2))
+        result = selectors.compare(selectors.report_whole(first), selectors.report_whole(second))
+        self.assertEqual([c["id"] for c in result.added], [newcomer.pk])
+        self.assertEqual([c["id"] for c in result.left], [gone.pk])
+        self.assertEqual(
+            result.changed,
+            [
+                {
+                    "id": self.a_children[0].pk,
+                    "name": "王小明",
+                    "was": LeftBehindType.BOTH_PARENTS_AWAY,
+                    "now": LeftBehindType.FATHER_AWAY,
+                }
+            ],
+        )
+
+
+class ScopeTests(RoundTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.round = self.open_round()
+
+    def test_teacher_volunteer_and_counselor_see_no_round(self):
+        for persona in ("teacher", "volunteer", "counselor"):
+            client = self.client_as(persona)
+            with self.subTest(persona=persona):
+                self.assertEqual(client.get(reverse("oversight:index")).status_code, 404)
+                url = reverse("oversight:detail", args=[self.round.pk])
+                self.assertEqual(client.get(url).status_code, 404)
+
+    def test_school_admin_of_school_a_sees_and_submits_only_school_a(self):
+        client = self.client_as("school_admin")
+        page = client.get(reverse("oversight:detail", args=[self.round.pk]))
+        self.assertEqual(page.status_code, 200)
+        self.assertEqual(
+            [row.unit.org.code for row, _s, _r in page.context["rows"]],
+            [self.org("school_a").code],
+        )
+        b = self.unit(self.round, "school_b")
+        self.assertEqual(client.get(reverse("oversight:unit", args=[b.pk])).status_code, 404)
+        with time_machine.travel(at(date(2026, 12, 2)), tick=False):
+            response = client.post(
+                reverse("oversight:unit", args=[b.pk]), {"version": services.unit_version(b)}
+            )
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(Submission.objects.exists())
+
+    def test_school_submits_on_its_page_and_a_stale_form_is_refused(self):
+        a = self.unit(self.round, "school_a")
+        client = self.client_as("school_admin")
+        url = reverse("oversight:unit", args=[a.pk])
+        with time_machine.travel(at(date(2026, 12, 2)), tick=False):
+            page = client.get(url)
+            self.assertEqual(page.status_code, 200)
+            self.assertTrue(page.context["figures"])  # the preview of what is submitted
+            opened = services.unit_version(a)
+            self.assertRedirects(client.post(url, {"version": opened}), url)
+            self.submit(self.round, "school_b", "county_officer", date(2026, 12, 2))
+            services.return_submission(
+                submission=a.submissions.get(), comment="重报", by=self.township_officer
+            )
+            # The page opened before the return is stale: nothing is submitted from it.
+            stale = client.post(url, {"version": opened})
+        self.assertEqual(stale.status_code, 200)
+        self.assertEqual(a.submissions.count(), 1)
+
+    def test_out_of_scope_return_is_404_and_changes_nothing(self):
+        submission = self.submit(self.round, "school_b", "county_officer")
+        url = reverse("oversight:return", args=[submission.pk])
+        for persona in ("school_admin", "township_officer", "village_director", "teacher"):
+            with self.subTest(persona=persona):
+                response = self.client_as(persona).post(
+                    url, {"comment": "x", "version": services.submission_version(submission)}
+                )
+                self.assertEqual(response.status_code, 404)
+        submission.refresh_from_db()
+        self.assertIsNone(submission.returned_at)
+
+    def test_county_sees_all_units_and_the_ledger_file(self):
+        submission = self.submit(self.round, "school_a", "school_admin")
+        client = self.client_as("county_officer")
+        page = client.get(reverse("oversight:detail", args=[self.round.pk]))
+        self.assertEqual(len(page.context["rows"]), 5)
+        ledger = client.get(reverse("oversight:ledger", args=[submission.pk]))
+        self.assertEqual(ledger.status_code, 200)
+        body = b"".join(ledger.streaming_content)
+        self.assertEqual(hashlib.sha256(body).hexdigest(), submission.ledger_sha256)
+        self.assertEqual(
+            self.client_as("teacher_b")
+            .get(reverse("oversight:ledger", args=[submission.pk]))
+            .status_code,
+            404,
+        )
+
+
+class CommandTests(RoundTestCase):
+    def run_command(self, *args: str) -> str:
+        out = StringIO()
+        call_command("round", *args, stdout=out, stderr=StringIO())
+        return out.getvalue()
+
+    def test_open_submit_show(self):
+        county, school = self.org("county_a").code, self.org("school_a").code
+        with time_machine.travel(at(OPENED), tick=False):
+            pk = int(
+                self.run_command(
+                    "open", "--org", county, "--title", "冬季排查", "--due", DUE.isoformat()
+                )
+            )
+            submitted = json.loads(
+                self.run_command(
+                    "submit", str(pk), "--org", school, "--by", "school_admin", "--json"
+                )
+            )
+        self.assertEqual(submitted["version"], 1)
+        self.assertEqual(submitted["left_behind_total"], 3)
+        with time_machine.travel(at(date(2026, 12, 11)), tick=False):
+            shown = json.loads(self.run_command("show", str(pk), "--json"))
+        self.assertEqual(
+            set(shown),
+            {
+                "id",
+                "title",
+                "org",
+                "due",
+                "due_upward",
+                "units",
+                "submitted",
+                "late",
+                "missing",
+                "figures",
+            },
+        )
+        self.assertEqual(shown["id"], pk)
+        self.assertEqual(shown["org"], county)
+        self.assertEqual(shown["due"], "2026-12-10")
+        self.assertEqual(shown["submitted"], [school])
+        unit = next(u for u in shown["units"] if u["org"] == school)
+        self.assertEqual(set(unit), {"org", "name", "level", "due", "status", "submitted_at"})
+        self.assertEqual(unit["status"], "submitted")
+        self.assertEqual(shown["figures"]["left_behind_total"], 3)
+        self.assertIn(self.org("school_b").code, shown["late"])
+
+    def test_bad_input_is_exit_1(self):
+        county = self.org("county_a").code
+        with time_machine.travel(at(OPENED), tick=False):
+            for args in (
+                ["open", "--org", "999", "--title", "x", "--due", "2026-12-10"],
+                ["open", "--org", county, "--title", "x", "--due", "12/10"],
+                ["open", "--org", county, "--title", "x", "--due", "2026-11-01"],
+                ["open", "--org", self.org("school_a").code, "--title", "x", "--due", "2026-12-10"],
+                ["submit", "999", "--org", county, "--by", "school_admin"],
+                ["show", "999"],
+            ):
+                with self.subTest(args=args), self.assertRaises(CommandError) as failed:
+                    self.run_command(*args)
+                self.assertEqual(failed.exception.returncode, 1)
+            pk = self.run_command("open", "--org", county, "--title", "x", "--due", "2026-12-10")
+            # A user outside the unit, and a unit that does not report: bad input.
+            for args in (
+                ["submit", pk.strip(), "--org", self.org("school_b").code, "--by", "school_admin"],
+                ["submit", pk.strip(), "--org", self.org("school_c").code, "--by", "sysadmin"],
+                ["submit", pk.strip(), "--org", county, "--by", "nobody"],
+            ):
+                with self.subTest(args=args), self.assertRaises(CommandError) as failed:
+                    self.run_command(*args)
+                self.assertEqual(failed.exception.returncode, 1)

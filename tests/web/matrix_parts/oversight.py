@@ -1,0 +1,72 @@
+"""Reporting rounds: a round of county A (opened on the matrices' day, 2026-11-24) in which
+village A1 has submitted and school A has not. Rounds are seen by the region's officers, the
+reporting units' leaders and the system's administrators; a unit's leaders (and the officers
+above) submit; the level above (township A1's officers, the county's) returns."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import time_machine
+
+from shouwang.oversight import services
+from tests.web.writes import Write
+
+DAY = date(2026, 11, 24)
+OFFICERS_A = frozenset({"county_officer", "federation_officer"})
+OFFICERS_A1 = OFFICERS_A | {"township_officer"}
+VIEWS_ROUNDS = OFFICERS_A1 | {"sysadmin", "school_admin", "village_director"}
+SUBMITS_SCHOOL_A = OFFICERS_A1 | {"school_admin"}
+SEES_VILLAGE_A1 = OFFICERS_A1 | {"sysadmin", "village_director"}
+
+URLS = [
+    ("oversight:index", None, VIEWS_ROUNDS),
+    ("oversight:open", "county_a", OFFICERS_A),
+    ("oversight:open", "township_a1", OFFICERS_A1),
+    ("oversight:detail", "round:a", VIEWS_ROUNDS),
+    ("oversight:unit", "round_unit:school_a", SUBMITS_SCHOOL_A),
+    ("oversight:return", "submission:village_a1", OFFICERS_A1),
+    ("oversight:ledger", "submission:village_a1", SEES_VILLAGE_A1),
+]
+
+GET_ONLY = {"oversight:index", "oversight:detail", "oversight:ledger"}
+
+ROUND_BODY = {"title": "冬季排查", "due": "2026-12-10", "due_upward": "2026-12-15"}
+
+
+def _submit(t: Any, persona: str) -> dict[str, Any]:
+    return {"version": services.unit_version(t.care["round_unit:school_a"])}
+
+
+def _return(t: Any, persona: str) -> dict[str, Any]:
+    submission = t.care["submission:village_a1"]
+    return {"comment": "请核对人数", "version": services.submission_version(submission)}
+
+
+def writes() -> list[Write]:
+    return [
+        Write("oversight:open", "county_a", OFFICERS_A, ROUND_BODY),
+        Write("oversight:open", "township_a1", OFFICERS_A1, ROUND_BODY),
+        Write("oversight:unit", "round_unit:school_a", SUBMITS_SCHOOL_A, _submit),
+        Write("oversight:return", "submission:village_a1", OFFICERS_A1, _return),
+    ]
+
+
+def plant(world: Any) -> dict[str, Any]:
+    users, orgs = world.world.users, world.world.orgs
+    with time_machine.travel(DAY, tick=False):
+        round_ = services.open_round(
+            org=orgs["county_a"],
+            title="2026年冬季留守儿童排查",
+            due=date(2026, 12, 10),
+            due_upward=date(2026, 12, 15),
+            by=users["county_officer"],
+        )
+        village = round_.units.get(org=orgs["village_a1"])
+        submission = services.submit(unit=village, by=users["village_director"])
+    return {
+        "round:a": round_,
+        "round_unit:school_a": round_.units.get(org=orgs["school_a"]),
+        "submission:village_a1": submission,
+    }
