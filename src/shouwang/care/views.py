@@ -38,7 +38,7 @@ from shouwang.units.selectors import (
     top_orgs_visible_to,
 )
 
-from . import engine, follow_ups, selectors, services
+from . import engine, follow_ups, other_duties, selectors, services
 from .forms import (
     CaregiverForm,
     CorrectRecordForm,
@@ -166,6 +166,10 @@ def tasks(request: HttpRequest) -> HttpResponse:
             "follow_up_counts": mine.follow_ups,
             "plans_due": selectors.plans_due_for(request.user, today),
             "may_record": selectors.children_recordable_by(request.user).exists(),
+            # Duties of other areas (a shift on a children's home roster): due and overdue.
+            "other_duties": [
+                d for d in other_duties.duties_of(request.user, today) if d.status != engine.DONE
+            ],
         },
     )
 
