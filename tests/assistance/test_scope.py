@@ -185,7 +185,7 @@ class ScopeTests(AssistanceCase):
         wish.refresh_from_db()
         services.fulfil_wish(
             wish=wish,
-            on=date(2026, 11, 20),
+            on=date(2026, 11, 24),
             by=self.school_admin,
             version=services.version_of(wish),
         )
