@@ -4,7 +4,7 @@ checked in, a day's attendance. Each in one transaction, checked, and audited.""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -105,12 +105,52 @@ def add_shift(
     *, home: Home, person: User, on: date, starts_at: time, ends_at: time, by: User
 ) -> Shift:
     """A shift on the roster, for one of the people who work at the home's school or village."""
-    if not selectors.people_for_roster(home).filter(pk=person.pk).exists():
-        raise ValidationError({"person": _("Choose someone who works at the home's unit.")})
     if on < timezone.localdate():
         raise ValidationError({"on": _("A shift is planned for today or a day to come.")})
+    return _put_on_roster(home, person, on, starts_at, ends_at, by=by)
+
+
+@transaction.atomic
+def enter_past_shift(
+    *,
+    home: Home,
+    person: User,
+    on: date,
+    starts_at: time,
+    ends_at: time,
+    done: bool,
+    by: User | None,
+) -> Shift:
+    """A shift of a day past typed in from the paper duty book (值班记录), with whether the
+    person was there: the roster's history, as the demo county plants it."""
+    if on >= timezone.localdate():
+        raise ValidationError({"on": _("A shift from the duty book is of a day past.")})
+    moment = datetime.combine(on, starts_at, tzinfo=timezone.get_current_timezone())
+    return _put_on_roster(
+        home, person, on, starts_at, ends_at, by=by, done_at=moment if done else None
+    )
+
+
+def _put_on_roster(
+    home: Home,
+    person: User,
+    on: date,
+    starts_at: time,
+    ends_at: time,
+    *,
+    by: User | None,
+    done_at: datetime | None = None,
+) -> Shift:
+    if not selectors.people_for_roster(home).filter(pk=person.pk).exists():
+        raise ValidationError({"person": _("Choose someone who works at the home's unit.")})
     shift = Shift(
-        home=home, person=person, on=on, starts_at=starts_at, ends_at=ends_at, created_by=by
+        home=home,
+        person=person,
+        on=on,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        created_by=by,
+        done_at=done_at,
     )
     shift.full_clean(validate_constraints=False)
     try:
@@ -120,17 +160,16 @@ def add_shift(
         raise ValidationError(
             {"starts_at": _("%(person)s is on the roster then already.") % {"person": person}}
         ) from None
+    changes = {
+        "person": person.pk,
+        "on": str(on),
+        "starts_at": f"{starts_at:%H:%M}",
+        "ends_at": f"{ends_at:%H:%M}",
+    }
+    if done_at is not None:
+        changes["done_at"] = done_at.isoformat()
     audit.record(
-        actor=by,
-        action=AuditAction.CREATE,
-        obj=shift,
-        org_path=home.org.path,
-        changes={
-            "person": person.pk,
-            "on": str(on),
-            "starts_at": f"{starts_at:%H:%M}",
-            "ends_at": f"{ends_at:%H:%M}",
-        },
+        actor=by, action=AuditAction.CREATE, obj=shift, org_path=home.org.path, changes=changes
     )
     return shift
 
