@@ -422,3 +422,36 @@ class CommandTests(RoundTestCase):
                 with self.subTest(args=args), self.assertRaises(CommandError) as failed:
                     self.run_command(*args)
                 self.assertEqual(failed.exception.returncode, 1)
+
+
+class PageTests(RoundTestCase):
+    def test_county_opens_a_round_on_its_page_and_compares_two(self):
+        client = self.client_as("county_officer")
+        url = reverse("oversight:open", args=[self.org("county_a").code])
+        with time_machine.travel(at(OPENED), tick=False):
+            response = client.post(
+                url,
+                {"title": "冬季排查", "due": "2026-12-10", "units": [self.org("school_a").pk]},
+            )
+        self.assertRedirects(response, reverse("oversight:index"))
+        first = Round.objects.get(title="冬季排查")
+        self.assertEqual(first.opened_by, self.county_officer)
+        self.assertEqual(first.units.count(), 2)  # school A and its township
+        self.submit(first, "school_a", "school_admin")
+        second = self.open_round(units=[self.org("school_a")])
+        with time_machine.travel(at(date(2026, 12, 2)), tick=False):
+            make_child(school_class=self.org("class_a1"), name="新来的", on=date(2026, 12, 2))
+        self.submit(second, "school_a", "school_admin", date(2026, 12, 2))
+        page = client.get(reverse("oversight:detail", args=[second.pk]), {"compare": first.pk})
+        self.assertEqual(page.status_code, 200)
+        self.assertEqual([c["name"] for c in page.context["comparison"].added], ["新来的"])
+        self.assertContains(page, "新来的")
+        # A round the reader does not see cannot be compared with: 404.
+        hidden = self.client_as("school_admin").get(
+            reverse("oversight:detail", args=[second.pk]), {"compare": 99999}
+        )
+        self.assertEqual(hidden.status_code, 404)
+
+    def test_a_school_admin_may_not_open_a_round_page(self):
+        url = reverse("oversight:open", args=[self.org("county_a").code])
+        self.assertEqual(self.client_as("school_admin").get(url).status_code, 404)

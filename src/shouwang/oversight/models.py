@@ -53,10 +53,12 @@ class RoundUnit(models.Model):
     org = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+")
     level = models.CharField(_("level"), max_length=8, choices=Level.choices)
     due = models.DateField(_("due"))
-    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
 
     class Meta:
         ordering = ["round", "org__path"]
+        verbose_name = _("unit reporting in a round")
+        verbose_name_plural = _("units reporting in a round")
         constraints = [
             models.UniqueConstraint(fields=["round", "org"], name="one_entry_per_unit_and_round")
         ]
@@ -77,12 +79,12 @@ class Submission(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"))
     on = models.DateField(_("figures as of"))
     figures = models.JSONField(_("figures"))  # the statistics JSON (interfaces.md)
-    paired = models.PositiveIntegerField(default=0)  # counted children with a pairing
+    paired = models.PositiveIntegerField(_("paired children"), default=0)  # coverage's numerator
     # [{"id", "name", "type"}]: the children counted, to compare rounds.
-    children = models.JSONField(default=list)
+    children = models.JSONField(_("counted children"), default=list, blank=True)
     ledger = models.FileField(_("ledger"), upload_to="rounds/%Y/%m/", blank=True)
-    ledger_sha256 = models.CharField(max_length=64, blank=True)
-    returned_at = models.DateTimeField(null=True, blank=True)
+    ledger_sha256 = models.CharField(_("ledger's SHA-256"), max_length=64, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
     returned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -90,6 +92,8 @@ class Submission(models.Model):
 
     class Meta:
         ordering = ["unit", "-version"]
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
         constraints = [
             models.UniqueConstraint(fields=["unit", "version"], name="one_submission_per_version")
         ]

@@ -113,10 +113,10 @@ def open_round(
         obj=round_,
         org_path=org.path,
         changes={
+            "org": org.code,
             "title": round_.title,
             "due": due.isoformat(),
             "due_upward": due_upward.isoformat() if due_upward else None,
-            "units": sorted(u.code for u in chosen),
         },
     )
     return round_
@@ -208,8 +208,7 @@ def submit(*, unit: RoundUnit, by: User, version: str | None = None) -> Submissi
         org_path=unit.org.path,
         changes={
             "version": submission.version,
-            "left_behind_total": figures.get("left_behind_total"),
-            "children": len(children),
+            "on": on.isoformat(),
             "ledger_sha256": submission.ledger_sha256,
         },
     )
@@ -283,7 +282,10 @@ def return_submission(
         action=AuditAction.UPDATE,
         obj=submission,
         org_path=unit.org.path,
-        changes={"returned": True, "comment": submission.return_comment},
+        changes={
+            "returned_at": submission.returned_at.isoformat(),
+            "return_comment": submission.return_comment,
+        },
     )
     url = reverse("oversight:unit", args=[unit.pk])
     people = told_at(Area.ROUNDS, Action.ALERT, [unit.org]).get(unit.org.pk, set())
@@ -330,7 +332,7 @@ def remind_late(today: date) -> int:
                 action=AuditAction.UPDATE,
                 obj=unit,
                 org_path=unit.org.path,
-                changes={"reminded": True, "due": unit.due.isoformat()},
+                changes={"reminded_at": timezone.now().isoformat()},
             )
             notify(
                 [users[pk] for pk in sorted(people.get(unit.org.pk, ())) if pk in users],

@@ -114,7 +114,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         comparison = selectors.compare(
             selectors.report_for(request.user, earlier), selectors.report_for(request.user, later)
         )
-    user = acting_user(request)
+    submits, returns = selectors.rights_over(request.user, [row.unit for row in report.rows])
     return render(
         request,
         "oversight/detail.html",
@@ -124,8 +124,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": [
                 (
                     row,
-                    scope_of(user).may(Area.ROUNDS, Action.CHANGE, row.unit.org),
-                    row.status in selectors.IN and selectors.may_return(user, row.unit),
+                    row.unit.pk in submits,
+                    row.status in selectors.IN and row.unit.pk in returns,
                 )
                 for row in report.rows
             ],

@@ -12,8 +12,10 @@ import time_machine
 
 from shouwang.oversight import services
 from tests.web.writes import Write
+from tests.world import PERSONAS
 
 DAY = date(2026, 11, 24)
+EVERYONE = frozenset(PERSONAS)
 OFFICERS_A = frozenset({"county_officer", "federation_officer"})
 OFFICERS_A1 = OFFICERS_A | {"township_officer"}
 VIEWS_ROUNDS = OFFICERS_A1 | {"sysadmin", "school_admin", "village_director"}
@@ -28,9 +30,20 @@ URLS = [
     ("oversight:unit", "round_unit:school_a", SUBMITS_SCHOOL_A),
     ("oversight:return", "submission:village_a1", OFFICERS_A1),
     ("oversight:ledger", "submission:village_a1", SEES_VILLAGE_A1),
+    # The API: a list for everyone (empty outside), the round as `round show --json` prints it,
+    # and what the caller may submit in it.
+    ("api:round-list", None, EVERYONE),
+    ("api:round-detail", "round:a", VIEWS_ROUNDS),
+    ("api:round-submit", "round:a", VIEWS_ROUNDS),
 ]
 
-GET_ONLY = {"oversight:index", "oversight:detail", "oversight:ledger"}
+GET_ONLY = {
+    "oversight:index",
+    "oversight:detail",
+    "oversight:ledger",
+    "api:round-list",
+    "api:round-detail",
+}
 
 ROUND_BODY = {"title": "冬季排查", "due": "2026-12-10", "due_upward": "2026-12-15"}
 
@@ -44,12 +57,20 @@ def _return(t: Any, persona: str) -> dict[str, Any]:
     return {"comment": "请核对人数", "version": services.submission_version(submission)}
 
 
+def _api_submit(t: Any, persona: str) -> dict[str, Any]:
+    return {"org": t.world.orgs["school_a"].code}
+
+
 def writes() -> list[Write]:
     return [
         Write("oversight:open", "county_a", OFFICERS_A, ROUND_BODY),
         Write("oversight:open", "township_a1", OFFICERS_A1, ROUND_BODY),
         Write("oversight:unit", "round_unit:school_a", SUBMITS_SCHOOL_A, _submit),
         Write("oversight:return", "submission:village_a1", OFFICERS_A1, _return),
+        # School A is sent by code: outside the caller's units it is a 404.
+        Write(
+            "api:round-submit", "round:a", SUBMITS_SCHOOL_A, _api_submit, status=201, listed=True
+        ),
     ]
 
 
