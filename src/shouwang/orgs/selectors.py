@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db.models import Case, DateField, F, Max, When, Window
+from django.db.models.functions import RowNumber
+
 from .models import Enrolment, Holiday, Org, OrgKind, Stage, Term
 
 
@@ -35,36 +38,48 @@ def counted_enrolments(org: Org, on: date) -> list[Enrolment]:
     Each school counts by its newest snapshot on or before ``on``: its grades' latest counts
     when its newest count is by grade, else its newest whole-school count (seed 000:
     学生958名 = 初中630 + 小学328). A whole-school count has no grade and no stage.
+
+    One query that returns those rows only (the newest of each grade and each school's newest
+    whole count, with the school's newest day counted by grade): not every snapshot ever taken
+    under a county, each made into three objects, to keep a few (issue 17).
     """
-    rows = (
-        Enrolment.objects.filter(on__lte=on)
-        .select_related("grade", "school")
-        .order_by("-on", "-pk")
-    )
+    rows = Enrolment.objects.filter(on__lte=on)
     if org.kind == OrgKind.GRADE:
         rows = rows.filter(grade=org)
     else:
         # Classes, federations and the like hold no schools, so they count nothing.
         rows = rows.filter(school__path__startswith=org.path)
-    latest_grade: dict[int, Enrolment] = {}
-    latest_whole: dict[int, Enrolment] = {}
-    newest_grade_day: dict[int, date] = {}
-    for row in rows:
-        if row.grade_id is not None:
-            latest_grade.setdefault(row.grade_id, row)
-            newest_grade_day.setdefault(row.school_id, row.on)
-        else:
-            latest_whole.setdefault(row.school_id, row)
+    newest = list(
+        rows.annotate(
+            # 1 for the newest row of each grade, and of each school's whole-school counts.
+            place=Window(
+                RowNumber(),
+                partition_by=[
+                    F("grade_id"),
+                    Case(When(grade__isnull=True, then=F("school_id"))),
+                ],
+                order_by=[F("on").desc(), F("pk").desc()],
+            ),
+            graded_day=Window(
+                Max(Case(When(grade__isnull=False, then=F("on")), output_field=DateField())),
+                partition_by=[F("school_id")],
+            ),
+        )
+        .filter(place=1)
+        .select_related("grade", "school")
+    )
+    latest_whole = {row.school_id: row for row in newest if row.grade_id is None}
     by_whole = {
         school_id
         for school_id, row in latest_whole.items()
-        if row.on > newest_grade_day.get(school_id, date.min)
+        if row.on > (row.graded_day or date.min)
     }
-    graded = sorted(
-        (r for r in latest_grade.values() if r.school_id not in by_whole),
+    graded: list[Enrolment] = sorted(
+        (r for r in newest if r.grade_id is not None and r.school_id not in by_whole),
         key=lambda r: r.grade.path if r.grade else "",
     )
-    return graded + [latest_whole[school_id] for school_id in sorted(by_whole)]
+    wholes: list[Enrolment] = [latest_whole[school_id] for school_id in sorted(by_whole)]
+    return graded + wholes
 
 
 def enrolment_under(org: Org, on: date) -> EnrolmentFigures:
