@@ -8,10 +8,13 @@ from decimal import Decimal
 
 import time_machine
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from shouwang.assistance import selectors, services
 
 from .helpers import AssistanceCase
+
+FUNDS_PAGE_QUERIES = 6  # session, user, roles, the funds with balances, notices, units
 
 
 @time_machine.travel(date(2026, 11, 24), tick=False)
@@ -42,6 +45,25 @@ class BalanceTests(AssistanceCase):
             by=self.county_officer,
         )
         self.assertEqual(selectors.balance_of(fund), Decimal(-200))
+
+    def test_the_funds_page_shows_each_balance_in_a_fixed_number_of_queries(self):
+        funds = [self.fund(Decimal(1000)) for _ in range(3)]
+        self.pay(self.a1, fund=funds[0], by=self.county_officer)
+        services.add_spending(
+            fund=funds[1],
+            on=date(2026, 10, 1),
+            purpose="慰问",
+            amount=Decimal(100),
+            by=self.county_officer,
+        )
+        listed = {f.pk: f.balance for f in selectors.funds_with_balance(self.county_officer)}
+        self.assertEqual(listed, {f.pk: selectors.balance_of(f) for f in funds})
+        self.assertEqual(sorted(listed.values()), [625, 900, 1000])
+        client = self.client_as("county_officer")
+        client.get(reverse("assistance:funds"))  # the session and the scope, once
+        with self.assertNumQueries(FUNDS_PAGE_QUERIES):
+            response = client.get(reverse("assistance:funds"))
+        self.assertContains(response, "625.00")
 
     def test_a_school_cannot_draw_on_the_countys_fund(self):
         fund = self.fund(Decimal(1000))

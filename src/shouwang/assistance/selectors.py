@@ -10,10 +10,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from shouwang.accounts.policy import Action, Area
+from shouwang.accounts.policy import Action, Area, Reach
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import Child
 from shouwang.children.selectors import children_visible_to, in_register
@@ -84,43 +85,22 @@ def unit_for(user: Any, child: Child, action: Action) -> Org | None:
     return None
 
 
-def _prefixes(path: str) -> list[str]:
+def paths_above(path: str) -> list[str]:
+    """The paths of a unit and of every unit above it."""
     return [path[:end] for end in range(Org.steplen, len(path) + 1, Org.steplen)]
 
 
-def programmes_q(paths: list[str]) -> Q:
-    """Programmes of the regions over ``paths`` or under them."""
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(region__path__in=_prefixes(path)) | Q(region__path__startswith=path)
-    return q
-
-
 def programmes_for(user: Any) -> QuerySet[Programme]:
-    """The programmes of the regions the user's units lie in (and below them)."""
+    """The programmes of the regions the user's units lie in, and of the regions below."""
     if not may_view(user):
         return Programme.objects.none()
-    paths = list(
-        Org.objects.filter(units_q(user, field="path"))
-        .order_by("path")
-        .values_list("path", flat=True)[:200]
-    )
-    if scope_of(user).sees_every_unit:
+    scope = scope_of(user)
+    if scope.sees_every_unit:
         return Programme.objects.select_related("region")
-    return Programme.objects.filter(programmes_q(_tops(paths))).select_related("region")
-
-
-def _tops(paths: list[str]) -> list[str]:
-    kept: list[str] = []
-    for path in sorted(paths, key=len):
-        if not any(path.startswith(other) for other in kept):
-            kept.append(path)
-    return kept
-
-
-def programmes_at(unit: Org) -> QuerySet[Programme]:
-    """The programmes a unit may pay: its own regions'."""
-    return Programme.objects.filter(region__path__in=_prefixes(unit.path), is_active=True)
+    q = Q(pk__in=[])
+    for path in scope.reach_paths(Area.ASSISTANCE, Action.VIEW).get(Reach.UNIT, ()):
+        q |= Q(region__path__in=paths_above(path)) | Q(region__path__startswith=path)
+    return Programme.objects.filter(q).select_related("region")
 
 
 def regions_for_programmes(user: Any) -> QuerySet[Org]:
@@ -162,6 +142,23 @@ def wish_for(user: Any, pk: int, action: Action = Action.VIEW) -> Wish:
 
 def funds_visible_to(user: Any, action: Action = Action.VIEW) -> QuerySet[Fund]:
     return Fund.objects.filter(fund_units_q(user, action)).select_related("unit")
+
+
+def _sum_of(model: Any, fk: str) -> Subquery:
+    rows = model.objects.filter(**{fk: OuterRef("pk")}, voided=False).order_by()
+    return Subquery(
+        rows.values(fk).annotate(s=Sum("amount")).values("s")[:1],
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def funds_with_balance(user: Any) -> QuerySet[Fund]:
+    """The funds the user sees, each with its ``balance`` (as :func:`balance_of`), in one query."""
+    return funds_visible_to(user).annotate(
+        balance=Coalesce(_sum_of(Donation, "fund"), ZERO)
+        - Coalesce(_sum_of(Payment, "fund"), ZERO)
+        - Coalesce(_sum_of(Spending, "fund"), ZERO)
+    )
 
 
 def fund_for(user: Any, pk: int, action: Action = Action.VIEW) -> Fund:

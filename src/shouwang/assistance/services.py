@@ -205,14 +205,10 @@ def approving_unit(application: Application) -> Org | None:
     if not level:
         return None
     return (
-        Org.objects.filter(kind=level, path__in=_above(application.unit.path))
+        Org.objects.filter(kind=level, path__in=selectors.paths_above(application.unit.path))
         .order_by("-depth")
         .first()
     )
-
-
-def _above(path: str) -> list[str]:
-    return [path[:end] for end in range(Org.steplen, len(path) + 1, Org.steplen)]
 
 
 def may_decide(user: Any, application: Application) -> bool:

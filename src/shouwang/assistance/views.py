@@ -62,8 +62,12 @@ def home(request: HttpRequest) -> HttpResponse:
         .filter(status=ApplicationStatus.PENDING)
         .order_by("applied_on", "pk")[:LIST_ROWS]
     )
+    decides: dict[tuple[int, str], bool] = {}  # one answer per unit and level, not per row
     for application in pending:
-        application.may_decide = services.may_decide(user, application)  # type: ignore[attr-defined]
+        key = (application.unit_id, application.programme.approval)
+        if key not in decides:
+            decides[key] = services.may_decide(user, application)
+        application.may_decide = decides[key]  # type: ignore[attr-defined]
     return render(
         request,
         "assistance/home.html",
@@ -316,8 +320,8 @@ def void(request: HttpRequest, pk: int) -> HttpResponse:
 def funds(request: HttpRequest) -> HttpResponse:
     _gate(selectors.may_see_donations(request.user))
     rows = [
-        (fund, selectors.balance_of(fund))
-        for fund in selectors.funds_visible_to(request.user)[:LIST_ROWS]
+        (fund, fund.balance)  # type: ignore[attr-defined]
+        for fund in selectors.funds_with_balance(request.user)[:LIST_ROWS]
     ]
     units = Org.objects.filter(
         selectors.fund_units_q(request.user, Action.CHANGE, "path"),
