@@ -8,8 +8,14 @@ from typing import Any
 
 from shouwang.assistance import services
 from shouwang.assistance.models import Fund, FundKind, Programme
+from shouwang.assistance.presets import PRESETS
 from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
+
+
+def by_programme(**paid: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The county's ``by_programme``: every preset's code, zeros unless paid."""
+    return {p["code"]: {"children": 0, "amount": "0.00"} for p in PRESETS} | paid
 
 
 class AssistanceCase(PersonaTestCase):

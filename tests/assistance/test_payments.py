@@ -15,7 +15,7 @@ from shouwang.assistance.selectors import period_figures
 from shouwang.audit.models import AuditEntry
 from tests.children.factories import make_child
 
-from .helpers import AssistanceCase
+from .helpers import AssistanceCase, by_programme
 
 
 @time_machine.travel(date(2026, 11, 24), tick=False)
@@ -194,7 +194,9 @@ class SeedFigureTests(AssistanceCase):
                     "payments": 14,
                     "children_helped": 14,
                     "amount_total": "5250.00",
-                    "by_programme": {"living_allowance": {"children": 14, "amount": "5250.00"}},
+                    "by_programme": by_programme(
+                        living_allowance={"children": 14, "amount": "5250.00"}
+                    ),
                 }
             },
         )

@@ -357,11 +357,18 @@ def child_section(user: Any, child: Child) -> dict[str, Any] | None:
 def period_figures(*, org: Org, start: date, end: date) -> dict[str, Any]:
     """The ``assistance`` figures of interfaces.md for ``org`` over [start, end]: non-voided
     payments dated within, kept by units under the org (for the statistics; no user scope —
-    the caller has checked that the org is theirs)."""
+    the caller has checked that the org is theirs). ``by_programme`` is keyed by programme code
+    (one code in several regions adds up), with every programme of the org's regions present."""
     paid = Payment.objects.filter(
         voided=False, paid_on__gte=start, paid_on__lte=end, unit__path__startswith=org.path
     )
-    by_programme: dict[str, dict[str, Any]] = {}
+    # Every programme the org's regions run, paid or not (zero keys are present, interfaces.md).
+    codes = Programme.objects.filter(
+        Q(region__path__in=paths_above(org.path)) | Q(region__path__startswith=org.path)
+    ).values_list("code", flat=True)
+    by_programme: dict[str, dict[str, Any]] = {
+        code: {"children": 0, "amount": money(ZERO)} for code in sorted(set(codes))
+    }
     rows = paid.values("programme__code").annotate(n=_distinct_children(), total=Sum("amount"))
     for row in rows.order_by("programme__code"):
         by_programme[row["programme__code"]] = {"children": row["n"], "amount": money(row["total"])}
