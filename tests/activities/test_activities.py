@@ -4,12 +4,14 @@ period figures read what was recorded."""
 
 from __future__ import annotations
 
+import io
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import time_machine
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 
 from shouwang.activities import selectors, services
@@ -429,3 +431,80 @@ class ActivityApiTests(PersonaTestCase):
         )
         listed = self.client_as("volunteer").get("/api/v1/activities/").json()
         self.assertEqual(listed["count"], 0)
+
+
+@time_machine.travel(TODAY, tick=False)
+class StatsReadBackTests(PersonaTestCase):
+    """Seed 000's figures as the statistics command writes them (interfaces.md)."""
+
+    def test_seed_000_cadres_children_and_commendations_through_stats_json(self):
+        orgs = self.world.orgs
+        kids = [
+            make_child(
+                school_class=orgs["class_a2"],
+                name=f"儿童{i}",
+                birth=date(2015, 1, 1) + timedelta(days=i),
+            )
+            for i in range(35)
+        ]
+        visit = services.plan_activity(
+            unit=orgs["county_a"],
+            kind="visit",
+            title="局领导和中层干部看望留守儿童",
+            starts_on=date(2026, 10, 1),
+            in_charge=[self.county_officer],
+            by=self.county_officer,
+        )
+        session = visit.sessions.get()
+        group = orgs["class_a2"]
+        services.take_attendance(
+            session=session,
+            group=group,
+            present=kids[:28],
+            by=self.county_officer,
+            version=services.attendance_version(session, group),
+        )
+        services.add_adults(session=session, kind="cadre", count=32, by=self.county_officer)
+        services.commend(
+            unit=orgs["school_a"],
+            on=date(2026, 11, 20),
+            occasion="表彰大会",
+            honour="自强之星",
+            recipient_kind="child",
+            children=kids,
+            by=self.school_admin,
+        )
+        out = io.StringIO()
+        call_command(
+            "stats",
+            "--org",
+            orgs["county_a"].code,
+            "--from",
+            "2026-09-01",
+            "--to",
+            "2026-11-30",
+            "--json",
+            stdout=out,
+        )
+        figures = json.loads(out.getvalue())
+        self.assertEqual(
+            figures["activities"], {"count": 1, "person_times": 60, "children_reached": 28}
+        )
+        self.assertEqual(figures["commendations"], {"children": 35, "adults": 0})
+        self.assertEqual(figures["guardians_trained"], 0)
+        # Outside the period, nothing.
+        out = io.StringIO()
+        call_command(
+            "stats",
+            "--org",
+            orgs["county_a"].code,
+            "--from",
+            "2026-11-21",
+            "--to",
+            "2026-11-30",
+            "--json",
+            stdout=out,
+        )
+        later = json.loads(out.getvalue())
+        self.assertEqual(later["activities"]["person_times"], 0)
+        self.assertEqual(later["commendations"]["children"], 0)
