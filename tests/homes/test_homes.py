@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shouwang.audit.models import AuditEntry
@@ -294,3 +296,54 @@ class HomesTests(PersonaTestCase):
             days = [d.day for d in other_duties.duties_of(self.teacher, MONDAY)]
         self.assertEqual(days, [])
         self.assertEqual(Shift.objects.get(pk=self.monday.pk).cancel_reason, "调课")
+
+    def test_the_list_and_a_homes_page_do_not_grow_with_rows(self):
+        client = self.client_as("county_officer")
+
+        def counted() -> tuple[int, int]:
+            with CaptureQueriesContext(connection) as index:
+                client.get(reverse("homes:index"))
+            with CaptureQueriesContext(connection) as page:
+                client.get(reverse("homes:detail", args=[self.home.pk]))
+            return len(index), len(page)
+
+        with time_machine.travel(at(MONDAY, 18), tick=False):
+            before = counted()
+            for n in range(3):
+                services.add_home(
+                    parent=self.org("village_a1"),
+                    name=f"驿站{n}",
+                    kind=HomeKind.HOLIDAY_STATION,
+                    place="村委会",
+                    by=self.county_officer,
+                )
+                services.add_shift(
+                    home=self.home,
+                    person=self.school_admin,
+                    on=MONDAY,
+                    starts_at=time(8 + n),
+                    ends_at=time(9 + n),
+                    by=self.county_officer,
+                )
+            services.record_attendance(
+                home=self.home, on=MONDAY, present=[self.a1, self.a2], by=self.school_admin
+            )
+            self.assertEqual(counted(), before)
+
+    def test_the_list_sends_a_keeper_to_add_a_home_under_a_unit_of_theirs(self):
+        school = self.org("school_a")
+        response = self.client_as("school_admin").get(
+            reverse("homes:index"), {"under": school.code}
+        )
+        self.assertRedirects(response, reverse("homes:add", args=[school.code]))
+        # Not one of the village director's units: no way there.
+        response = self.client_as("village_director").get(
+            reverse("homes:index"), {"under": school.code}
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            self.client_as("village_director")
+            .get(reverse("homes:add", args=[school.code]))
+            .status_code,
+            404,
+        )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from shouwang.accounts.models import User
 from shouwang.children.models import Child
 from shouwang.core.forms import DATE, TIME, QuickModelChoiceField
+from shouwang.orgs.models import Org
 
 from .models import HomeKind
 
@@ -29,6 +30,18 @@ class HomeForm(forms.Form):
         required=False,
         help_text=_("e.g. weekdays 16:00–18:00; summer holiday 8:00–17:00"),
     )
+
+
+class AddUnderForm(forms.Form):
+    """Where a new home goes: the school or village (or region) it belongs to."""
+
+    under = QuickModelChoiceField(
+        label=_("Belongs to"), queryset=Org.objects.none(), to_field_name="code"
+    )
+
+    def __init__(self, *args: Any, units: QuerySet[Org], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["under"].queryset = units  # type: ignore[attr-defined]
 
 
 class EditHomeForm(HomeForm):

@@ -21,7 +21,15 @@ from shouwang.accounts.scope import scope_of
 from shouwang.core.views import form_page, show_error
 
 from . import selectors, services
-from .forms import AttendanceForm, CancelShiftForm, CheckInForm, EditHomeForm, HomeForm, ShiftForm
+from .forms import (
+    AddUnderForm,
+    AttendanceForm,
+    CancelShiftForm,
+    CheckInForm,
+    EditHomeForm,
+    HomeForm,
+    ShiftForm,
+)
 
 RECENT_DAYS = 30
 ROSTER_AHEAD = 14
@@ -30,15 +38,16 @@ ROSTER_AHEAD = 14
 def index(request: HttpRequest) -> HttpResponse:
     if not scope_of(request.user).may(Area.HOMES, Action.VIEW):
         raise Http404
-    today = timezone.localdate()
-    homes = list(selectors.homes_visible_to(request.user)[:200])
+    units = selectors.units_to_add_homes_under(request.user)
+    pick = AddUnderForm(request.GET if "under" in request.GET else None, units=units)
+    if pick.is_bound and pick.is_valid():
+        return redirect("homes:add", code=pick.cleaned_data["under"].code)
     return render(
         request,
         "homes/index.html",
         {
-            "homes": homes,
-            "units": selectors.units_to_add_homes_under(request.user)[:30],
-            "today": today,
+            "homes": selectors.homes_visible_to(request.user)[:200],
+            "pick": pick if units.exists() else None,
         },
     )
 
