@@ -9,7 +9,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core import validators
-from shouwang.core.forms import DATE, QuickModelChoiceField
+from shouwang.core.forms import DATE, QuickModelChoiceField, QuickSelect
 from shouwang.orgs.forms import UnitChoiceField
 from shouwang.orgs.models import Org, OrgKind
 
@@ -199,6 +199,9 @@ class GuardianForm(forms.ModelForm):
 
 
 class RegisterFilterForm(forms.Form):
+    """The register's filters: every drop-down written in one pass (QuickSelect), not a
+    template per option (issue 17)."""
+
     q = forms.CharField(label=_("Name, initials or ID number"), required=False)
     school_class = UnitChoiceField(
         label=_("Class"), queryset=Org.objects.none(), required=False, to_field_name="code"
@@ -210,17 +213,22 @@ class RegisterFilterForm(forms.Form):
         label=_("Home village"), queryset=Org.objects.none(), required=False, to_field_name="code"
     )
     left_behind_type = forms.ChoiceField(
-        label=_("Left-behind type"), choices=[("", "—"), *LeftBehindType.choices], required=False
+        label=_("Left-behind type"),
+        choices=[("", "—"), *LeftBehindType.choices],
+        required=False,
+        widget=QuickSelect,
     )
     guardian_class = forms.ChoiceField(
         label=_("Guardian class"),
         choices=[("", "—"), *GuardianClass.choices],
         required=False,
+        widget=QuickSelect,
     )
     risk_grade = forms.ChoiceField(
         label=_("Risk grade"),
         choices=[("", "—"), *RiskGrade.choices],
         required=False,
+        widget=QuickSelect,
     )
     heart_level = forms.TypedChoiceField(
         label=_("Heart level"),
@@ -228,18 +236,18 @@ class RegisterFilterForm(forms.Form):
         empty_value=None,
         choices=[("", "—"), *[(n, f"{n}♥") for n in range(1, 5)]],
         required=False,
+        widget=QuickSelect,
     )
     boarding = forms.NullBooleanField(
         label=_("Boarding"),
-        widget=forms.Select(
-            choices=[("", "—"), ("true", _("Boarding")), ("false", _("Day pupil"))]
-        ),
+        widget=QuickSelect(choices=[("", "—"), ("true", _("Boarding")), ("false", _("Day pupil"))]),
         required=False,
     )
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[("", _("In the register")), ("all", _("All")), *ChildStatus.choices[1:]],
         required=False,
+        widget=QuickSelect,
     )
     incomplete = forms.BooleanField(label=_("Archive incomplete"), required=False)
     without_consent = forms.BooleanField(label=_("Without the guardian's consent"), required=False)
