@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwang.children.models import Child
 from shouwang.children.types import LeftBehindType
-from shouwang.core.forms import DATE, QuickModelChoiceField
+from shouwang.core.forms import DATE, QuickModelChoiceField, QuickRadioSelect, QuickSelect
 from shouwang.orgs.models import Org
 
 from .models import (
@@ -69,8 +69,9 @@ class RecordForm(forms.Form):
     """On a phone in under a minute: the child, what, when (today), how long, with whom, found."""
 
     child = ChildChoiceField(label=_("Child"), queryset=Child.objects.none())
+    # Both written in one pass, not a template per button or option (issue 17).
     kind = forms.ChoiceField(
-        label=_("What"), choices=RecordKind.choices, widget=forms.RadioSelect, initial="home_visit"
+        label=_("What"), choices=RecordKind.choices, widget=QuickRadioSelect, initial="home_visit"
     )
     on = forms.DateField(label=_("Date"), widget=DATE)
     minutes = forms.IntegerField(
@@ -80,7 +81,9 @@ class RecordForm(forms.Form):
         max_value=600,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    with_whom = forms.ChoiceField(label=_("With whom"), choices=WithWhom.choices)
+    with_whom = forms.ChoiceField(
+        label=_("With whom"), choices=WithWhom.choices, widget=QuickSelect
+    )
     findings = forms.CharField(
         label=_("What was found"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -60,3 +60,33 @@ class QuickModelChoiceField(forms.ModelChoiceField):
     """A choice of one row (a unit, a child, a caregiver) drawn with :class:`QuickSelect`."""
 
     widget = QuickSelect
+
+
+class QuickRadioSelect(forms.RadioSelect):
+    """Radio buttons each written in one pass when a template lays them out itself (``{% for
+    radio in form.kind %}{{ radio.tag }}`` or ``{{ radio }}``): Django renders three templates
+    for every button. The same HTML, byte for byte; the whole group (``{{ form.kind }}``) is
+    still Django's."""
+
+    def _render(self, template_name: str, context: dict[str, Any], renderer: Any = None) -> Any:
+        if template_name != self.option_template_name:
+            return super()._render(template_name, context, renderer)  # type: ignore[misc]
+        widget = context["widget"]
+        attrs = widget["attrs"]
+        out = [
+            f'<input type="{conditional_escape(widget["type"])}" '
+            f'name="{conditional_escape(widget["name"])}"'
+        ]
+        if widget["value"] is not None:
+            out.append(f' value="{escape(str(widget["value"]))}"')
+        for name, value in attrs.items():
+            if value is True:
+                out.append(f" {conditional_escape(name)}")
+            elif value is not False:
+                out.append(f' {conditional_escape(name)}="{escape(str(value))}"')
+        out.append(">")
+        tag = "".join(out)
+        if widget.get("wrap_label"):
+            label_for = f' for="{conditional_escape(attrs["id"])}"' if attrs.get("id") else ""
+            tag = f"<label{label_for}>{tag}\n {conditional_escape(widget['label'])}</label>"
+        return mark_safe(tag)  # noqa: S308  (every part escaped above)
