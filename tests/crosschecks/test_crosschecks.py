@@ -205,6 +205,29 @@ class CrossCheckTests(PersonaTestCase):
         self.assertFalse(CrossCheck.objects.exists())
         self.assertFalse(DifficultyFlag.objects.exists())
 
+    def test_a_csv_of_unsure_encoding_is_asked_about_and_read_as_the_clerk_says(self):
+        a1 = self.a1
+        rows = [("陳曉華", a1.id_number, ""), ("黃國強", self.a2.id_number, "")]
+        content = csv_of(rows, header="序號,姓名,身份證號碼,出生日期,戶主姓名").decode()
+        big5 = content.encode("big5", errors="replace")
+        asked = self.post("school_admin", big5)
+        self.assertEqual(asked.status_code, 200)
+        self.assertContains(asked, '<option value="cp950"')
+        self.assertFalse(CrossCheck.objects.exists())
+        chosen = self.client_as("school_admin").post(
+            reverse("crosschecks:upload"),
+            {
+                "org": self.org("school_a").code,
+                "list_kind": "dibao",
+                "encoding": "cp950",
+                "file": SimpleUploadedFile("低保名单.csv", big5),
+            },
+        )
+        self.assertEqual(chosen.status_code, 302)
+        check = CrossCheck.objects.get()
+        self.assertEqual(check.matched, 2)  # both found; the names differ: listed to check
+        self.assertIn("陳曉華", check.disagreements[0]["message"])
+
     def test_who_may_upload(self):
         for persona in (
             "teacher",

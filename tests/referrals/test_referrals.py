@@ -110,6 +110,15 @@ class ReferralTests(PersonaTestCase):
         self.assertNotIn("酗酒", stored)
         self.assertIn("酗酒", Referral.objects.get(pk=referral.pk).reason)
 
+    def test_the_receiving_unit_is_told_and_nobody_else(self):
+        referral = self.refer()
+        told = set(
+            Notification.objects.filter(key=f"referral-sent-{referral.pk}").values_list(
+                "user__username", flat=True
+            )
+        )
+        self.assertEqual(told, {"federation_officer"})
+
     def test_a_stale_form_is_refused(self):
         referral = self.refer()
         opened = services.referral_version(referral)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.accounts.models import RoleAssignment
 from shouwang.accounts.policy import Action, Area
-from shouwang.accounts.scope import who
+from shouwang.accounts.scope import scope_of, who
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction
 from shouwang.children.models import Child
@@ -107,7 +107,27 @@ def refer(
             "reason_kind": reason_kind,
         },
     )
+    _tell_receiver(referral)
     return referral
+
+
+def _tell_receiver(referral: Referral) -> None:
+    """Those who answer at the receiving unit itself are told a case waits for them."""
+    receiver = referral.to_unit
+    held = RoleAssignment.objects.filter(org=receiver, is_active=True, user__is_active=True)
+    people = [
+        a.user
+        for a in held.select_related("user")
+        if scope_of(a.user).may(Area.REFERRALS, Action.CHANGE, receiver)
+    ]
+    notify(
+        people,
+        text=_("A case was referred to %(receiver)s: please accept it.")
+        % {"receiver": referral.receiver},
+        url=reverse("referrals:detail", args=[referral.pk]),
+        key=f"referral-sent-{referral.pk}",
+        private=True,
+    )
 
 
 @transaction.atomic
