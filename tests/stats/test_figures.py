@@ -46,6 +46,12 @@ STATS_KEYS = {
     "period",
     "care_person_times",
     "emergencies",
+    "activities",
+    "interest_groups",
+    "commendations",
+    "guardians_trained",
+    "homes",
+    "assistance",
 }
 # Seed 000: 父母双方外出8人, 一方外出45人, 父母双亡或单亲20人; 男生43人, 女生30人.
 SEED_000_MIX = (

@@ -18,9 +18,12 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from shouwang.activities import selectors as activities
+from shouwang.assistance import selectors as assistance
 from shouwang.care import selectors as care
 from shouwang.care.models import CaregiverRole, PairingMode, RecordKind
 from shouwang.children.models import Child
+from shouwang.homes import selectors as homes
 from shouwang.orgs.models import Org, OrgKind, Term
 from shouwang.orgs.selectors import calendar_region_for
 from shouwang.safety import selectors as safety
@@ -81,11 +84,18 @@ def flow_figures(
     if within is not None:
         unit = unit.filter(pk__in=within.values("pk"))
     children = unit.values("pk")
-    return {
+    start, end = period.start, period.end
+    out = {
         "period": period.as_json(),
-        "care_person_times": care.person_times(children, period.start, period.end),
-        "emergencies": safety.emergency_figures(children, period.start, period.end),
+        "care_person_times": care.person_times(children, start, end),
+        "emergencies": safety.emergency_figures(children, start, end),
+        # Held, given and commended by the units under ``org`` (their rows carry the unit).
+        **activities.period_figures(org=org, start=start, end=end),
+        **homes.period_figures(org=org, start=start, end=end),
     }
+    if with_money:
+        out |= assistance.period_figures(org=org, start=start, end=end)
+    return out
 
 
 def caregiver_figures(*, counted: QuerySet[Child], on: date) -> dict[str, Any]:
@@ -124,5 +134,41 @@ def work_rows(data: dict[str, Any]) -> list[tuple[str, Rows]]:
                 (_("Steps of the chain late"), data["emergencies"]["steps_late"]),
             ],
         ),
+        (
+            _("Activities and training"),
+            [
+                (_("Activities held"), data["activities"]["count"]),
+                (_("Person-times at activities"), data["activities"]["person_times"]),
+                (_("Children reached"), data["activities"]["children_reached"]),
+                (_("Children in an interest group"), data["interest_groups"]["children"]),
+                (_("Guardians trained"), data["guardians_trained"]),
+                (_("Children commended"), data["commendations"]["children"]),
+                (_("Adults commended"), data["commendations"]["adults"]),
+            ],
+        ),
+        (
+            _("Children's homes"),
+            [
+                (_("Homes and holiday stations"), data["homes"]["count"]),
+                (_("Children served"), data["homes"]["children_served"]),
+                (_("Children in holiday care"), data["homes"]["holiday_care"]),
+            ],
+        ),
     ]
+    if "assistance" in data:
+        given = data["assistance"]
+        groups.append(
+            (
+                _("Assistance"),
+                [
+                    (_("Payments"), given["payments"]),
+                    (_("Children helped"), given["children_helped"]),
+                    (_("Amount (yuan)"), given["amount_total"]),
+                ]
+                + [
+                    (code, f"{row['amount']} / {row['children']}")
+                    for code, row in given["by_programme"].items()
+                ],
+            )
+        )
     return groups
