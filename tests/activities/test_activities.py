@@ -11,15 +11,17 @@ from decimal import Decimal
 
 import time_machine
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
 from shouwang.activities import selectors, services
-from shouwang.activities.models import Activity, Attendance, AttendeeKind
+from shouwang.activities.models import Activity, Attendance, AttendeeKind, Photo
 from shouwang.audit.models import AuditEntry
 from shouwang.children.sections import sections_for
 from tests.children.factories import make_child
-from tests.personas import PersonaTestCase
+from tests.personas import PersonaTestCase, TempMediaTestCase
+from tests.web.matrix_parts.activities import JPEG
 
 TODAY = date(2026, 11, 24)
 
@@ -508,3 +510,41 @@ class StatsReadBackTests(PersonaTestCase):
         later = json.loads(out.getvalue())
         self.assertEqual(later["activities"]["person_times"], 0)
         self.assertEqual(later["commendations"]["children"], 0)
+
+
+@time_machine.travel(TODAY, tick=False)
+class PhotoTests(TempMediaTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.activity = services.plan_activity(
+            unit=cls.world.orgs["school_a"],
+            kind="birthday",
+            title="集体生日",
+            starts_on=date(2026, 11, 20),
+            in_charge=[cls.world.users["teacher"]],
+            by=None,
+        )
+
+    def upload(self, persona, name, content):
+        return self.client_as(persona).post(
+            reverse("activities:add_photo", args=[self.activity.pk]),
+            {"image": SimpleUploadedFile(name, content, "image/jpeg"), "caption": "合影"},
+        )
+
+    def test_a_photo_is_kept_under_a_random_name_and_shown_to_those_who_see_it(self):
+        response = self.upload("teacher", "张小明生日.jpg", JPEG)
+        self.assertEqual(response.status_code, 302)
+        photo = Photo.objects.get()
+        self.assertNotIn("张小明", photo.image.name)
+        url = reverse("activities:photo", args=[photo.pk])
+        self.assertEqual(self.client_as("school_admin").get(url).status_code, 200)
+        self.assertEqual(self.client_as("teacher_b").get(url).status_code, 404)
+
+    def test_a_photo_too_large_or_not_a_picture_is_refused(self):
+        big = self.upload("teacher", "big.jpg", JPEG + b"\x00" * (5 * 1024 * 1024))
+        self.assertEqual(big.status_code, 200)
+        self.assertTrue(big.context["form"].errors)
+        fake = self.upload("teacher", "x.jpg", b"MZ not a picture")
+        self.assertEqual(fake.status_code, 200)
+        self.assertFalse(Photo.objects.exists())

@@ -251,7 +251,9 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
 def add_photo(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     activity = selectors.activity_changeable_by(user, pk)
-    form = PhotoForm(request.POST or None, request.FILES or None)
+    # Bound on every POST: a body the upload handler refused arrives empty.
+    sent = request.method == "POST"
+    form = PhotoForm(request.POST if sent else None, request.FILES if sent else None)
     refuse_into(form, "image", request)
     return form_page(
         request,
