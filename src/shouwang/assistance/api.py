@@ -106,6 +106,9 @@ def _path_of(code: str) -> str:
     return org.path if org else "-"
 
 
+APPLICATIONS_LISTED = 200
+
+
 def _refused(exc: DjangoValidationError) -> ValidationError:
     return ValidationError(
         exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
@@ -165,15 +168,19 @@ class AssistanceViewSet(
             raise _refused(exc) from exc
         return Response(self.get_serializer(payment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ApplicationRequestSerializer, responses={200: ApplicationSerializer})
-    @action(detail=False, methods=["get", "post"], serializer_class=ApplicationSerializer)
+    @extend_schema(methods=["GET"], responses={200: ApplicationSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"],
+        request=ApplicationRequestSerializer,
+        responses={201: ApplicationSerializer(many=True)},
+    )
+    @action(detail=False, methods=["get", "post"], filterset_class=None, pagination_class=None)
     def applications(self, request: Request) -> Response:
-        """The applications the caller sees; POST applies for a list of children."""
+        """The applications the caller sees (the latest 200); POST applies for children."""
         user = acting_user(request)
         if request.method == "GET":
             rows = selectors.applications_visible_to(user).order_by("-applied_on", "-pk")
-            page = self.paginate_queryset(rows)
-            return self.get_paginated_response(ApplicationSerializer(page, many=True).data)
+            return Response(ApplicationSerializer(rows[:APPLICATIONS_LISTED], many=True).data)
         if not selectors.may_apply(user):
             raise Http404
         body = ApplicationRequestSerializer(data=request.data)
