@@ -238,3 +238,23 @@ class WorkDonePartTests(PersonaTestCase):
         client = self.client_as("school_admin")
         code = self.org("school_b").code
         assert client.get(f"/stats/?org={code}&part=work").status_code == 404
+
+
+@time_machine.travel(TODAY, tick=False)
+class MoneyInFiguresTests(PersonaTestCase):
+    def test_those_who_may_not_see_money_get_no_assistance_key_not_even_a_zero(self):
+        code = self.org("school_a").code
+        for persona, shown in (
+            ("school_admin", True),
+            ("county_officer", True),
+            ("counselor", False),
+        ):
+            body = self.client_as(persona).get(f"/api/v1/stats/?org={code}").json()
+            assert ("assistance" in body) is shown, persona
+            assert "activities" in body, persona
+
+    def test_the_command_line_gives_every_key_with_zeros(self):
+        data = stats_json("--org", self.org("school_a").code)
+        assert data["assistance"]["amount_total"] == "0.00"
+        assert data["activities"] == {"count": 0, "person_times": 0, "children_reached": 0}
+        assert data["guardians_trained"] == 0
