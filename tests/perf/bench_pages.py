@@ -8,9 +8,11 @@ database of its own on the database of DATABASE_URL (see tests/perf/common.py), 
 planner's statistics, then for each page of tests/load/locustfile.py, as the persona the load
 test uses, sends ``--runs`` requests through django.test.Client after two warm-up requests and
 prints the page's median time, its queries, the milliseconds spent in SQL and outside it (the
-Python time: views, forms, templates, the menu), and the ratio of its median to the baseline's
+Python time: views, forms, templates, the menu) and the ratio of its median to the baseline's,
 measured in the same run: the login form, a page that renders the base template and touches
-no data (ratios survive a busy machine better than milliseconds do).
+no data (ratios survive a busy machine better than milliseconds do); then the same for the
+CPU time the process spent (on SQLite the database's too: steadier than the wall clock on a
+shared machine).
 
 BENCH_PROFILE=1 prints, for each page, the project's functions taking the most cumulative time
 (cProfile over the timed requests; BENCH_PROFILE_MATCH=<regex> names other functions) and the
@@ -49,6 +51,7 @@ class Page:
     request: Callable[[Any], Any]  # the client -> the response
     expect: int = 200
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     sql: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
 
@@ -184,13 +187,14 @@ def main() -> int:
             with connection.execute_wrapper(clock):
                 if profiler:
                     profiler.enable()
-                begin = time.perf_counter()
+                begin, cpu_begin = time.perf_counter(), time.process_time()
                 response = page.request(client)
-                took = time.perf_counter() - begin
+                took, cpu = time.perf_counter() - begin, time.process_time() - cpu_begin
                 if profiler:
                     profiler.disable()
             assert response.status_code == page.expect, (page.name, response.status_code)
             page.times.append(took)
+            page.cpu.append(cpu)
             page.sql.append(clock.seconds)
             page.queries.append(clock.count)
         if os.environ.get("BENCH_SQL") and "baseline" not in page.name:
@@ -206,14 +210,20 @@ def main() -> int:
             print(f"--- {page.name}: own time ---\n{out.getvalue()}")
 
     base = statistics.median(pages[0].times)
-    print(f"\n{'page':<32} {'median':>8} {'queries':>8} {'in SQL':>8} {'outside':>8} {'ratio':>7}")
+    base_cpu = statistics.median(pages[0].cpu)
+    print(
+        f"\n{'page':<32} {'median':>8} {'queries':>8} {'in SQL':>8} {'outside':>8} {'ratio':>7}"
+        f" {'CPU':>8} {'ratio':>7}"
+    )
     for page in pages:
         median = statistics.median(page.times)
         sql = statistics.median(page.sql)
         outside = statistics.median(t - s for t, s in zip(page.times, page.sql, strict=True))
+        cpu = statistics.median(page.cpu)
         print(
             f"{page.name:<32} {median * 1000:6.1f}ms {statistics.median(page.queries):8.0f} "
-            f"{sql * 1000:6.1f}ms {outside * 1000:6.1f}ms {median / base:6.1f}×",
+            f"{sql * 1000:6.1f}ms {outside * 1000:6.1f}ms {median / base:6.1f}× "
+            f"{cpu * 1000:6.1f}ms {cpu / base_cpu:6.1f}×",
             flush=True,
         )
     print(f"(median of {args.runs} requests each; {connection.vendor}; {machine_load()})")
