@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.accounts.policy import Action, Area
+from shouwang.accounts.policy import ANY, Action, Area, Reach, rule
 from shouwang.accounts.scope import Scope, scope_of
 
 
@@ -20,9 +20,19 @@ class NavItem:
     # The policy entries (accounts.policy) the page answers to; shown when any allows. Empty:
     # everyone. The page asks the same entries, so menu and page cannot disagree.
     needs: tuple[tuple[Area, Action], ...] = ()
+    # The page also lists what a person took part in themselves (the table's OWN for anyone):
+    # a volunteer's own activities. Shown to everyone with a role where the table says so.
+    lists_own: bool = False
 
     def shown_to(self, scope: Scope) -> bool:
-        return not self.needs or any(scope.may(area, action) for area, action in self.needs)
+        if not self.needs:
+            return True
+        if any(scope.may(area, action) for area, action in self.needs):
+            return True
+        return self.lists_own and any(
+            bool(scope.roles) and Reach.OWN in rule(area, action).get(ANY, ())
+            for area, action in self.needs
+        )
 
 
 NAV_ITEMS = [
@@ -38,6 +48,11 @@ NAV_ITEMS = [
     NavItem(_("Family contact"), "family:rooms", ((Area.FAMILY, Action.VIEW),)),
     NavItem(_("Health"), "health:overview", ((Area.HEALTH, Action.VIEW),)),
     NavItem(_("Counseling"), "counseling:overview", ((Area.COUNSELING, Action.VIEW),)),
+    NavItem(_("Activities"), "activities:list", ((Area.ACTIVITIES, Action.VIEW),), lists_own=True),
+    NavItem(_("Children's homes"), "homes:index", ((Area.HOMES, Action.VIEW),)),
+    NavItem(_("Assistance"), "assistance:home", ((Area.ASSISTANCE, Action.VIEW),)),
+    NavItem(_("Donations"), "assistance:funds", ((Area.DONATIONS, Action.VIEW),)),
+    NavItem(_("Reporting rounds"), "oversight:index", ((Area.ROUNDS, Action.VIEW),)),
     NavItem(_("Pairings"), "care:pairings", ((Area.PAIRING, Action.CHANGE),)),
     NavItem(_("Duty compliance"), "care:compliance", ((Area.COMPLIANCE, Action.VIEW),)),
     NavItem(_("Organisations"), "units:tree", ((Area.UNITS, Action.VIEW),)),
