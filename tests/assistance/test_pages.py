@@ -6,8 +6,11 @@ from datetime import date
 
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from shouwang.assistance import services
 from shouwang.assistance.models import Payment
 from tests.personas import TempMediaTestCase
 
@@ -77,3 +80,37 @@ class PageTests(AssistanceCase, TempMediaTestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(Payment.objects.count(), 0)
+
+
+@time_machine.travel(date(2026, 11, 24), tick=False)
+class QueryCountTests(AssistanceCase):
+    def queries_for(self, url: str) -> int:
+        client = self.client_as("county_officer")
+        client.get(url)  # the session and the scope, once
+        with CaptureQueriesContext(connection) as captured:
+            self.assertEqual(client.get(url).status_code, 200)
+        return len(captured)
+
+    def test_the_assistance_page_does_not_grow_with_its_rows(self):
+        url = reverse("assistance:home")
+        girls = self.girls(6)
+        services.pay_batch(
+            children=girls[:2],
+            programme=self.programme("spring_bud"),
+            paid_on=date(2026, 10, 8),
+            by=self.school_admin,
+        )
+        services.apply_for(
+            children=girls[:2], programme=self.programme("subsidy_primary"), by=self.school_admin
+        )
+        few = self.queries_for(url)
+        services.pay_batch(
+            children=girls[2:],
+            programme=self.programme("spring_bud"),
+            paid_on=date(2026, 10, 8),
+            by=self.school_admin,
+        )
+        services.apply_for(
+            children=girls[2:], programme=self.programme("subsidy_primary"), by=self.school_admin
+        )
+        self.assertEqual(self.queries_for(url), few)
