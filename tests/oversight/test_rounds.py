@@ -15,12 +15,13 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django_q.models import Schedule
 
 from shouwang.children.models import Child
 from shouwang.children.types import LeftBehindType, ParentStatus
 from shouwang.notices.models import Notification
 from shouwang.orgs import services as org_services
-from shouwang.oversight import selectors, services
+from shouwang.oversight import selectors, services, tasks
 from shouwang.oversight.models import Level, Round, RoundUnit, Submission
 from tests.children.factories import make_child
 from tests.personas import TempMediaTestCase
@@ -455,3 +456,29 @@ class PageTests(RoundTestCase):
     def test_a_school_admin_may_not_open_a_round_page(self):
         url = reverse("oversight:open", args=[self.org("county_a").code])
         self.assertEqual(self.client_as("school_admin").get(url).status_code, 404)
+
+
+class WorkerTests(RoundTestCase):
+    def test_the_worker_runs_the_reminder_hourly(self):
+        schedule = Schedule.objects.get(func="shouwang.oversight.tasks.remind_late_units")
+        self.assertEqual(schedule.repeats, -1)
+        self.open_round()
+        with time_machine.travel(at(date(2026, 12, 11)), tick=False):
+            self.assertEqual(tasks.remind_late_units(), 3)
+            self.assertEqual(tasks.remind_late_units(), 0)
+
+
+class TownshipPageTests(RoundTestCase):
+    def test_township_page_names_units_not_in_then_previews_their_sum(self):
+        round_ = self.open_round()
+        township = self.unit(round_, "township_a1")
+        url = reverse("oversight:unit", args=[township.pk])
+        client = self.client_as("township_officer")
+        self.submit(round_, "school_a", "school_admin")
+        page = client.get(url)
+        self.assertEqual([u.org.name for u in page.context["waiting"]], ["东村"])
+        self.assertEqual(page.context["figures"], [])
+        self.submit(round_, "village_a1", "village_director")
+        page = client.get(url)
+        self.assertEqual(page.context["waiting"], [])
+        self.assertTrue(page.context["figures"])

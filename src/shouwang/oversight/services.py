@@ -171,13 +171,7 @@ def submit(*, unit: RoundUnit, by: User, version: str | None = None) -> Submissi
                 _("%(org)s reports upward once its units are in; not yet: %(units)s.")
                 % {"org": unit.org.name, "units": "、".join(u.org.name for u in waiting)}
             )
-        below = [current(u) for u in _units_below(unit)]
-        taken = [s for s in below if s is not None]
-        figures = summed(taken, org=unit.org)
-        paired = sum(s.paired for s in taken)
-        children = sorted(
-            {c["id"]: c for s in taken for c in s.children}.values(), key=lambda c: c["id"]
-        )
+        figures, paired, children = upward(unit)
     else:
         figures, paired, children = preview(unit.org, on)
     buffer = BytesIO()
@@ -213,6 +207,18 @@ def submit(*, unit: RoundUnit, by: User, version: str | None = None) -> Submissi
         },
     )
     return submission
+
+
+def upward(unit: RoundUnit) -> tuple[dict[str, Any], int, list[dict[str, Any]]]:
+    """What a township reports upward: its units' frozen figures summed, their paired children
+    and their counted children together (a child counted by a school and by the village it
+    lives in appears once)."""
+    taken = [s for s in (current(u) for u in _units_below(unit)) if s is not None]
+    taken = [s for s in taken if s.returned_at is None]
+    children = sorted(
+        {c["id"]: c for s in taken for c in s.children}.values(), key=lambda c: c["id"]
+    )
+    return summed(taken, org=unit.org), sum(s.paired for s in taken), children
 
 
 def _units_below(unit: RoundUnit) -> list[RoundUnit]:

@@ -27,6 +27,7 @@ from shouwang.units.selectors import org_visible_to
 
 from . import selectors, services
 from .forms import OpenRoundForm, ReturnForm, SubmitForm
+from .models import Level
 from .selectors import Status
 
 
@@ -157,8 +158,12 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("oversight:unit", pk=found.pk)
     status = selectors.status_of(found)
     figures = None
-    if status not in selectors.IN and found.level == "unit":
-        figures, _paired, _children = services.preview(found.org, timezone.localdate())
+    waiting = services.units_not_in(found) if found.level == Level.REGION else []
+    if status not in selectors.IN and not waiting:
+        if found.level == Level.REGION:
+            figures, _paired, _children = services.upward(found)
+        else:
+            figures, _paired, _children = services.preview(found.org, timezone.localdate())
     return render(
         request,
         "oversight/unit.html",
@@ -168,7 +173,7 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
             "late": selectors.is_late(found, timezone.localdate()),
             "versions": selectors.versions(found),
             "figures": figure_rows(figures),
-            "waiting": services.units_not_in(found) if found.level == "region" else [],
+            "waiting": waiting,
             "form": form,
             "may_submit": status not in selectors.IN,
         },
