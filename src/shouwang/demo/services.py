@@ -28,8 +28,12 @@ from shouwang.health.models import BmiReference
 from shouwang.orgs import services as org_services
 from shouwang.orgs.models import HolidaySeason, Org, OrgKind
 
+from .activities import add_demo_activities
+from .assistance import add_demo_assistance
 from .care import add_demo_care
 from .children import add_demo_children
+from .homes import add_demo_homes
+from .rounds import add_demo_round
 from .wellbeing import add_demo_wellbeing
 
 DEMO_CODE_PREFIX = "99"
@@ -269,6 +273,11 @@ def build_demo_county(*, seed: int = 2026, children: int = 600, today: date) -> 
     add_demo_children(county=county, count=children, rng=rng, fake=fake, today=today)
     add_demo_care(county=county, rng=rng, fake=fake, today=today)
     add_demo_wellbeing(county=county, rng=rng, fake=fake, today=today)
+    # Help and activities (issue 20), then a reporting round over what the county holds by now.
+    add_demo_assistance(county=county, rng=rng, fake=fake, today=today)
+    add_demo_activities(county=county, rng=rng, today=today)
+    add_demo_homes(county=county, rng=rng, today=today)
+    add_demo_round(county=county, today=today)
     refresh_planner_statistics()  # a county written in bulk: the planner learns its size
     return DemoCounty(county=county, logins=demo_logins())
 
