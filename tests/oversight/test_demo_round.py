@@ -12,9 +12,10 @@ import pytest
 import time_machine
 from django.test import override_settings
 
-from shouwang.demo.rounds import SUBMITTING, add_demo_round
+from shouwang.demo.rounds import SUBMITTING
 from shouwang.demo.services import build_demo_county
 from shouwang.oversight import selectors
+from shouwang.oversight.models import Round
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 24)
@@ -30,8 +31,8 @@ def _today_and_a_media_folder():
 
 
 def test_demo_round_has_units_in_one_returned_and_the_first_school_to_do():
-    county = build_demo_county(seed=7, children=24, today=TODAY).county
-    round_ = add_demo_round(county=county, today=TODAY)
+    build_demo_county(seed=7, children=24, today=TODAY)  # calls add_demo_round
+    round_ = Round.objects.get()
     data = selectors.report_whole(round_).as_json()
     statuses = [u["status"] for u in data["units"]]
     assert statuses.count("submitted") == SUBMITTING - 1
