@@ -1,9 +1,8 @@
-"""The demo's home and holiday station (shouwang.demo.homes), planted on a small demo county:
+"""The demo's home and holiday station (shouwang.demo.homes), planted in a small demo county:
 the demo teacher has today's shift due and one of last week's overdue in 我的任务."""
 
 from __future__ import annotations
 
-import random
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,6 @@ import time_machine
 from shouwang.accounts.models import User
 from shouwang.care.engine import DUE, OVERDUE
 from shouwang.care.other_duties import duties_of
-from shouwang.demo.homes import add_demo_homes
 from shouwang.demo.services import build_demo_county
 from shouwang.homes.models import Home
 from shouwang.homes.selectors import period_figures
@@ -25,8 +23,8 @@ TODAY = date(2026, 11, 24)  # a Tuesday
 def test_the_demo_plants_a_home_a_station_a_roster_and_attendance():
     at_noon = datetime.combine(TODAY, time(12), tzinfo=ZoneInfo("Asia/Shanghai"))
     with time_machine.travel(at_noon, tick=False):
+        # (build_demo_county calls shouwang.demo.homes.add_demo_homes)
         county = build_demo_county(seed=7, children=24, today=TODAY).county
-        add_demo_homes(county=county, rng=random.Random(7), today=TODAY)
         teacher = User.objects.get(username="demo-teacher")
         statuses = [d.status for d in duties_of(teacher, TODAY)]
     assert Home.objects.count() == 2

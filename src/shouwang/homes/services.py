@@ -143,6 +143,11 @@ def _put_on_roster(
 ) -> Shift:
     if not selectors.people_for_roster(home).filter(pk=person.pk).exists():
         raise ValidationError({"person": _("Choose someone who works at the home's unit.")})
+    if not selectors.homes_visible_to(person).filter(pk=home.pk).exists():
+        # (A counselor of the school works there but does not see its homes.)
+        raise ValidationError(
+            {"person": _("%(person)s cannot open this home.") % {"person": person}}
+        )
     shift = Shift(
         home=home,
         person=person,
