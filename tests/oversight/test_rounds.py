@@ -14,6 +14,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_q.models import Schedule
 
@@ -482,3 +484,29 @@ class TownshipPageTests(RoundTestCase):
         page = client.get(url)
         self.assertEqual(page.context["waiting"], [])
         self.assertTrue(page.context["figures"])
+
+
+class QueryCountTests(RoundTestCase):
+    def queries_for_detail(self, round_: Round) -> int:
+        client = self.client_as("county_officer")
+        url = reverse("oversight:detail", args=[round_.pk])
+        client.get(url)  # sessions and caches warm
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(client.get(url).status_code, 200)
+        return len(queries)
+
+    def test_a_round_page_does_not_grow_with_its_units(self):
+        small = self.open_round(units=[self.org("school_a")])
+        self.submit(small, "school_a", "school_admin")
+        for n in range(3):
+            org_services.add_org(
+                code=f"11010100100{n + 2}",
+                name=f"新村{n}",
+                kind="village",
+                parent=self.org("township_a1"),
+                by=None,
+            )
+        large = self.open_round()
+        self.submit(large, "school_a", "school_admin")
+        self.submit(large, "school_b", "county_officer")
+        self.assertEqual(self.queries_for_detail(large), self.queries_for_detail(small))
