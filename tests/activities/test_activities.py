@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import time_machine
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -548,3 +549,36 @@ class PhotoTests(TempMediaTestCase):
         fake = self.upload("teacher", "x.jpg", b"MZ not a picture")
         self.assertEqual(fake.status_code, 200)
         self.assertFalse(Photo.objects.exists())
+
+
+@time_machine.travel(TODAY, tick=False)
+class MoneyInFormsTests(PersonaTestCase):
+    def test_the_edit_form_of_a_teacher_in_charge_carries_no_budget(self):
+        activity = services.plan_activity(
+            unit=self.org("school_a"),
+            kind="birthday",
+            title="集体生日",
+            starts_on=date(2026, 11, 20),
+            in_charge=[self.teacher],
+            budget=Decimal("876.50"),
+            by=self.school_admin,
+        )
+        page = self.client_as("teacher").get(reverse("activities:edit", args=[activity.pk]))
+        self.assertNotIn("budget", page.context["form"].fields)
+        token = page.context["form"]["version"].value()
+        self.assertNotIn("876", signing.loads(token, salt="shouwang.core.concurrency").__repr__())
+        response = self.client_as("teacher").post(
+            reverse("activities:edit", args=[activity.pk]),
+            {
+                "version": token,
+                "kind": "birthday",
+                "title": "集体生日会",
+                "starts_on": "2026-11-20",
+                "in_charge": "teacher",
+                "status": "held",
+                "outcome": "20名孩子过了集体生日",
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        activity.refresh_from_db()
+        self.assertEqual((activity.title, activity.budget), ("集体生日会", Decimal("876.50")))

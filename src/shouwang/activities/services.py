@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from shouwang.audit import services as audit
@@ -49,7 +50,10 @@ PLAN_FIELDS = ("kind", "title", "place", "starts_on", "budget", "materials", "ou
 
 
 def activity_state(activity: Activity) -> dict[str, Any]:
+    """What an edit form was opened at. The token is signed, not encrypted: the budget (money,
+    which a teacher in charge may not see) goes into it only as a keyed digest."""
     row = Activity.objects.filter(pk=activity.pk).values(*PLAN_FIELDS).get()
+    row["budget"] = salted_hmac("activities.budget", str(row["budget"])).hexdigest()[:16]
     row["in_charge"] = sorted(activity.in_charge.values_list("pk", flat=True))
     row["volunteers"] = sorted(activity.volunteers.values_list("pk", flat=True))
     return row
@@ -122,6 +126,10 @@ def plan_activity(
     return activity
 
 
+def _shown(key: str, value: Any) -> Any:
+    return "…" if key == "budget" else value
+
+
 @transaction.atomic
 def change_activity(
     *, activity: Activity, by: User | None, version: str, **values: Any
@@ -129,8 +137,8 @@ def change_activity(
     """The plan or the outcome changed (``values``: any of PLAN_FIELDS, ``in_charge``,
     ``volunteers``); a form opened before someone else's change is refused."""
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
-    check_version(version, activity_state(activity))
-    before = activity_state(activity)
+    check_version(version, activity_state(activity), shown=_shown)
+    before, budget = activity_state(activity), activity.budget
     people = {k: values.pop(k) for k in ("in_charge", "volunteers") if k in values}
     if "in_charge" in people:
         _check_people(activity.unit, people["in_charge"])
@@ -152,7 +160,13 @@ def change_activity(
         action=AuditAction.UPDATE,
         obj=activity,
         org_path=activity.unit.path,
-        changes={k: [str(before[k]), str(after[k])] for k in after if before[k] != after[k]},
+        changes={
+            k: [str(budget), str(activity.budget)]
+            if k == "budget"
+            else [str(before[k]), str(after[k])]
+            for k in after
+            if before[k] != after[k]
+        },
     )
     return activity
 

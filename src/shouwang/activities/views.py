@@ -127,7 +127,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         people=selectors.people_near(user, also=activity),
         money=money,
         editing=True,
-        initial={**state, "version": services.activity_version(activity)},
+        initial={
+            **state,
+            "budget": activity.budget,
+            "version": services.activity_version(activity),
+        },
     )
 
     def save(data: dict[str, Any]) -> object:
@@ -169,6 +173,8 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     groups = selectors.attendance_groups(user, activity) if changes else Org.objects.none()
     group = None
     code = request.POST.get("group") or request.GET.get("group")
+    if not code and request.method == "GET" and len(groups[:2]) == 1:
+        code = str(groups[0].pk)  # one class list: open it (a class teacher's own)
     if code:
         group = get_object_or_404(groups, pk=code) if code.isdigit() else None
         if group is None:
