@@ -18,7 +18,7 @@ from shouwang.children.models import Child
 from shouwang.children.selectors import children_visible_to
 from shouwang.orgs.models import Org, OrgKind
 
-from .models import Referral, ReferralState
+from .models import Referral
 
 # The units a referral can go to, by what the referrer chose (police and appointed guardians
 # are held by the region unit that answers for them: the township or the county).
@@ -145,7 +145,3 @@ def child_section(user: Any, child: Child) -> dict[str, Any] | None:
     if not referrals and not may_refer:
         return None
     return {"referrals": referrals, "may_refer": may_refer, "child": child}
-
-
-def open_count(user: Any) -> int:
-    return received_by_units_of(user).exclude(state=ReferralState.CLOSED).count()
