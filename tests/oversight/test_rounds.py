@@ -25,6 +25,8 @@ from shouwang.notices.models import Notification
 from shouwang.orgs import services as org_services
 from shouwang.oversight import selectors, services, tasks
 from shouwang.oversight.models import Level, Round, RoundUnit, Submission
+from shouwang.stats import selectors as stats
+from shouwang.stats.flows import flow_figures, period_of
 from tests.children.factories import make_child
 from tests.personas import TempMediaTestCase
 
@@ -32,6 +34,11 @@ CST = ZoneInfo("Asia/Shanghai")
 OPENED = date(2026, 12, 1)
 DUE = date(2026, 12, 10)  # schools and villages (seed 002: communities by 6-25)
 UPWARD = date(2026, 12, 15)  # townships (seed 002: the bureau by 6-30)
+
+
+def live_flows(org):
+    with time_machine.travel(at(OPENED), tick=False):
+        return flow_figures(org=org, period=period_of(org, OPENED))["care_person_times"]
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -233,10 +240,17 @@ class ReviewTests(RoundTestCase):
         village = self.submit(round_, "village_a1", "village_director")
         township = self.submit(round_, "township_a1", "township_officer")
         school = self.unit(round_, "school_a").submissions.get()
-        self.assertEqual(
-            township.figures["left_behind_total"],
-            school.figures["left_behind_total"] + village.figures["left_behind_total"],
-        )
+        # The village counts the three children who live there, whom school A counts too: its
+        # share of the township's sum is its children in no school (none), so the sum is the
+        # township's own count, each child once.
+        self.assertEqual(village.figures["left_behind_total"], 3)
+        self.assertEqual(village.figures["as_place"]["left_behind_total"], 0)
+        self.assertEqual(school.figures["left_behind_total"], 3)
+        self.assertEqual(township.figures["left_behind_total"], 3)
+        with time_machine.travel(at(OPENED), tick=False):
+            live = stats.figures(org=self.org("township_a1"), on=OPENED, with_units=False)
+        self.assertEqual(township.figures["left_behind_total"], live.left_behind_total)
+        self.assertEqual(township.figures["care_person_times"], live_flows(self.org("township_a1")))
         # Reported upward: its units' reports are returned only after its own.
         with self.assertRaises(ValidationError):
             services.return_submission(submission=school, comment="重报", by=self.county_officer)

@@ -30,8 +30,20 @@ class Status:
 
 IN = (Status.SUBMITTED, Status.SUBMITTED_LATE)
 # Keys of the statistics JSON that name the unit or the day, or are ratios: never summed.
+# A village's share of a sum over units, kept in its snapshot beside its own figures.
+AS_PLACE = "as_place"
 NOT_SUMMED = frozenset(
-    {"org", "org_name", "on", "profile", "period", "left_behind_ratio", "pairing_coverage"}
+    {
+        "org",
+        "org_name",
+        "on",
+        "profile",
+        "period",
+        "left_behind_ratio",
+        "pairing_coverage",
+        "paired",
+        AS_PLACE,
+    }
 )
 
 
@@ -255,13 +267,18 @@ def summed(submissions: list[Submission], *, org: Org) -> dict[str, Any]:
     again from the sums: ``left_behind_ratio`` from the enrolled students, ``pairing_coverage``
     from the paired children each snapshot kept."""
     total: dict[str, Any] = {}
+    paired = 0
     for submission in submissions:
-        for key, value in submission.figures.items():
+        # A village's share is its children in no school (its own figures count its residents,
+        # whom their schools count too): services.preview keeps it beside them.
+        share = submission.figures.get(AS_PLACE)
+        figures = share if share is not None else submission.figures
+        paired += share["paired"] if share is not None else submission.paired
+        for key, value in figures.items():
             if key not in NOT_SUMMED and key != "children":
                 total[key] = _add(total.get(key), value)
     students = total.get("students_total", 0)
     children = total.get("left_behind_total", 0)
-    paired = sum(s.paired for s in submissions)
     return {
         "org": org.code,
         "org_name": org.name,

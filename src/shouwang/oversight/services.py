@@ -30,7 +30,7 @@ from shouwang.stats import selectors as stats
 from shouwang.stats.flows import period_of
 
 from .models import Level, Round, RoundUnit, Submission
-from .selectors import IN, current, level_above, status_of, summed
+from .selectors import AS_PLACE, IN, current, level_above, status_of, summed
 
 # The units that report their own ledger; the regions between them and the round's level report
 # their units' sum upward.
@@ -134,7 +134,18 @@ def preview(org: Org, on: date) -> tuple[dict[str, Any], int, list[dict[str, Any
     """A unit's figures (the statistics JSON of interfaces.md, as ``shouwang stats`` prints
     it), its paired children and its counted children, as of ``on``."""
     result = stats.figures(org=org, on=on, with_units=False)
-    data = result.as_json() | stats.flows_for(None, org, on, period_of(org, on), result.profile)
+    period = period_of(org, on)
+    data = result.as_json() | stats.flows_for(None, org, on, period, result.profile)
+    if org.kind == OrgKind.VILLAGE:
+        # A village's own figures count the children who live there, whichever school they
+        # attend, who are in their school's figures too; a sum over units takes its share as a
+        # place: the children in no school registered at it (selectors.summed).
+        placed = stats.figures(org=org, on=on, with_units=False, as_place=True)
+        data[AS_PLACE] = (
+            placed.as_json()
+            | stats.flows_for(None, org, on, period, placed.profile, as_place=True)
+            | {"paired": placed.paired}
+        )
     counted = stats.counted_children(Child.objects.all(), org, on, result.profile)
     children = [
         {"id": pk, "name": name, "type": kind}

@@ -63,24 +63,30 @@ def period_of(org: Org, on: date, start: date | None = None, end: date | None = 
     return Period(term.start, term.end, term.name)
 
 
-def children_of(org: Org) -> QuerySet[Child]:
-    """The children whose work ``org`` counts, whatever their status now (module docstring)."""
+def children_of(org: Org, *, as_place: bool = False) -> QuerySet[Child]:
+    """The children whose work ``org`` counts, whatever their status now (module docstring);
+    ``as_place``: a village's children in no school only (its share of a sum over units)."""
     if org.kind == OrgKind.SCHOOL_CLASS:
         return Child.objects.filter(school_class=org)
     if org.kind == OrgKind.GRADE:
         return Child.objects.filter(school_class__path__startswith=org.path)
-    if org.kind == OrgKind.VILLAGE:
+    if org.kind == OrgKind.VILLAGE and not as_place:
         return Child.objects.filter(home_village=org)
     return Child.objects.filter(school__path__startswith=org.path)
 
 
 def flow_figures(
-    *, org: Org, period: Period, within: QuerySet[Child] | None = None, with_money: bool = True
+    *,
+    org: Org,
+    period: Period,
+    within: QuerySet[Child] | None = None,
+    with_money: bool = True,
+    as_place: bool = False,
 ) -> dict[str, Any]:
     """The period's figures of ``org``: every key of interfaces.md, zeros present. ``within``:
     the reader's scope, where it is not the whole unit; ``with_money``: whether the reader may
     see help given (those who may not get no key of it, not even a zero)."""
-    unit = children_of(org)
+    unit = children_of(org, as_place=as_place)
     if within is not None:
         unit = unit.filter(pk__in=within.values("pk"))
     children = unit.values("pk")

@@ -256,24 +256,30 @@ def placed_under(path: str) -> Q:
 
 
 def counted_children(
-    children: QuerySet[Child], org: Org, on: date, profile: DefinitionProfile
+    children: QuerySet[Child],
+    org: Org,
+    on: date,
+    profile: DefinitionProfile,
+    *,
+    as_place: bool = False,
 ) -> QuerySet[Child]:
     """The children ``profile`` counts on ``on`` at ``org``: in its class or grade, placed at its
-    schools and villages, or — a village — living in it."""
-    counted = _counted_at(org, placed_on(counted_by(children, profile, on)))
+    schools and villages, or — a village — living in it (``as_place``: a village as the place
+    children in no school are registered at, its share of a sum over units)."""
+    counted = _counted_at(org, placed_on(counted_by(children, profile, on)), as_place=as_place)
     open_pairing = Pairing.objects.filter(child=OuterRef("pk"), starts_on__lte=on).filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=on)
     )
     return counted.annotate(paired=Exists(open_pairing), consented=consent_in_force(on))
 
 
-def _counted_at(org: Org, placed: QuerySet[Child]) -> QuerySet[Child]:
+def _counted_at(org: Org, placed: QuerySet[Child], *, as_place: bool = False) -> QuerySet[Child]:
     """Of children annotated by :func:`placed_on`, those ``org`` counts."""
     if org.kind == OrgKind.SCHOOL_CLASS:
         return placed.filter(school_class=org, **STILL_THERE)
     if org.kind == OrgKind.GRADE:
         return placed.filter(school_class__path__startswith=org.path, **STILL_THERE)
-    if org.kind == OrgKind.VILLAGE:
+    if org.kind == OrgKind.VILLAGE and not as_place:
         # Where they live, whichever school they attend (a village has no villages below it).
         return placed.filter(home_village=org)
     return placed.filter(placed_under(org.path))
@@ -331,9 +337,11 @@ def figures(
     with_units: bool = True,
     with_trend: bool = False,
     counted: Counted | None = None,
+    as_place: bool = False,
 ) -> Figures:
     """The unit's figures; ``children`` is the caller's scope (all children when ``None``),
-    ``counted`` what the grouped count gave already (a snapshot of the whole unit)."""
+    ``counted`` what the grouped count gave already (a snapshot of the whole unit);
+    ``as_place``: a village's share of a sum over units (:func:`counted_children`)."""
     profile = profile or profile_for(org, on)
     children = Child.objects.all() if children is None else children
     out = Figures(org=org, on=on, profile=profile, hide_small=hide_small)
@@ -342,7 +350,7 @@ def figures(
         out.students_total += row.total
         if row.grade is not None:
             out.students_by_stage[row.grade.stage] += row.total
-    found = counted or count_unit(children, org, on, profile)
+    found = counted or count_unit(children, org, on, profile, as_place=as_place)
     out.left_behind_total = found.total
     out.counts = {name: dict(values) for name, values in found.counts.items()}
     out.by_stage.update(found.by_stage)
@@ -360,10 +368,15 @@ def figures(
 
 
 def count_unit(
-    children: QuerySet[Child], org: Org, on: date, profile: DefinitionProfile
+    children: QuerySet[Child],
+    org: Org,
+    on: date,
+    profile: DefinitionProfile,
+    *,
+    as_place: bool = False,
 ) -> Counted:
     """The grouped count of the unit's counted children among ``children``: one query."""
-    counted = counted_children(children, org, on, profile)
+    counted = counted_children(children, org, on, profile, as_place=as_place)
     # One row per place and class: the place, the class, the school now, how many, then one
     # count per breakdown (tuples summed column by column: a county has thousands of rows).
     counted_here = [(name, value) for name, values in DIMENSIONS.items() for value in values]
@@ -413,7 +426,9 @@ def count_unit(
         # Only a profile that asks how long parents have been away can miss that date (one
         # count more; the figures themselves stay one grouped query).
         missing = left_out_for_unknown_time_away(children, profile, on)
-        out.left_out_unknown_time_away = _counted_at(org, placed_on(missing)).count()
+        out.left_out_unknown_time_away = _counted_at(
+            org, placed_on(missing), as_place=as_place
+        ).count()
     return out
 
 
@@ -681,7 +696,13 @@ KEEP_SNAPSHOT_DAYS = 7  # a cache: older rows are dropped by the worker
 
 
 def flows_for(
-    user: Any | None, org: Org, on: date, period: Period, profile: DefinitionProfile | None = None
+    user: Any | None,
+    org: Org,
+    on: date,
+    period: Period,
+    profile: DefinitionProfile | None = None,
+    *,
+    as_place: bool = False,
 ) -> dict[str, Any]:
     """The statistics JSON's keys beyond the day's counts (stats.flows) as ``user`` may see them
     (``None``: the command line, everything): the caregivers of the counted children on ``on``,
@@ -689,10 +710,14 @@ def flows_for(
     profile = profile or profile_for(org, on)
     whole = user is None or sees_whole_unit(user, org)
     children = Child.objects.all() if user is None else Child.objects.restrict(user)
-    counted = counted_children(children, org, on, profile)
+    counted = counted_children(children, org, on, profile, as_place=as_place)
     with_money = user is None or scope_of(user).may(Area.ASSISTANCE, Action.VIEW, org)
     return caregiver_figures(counted=counted, on=on) | flow_figures(
-        org=org, period=period, within=None if whole else children, with_money=with_money
+        org=org,
+        period=period,
+        within=None if whole else children,
+        with_money=with_money,
+        as_place=as_place,
     )
 
 
