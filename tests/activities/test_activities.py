@@ -14,6 +14,8 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shouwang.activities import selectors, services
@@ -361,6 +363,27 @@ class GroupsTrainingCommendationTests(PersonaTestCase):
                 "interest_groups": {"children": 0},
             },
         )
+
+    def test_the_groups_page_does_not_grow_with_groups(self):
+        admin, client = self.school_admin, self.client_as("school_admin")
+        url = reverse("activities:groups")
+
+        def add(name):
+            group = services.add_group(
+                unit=self.org("school_a"), name=name, started_on=date(2026, 9, 1), by=admin
+            )
+            services.join_group(group=group, child=self.kids[0], on=date(2026, 9, 2), by=admin)
+
+        add("象棋")
+        client.get(url)  # the session and scope warmed up
+        with CaptureQueriesContext(connection) as one:
+            client.get(url)
+        add("美术")
+        add("书法")
+        with CaptureQueriesContext(connection) as three:
+            page = client.get(url)
+        self.assertEqual(len(three), len(one))
+        self.assertEqual([n for _g, n in page.context["groups"]], [1, 1, 1])
 
     def test_teacher_sees_commendations_but_may_not_record_one(self):
         self.assertEqual(

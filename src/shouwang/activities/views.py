@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -47,7 +48,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     scope = scope_of(user)
     if not scope.may(Area.ACTIVITIES, Action.VIEW) and not scope.roles:
         raise Http404
-    activities = selectors.activities_visible_to(user).prefetch_related("sessions")[:100]
+    activities = selectors.activities_visible_to(user)[:100]
     return render(
         request,
         "activities/list.html",
@@ -284,12 +285,14 @@ def photo(request: HttpRequest, pk: int) -> FileResponse:
 def groups(request: HttpRequest) -> HttpResponse:
     if not scope_of(request.user).may(Area.ACTIVITIES, Action.VIEW):
         raise Http404
-    found = selectors.groups_visible_to(request.user)
+    found = selectors.groups_visible_to(request.user).annotate(
+        current=Count("members", filter=Q(members__left_on__isnull=True))
+    )
     return render(
         request,
         "activities/groups.html",
         {
-            "groups": [(g, g.members.filter(left_on__isnull=True).count()) for g in found[:100]],
+            "groups": [(g, g.current) for g in found[:100]],
             "may_add": scope_of(request.user).may(Area.ACTIVITIES, Action.ADD),
         },
     )
