@@ -61,9 +61,9 @@ def add_demo_homes(*, county: Org, rng: random.Random, today: date) -> None:
         else:
             _shift(station, director, day, MORNING, done=True, today=today)
             _attend(station, day, rng=rng, by=director, holiday=True)
-    for offset in range(7):  # today's shift (due) and the coming week's roster
+    for offset in range(7):  # today's shift (due, whatever the day) and the coming week's
         day = today + timedelta(days=offset)
-        if day.weekday() < 5:
+        if offset == 0 or day.weekday() < 5:
             person = teacher if offset == 0 or day.weekday() % 2 == 0 else leader
             _shift(home, person, day, AFTER_SCHOOL, done=False, today=today)
 
