@@ -162,7 +162,12 @@ def apply_for(
             raise ValidationError(
                 {"children": _("%(name)s is not a child of your unit.") % {"name": child.name}}
             )
-        _check_eligible(child, programme, unit)
+        try:
+            _check_eligible(child, programme, unit)
+        except ValidationError as exc:  # one child of a list: say which
+            raise ValidationError(
+                {"children": f"{child.name}：{'；'.join(exc.messages)}"}
+            ) from None
         if Application.objects.filter(
             child=child,
             programme=programme,
