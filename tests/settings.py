@@ -1,5 +1,9 @@
 """Test settings: the product's own, with a fast password hasher (tests hash hundreds)."""
 
+import atexit
+import shutil
+import tempfile
+
 from shouwang.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -28,3 +32,8 @@ CACHES = {
 # tests that walk every page as every persona; tests/notices/test_alerts.py lowers them.
 SHOUWANG_ALERT_NOT_FOUND = 100000
 SHOUWANG_ALERT_EXPORTS = 100000
+
+# Files the tests keep (scans, photos, a round's frozen ledgers) go to a directory of this run's
+# own, removed at its end, never the repository's var/media.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="shouwang-test-media-")
+atexit.register(shutil.rmtree, MEDIA_ROOT, True)

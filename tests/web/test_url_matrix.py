@@ -7,10 +7,13 @@ added here fails this test before it can leak.
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from datetime import date, timedelta
 from decimal import Decimal
 
 import time_machine
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -260,7 +263,16 @@ def _all_url_names(resolver: URLResolver | None = None, prefix: str = "") -> set
 
 class MatrixWorld(PersonaTestCase):
     """The world both matrices (this one and tests/web/test_write_matrix.py) walk: child a1 in
-    school A with its pairing, record, follow-up, incident, check-up and plan; c1 elsewhere."""
+    school A with its pairing, record, follow-up, incident, check-up and plan; c1 elsewhere.
+    Files the world and the writes keep (scans, a round's frozen ledgers) go to a directory of
+    the class's own."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        media = tempfile.mkdtemp()
+        cls.addClassCleanup(shutil.rmtree, media, True)
+        cls.enterClassContext(override_settings(MEDIA_ROOT=media))
+        super().setUpClass()
 
     @classmethod
     def setUpTestData(cls):

@@ -30,7 +30,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.forms import BaseForm
 from django.shortcuts import resolve_url
-from django.test import Client, RequestFactory, override_settings
+from django.test import Client, RequestFactory
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
@@ -724,13 +724,6 @@ def form_errors(response: Any) -> dict[str, Any]:
 @time_machine.travel(date(2026, 11, 24), tick=False)
 class WriteMatrixTests(MatrixWorld):
     token: str = ""
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        media = tempfile.mkdtemp()
-        cls.addClassCleanup(shutil.rmtree, media, True)
-        cls.enterClassContext(override_settings(MEDIA_ROOT=media))
-        super().setUpClass()
 
     @classmethod
     def setUpTestData(cls) -> None:
