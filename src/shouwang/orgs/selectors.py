@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Case, DateField, F, Max, When, Window
+from django.db.models import Case, F, When, Window
 from django.db.models.functions import RowNumber
 
 from .models import Enrolment, Holiday, Org, OrgKind, Stage, Term
@@ -40,8 +40,8 @@ def counted_enrolments(org: Org, on: date) -> list[Enrolment]:
     学生958名 = 初中630 + 小学328). A whole-school count has no grade and no stage.
 
     One query that returns those rows only (the newest of each grade and each school's newest
-    whole count, with the school's newest day counted by grade): not every snapshot ever taken
-    under a county, each made into three objects, to keep a few (issue 17).
+    whole count): not every snapshot ever taken under a county, each made into three objects,
+    to keep a few (issue 17).
     """
     rows = Enrolment.objects.filter(on__lte=on)
     if org.kind == OrgKind.GRADE:
@@ -49,30 +49,30 @@ def counted_enrolments(org: Org, on: date) -> list[Enrolment]:
     else:
         # Classes, federations and the like hold no schools, so they count nothing.
         rows = rows.filter(school__path__startswith=org.path)
+    # The newest row of each grade, and of each school's whole-school counts.
     newest = list(
         rows.annotate(
-            # 1 for the newest row of each grade, and of each school's whole-school counts.
             place=Window(
                 RowNumber(),
-                partition_by=[
-                    F("grade_id"),
-                    Case(When(grade__isnull=True, then=F("school_id"))),
-                ],
+                partition_by=[F("grade_id"), Case(When(grade__isnull=True, then=F("school_id")))],
                 order_by=[F("on").desc(), F("pk").desc()],
-            ),
-            graded_day=Window(
-                Max(Case(When(grade__isnull=False, then=F("on")), output_field=DateField())),
-                partition_by=[F("school_id")],
-            ),
+            )
         )
         .filter(place=1)
         .select_related("grade", "school")
+        .order_by()  # sorted below
     )
+    # A school's newest day counted by grade: the newest of its grades' newest rows.
+    newest_grade_day: dict[int, date] = {}
+    for row in newest:
+        if row.grade_id is not None:
+            day = newest_grade_day.get(row.school_id, date.min)
+            newest_grade_day[row.school_id] = max(day, row.on)
     latest_whole = {row.school_id: row for row in newest if row.grade_id is None}
     by_whole = {
         school_id
         for school_id, row in latest_whole.items()
-        if row.on > (row.graded_day or date.min)
+        if row.on > newest_grade_day.get(school_id, date.min)
     }
     graded: list[Enrolment] = sorted(
         (r for r in newest if r.grade_id is not None and r.school_id not in by_whole),
