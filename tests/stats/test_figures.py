@@ -52,6 +52,7 @@ STATS_KEYS = {
     "guardians_trained",
     "homes",
     "assistance",
+    "difficulty_flags",
 }
 # Seed 000: 父母双方外出8人, 一方外出45人, 父母双亡或单亲20人; 男生43人, 女生30人.
 SEED_000_MIX = (

@@ -273,6 +273,10 @@ def child_part(user: Any, child: Child) -> dict[str, Any] | None:
 # --- statistics ------------------------------------------------------------------------------
 
 
+# Commended people who are not children (units are not people: not counted).
+ADULTS = (RecipientKind.TEACHER, RecipientKind.GUARDIAN, RecipientKind.VOLUNTEER)
+
+
 def period_figures(*, org: Org, start: date, end: date) -> dict[str, Any]:
     """The period's figures of the units under ``org`` (interfaces.md statistics JSON):
     activities held (a session in the period, not cancelled), 人次 from attendance, children
@@ -297,19 +301,10 @@ def period_figures(*, org: Org, start: date, end: date) -> dict[str, Any]:
             "person_times": counts["person_times"],
             "children_reached": counts["children"],
         },
-        "commendations": {
-            "children": honours.filter(recipient_kind=RecipientKind.CHILD)
-            .values("child")
-            .distinct()
-            .count(),
-            "adults": honours.filter(
-                recipient_kind__in=(
-                    RecipientKind.TEACHER,
-                    RecipientKind.GUARDIAN,
-                    RecipientKind.VOLUNTEER,
-                )
-            ).count(),
-        },
+        "commendations": honours.aggregate(
+            children=Count("child", distinct=True, filter=Q(recipient_kind=RecipientKind.CHILD)),
+            adults=Count("pk", filter=Q(recipient_kind__in=ADULTS)),
+        ),
         "guardians_trained": guardians_trained(trainees),
         "interest_groups": {"children": members.values("child").distinct().count()},
     }

@@ -372,11 +372,12 @@ def period_figures(*, org: Org, start: date, end: date) -> dict[str, Any]:
     rows = paid.values("programme__code").annotate(n=_distinct_children(), total=Sum("amount"))
     for row in rows.order_by("programme__code"):
         by_programme[row["programme__code"]] = {"children": row["n"], "amount": money(row["total"])}
+    total = paid.aggregate(payments=Count("pk"), children=_distinct_children(), s=Sum("amount"))
     return {
         "assistance": {
-            "payments": paid.count(),
-            "children_helped": paid.values("child").distinct().count(),
-            "amount_total": money(paid.aggregate(s=Sum("amount"))["s"]),
+            "payments": total["payments"],
+            "children_helped": total["children"],
+            "amount_total": money(total["s"]),
             "by_programme": by_programme,
         }
     }

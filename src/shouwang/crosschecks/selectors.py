@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -100,8 +100,8 @@ def child_section(user: Any, child: Child) -> dict[str, Any] | None:
 def flag_figures(*, children: QuerySet) -> dict:
     """``difficulty_flags`` of the statistics: per list, the distinct children among
     ``children`` (the counted ones) found on it — by a cross-check (an active flag) or on the
-    archive's own form (an open difficulty of the same kind)."""
-    out = {}
+    archive's own form (an open difficulty of the same kind). One query, a count per list."""
+    counts = {}
     for kind in ListKind:
         listed = DifficultyFlag.objects.filter(list_kind=kind, voided_at__isnull=True).values(
             "child_id"
@@ -109,7 +109,6 @@ def flag_figures(*, children: QuerySet) -> dict:
         ticked = ArchiveDifficulty.objects.filter(
             kind=ARCHIVE_KIND[kind], ended_on__isnull=True
         ).values("child_id")
-        out[kind.value] = (
-            children.filter(Q(pk__in=listed) | Q(pk__in=ticked)).values("pk").distinct().count()
-        )
-    return {"difficulty_flags": out}
+        counts[kind.value] = Count("pk", filter=Q(pk__in=listed) | Q(pk__in=ticked))
+    found = children.order_by().aggregate(**counts)
+    return {"difficulty_flags": {kind.value: found[kind.value] or 0 for kind in ListKind}}

@@ -32,6 +32,7 @@ from .activities import add_demo_activities
 from .assistance import add_demo_assistance
 from .care import add_demo_care
 from .children import add_demo_children
+from .crosschecks import add_demo_crosschecks
 from .homes import add_demo_homes
 from .rounds import add_demo_round
 from .wellbeing import add_demo_wellbeing
@@ -277,6 +278,7 @@ def build_demo_county(*, seed: int = 2026, children: int = 600, today: date) -> 
     add_demo_assistance(county=county, rng=rng, fake=fake, today=today)
     add_demo_activities(county=county, rng=rng, today=today)
     add_demo_homes(county=county, rng=rng, today=today)
+    add_demo_crosschecks(county=county, rng=rng, today=today)
     add_demo_round(county=county, today=today)
     refresh_planner_statistics()  # a county written in bulk: the planner learns its size
     return DemoCounty(county=county, logins=demo_logins())

@@ -23,6 +23,7 @@ from shouwang.assistance import selectors as assistance
 from shouwang.care import selectors as care
 from shouwang.care.models import CaregiverRole, PairingMode, RecordKind
 from shouwang.children.models import Child
+from shouwang.crosschecks.models import ListKind
 from shouwang.homes import selectors as homes
 from shouwang.orgs.models import Org, OrgKind, Term
 from shouwang.orgs.selectors import calendar_region_for
@@ -114,6 +115,7 @@ def caregiver_figures(*, counted: QuerySet[Child], on: date) -> dict[str, Any]:
 
 
 Rows = list[tuple[str, Any]]
+DIFFICULTY_LABELS = dict(ListKind.choices)
 
 
 def work_rows(data: dict[str, Any]) -> list[tuple[str, Rows]]:
@@ -132,6 +134,10 @@ def work_rows(data: dict[str, Any]) -> list[tuple[str, Rows]]:
                 (_("Caregivers: %(kind)s") % {"kind": dict(CaregiverRole.choices)[k]}, n)
                 for k, n in data["caregivers_by_kind"].items()
             ],
+        ),
+        (
+            _("Difficulties (children counted)"),
+            [(str(DIFFICULTY_LABELS[k]), n) for k, n in data["difficulty_flags"].items()],
         ),
         (
             _("Emergencies"),

@@ -60,6 +60,7 @@ from shouwang.children.profiles import (
 )
 from shouwang.children.selectors import consent_in_force
 from shouwang.children.types import LeftBehindType
+from shouwang.crosschecks.selectors import flag_figures
 from shouwang.orgs.models import Org, OrgKind, Stage, Term
 from shouwang.orgs.selectors import calendar_region_for, counted_enrolments
 from shouwang.units.selectors import org_visible_to
@@ -712,12 +713,16 @@ def flows_for(
     children = Child.objects.all() if user is None else Child.objects.restrict(user)
     counted = counted_children(children, org, on, profile, as_place=as_place)
     with_money = user is None or scope_of(user).may(Area.ASSISTANCE, Action.VIEW, org)
-    return caregiver_figures(counted=counted, on=on) | flow_figures(
-        org=org,
-        period=period,
-        within=None if whole else children,
-        with_money=with_money,
-        as_place=as_place,
+    return (
+        caregiver_figures(counted=counted, on=on)
+        | flag_figures(children=counted)
+        | flow_figures(
+            org=org,
+            period=period,
+            within=None if whole else children,
+            with_money=with_money,
+            as_place=as_place,
+        )
     )
 
 

@@ -53,6 +53,8 @@ NAV_ITEMS = [
     NavItem(_("Assistance"), "assistance:home", ((Area.ASSISTANCE, Action.VIEW),)),
     NavItem(_("Donations"), "assistance:funds", ((Area.DONATIONS, Action.VIEW),)),
     NavItem(_("Reporting rounds"), "oversight:index", ((Area.ROUNDS, Action.VIEW),)),
+    NavItem(_("Cross-checks"), "crosschecks:upload", ((Area.CROSS_CHECKS, Action.ADD),)),
+    NavItem(_("Referrals"), "referrals:index", ((Area.REFERRALS, Action.VIEW),)),
     NavItem(_("Pairings"), "care:pairings", ((Area.PAIRING, Action.CHANGE),)),
     NavItem(_("Duty compliance"), "care:compliance", ((Area.COMPLIANCE, Action.VIEW),)),
     NavItem(_("Organisations"), "units:tree", ((Area.UNITS, Action.VIEW),)),
