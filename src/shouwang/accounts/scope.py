@@ -23,6 +23,8 @@ from .policy import ANY, AT_A_CLASS, MANAGING, REGIONAL, SYSTEM, TELL, Action, A
 STEPLEN = Org.steplen
 # The reaches that go through a subtree of the tree (the others go through the person).
 PLACES = frozenset({Reach.SCHOOL, Reach.CLASS, Reach.HOME, Reach.UNIT})
+# The units above a class its teacher works in (Scope.workplace_q).
+WORKPLACES = (OrgKind.SCHOOL, OrgKind.GRADE)
 
 
 def _prefix_q(field_name: str, paths: tuple[str, ...]) -> Q:
@@ -131,6 +133,22 @@ class Scope:
         if self.roles and Reach.UNIT in entry.get(ANY, ()):
             q |= _prefix_q(field_name, self.org_paths)
         return q
+
+    def workplace_q(self, area: Area, action: Action, field_name: str = "path") -> Q:
+        """Units (by ``field_name``, a path) the user reaches for ``area``/``action`` as
+        :meth:`units_q` does, and the school and grade their class lies in: what a school
+        holds for everyone working in it (its activities, its training) reaches its class
+        teachers and counselors too. ``Q()`` for everything."""
+        below = self.units_q(area, action, field_name)
+        if not below:  # everything (an empty Q would vanish when OR-ed)
+            return below
+        above: set[str] = set()
+        for path in self.reach_paths(area, action).get(Reach.UNIT, ()):
+            above.update(path[:k] for k in range(STEPLEN, len(path), STEPLEN))
+        if not above:
+            return below
+        kind = field_name.removesuffix("path") + "kind"
+        return below | Q(**{f"{field_name}__in": sorted(above), f"{kind}__in": WORKPLACES})
 
     def reach_paths(
         self, area: Area, action: Action, *, told: bool = False

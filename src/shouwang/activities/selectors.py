@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from shouwang.accounts.models import User
-from shouwang.accounts.policy import Action, Area, Reach
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import Child
 from shouwang.children.selectors import children_visible_to
@@ -33,24 +33,12 @@ from .models import (
 )
 
 STEP = Org.steplen
-# A teacher's subtree is a class, a counselor's a school: the activities of the school (and
-# grade) holding it are the unit's they work in (policy: "everyone working in the unit").
-WORKPLACE_KINDS = (OrgKind.SCHOOL, OrgKind.GRADE)
 
 
 def unit_q(user: Any, area: Area, action: Action, field: str = "unit") -> Q:
-    """Rows kept by a unit under the user's subtrees for ``area``/``action``, or by the school
-    (or grade) their class lies in. ``Q()`` for everything."""
-    scope = scope_of(user)
-    below = scope.units_q(area, action, f"{field}__path")
-    if not below:  # everything (an empty Q would vanish when OR-ed)
-        return Q()
-    above: set[str] = set()
-    for path in scope.reach_paths(area, action).get(Reach.UNIT, ()):
-        above.update(path[:k] for k in range(STEP, len(path), STEP))
-    if above:
-        below |= Q(**{f"{field}__path__in": sorted(above), f"{field}__kind__in": WORKPLACE_KINDS})
-    return below
+    """Rows kept by a unit the user reaches, or by the school (or grade) their class lies in
+    (the gate's ``workplace_q``). ``Q()`` for everything."""
+    return scope_of(user).workplace_q(area, action, f"{field}__path")
 
 
 def _activities_q(user: Any, action: Action) -> Q:
