@@ -99,6 +99,16 @@ def id_searches_left(user: Any) -> int:
     return ID_SEARCHES_PER_HOUR - made
 
 
+# The encrypted columns a list of children never shows (each would be decrypted per row).
+ENCRYPTED_NOT_LISTED = (
+    "id_number",
+    "address",
+    "contact_phone",
+    "guardian__phone",
+    "guardian__address",
+)
+
+
 def register_of(user: Any) -> QuerySet[Child]:
     """The left-behind register list: one query for the rows, whatever their number."""
     return children_visible_to(user).select_related(
