@@ -27,10 +27,10 @@ from .models import Attendance, Home, Shift
 OVERDUE_DAYS = 60
 
 
-def _places_held(user: Any, action: Action) -> Q:
+def _places_held(user: Any) -> Q:
     """Homes of the school or village a person's own unit lies in: a class teacher works at the
     school's home (their reach is their class, which no home hangs under)."""
-    paths = scope_of(user).reach_paths(Area.HOMES, action).get(Reach.UNIT, ())
+    paths = scope_of(user).reach_paths(Area.HOMES, Action.VIEW).get(Reach.UNIT, ())
     step = Org.steplen
     above = {p[:n] for p in paths for n in range(step, len(p), step)}
     if not above:
@@ -45,7 +45,7 @@ def _places_held(user: Any, action: Action) -> Q:
 def homes_visible_to(user: Any) -> QuerySet[Home]:
     q = scope_of(user).units_q(Area.HOMES, Action.VIEW, "org__path")
     if q:  # (an empty Q is everything: OR-ed to a filter it would vanish)
-        q |= _places_held(user, Action.VIEW)
+        q |= _places_held(user)
     return Home.objects.filter(q).select_related("org").order_by("org__path")
 
 
