@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -66,12 +67,18 @@ NAV_ITEMS = [
 ]
 
 
+@cache
+def _address(url_name: str, prefix: str) -> str:
+    """The menu's addresses, reversed once per name (and script prefix), not on every page."""
+    return reverse(url_name)
+
+
 def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     scope = scope_of(user)
     items = []
     for item in NAV_ITEMS:
         if item.shown_to(scope):
-            url = reverse(item.url_name)
+            url = _address(item.url_name, get_script_prefix())
             active = current_path == url if url == "/" else current_path.startswith(url)
             items.append({"label": item.label, "url": url, "active": active})
     return items
