@@ -7,13 +7,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Left, Length
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shouwang.accounts.models import User
-from shouwang.accounts.policy import Action, Area, Reach
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.care.engine import PeriodSpan, status_of
 from shouwang.care.other_duties import OtherDuty
@@ -27,26 +28,18 @@ from .models import Attendance, Home, Shift
 OVERDUE_DAYS = 60
 
 
-def _places_held(user: Any) -> Q:
-    """Homes of the school or village a person's own unit lies in: a class teacher works at the
-    school's home (their reach is their class, which no home hangs under)."""
-    paths = scope_of(user).reach_paths(Area.HOMES, Action.VIEW).get(Reach.UNIT, ())
-    step = Org.steplen
-    above = {p[:n] for p in paths for n in range(step, len(p), step)}
-    if not above:
-        return Q(pk__in=[])
-    places = Org.objects.filter(path__in=above, kind__in=(OrgKind.SCHOOL, OrgKind.VILLAGE))
-    q = Q(pk__in=[])
-    for path in places.values_list("path", flat=True):
-        q |= Q(org__path__startswith=path)
-    return q
-
-
 def homes_visible_to(user: Any) -> QuerySet[Home]:
-    q = scope_of(user).units_q(Area.HOMES, Action.VIEW, "org__path")
-    if q:  # (an empty Q is everything: OR-ed to a filter it would vanish)
-        q |= _places_held(user)
-    return Home.objects.filter(q).select_related("org").order_by("org__path")
+    """The homes under the units one reaches, and those of the school one works in (the gate's
+    workplaces: a class teacher's school, whose home they take duty at)."""
+    scope = scope_of(user)
+    under = scope.units_q(Area.HOMES, Action.VIEW, "org__path")
+    homes = Home.objects.select_related("org").order_by("org__path")
+    if not under:  # everything
+        return homes
+    workplaces = Org.objects.filter(scope.workplace_q(Area.HOMES, Action.VIEW)).values("path")
+    # A home hangs right under its school or village: its place is its path less one step.
+    place = Left("org__path", Length("org__path") - Org.steplen)
+    return homes.annotate(place_path=place).filter(under | Q(place_path__in=workplaces))
 
 
 def homes_changeable_by(user: Any) -> QuerySet[Home]:
