@@ -56,7 +56,7 @@ class ReferralTests(PersonaTestCase):
             "to_unit": self.org("federation_a"),
             "receiver_kind": "federation",
             "reason_kind": "guardian_fails",
-            "reason": "爷爷长期酗酒，孩子常不吃早饭",
+            "case_text": "爷爷长期酗酒，孩子常不吃早饭",
             "by": self.school_admin,
         } | kw
         return services.refer(**data)
@@ -105,10 +105,10 @@ class ReferralTests(PersonaTestCase):
 
         referral = self.refer()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT reason FROM referrals_referral WHERE id = %s", [referral.pk])
+            cursor.execute("SELECT case_text FROM referrals_referral WHERE id = %s", [referral.pk])
             (stored,) = cursor.fetchone()
         self.assertNotIn("酗酒", stored)
-        self.assertIn("酗酒", Referral.objects.get(pk=referral.pk).reason)
+        self.assertIn("酗酒", Referral.objects.get(pk=referral.pk).case_text)
 
     def test_the_receiving_unit_is_told_and_nobody_else(self):
         referral = self.refer()
@@ -245,7 +245,7 @@ class ReferralTests(PersonaTestCase):
                 "receiver_kind": "federation",
                 "to_unit": self.org("federation_a").pk,
                 "reason_kind": "abuse",
-                "reason": "身上有伤",
+                "case_text": "身上有伤",
             },
         )
         self.assertEqual(response.status_code, 302)
@@ -262,7 +262,7 @@ class ReferralTests(PersonaTestCase):
                     "receiver_kind": "federation",
                     "to_unit": self.federation_b.pk,
                     "reason_kind": "abuse",
-                    "reason": "x",
+                    "case_text": "x",
                 },
             )
             .status_code,
@@ -276,7 +276,7 @@ class ReferralTests(PersonaTestCase):
                 "receiver_kind": "township",
                 "to_unit": self.org("township_a1").pk,
                 "reason_kind": "hardship",
-                "reason": "家中困难",
+                "case_text": "家中困难",
             },
         )
         self.assertEqual(Referral.objects.filter(from_unit=self.org("village_a1")).count(), 1)

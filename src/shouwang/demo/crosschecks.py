@@ -55,6 +55,6 @@ def add_demo_crosschecks(*, county: Org, rng: random.Random, today: date) -> Non
         to_unit=federation,
         receiver_kind="federation",
         reason_kind="guardian_fails",
-        reason="祖父母年迈多病，无力照看；孩子近一个月多次未交作业、早餐常不吃。学校多次家访无果，请妇联协调父母返乡或另行委托监护。",
+        case_text="祖父母年迈多病，无力照看；孩子近一个月多次未交作业、早餐常不吃。学校多次家访无果，请妇联协调父母返乡或另行委托监护。",
         by=admin,
     )

@@ -15,5 +15,5 @@ class ReferralsConfig(AppConfig):
         # The child's page: its referrals the reader sees, and "refer" for those who may.
         add_child_section("referrals", "referrals/_child_section.html", child_section)
         # An anonymised archive's referral texts are blanked with it (retention).
-        blank_with_the_archive("referrals.Referral", "child_id", ("reason", "outcome"))
+        blank_with_the_archive("referrals.Referral", "child_id", ("case_text", "outcome"))
         blank_with_the_archive("referrals.ReferralNote", "referral__child_id", ("text",))

@@ -24,7 +24,7 @@ class ReferForm(forms.Form):
         label=_("Police station or guardian's name"), max_length=100, required=False
     )
     reason_kind = forms.ChoiceField(label=_("Why"), choices=ReasonKind.choices)
-    reason = forms.CharField(label=_("The case"), widget=forms.Textarea)
+    case_text = forms.CharField(label=_("The case"), widget=forms.Textarea)
 
     def __init__(self, *args: Any, receivers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -56,7 +56,7 @@ class Referral(models.Model):
     receiver_kind = models.CharField(_("referred to"), max_length=16, choices=ReceiverKind.choices)
     receiver_name = models.CharField(_("receiver's name"), max_length=100, blank=True)
     reason_kind = models.CharField(_("why"), max_length=16, choices=ReasonKind.choices)
-    reason = EncryptedTextField(_("the case"))
+    case_text = EncryptedTextField(_("the case"))
     state = models.CharField(
         _("state"), max_length=10, choices=ReferralState.choices, default=ReferralState.SENT
     )

@@ -67,7 +67,7 @@ def refer(
     to_unit: Org,
     receiver_kind: str,
     reason_kind: str,
-    reason: str,
+    case_text: str,
     by: User,
     receiver_name: str = "",
 ) -> Referral:
@@ -80,8 +80,8 @@ def refer(
         raise ValidationError(
             {"receiver_name": _("Name the police station or the appointed guardian.")}
         )
-    if not reason.strip():
-        raise ValidationError({"reason": _("Describe the case.")})
+    if not case_text.strip():
+        raise ValidationError({"case_text": _("Describe the case.")})
     referral = Referral(
         child=child,
         from_unit=from_unit,
@@ -89,7 +89,7 @@ def refer(
         receiver_kind=receiver_kind,
         receiver_name=receiver_name.strip(),
         reason_kind=reason_kind,
-        reason=reason.strip(),
+        case_text=case_text.strip(),
         sent_by=by,
         sent_at=timezone.now(),
     )

@@ -50,7 +50,7 @@ def _refer(t: Any, persona: str) -> dict[str, Any]:
         "receiver_kind": "federation",
         "to_unit": t.org("federation_a").pk,
         "reason_kind": "out_of_school",
-        "reason": "连续两周未到校",
+        "case_text": "连续两周未到校",
     }
 
 
@@ -79,14 +79,14 @@ def plant(world: Any) -> dict[str, Any]:
     users, orgs = world.world.users, world.world.orgs
     a1 = world.children["a1"]
 
-    def refer(reason: str) -> Any:
+    def refer(case_text: str) -> Any:
         return services.refer(
             child=a1,
             from_unit=orgs["school_a"],
             to_unit=orgs["federation_a"],
             receiver_kind="federation",
             reason_kind="guardian_fails",
-            reason=reason,
+            case_text=case_text,
             by=users["school_admin"],
         )
 

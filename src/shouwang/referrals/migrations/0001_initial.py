@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('receiver_kind', models.CharField(choices=[('civil_affairs', 'Civil affairs (民政)'), ('federation', "Women's federation (妇联)"), ('police', 'Police (公安)'), ('township', 'Township (乡镇)'), ('guardian', 'Community-appointed guardian')], max_length=16, verbose_name='referred to')),
                 ('receiver_name', models.CharField(blank=True, max_length=100, verbose_name="receiver's name")),
                 ('reason_kind', models.CharField(choices=[('guardian_fails', 'The guardian fails the child'), ('out_of_school', 'Out of school'), ('abuse', 'Abuse or violence'), ('hardship', 'Hardship'), ('other', 'Other')], max_length=16, verbose_name='why')),
-                ('reason', shouwang.core.fieldcrypt.EncryptedTextField(verbose_name='the case')),
+                ('case_text', shouwang.core.fieldcrypt.EncryptedTextField(verbose_name='the case')),
                 ('state', models.CharField(choices=[('sent', 'Waiting to be accepted'), ('accepted', 'Accepted, in hand'), ('closed', 'Closed')], default='sent', max_length=10, verbose_name='state')),
                 ('sent_at', models.DateTimeField(verbose_name='sent at')),
                 ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='accepted at')),
