@@ -220,14 +220,15 @@ class ListPagesCostTheSameQueriesForFewRowsOrMany(ListPagesTestCase):
         url = f"/care/compliance/?org={code}&by=caregiver"
         self.assert_flat("school_admin", url, 16, shows="照护{batch}-2a")
 
+    # 我的任务: one query of its own for the shifts on a home's roster (care.other_duties).
     def test_a_class_teachers_tasks(self):
-        self.assert_flat("teacher", "/care/", 17, shows="多{batch}-2")
+        self.assert_flat("teacher", "/care/", 18, shows="多{batch}-2")
 
     def test_a_volunteers_tasks(self):
-        self.assert_flat("volunteer", "/care/", 16, shows="多{batch}-2")
+        self.assert_flat("volunteer", "/care/", 17, shows="多{batch}-2")
 
     def test_a_school_admins_tasks(self):
-        self.assert_flat("school_admin", "/care/", 17)
+        self.assert_flat("school_admin", "/care/", 18)
 
     def test_the_record_form_offers_the_volunteers_children(self):
         self.assert_flat("volunteer", "/care/record/", 7, shows="多{batch}-2")
