@@ -458,6 +458,25 @@ class ActivityApiTests(PersonaTestCase):
         listed = self.client_as("volunteer").get("/api/v1/activities/").json()
         self.assertEqual(listed["count"], 0)
 
+    def test_the_list_costs_the_same_queries_for_one_activity_or_four(self):
+        def listed() -> tuple[int, dict]:
+            client = self.client_as("school_admin")
+            client.get("/api/v1/activities/")  # the session's first request
+            with CaptureQueriesContext(connection) as ctx:
+                body = client.get("/api/v1/activities/").json()
+            return len(ctx.captured_queries), body
+
+        self.post("school_admin", self.body())
+        one, first = listed()
+        for _ in range(3):
+            self.post("school_admin", self.body())
+        four, after = listed()
+        self.assertEqual((first["count"], after["count"]), (1, 4))
+        self.assertEqual([a["person_times"] for a in after["results"]], [34] * 4)
+        self.assertEqual(after["results"][0]["sessions"][0]["person_times"], 34)
+        self.assertEqual(after["results"][0]["budget"], "500.00")
+        self.assertEqual(one, four)
+
 
 @time_machine.travel(TODAY, tick=False)
 class StatsReadBackTests(PersonaTestCase):

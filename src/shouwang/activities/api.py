@@ -55,28 +55,36 @@ class ActivitySerializer(serializers.ModelSerializer):
             "sessions",
         ]
 
-    def _counts(self, obj: Activity) -> dict[str, int]:
-        cache = self.context.setdefault("counts", {})
-        if obj.pk not in cache:
-            cache[obj.pk] = selectors.counts_of(obj.sessions.all())
-        return cache[obj.pk]
+    def _counts(self, obj: Activity) -> tuple[dict[str, int], dict[int, dict[str, int]]]:
+        """The activity's counts and its sessions': counted for the whole page at once where
+        the view handed them over (``counts``), else for this one."""
+        found = self.context.setdefault("counts", ({}, {}))
+        if obj.pk not in found[0]:
+            by_activity, by_session = selectors.counts_by_activity([obj])
+            found[0].update(by_activity)
+            found[1].update(by_session)
+        return found[0][obj.pk], found[1]
 
     def get_budget(self, obj: Activity) -> str | None:
-        user = self.context["request"].user
-        if obj.budget is None or not selectors.sees_money(user, obj.unit):
+        if obj.budget is None:
             return None
-        return f"{obj.budget:.2f}"
+        user = self.context["request"].user
+        seen = self.context.setdefault("sees_money", {})
+        if obj.unit_id not in seen:  # once per unit, not per row
+            seen[obj.unit_id] = selectors.sees_money(user, obj.unit)
+        return f"{obj.budget:.2f}" if seen[obj.unit_id] else None
 
     def get_person_times(self, obj: Activity) -> int:
-        return self._counts(obj)["person_times"]
+        return self._counts(obj)[0]["person_times"]
 
     def get_children_reached(self, obj: Activity) -> int:
-        return self._counts(obj)["children"]
+        return self._counts(obj)[0]["children"]
 
     def get_sessions(self, obj: Activity) -> list[dict[str, Any]]:
         out = []
+        by_session = self._counts(obj)[1]
         for session in obj.sessions.all():
-            counts = selectors.counts_of([session])
+            counts = by_session.get(session.pk, {"person_times": 0, "children": 0})
             out.append(
                 {
                     "id": session.pk,
@@ -141,6 +149,20 @@ class ActivityViewSet(
             .prefetch_related("in_charge", "sessions")
             .order_by("-starts_on", "-pk")
         )
+
+    def paginate_queryset(self, queryset: Any) -> list[Activity] | None:
+        """The page's activities, with their attendance counted for all of them at once."""
+        page = super().paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        self._page_counts = selectors.counts_by_activity(rows)
+        return page
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        counts = getattr(self, "_page_counts", None)
+        if counts is not None:
+            context["counts"] = counts
+        return context
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "create":

@@ -95,6 +95,32 @@ def in_force(qs: QuerySet[Attendance]) -> QuerySet[Attendance]:
     return qs.filter(voided_at__isnull=True)
 
 
+def counts_by_activity(
+    activities: list[Activity],
+) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]]]:
+    """人次 and children of each activity and of each of its sessions, for a page of activities
+    in two grouped queries (not two per row)."""
+    rows = in_force(Attendance.objects.filter(session__activity__in=activities)).order_by()
+    zero = {"person_times": 0, "children": 0}
+    by_activity = {a.pk: dict(zero) for a in activities}
+    for found in rows.values("session__activity").annotate(
+        person_times=Sum("count"), children=Count("child", distinct=True)
+    ):
+        by_activity[found["session__activity"]] = {
+            "person_times": found["person_times"] or 0,
+            "children": found["children"],
+        }
+    by_session: dict[int, dict[str, int]] = {}
+    for found in rows.values("session").annotate(
+        person_times=Sum("count"), children=Count("child", distinct=True)
+    ):
+        by_session[found["session"]] = {
+            "person_times": found["person_times"] or 0,
+            "children": found["children"],
+        }
+    return by_activity, by_session
+
+
 def counts_of(sessions: QuerySet[Session] | Any) -> dict[str, int]:
     """人次 (every person at every session, a nameless group by its number) and 人 (distinct
     children), from the attendance rows in force: never typed in."""
