@@ -381,6 +381,8 @@ SPECTACULAR_SETTINGS = {
         "CareRecordKindEnum": "shouwang.care.models.RecordKind",
         "IncidentKindEnum": "shouwang.safety.models.IncidentKind",
         "OrgKindEnum": "shouwang.orgs.models.OrgKind",
+        "ActivityKindEnum": "shouwang.activities.models.ActivityKind",
+        "AdultKindEnum": "shouwang.activities.models.ADULT_KINDS",
     },
 }
 

@@ -231,10 +231,12 @@ class ApiFuzzTests(PersonaTestCase):
             assert self.unit_key[body["org"]] not in NEVER_UNITS[persona], body["org"]
             rows, child_of = body.get("children", []), "id"
         else:
-            rows = body.get("results", [body])
+            rows = body if isinstance(body, list) else body.get("results", [body])
             child_of = "id" if resource == "children" else "child"
-        if resource == "orgs":
-            units = {self.unit_key[row["code"]] for row in rows}
+        # Resources of a unit rather than a child: the units named are the persona's.
+        unit_field = {"orgs": "code", "activities": "unit", "rounds": "org"}.get(resource)
+        if unit_field is not None:
+            units = {self.unit_key.get(row[unit_field]) for row in rows if row.get(unit_field)}
             assert not units & NEVER_UNITS[persona], units & NEVER_UNITS[persona]
             return
         sees = SEES_INCIDENTS_OF[persona] if resource == "incidents" else SEES[persona]

@@ -20,6 +20,7 @@ from rest_framework.routers import BaseRouter
 from shouwang.accounts.access import acting_user
 from shouwang.accounts.models import User
 from shouwang.children.models import Child
+from shouwang.core.apifields import row_id
 
 from . import selectors, services
 from .models import ADULT_KINDS, Activity, ActivityKind
@@ -103,9 +104,7 @@ class AdultSerializer(serializers.Serializer):
 
 
 class AttendanceSerializer(serializers.Serializer):
-    children = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list, max_length=2000
-    )
+    children = serializers.ListField(child=row_id(), required=False, default=list, max_length=2000)
     adults = AdultSerializer(many=True, required=False, default=list)
 
 

@@ -22,6 +22,7 @@ from rest_framework.routers import BaseRouter
 
 from shouwang.accounts.access import acting_user
 from shouwang.accounts.policy import Action
+from shouwang.core.apifields import row_id
 from shouwang.orgs.models import Org
 
 from . import selectors, services
@@ -59,15 +60,15 @@ class PaymentRequestSerializer(serializers.Serializer):
     """A payment as the page takes it (assistance.services.pay); a receipt's scan is given on
     the page, so the API records a signature."""
 
-    child = serializers.IntegerField()
-    programme = serializers.IntegerField(help_text=_("The programme's id."))
+    child = row_id()
+    programme = row_id(help_text=_("The programme's id."))
     paid_on = serializers.DateField()
     amount = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True
     )
     item = serializers.CharField(max_length=60, required=False, allow_blank=True)
     quantity = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    fund = serializers.IntegerField(required=False, allow_null=True)
+    fund = row_id(required=False, allow_null=True)
     signed = serializers.BooleanField(default=False)
     overdraw_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
@@ -82,8 +83,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 
 class ApplicationRequestSerializer(serializers.Serializer):
-    children = serializers.ListField(child=serializers.IntegerField(), min_length=1)
-    programme = serializers.IntegerField(help_text=_("The programme's id."))
+    children = serializers.ListField(child=row_id(), min_length=1, max_length=2000)
+    programme = row_id(help_text=_("The programme's id."))
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
