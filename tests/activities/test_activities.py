@@ -92,6 +92,20 @@ class ActivityTests(PersonaTestCase):
         struck = Attendance.objects.get(child=self.a1b)
         self.assertIsNotNone(struck.voided_at)  # kept, not deleted
 
+    def test_a_childs_row_is_not_struck_out_by_the_void_button(self):
+        """A teacher of class a1 in charge of a school activity cannot strike out a class-a2
+        child's row by sending its number: children leave a list by being unticked."""
+        self.take(self.first, "class_a2", [self.a2], persona="school_admin")
+        row = Attendance.objects.get(child=self.a2)
+        with time_machine.travel(TODAY, tick=False):
+            response = self.client_as("teacher").post(
+                reverse("activities:attendance", args=[self.first.pk]),
+                {"action": "void", "row": row.pk, "reason": "x"},
+            )
+        self.assertEqual(response.status_code, 404)
+        row.refresh_from_db()
+        self.assertIsNone(row.voided_at)
+
     def test_thirty_two_cadres_visiting_twenty_eight_children_seed_000(self):
         visit = services.plan_activity(
             unit=self.org("county_a"),

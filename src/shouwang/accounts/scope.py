@@ -134,6 +134,14 @@ class Scope:
             q |= _prefix_q(field_name, self.org_paths)
         return q
 
+    def lists_own(self, area: Area, action: Action) -> bool:
+        """Whether a page listing the rows of ``area`` opens for the user: they may at all, or
+        the table lets anyone with a role reach what they took part in themselves (``OWN``) —
+        a volunteer's own activities. The page and its menu entry both ask this."""
+        if self.may(area, action):
+            return True
+        return bool(self.roles) and Reach.OWN in rule(area, action).get(ANY, frozenset())
+
     def workplace_q(self, area: Area, action: Action, field_name: str = "path") -> Q:
         """Units (by ``field_name``, a path) the user reaches for ``area``/``action`` as
         :meth:`units_q` does, and the school and grade their class lies in: what a school

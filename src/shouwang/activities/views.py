@@ -46,7 +46,7 @@ from .models import Attendance, Membership, Photo, Trainee
 def activity_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     scope = scope_of(user)
-    if not scope.may(Area.ACTIVITIES, Action.VIEW) and not scope.roles:
+    if not scope.lists_own(Area.ACTIVITIES, Action.VIEW):
         raise Http404
     activities = selectors.activities_visible_to(user)[:100]
     return render(
@@ -210,8 +210,12 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Saved."))
                 return redirect(reverse("activities:attendance", args=[session.pk]))
             if action == "void":
+                # Adults' rows only: a child's row is struck out by unticking it on a class
+                # list the user may take (another class's children are not theirs to change).
                 row = get_object_or_404(
-                    Attendance.objects.filter(session=session, voided_at__isnull=True),
+                    Attendance.objects.filter(
+                        session=session, voided_at__isnull=True, child__isnull=True
+                    ),
                     pk=request.POST.get("row", "0") if request.POST.get("row", "").isdigit() else 0,
                 )
                 services.void_attendance(

@@ -10,7 +10,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.accounts.policy import ANY, Action, Area, Reach, rule
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import Scope, scope_of
 
 
@@ -28,12 +28,9 @@ class NavItem:
     def shown_to(self, scope: Scope) -> bool:
         if not self.needs:
             return True
-        if any(scope.may(area, action) for area, action in self.needs):
-            return True
-        return self.lists_own and any(
-            bool(scope.roles) and Reach.OWN in rule(area, action).get(ANY, ())
-            for area, action in self.needs
-        )
+        if self.lists_own:
+            return any(scope.lists_own(area, action) for area, action in self.needs)
+        return any(scope.may(area, action) for area, action in self.needs)
 
 
 NAV_ITEMS = [
