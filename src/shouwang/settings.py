@@ -219,6 +219,9 @@ INSTALLED_APPS = [
     "shouwang.oversight",
     "shouwang.crosschecks",
     "shouwang.referrals",
+    "shouwang.assessment",
+    "shouwang.inspections",
+    "shouwang.reports",
     "shouwang.web",
     "shouwang.demo",
 ]

@@ -22,6 +22,9 @@ urlpatterns = [
     path("rounds/", include("shouwang.oversight.urls")),
     path("cross-checks/", include("shouwang.crosschecks.urls")),
     path("referrals/", include("shouwang.referrals.urls")),
+    path("assessment/", include("shouwang.assessment.urls")),
+    path("inspections/", include("shouwang.inspections.urls")),
+    path("reports/", include("shouwang.reports.urls")),
     path("healthz", healthz, name="healthz"),
 ]
 

@@ -57,6 +57,11 @@ class Area(StrEnum):
     ROUNDS = "rounds"  # 排查 / 台账上报: reporting rounds and their frozen submissions
     CROSS_CHECKS = "cross_checks"  # 比对核实: other systems' lists matched to the archive
     REFERRALS = "referrals"  # 转介: cases referred to another unit
+    REVIEW = "review"  # 审核: archives entered or changed below, confirmed by the level above
+    # Assessment and documents (domain.md §6, §7).
+    ASSESSMENT = "assessment"  # 考核: scores of caregivers, classes and schools per term
+    INSPECTIONS = "inspections"  # 督查: findings and their rectification tasks
+    REPORTS = "reports"  # 工作总结 / 简报 of a unit and a period, as DOCX and PDF
 
 
 class Action(StrEnum):
@@ -229,6 +234,29 @@ POLICY: dict[tuple[Area, Action], Rule] = {
     (Area.REFERRALS, Action.CHANGE): _rule(
         region_officer={U}, school_admin={U}, village_director={U}
     ),
+    # Review: the keepers see what of theirs waits; the region's officers above confirm or
+    # return it (a school's or village's own entries are never confirmed by themselves).
+    (Area.REVIEW, Action.VIEW): KEEPERS,
+    (Area.REVIEW, Action.CHANGE): _rule(region_officer={S, H}) | EVERYTHING,
+    # --- assessment and documents (domain.md §6, §7) -------------------------------------------
+    # Scores: a region's officers and a school's leaders their units'; anyone their own score.
+    (Area.ASSESSMENT, Action.VIEW): _rule(region_officer={U}, school_admin={U}, **{ANY: {OWN}})
+    | EVERYTHING,
+    # The rules (weights, thresholds), computing and freezing a term: the region's officers.
+    (Area.ASSESSMENT, Action.CHANGE): _rule(region_officer={U}),
+    # Inspections: the region's officers inspect; the unit inspected sees its findings and
+    # answers each rectification with evidence.
+    (Area.INSPECTIONS, Action.VIEW): _rule(
+        region_officer={U}, school_admin={U}, village_director={U}
+    )
+    | EVERYTHING,
+    (Area.INSPECTIONS, Action.ADD): _rule(region_officer={U}),
+    (Area.INSPECTIONS, Action.CHANGE): _rule(
+        region_officer={U}, school_admin={U}, village_director={U}
+    ),
+    # A unit's 工作总结 / 简报: figures only, for those who send the unit's papers upward.
+    (Area.REPORTS, Action.VIEW): _rule(region_officer={U}, school_admin={U}, village_director={U})
+    | EVERYTHING,
 }
 
 
@@ -262,6 +290,12 @@ TELL: dict[tuple[Area, Action], Rule] = {
     (Area.ROUNDS, Action.ALERT): _rule(school_admin={S}, village_director={S}, region_officer={U}),
     # A referral unanswered past the setting: the officers of the region above the receiver.
     (Area.REFERRALS, Action.ALERT): _rule(region_officer={U}),
+    # A rectification past its deadline: the unit's leaders and the region's officers above.
+    (Area.INSPECTIONS, Action.ALERT): _rule(
+        school_admin={S}, village_director={S}, region_officer={U}
+    ),
+    # Archives waiting for review: the region's officers above the unit that changed them.
+    (Area.REVIEW, Action.ALERT): _rule(region_officer={U}),
 }
 
 # The caregiver a login becomes when it first records care without being listed as one, by the
