@@ -13,8 +13,10 @@ import time_machine
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_q.models import Schedule
 
@@ -275,6 +277,63 @@ class InspectionTests(TempMediaTestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(Step.objects.count(), 1)
+
+    def test_the_edit_form_saves_what_it_shows_and_keeps_the_text_out_of_its_token(self):
+        inspection = self.inspect()
+        rectification = self.finding(inspection, date(2026, 12, 1))
+        client = self.client_as("county_officer")
+        url = reverse("inspections:edit_rectification", args=[rectification.pk])
+        form = client.get(url).context["form"]
+        self.assertEqual(form.initial["finding_text"], "档案缺少方便联系人")
+        self.assertNotIn("档案", form.initial["version"])
+        body = {
+            "finding_text": form.initial["finding_text"],
+            "responsible_user": self.school_admin.pk,
+            "deadline": "2026-12-15",
+            "version": form.initial["version"],
+        }
+        self.assertEqual(client.post(url, body).status_code, 302)
+        self.assertEqual(self.fresh(rectification).deadline, date(2026, 12, 15))
+        again = client.post(url, body | {"deadline": "2026-12-20"})  # the old version: stale
+        self.assertEqual(again.status_code, 200)
+        self.assertEqual(self.fresh(rectification).deadline, date(2026, 12, 15))
+        edit = reverse("inspections:edit", args=[inspection.pk])
+        opened = client.get(edit).context["form"].initial
+        response = client.post(
+            edit,
+            {
+                "on": "2026-11-11",
+                "kind": "follow_up",
+                "inspectors": opened["inspectors"],
+                "summary_text": opened["summary_text"],
+                "version": opened["version"],
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        inspection.refresh_from_db()
+        self.assertEqual((inspection.on, inspection.kind), (date(2026, 11, 11), "follow_up"))
+
+    def test_the_list_costs_the_same_queries_for_more_rows(self):
+        client = self.client_as("county_officer")
+        self.finding(self.inspect(), date(2026, 11, 20))
+        client.get(reverse("inspections:index"))  # the session and the scope, once
+
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as captured:
+                self.assertEqual(client.get(reverse("inspections:index")).status_code, 200)
+            return len(captured)
+
+        few = queries()
+        for unit in ("school_a", "village_a1", "school_b"):
+            inspection = self.inspect(unit, by=self.county_officer)
+            for days in (1, 5):
+                self.finding(
+                    inspection,
+                    date(2026, 11, 20) + timedelta(days=days),
+                    responsible_user=None,
+                    responsible_name="某",
+                )
+        self.assertEqual(queries(), few)
 
     def test_void_keeps_the_rows_with_the_reason(self):
         inspection = self.inspect()

@@ -148,6 +148,8 @@ class Step(models.Model):
     at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("rectification's step")
+        verbose_name_plural = _("rectification's steps")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ reason. Forms carry the state they were opened at (core.concurrency): a stale on
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -42,13 +43,19 @@ MAX_PHOTOS = 5  # evidence photos per answer
 # --- versions ------------------------------------------------------------------------------
 
 
+def _digest(text: str) -> str:
+    """A text in a form's version token by its digest: the token travels in the page, and the
+    text is kept encrypted."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def inspection_state(inspection: Inspection) -> dict[str, Any]:
     row = Inspection.objects.get(pk=inspection.pk)
     return {
         "on": row.on.isoformat(),
         "kind": row.kind,
         "inspectors": row.inspectors,
-        "summary_text": row.summary_text,
+        "summary_text": _digest(row.summary_text),
         "voided": row.voided_at is not None,
     }
 
@@ -61,7 +68,7 @@ def rectification_state(rectification: Rectification) -> dict[str, Any]:
     row = Rectification.objects.get(pk=rectification.pk)
     return {
         "state": row.state,
-        "finding_text": row.finding_text,
+        "finding_text": _digest(row.finding_text),
         "responsible_user": row.responsible_user_id,
         "responsible_name": row.responsible_name,
         "deadline": row.deadline.isoformat(),
@@ -254,7 +261,7 @@ def add_rectification(
             "responsible_user": responsible_user.pk if responsible_user else None,
         },
     )
-    if responsible_user is not None and by is not None:
+    if responsible_user is not None:
         notify(
             [responsible_user],
             text=_("%(unit)s: a rectification is yours, due %(deadline)s.")

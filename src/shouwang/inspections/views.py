@@ -129,11 +129,16 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     inspection = selectors.inspection_held_by(user, pk)
-    state = services.inspection_state(inspection)
     form = InspectionForm(
         request.POST or None,
         units=None,
-        initial={**state, "version": services.inspection_version(inspection)},
+        initial={
+            "on": inspection.on,
+            "kind": inspection.kind,
+            "inspectors": inspection.inspectors,
+            "summary_text": inspection.summary_text,
+            "version": services.inspection_version(inspection),
+        },
     )
 
     def save(data: dict[str, Any]) -> object:
@@ -187,12 +192,17 @@ def add_rectification(request: HttpRequest, pk: int) -> HttpResponse:
 def edit_rectification(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     rectification = selectors.rectification_held_by(user, pk)
-    state = services.rectification_state(rectification)
     form = RectificationForm(
         request.POST or None,
         people=selectors.people_of(rectification.unit),
         editing=True,
-        initial={**state, "version": services.rectification_version(rectification)},
+        initial={
+            "finding_text": rectification.finding_text,
+            "responsible_user": rectification.responsible_user_id,
+            "responsible_name": rectification.responsible_name,
+            "deadline": rectification.deadline,
+            "version": services.rectification_version(rectification),
+        },
     )
     return form_page(
         request,

@@ -73,6 +73,8 @@ class Migration(migrations.Migration):
                 ('rectification', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='steps', to='inspections.rectification')),
             ],
             options={
+                'verbose_name': "rectification's step",
+                'verbose_name_plural': "rectification's steps",
                 'ordering': ['at', 'pk'],
             },
         ),
