@@ -1,5 +1,6 @@
 """The unit's 台账 in the county's layout: one row per child in the register, the columns of
-interfaces.md in their order."""
+interfaces.md in their order, or those the nearest region's saved layout keeps, in its order
+under its headers (ledger.layouts)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from shouwang.core.sheets.writer import Watermark, write_xlsx
 from shouwang.orgs.models import Org, OrgKind
 
 from .columns import COLUMNS
+from .layouts import SheetLayout, layout_for
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
@@ -168,7 +170,13 @@ def ledger_children(*, org: Org, by: User | None, unmasked: bool) -> tuple[Query
         base = Child.objects.restrict(by, Action.REVEAL, Area.ID_NUMBER)
     else:
         base = Child.objects.restrict(by)
-    children = base.filter(school__path__startswith=org.path, status__in=IN_REGISTER)
+    # A grade's or a class's ledger: the children of its classes (their school lies above it).
+    inside = (
+        Q(school_class__path__startswith=org.path)
+        if org.kind in (OrgKind.GRADE, OrgKind.SCHOOL_CLASS)
+        else Q(school__path__startswith=org.path)
+    )
+    children = base.filter(inside, status__in=IN_REGISTER)
     return children, unmasked and (by is None or unmasked_for_user)
 
 
@@ -197,19 +205,34 @@ def export_ledger(
         watermark = Watermark(
             who=who_is(by) if by is not None else operator(), at=timezone.now(), serial=new_serial()
         )
-    rows: Iterable[list[Any]] = _rows(children, grades, id_visible)
+    layout = layout_for(org)
+    rows: Iterable[list[Any]] = _laid_out(_rows(children, grades, id_visible), layout)
     if progress is not None:
         rows = _counted(rows, progress)
     return write_xlsx(
         out,
-        sheets=[("台账", HEADERS, rows)],
+        sheets=[("台账", layout.headers, rows)],
         by=by,
         what=title,
         org_path=org.path,
-        masked=None if full else MASKED,
-        title_rows=[title],
+        # Masked by what a column holds, under whatever header the layout gives it.
+        masked=None if full else layout.masked,
+        title_rows=layout.title_rows(org=org, standard_title=title, on=timezone.localdate()),
         watermark=watermark,
     )
+
+
+KEY_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
+
+
+def _laid_out(rows: Iterable[list[Any]], layout: SheetLayout) -> Iterator[list[Any]]:
+    """Each row's cells in the layout's columns and order (the standard layout: as they are)."""
+    picks = [KEY_INDEX[key] for key in layout.keys]
+    if picks == list(range(len(COLUMNS))):
+        yield from rows
+        return
+    for row in rows:
+        yield [row[i] for i in picks]
 
 
 PROGRESS_ROWS = 1000  # rows between two reports of how far a build got

@@ -99,3 +99,39 @@ class ExportJob(models.Model):
         if self.state == ExportState.EXPIRED:
             return True
         return self.expires_at is not None and (now or timezone.now()) >= self.expires_at
+
+
+class LedgerLayout(models.Model):
+    """A region's own 台账 layout (本县台账格式): which of the ledger's columns, in what order,
+    under what header (the county's wording), and its title rows. Every ledger export of a unit
+    under the region uses the nearest region's current layout (ledger.layouts). Each save is a
+    new version; none is changed or removed. A version with no columns puts the region back on
+    the standard layout (interfaces.md) or on the layout of the region above."""
+
+    region = models.ForeignKey(
+        "orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    version = models.PositiveIntegerField(_("version"))
+    # [[column key, header text], …] in the order written; empty: no layout of its own.
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    unit_and_date = models.BooleanField(_("row naming the unit and the date"), default=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saved by"),
+    )
+    created_at = models.DateTimeField(_("saved at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ledger layout")
+        ordering = ["region", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "version"], name="one_layout_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} v{self.version}"

@@ -47,6 +47,7 @@ from shouwang.orgs.models import Org, OrgKind
 from . import values
 from .classes import ClassIndex, NewClass
 from .columns import BY_KEY, find_layout, normalise_header
+from .layouts import headers_known_for
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
@@ -528,13 +529,15 @@ def summary(plan: Plan) -> dict[str, Any]:
 
 
 def mapping_for(org: Org) -> dict[str, str]:
-    """The header words taught by this unit and the units above it (normalised → column)."""
+    """The header words of the regions' ledger layouts above this unit (a ledger exported in
+    the county's layout reads back as written), then those taught by this unit and the units
+    above it (normalised → column)."""
     from .columns import normalise_header
     from .models import ColumnMapping
 
     chain = [*Org.objects.get_ancestors(org), org]
     rows = ColumnMapping.objects.filter(org__in=chain).order_by("org__depth")
-    return {normalise_header(m.header): m.column for m in rows}
+    return headers_known_for(org) | {normalise_header(m.header): m.column for m in rows}
 
 
 @transaction.atomic

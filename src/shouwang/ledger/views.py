@@ -22,6 +22,7 @@ from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.care.selectors import children_pairable_by
 from shouwang.children.selectors import children_editable_by, children_visible_to
+from shouwang.core.concurrency import StaleEdit
 from shouwang.core.sheets import encodings, uploads
 from shouwang.core.sheets.limits import limited_upload, refuse_into
 from shouwang.core.sheets.reader import EncodingUnsure, UnreadableFile, first_lines, precheck
@@ -29,10 +30,11 @@ from shouwang.core.sheets.writer import XLSX
 from shouwang.orgs.models import REGION_KINDS, OrgKind
 from shouwang.units.selectors import org_manageable_by, org_visible_to, orgs_manageable_by
 
-from . import exports, services, tasks
-from .forms import MAX_UPLOAD, SUFFIXES, EncodingForm, TeachForm, UploadForm
+from . import exports, layouts, services, tasks
+from .forms import MAX_UPLOAD, SUFFIXES, EncodingForm, LayoutForm, TeachForm, UploadForm
 from .models import ExportState
 from .report import write_error_report
+from .roster import ROSTER_KINDS, export_roster
 
 BUCKET = "ledger_uploads"
 
@@ -301,7 +303,77 @@ def export(request: HttpRequest, code: str) -> HttpResponse:
             "may_unmask": may_unmask,
             "needs_approval": exports.needs_approval(org=org, unmasked=True),
             "hours": settings.SHOUWANG_EXPORT_HOURS,
+            "has_roster": org.kind in ROSTER_KINDS,
+            "layout": layouts.layout_for(org),
         },
+    )
+
+
+@never_cache
+def roster(request: HttpRequest, code: str) -> HttpResponse | FileResponse:
+    """花名册 of a school, grade or class, one sheet per grade: masked as the unit's 台账 would
+    be for this user (in full only when asked by someone who may unmask)."""
+    org = org_visible_to(request.user, code)
+    user = acting_user(request)
+    scope = scope_of(user)
+    if org.kind not in ROSTER_KINDS or not scope.may(Area.LEDGER, Action.EXPORT, org):
+        raise Http404
+    may_unmask = scope.may(Area.ID_NUMBER, Action.REVEAL)
+    if request.method == "POST":
+        out = io.BytesIO()
+        export_roster(
+            org=org, out=out, by=user, unmasked=may_unmask and request.POST.get("unmasked") == "1"
+        )
+        out.seek(0)
+        name = f"{download_name(org.name)}留守儿童花名册{timezone.localdate():%Y%m%d}.xlsx"
+        return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
+    return render(request, "ledger/roster.html", {"org": org, "may_unmask": may_unmask})
+
+
+def layout(request: HttpRequest, code: str) -> HttpResponse:
+    """A region officer's ledger layout for the region (本县台账格式): used by every ledger
+    export of its units; a new version with each save."""
+    region = org_visible_to(request.user, code)
+    user = acting_user(request)
+    if region.kind not in REGION_KINDS or not scope_of(user).may(
+        Area.SETTINGS, Action.CHANGE, region
+    ):
+        raise Http404
+    in_use = layouts.layout_for(region)
+    form = LayoutForm(
+        request.POST or None,
+        columns=list(in_use.columns),
+        initial={
+            "title": in_use.title,
+            "unit_and_date": in_use.unit_and_date,
+            "version": layouts.layout_version(region),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            layouts.save_layout(
+                region=region,
+                by=user,
+                columns=form.layout_columns(),
+                title=data["title"],
+                unit_and_date=data["unit_and_date"],
+                standard=data["standard"],
+                version=data["version"],
+            )
+        except StaleEdit as exc:
+            # Shown again against the version saved meanwhile: saved again, knowingly.
+            exc.renew(form)
+            form.add_error(None, exc)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The ledger layout was saved: exports use it from now on."))
+            return redirect("ledger:layout", code=region.code)
+    return render(
+        request,
+        "ledger/layout.html",
+        {"region": region, "form": form, "in_use": in_use, "own": layouts.current_layout(region)},
     )
 
 
