@@ -326,3 +326,29 @@ class LayoutPageTests(LayoutTestCase):
                 self.assertEqual(self.client_as(persona).get(url).status_code, 404)
                 self.assertEqual(self.client_as(persona).post(url, {}).status_code, 404)
         self.assertFalse(LedgerLayout.objects.exists())
+
+
+class PartOfASchoolTests(LayoutTestCase):
+    def test_a_class_or_grade_ledger_holds_its_classes_children(self):
+        make_child(school_class=self.org("class_a2"), name="甲二")
+        for org, persona, names in (
+            ("class_a1", "teacher", ["甲一"]),
+            ("class_a2", "school_admin", ["甲二"]),
+            ("grade_a1", "school_admin", ["甲一", "甲二"]),
+            ("school_a", "school_admin", ["甲一", "甲二"]),
+        ):
+            with self.subTest(org=org):
+                _header, data = header_and_data(self.ledger(org, by=persona))
+                self.assertEqual([r[0] for r in data], names)
+
+    def test_the_export_page_names_the_layout_in_use(self):
+        self.save_county_layout()
+        page = self.client_as("school_admin").get(
+            reverse("ledger:export", args=[self.org("school_a").code])
+        )
+        self.assertContains(page, "按甲县的台账格式导出")
+        self.assertContains(page, reverse("ledger:roster", args=[self.org("school_a").code]))
+        other = self.client_as("sysadmin").get(
+            reverse("ledger:export", args=[self.org("school_c").code])
+        )
+        self.assertNotContains(other, "台账格式导出")
