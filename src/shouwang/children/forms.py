@@ -403,3 +403,30 @@ def _not_in_future(day: Any) -> Any:
     if day is not None and day > timezone.localdate():
         raise ValidationError(_("This date is in the future."))
     return day
+
+
+class ReviewDecisionForm(forms.Form):
+    """Confirm an archive, or return it with what to correct (审核)."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("confirm", _("Confirm")), ("return", _("Return for correction"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.CharField(widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "return" and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Say what the unit should correct."))
+        return data
+
+
+class ReviewSettingForm(forms.Form):
+    required = forms.BooleanField(
+        label=_("Archives entered or changed by schools and villages need our review"),
+        required=False,
+    )

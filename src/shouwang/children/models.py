@@ -22,6 +22,7 @@ Glossary (UI term → name in code):
     辍学 / 控辍保学              dropout (a status; the child stays in the register)
     单位 (学校, 或不在校时的村)  school: the child's unit (a school, or the home village)
     信息采集人 / 信息核查        collected_by / verified_on
+    审核 / 待审核 / 退回         review / pending / returned (ArchiveReview, ReviewSetting)
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ from pypinyin import Style, lazy_pinyin
 from shouwang.accounts.policy import Area
 from shouwang.accounts.restrict import PolicyTarget, RestrictedQuerySet
 from shouwang.core import validators
-from shouwang.core.fieldcrypt import EncryptedCharField, LookupHashField
-from shouwang.orgs.models import Org
+from shouwang.core.fieldcrypt import EncryptedCharField, EncryptedTextField, LookupHashField
+from shouwang.orgs.models import Org, RegionSetting
 
 from .types import LeftBehindType, ParentStatus, left_behind_type
 
@@ -84,6 +85,12 @@ class DifficultyKind(models.TextChoices):
     UNSUPPORTED = "unsupported", _("De facto unsupported (事实无人抚养)")
     SPRING_BUD = "spring_bud", _("Spring Bud girl (春蕾)")
     SINGLE_PARENT = "single_parent", _("Single parent")
+
+
+class ReviewState(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")  # or no review asked for
+    PENDING = "pending", _("Waiting for review")
+    RETURNED = "returned", _("Returned for correction")
 
 
 class Child(models.Model):
@@ -184,6 +191,15 @@ class Child(models.Model):
     collected_by = models.CharField(_("collected by"), max_length=50, blank=True)
     collected_on = models.DateField(_("collected on"), null=True, blank=True)
     verified_on = models.DateField(_("last verified on"), null=True, blank=True)
+    # 审核: where the region asks for it, an archive a school or village entered or changed
+    # counts in figures and rounds only once the level above confirmed it (ArchiveReview).
+    review_state = models.CharField(
+        _("review"),
+        max_length=10,
+        choices=ReviewState.choices,
+        default=ReviewState.CONFIRMED,
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -715,3 +731,59 @@ class Anonymisation(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.child_id}"
+
+
+class ReviewSetting(RegionSetting):
+    """A region's choice (审核, domain.md §6): archives that a school or a village enters or
+    changes count in figures and rounds only once an officer of the level above confirmed them."""
+
+    required = models.BooleanField(_("archives need review by the level above"))
+
+    def __str__(self) -> str:
+        return f"{self.region}: {self.required}"
+
+
+class ReviewKind(models.TextChoices):
+    CREATED = "created", _("New archive")
+    CHANGED = "changed", _("Changed archive")
+
+
+class ArchiveReview(models.Model):
+    """One archive's entry or change waiting for (or given) the level above's decision.
+
+    ``changes`` holds what changed as {field: [before, after]} (the audit log's shape), encrypted
+    like the archive itself; a later change of the same archive while one waits folds into the
+    waiting review (the oldest "before", the newest "after"), so a reviewer decides once."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="reviews")
+    kind = models.CharField(_("what"), max_length=8, choices=ReviewKind.choices)
+    changes = EncryptedTextField(_("changes"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING
+    )
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+
+    policy = PolicyTarget(Area.REVIEW, via="child")
+    objects = RestrictedQuerySet["ArchiveReview"].as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            # One waiting review per archive: changes fold into it.
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=models.Q(state="pending"),
+                name="one_pending_review_per_child",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.child_id} {self.kind} {self.state}"

@@ -29,6 +29,7 @@ from shouwang.core.fieldcrypt import lookup_hash
 
 from .models import (
     IN_REGISTER,
+    ArchiveReview,
     Assessment,
     Child,
     ChildStatus,
@@ -37,6 +38,7 @@ from .models import (
     DuplicateCase,
     Parent,
     RetentionRun,
+    ReviewState,
     StatusChange,
 )
 
@@ -300,3 +302,29 @@ def retention_runs_for(user: Any) -> QuerySet[RetentionRun]:
     if not scope_of(user).may(Area.AUDIT, Action.VIEW):
         raise Http404
     return RetentionRun.objects.select_related("by")
+
+
+# --- 审核 (review) ----------------------------------------------------------------------------
+
+
+def reviews_visible_to(user: Any) -> QuerySet[ArchiveReview]:
+    """Reviews of the archives the user keeps (what of theirs waits or came back) or confirms."""
+    return ArchiveReview.objects.restrict(user).select_related(
+        "child__school", "child__school_class", "by", "decided_by"
+    )
+
+
+def reviews_to_decide(user: Any) -> QuerySet[ArchiveReview]:
+    """What waits for this user's decision: pending reviews of archives they may confirm."""
+    decides = ArchiveReview.objects.restrict(user, Action.CHANGE).values("pk")
+    return reviews_visible_to(user).filter(state=ReviewState.PENDING, pk__in=decides)
+
+
+def review_visible_to(user: Any, pk: int) -> ArchiveReview:
+    return get_object_or_404(reviews_visible_to(user), pk=pk)
+
+
+def may_decide(user: Any, review: ArchiveReview) -> bool:
+    return review.state == ReviewState.PENDING and scope_of(user).may(
+        Area.REVIEW, Action.CHANGE, review.child
+    )

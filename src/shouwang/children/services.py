@@ -6,6 +6,8 @@ with its before and after values.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -14,12 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps as django_apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shouwang.accounts.policy import Action, Area
+from shouwang.accounts.scope import scope_of
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction
 from shouwang.core.concurrency import check_version, version_token
@@ -31,6 +36,7 @@ from . import types
 from .models import (
     IN_REGISTER,
     Anonymisation,
+    ArchiveReview,
     Assessment,
     AssessmentKind,
     Child,
@@ -48,6 +54,9 @@ from .models import (
     ParentRelation,
     RegionProfile,
     RetentionRun,
+    ReviewKind,
+    ReviewSetting,
+    ReviewState,
     RiskGrade,
     StatusChange,
 )
@@ -326,6 +335,9 @@ def register_child(
         org_path=row.school.path,
         changes={**_values(row, CHILD_FIELDS), **parts, "left_behind_type": row.left_behind_type},
     )
+    if review_required(child=row, by=by, on=on):
+        entered = audit.field_changes({}, _values(row, CHILD_FIELDS))
+        _queue_review(row, ReviewKind.CREATED, entered | parts, by=by)
     return row
 
 
@@ -386,6 +398,8 @@ def update_child(
             org_path=child.school.path,
             changes=changes,
         )
+        if review_required(child=child, by=by, on=today):
+            _queue_review(child, ReviewKind.CHANGED, changes, by=by)
     return changes
 
 
@@ -919,3 +933,169 @@ def apply_retention(
     transaction.on_commit(lambda: [scan.delete(save=False) for scan in scans])
     report["run"] = run.pk
     return report
+
+
+# --- 审核: review of archives by the level above (domain.md §6) --------------------------------
+
+
+def review_required(*, child: Child, by: User | None, on: date) -> bool:
+    """Whether ``by``'s entry or change of ``child`` waits for the level above: the child's
+    region asks for review (``ReviewSetting``) and ``by`` is not among those who confirm it (a
+    school's or a village's people; the system's own work, with no user, is not reviewed)."""
+    if by is None:
+        return False
+    setting = ReviewSetting.for_org(child.school, on)
+    if setting is None or not setting.required:
+        return False
+    return not scope_of(by).may(Area.REVIEW, Action.CHANGE, child)
+
+
+def _folded(older: Mapping[str, list[Any]], newer: Mapping[str, list[Any]]) -> dict[str, Any]:
+    """Two waiting changes as one: each field's first "before" and last "after" (a field
+    changed back to what it was drops out)."""
+    out = dict(older)
+    for key, (before, after) in newer.items():
+        first = older[key][0] if key in older else before
+        if first == after:
+            out.pop(key, None)
+        else:
+            out[key] = [first, after]
+    return out
+
+
+def _queue_review(child: Child, kind: str, changes: Mapping[str, Any], *, by: User | None) -> None:
+    """Put the entry or change before the level above; a change while one waits folds into it.
+    The archive leaves the figures until it is confirmed (``Child.review_state``)."""
+    shown = {k: v for k, v in changes.items() if not k.startswith("_")}
+    waiting = ArchiveReview.objects.select_for_update().filter(
+        child=child, state=ReviewState.PENDING
+    )
+    review = waiting.first()
+    if review is None:
+        review = ArchiveReview(child=child, kind=kind, by=by)
+    else:
+        shown = _folded(json.loads(review.changes or "{}"), shown)
+        review.by = by
+    review.changes = json.dumps(shown, cls=DjangoJSONEncoder, ensure_ascii=False)
+    review.at = timezone.now()
+    review.full_clean()
+    review.save()
+    if child.review_state != ReviewState.PENDING:
+        child.review_state = ReviewState.PENDING
+        Child.objects.filter(pk=child.pk).update(review_state=ReviewState.PENDING)
+        audit.record(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=child,
+            org_path=child.school.path,
+            changes={"review_state": [ReviewState.CONFIRMED, ReviewState.PENDING]},
+        )
+
+
+def changes_shown(changes: str) -> list[tuple[str, Any, Any]]:
+    """A review's changes as the reviewer reads them, side by side: (what, before, after), ID
+    numbers and phones masked, units by name."""
+    rows = json.loads(changes or "{}")
+    return [
+        (_field_label(key), _in_words(key, before), _in_words(key, after))
+        for key, (before, after) in sorted(rows.items())
+    ]
+
+
+def _in_words(key: str, value: Any) -> Any:
+    """A stored value as the archive's page shows it: a choice's label, yes or no."""
+    try:
+        field = archive_field(key)
+    except Exception:
+        return _shown_value(key, value)
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if field.choices and value not in (None, ""):
+        return dict(field.flatchoices).get(value, value)
+    return _shown_value(key, value)
+
+
+def _review_state(review: ArchiveReview) -> dict[str, Any]:
+    # (What changed stands as a digest: a refused decision's message names no value.)
+    digest = hashlib.sha256((review.changes or "").encode()).hexdigest()[:16]
+    return {"state": review.state, "changes": digest, "at": review.at}
+
+
+def review_version(review: ArchiveReview) -> str:
+    """The token a decision form carries: a change folded in meanwhile refuses the decision."""
+    return version_token(_review_state(review))
+
+
+@transaction.atomic
+def decide_review(
+    *, review: ArchiveReview, confirm: bool, comment: str, by: User | None, version: str
+) -> ArchiveReview:
+    """The level above confirms the archive (it counts from now on) or returns it with a
+    reason (it stays out of the figures until the unit corrects it and it is confirmed)."""
+    review = ArchiveReview.objects.select_for_update().get(pk=review.pk)
+    check_version(version, _review_state(review), shown=lambda _key, _value: "")
+    if review.state != ReviewState.PENDING:
+        raise ValidationError(_("This review was already decided."))
+    comment = comment.strip()
+    if not confirm and not comment:
+        raise ValidationError({"comment": _("Say what the unit should correct.")})
+    state = ReviewState.CONFIRMED if confirm else ReviewState.RETURNED
+    review.state, review.comment = state, comment
+    review.decided_by, review.decided_at = by, timezone.now()
+    review.full_clean()
+    review.save()
+    child = review.child
+    Child.objects.filter(pk=child.pk).update(review_state=state)
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=child,
+        org_path=child.school.path,
+        changes={"review_state": [ReviewState.PENDING, state], "_comment": comment},
+    )
+    return review
+
+
+@transaction.atomic
+def set_review_required(*, region: Org, required: bool, since: date, by: User | None) -> int:
+    """A region asks for review from ``since`` on, or stops asking. Stopping confirms what
+    waits under the region (nothing would ever decide it); returns how many were confirmed."""
+    if not region.is_region:
+        raise ValidationError(_("Only a region decides whether archives need review."))
+    setting = ReviewSetting(region=region, required=required, since=since, by=by)
+    setting.full_clean()
+    setting.save()
+    audit.record(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=setting,
+        org_path=region.path,
+        changes={"required": required, "since": since.isoformat()},
+    )
+    if required:
+        return 0
+    waiting = Child.objects.filter(school__path__startswith=region.path).exclude(
+        review_state=ReviewState.CONFIRMED
+    )
+    done = 0
+    for child in waiting.select_related("school"):
+        inner = ReviewSetting.for_org(child.school, since)
+        if inner is not None and inner.required:
+            continue  # a region below asks for review itself
+        ArchiveReview.objects.filter(child=child, state=ReviewState.PENDING).update(
+            state=ReviewState.CONFIRMED,
+            decided_by=by,
+            decided_at=timezone.now(),
+            comment=str(_("Review is no longer required.")),
+        )
+        Child.objects.filter(pk=child.pk).update(review_state=ReviewState.CONFIRMED)
+        done += 1
+    if done:
+        audit.record(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=setting,
+            org_path=region.path,
+            changes={"confirmed_without_review": done},
+        )
+    return done

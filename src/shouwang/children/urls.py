@@ -22,4 +22,7 @@ urlpatterns = [
     path("<int:pk>/consent/withdraw/", views.consent, {"withdraw": True}, name="withdraw_consent"),
     path("consent/<int:pk>/form/", views.consent_scan, name="consent_scan"),
     path("retention/", views.retention_runs, name="retention"),
+    path("reviews/", views.reviews, name="reviews"),
+    path("reviews/<int:pk>/", views.review, name="review"),
+    path("reviews/setting/", views.review_setting, name="review_setting"),
 ]

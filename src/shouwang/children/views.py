@@ -46,10 +46,12 @@ from .forms import (
     ParentForm,
     ProfileChoiceForm,
     RegisterFilterForm,
+    ReviewDecisionForm,
+    ReviewSettingForm,
     StatusForm,
     TransferForm,
 )
-from .models import Child, ChildStatus, HeartLevelRule
+from .models import Child, ChildStatus, HeartLevelRule, ReviewSetting, ReviewState
 from .profiles import counted_by, profile_for
 from .sections import sections_for
 from .types import LeftBehindType, left_behind_type
@@ -583,4 +585,98 @@ def retention_runs(request: HttpRequest) -> HttpResponse:
         request,
         "children/retention.html",
         {"runs": runs, "years": settings.SHOUWANG_RETENTION_YEARS},
+    )
+
+
+# --- 审核 (review) ----------------------------------------------------------------------------
+
+
+def reviews(request: HttpRequest) -> HttpResponse:
+    """What waits for review: a reviewer's list to decide; a school's or village's own archives
+    waiting or returned with what to correct."""
+    if not scope_of(request.user).may(Area.REVIEW, Action.VIEW):
+        raise Http404
+    state = request.GET.get("state") or ReviewState.PENDING
+    if state not in ReviewState.values:
+        state = ReviewState.PENDING
+    rows = selectors.reviews_visible_to(request.user).filter(state=state).order_by("-at", "-pk")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "children/reviews.html",
+        {
+            "page": page,
+            "state": state,
+            "states": ReviewState.choices,
+            "query": f"state={state}",
+            "to_decide": selectors.reviews_to_decide(request.user).count(),
+            "sets_review": scope_of(request.user).may(Area.SETTINGS, Action.CHANGE),
+        },
+    )
+
+
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """One archive's entry or change side by side, and the decision for those who confirm."""
+    found = selectors.review_visible_to(request.user, pk)
+    may_decide = selectors.may_decide(request.user, found)
+    form = ReviewDecisionForm(
+        request.POST or None, initial={"version": services.review_version(found)}
+    )
+    if request.method == "POST":
+        if not may_decide:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.decide_review(
+                    review=found,
+                    confirm=form.cleaned_data["decision"] == "confirm",
+                    comment=form.cleaned_data["comment"],
+                    by=acting_user(request),
+                    version=form.cleaned_data["version"],
+                )
+            except StaleEdit as exc:
+                exc.renew(form)
+                form.add_error(None, exc)
+            except ValidationError as exc:
+                show_error(form, exc)
+            else:
+                messages.success(request, _("The decision was recorded."))
+                return redirect(reverse("children:reviews"))
+    return render(
+        request,
+        "children/review.html",
+        {
+            "review": found,
+            "rows": services.changes_shown(found.changes),
+            "form": form,
+            "may_decide": may_decide,
+        },
+    )
+
+
+def review_setting(request: HttpRequest) -> HttpResponse:
+    """A region officer decides whether archives entered or changed below need review."""
+    if not scope_of(request.user).may(Area.SETTINGS, Action.CHANGE):
+        raise Http404
+    tops = top_orgs_visible_to(request.user)
+    region = org_manageable_by(
+        request.user, request.GET.get("org") or (tops[0].code if tops else "")
+    )
+    if not region.is_region:
+        raise Http404
+    today = timezone.localdate()
+    current = ReviewSetting.for_org(region, today)
+    return form_page(
+        request,
+        form=ReviewSettingForm(
+            request.POST if request.method == "POST" else None,  # unticked: an empty POST
+            initial={"required": bool(current and current.required)},
+        ),
+        save=lambda d: services.set_review_required(
+            region=region, required=d["required"], since=today, by=acting_user(request)
+        ),
+        done=_("The review setting was saved."),
+        back=reverse("children:reviews"),
+        template="web/form.html",
+        context={"title": _("Review of archives") + f" · {region.name}"},
     )

@@ -1,0 +1,176 @@
+"""审核 (domain.md §6, issue 21): where a region asks for it, an archive a school or a village
+enters or changes counts in the figures and in reporting rounds only once an officer of the
+level above confirmed it; the reviewer reads the change side by side and confirms or returns it
+with a reason; the unit sees what waits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from shouwang.children import selectors, services
+from shouwang.children.models import ArchiveReview, Child, ReviewKind, ReviewState
+from shouwang.stats import selectors as stats
+from tests.children.factories import make_child
+from tests.personas import PersonaTestCase
+
+TODAY = date(2026, 12, 2)
+
+
+def counted(org, on=TODAY) -> int:
+    return stats.figures(org=org, on=on, with_units=False).left_behind_total
+
+
+@time_machine.travel("2026-12-02 10:00 +0800", tick=False)
+class ReviewTests(PersonaTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        services.set_review_required(
+            region=self.org("county_a"), required=True, since=date(2026, 9, 1), by=None
+        )
+
+    def register(self, by, **kwargs) -> Child:
+        child = make_child(school_class=self.org("class_a1"), by=by, on=TODAY, **kwargs)
+        child.refresh_from_db()
+        return child
+
+    def test_a_schools_new_archive_is_not_counted_until_the_county_confirms_it(self):
+        child = self.register(self.school_admin)
+        self.assertEqual(child.review_state, ReviewState.PENDING)
+        self.assertEqual(counted(self.org("school_a")), 0)
+        self.assertEqual(counted(self.org("county_a")), 0)
+        review = ArchiveReview.objects.get(child=child)
+        self.assertEqual(review.kind, ReviewKind.CREATED)
+        services.decide_review(
+            review=review,
+            confirm=True,
+            comment="",
+            by=self.county_officer,
+            version=services.review_version(review),
+        )
+        child.refresh_from_db()
+        self.assertEqual(child.review_state, ReviewState.CONFIRMED)
+        self.assertEqual(counted(self.org("school_a")), 1)
+        self.assertEqual(counted(self.org("county_a")), 1)
+
+    def test_a_county_officers_own_entry_needs_no_review(self):
+        child = self.register(self.county_officer)
+        self.assertEqual(child.review_state, ReviewState.CONFIRMED)
+        self.assertFalse(ArchiveReview.objects.filter(child=child).exists())
+        self.assertEqual(counted(self.org("school_a")), 1)
+
+    def test_a_county_that_asks_for_no_review_counts_at_once(self):
+        child = make_child(school_class=self.org("class_c1"), by=self.school_admin, on=TODAY)
+        child.refresh_from_db()
+        self.assertEqual(child.review_state, ReviewState.CONFIRMED)
+        self.assertEqual(counted(self.org("school_c")), 1)
+
+    def test_a_change_waits_side_by_side_and_a_second_change_folds_into_it(self):
+        child = self.register(self.county_officer)
+        for hobbies in ("篮球", "足球"):
+            services.update_child(
+                child=Child.objects.get(pk=child.pk),
+                data={"hobbies": hobbies},
+                father={},
+                mother={},
+                guardian={},
+                by=self.teacher,
+            )
+        review = ArchiveReview.objects.get(child=child, state=ReviewState.PENDING)
+        self.assertEqual(review.kind, ReviewKind.CHANGED)
+        self.assertIn(("兴趣爱好", "画画", "足球"), services.changes_shown(review.changes))
+        self.assertEqual(counted(self.org("class_a1")), 0)
+        page = self.client_as("county_officer").get(reverse("children:review", args=[review.pk]))
+        self.assertContains(page, "画画")
+        self.assertContains(page, "足球")
+
+    def test_returned_with_a_reason_the_unit_sees_it_and_corrects_it(self):
+        child = self.register(self.school_admin)
+        review = ArchiveReview.objects.get(child=child)
+        client = self.client_as("county_officer")
+        url = reverse("children:review", args=[review.pk])
+        missing = client.post(
+            url, {"decision": "return", "comment": "", "version": services.review_version(review)}
+        )
+        self.assertContains(missing, "请说明")
+        client.post(
+            url,
+            {
+                "decision": "return",
+                "comment": "监护人电话有误",
+                "version": services.review_version(review),
+            },
+        )
+        child.refresh_from_db()
+        self.assertEqual(child.review_state, ReviewState.RETURNED)
+        self.assertEqual(counted(self.org("school_a")), 0)
+        listing = self.client_as("school_admin").get(
+            reverse("children:reviews") + "?state=returned"
+        )
+        self.assertContains(listing, "监护人电话有误")
+        services.update_child(
+            child=child,
+            data={"hobbies": "唱歌"},
+            father={},
+            mother={},
+            guardian={},
+            by=self.school_admin,
+        )
+        child.refresh_from_db()
+        self.assertEqual(child.review_state, ReviewState.PENDING)
+        self.assertEqual(ArchiveReview.objects.filter(child=child).count(), 2)  # history kept
+
+    def test_a_school_admin_cannot_confirm_and_another_county_sees_nothing(self):
+        child = self.register(self.teacher)
+        review = ArchiveReview.objects.get(child=child)
+        self.assertFalse(selectors.may_decide(self.school_admin, review))
+        url = reverse("children:review", args=[review.pk])
+        data = {"decision": "confirm", "version": services.review_version(review)}
+        self.assertEqual(self.client_as("school_admin").post(url, data).status_code, 404)
+        self.assertEqual(self.client_as("teacher_b").get(url).status_code, 404)
+        self.assertEqual(self.client_as("school_admin").get(url).status_code, 200)
+        child.refresh_from_db()
+        self.assertEqual(child.review_state, ReviewState.PENDING)
+        self.assertEqual(list(selectors.reviews_to_decide(self.county_officer)), [review])
+        self.assertEqual(list(selectors.reviews_to_decide(self.school_admin)), [])
+
+    def test_a_decision_on_a_change_folded_in_meanwhile_is_refused(self):
+        child = self.register(self.school_admin)
+        review = ArchiveReview.objects.get(child=child)
+        opened = services.review_version(review)
+        services.update_child(
+            child=Child.objects.get(pk=child.pk),
+            data={"hobbies": "跳绳"},
+            father={},
+            mother={},
+            guardian={},
+            by=self.school_admin,
+        )
+        with self.assertRaises(ValidationError):
+            services.decide_review(
+                review=review, confirm=True, comment="", by=self.county_officer, version=opened
+            )
+        child.refresh_from_db()
+        self.assertEqual(child.review_state, ReviewState.PENDING)
+
+    def test_stopping_review_confirms_what_waits(self):
+        child = self.register(self.village_director, home_village=self.org("village_a1"))
+        self.assertEqual(counted(self.org("village_a1")), 0)
+        done = services.set_review_required(
+            region=self.org("county_a"), required=False, since=TODAY, by=self.county_officer
+        )
+        self.assertEqual(done, 1)
+        child.refresh_from_db()
+        self.assertEqual(child.review_state, ReviewState.CONFIRMED)
+        self.assertEqual(counted(self.org("village_a1")), 1)
+
+    def test_the_setting_page_is_the_region_officers(self):
+        url = reverse("children:review_setting")
+        self.assertEqual(self.client_as("school_admin").get(url).status_code, 404)
+        response = self.client_as("county_officer").post(url + "?org=110101000000", {})
+        self.assertEqual(response.status_code, 302)
+        child = self.register(self.school_admin)
+        self.assertEqual(child.review_state, ReviewState.CONFIRMED)
