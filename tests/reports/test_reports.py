@@ -1,0 +1,372 @@
+"""The 工作总结 / 简报 (issue 22): every number of the document is the statistics JSON's for the
+same unit and period; a unit outside the reader's scope is refused; the PDF carries its fonts;
+an uploaded template is sandboxed; no money for a reader who may not see it; exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tempfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from docx import Document
+from pypdf import PdfReader
+
+from shouwang.activities import services as activities
+from shouwang.assistance import services as assistance
+from shouwang.assistance.models import Programme
+from shouwang.audit.models import AuditEntry
+from shouwang.care import services as care
+from shouwang.care.models import RecordKind
+from shouwang.children.types import ParentStatus
+from shouwang.orgs import services as orgs
+from shouwang.reports import context, services
+from shouwang.reports.models import ReportTemplate
+from shouwang.reports.render import DEFAULT_TEMPLATE, render_docx
+from shouwang.reports.selectors import template_bytes
+from shouwang.stats.flows import Period
+from tests.children.factories import make_child
+from tests.personas import TempMediaTestCase
+
+TODAY = date(2026, 11, 24)
+TERM = "2026年秋季学期"
+TERM_FROM, TERM_TO = "2026-09-01", "2027-01-22"
+
+
+def stats_json(code: str) -> dict:
+    out = io.StringIO()
+    call_command(
+        "stats",
+        "--org",
+        code,
+        "--on",
+        TODAY.isoformat(),
+        "--from",
+        TERM_FROM,
+        "--to",
+        TERM_TO,
+        "--json",
+        stdout=out,
+    )
+    return json.loads(out.getvalue())
+
+
+def docx_text(data: bytes) -> list[str]:
+    document = Document(io.BytesIO(data))
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.append(" ".join(cell.text for cell in row.cells))
+    return lines
+
+
+def json_numbers(data: object) -> set[str]:
+    """Every number of the JSON as a document may write it: counts, money, shares (7.62%)."""
+    out: set[str] = set()
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in ("org", "on", "period", "profile", "org_name"):
+                continue
+            out |= json_numbers(value)
+    elif isinstance(data, bool) or data is None:
+        pass
+    elif isinstance(data, int):
+        out.add(str(data))
+    elif isinstance(data, float):
+        out.add(f"{data * 100:.2f}%")
+    elif isinstance(data, str) and re.fullmatch(r"\d+\.\d\d", data):
+        out.add(data)
+    return out
+
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?%?")
+
+
+@time_machine.travel(TODAY, tick=False)
+class ReportCase(TempMediaTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        o, users = cls.world.orgs, cls.world.users
+        orgs.record_enrolment(
+            school=o["school_a"],
+            grade=o["grade_a1"],
+            male=160,
+            female=154,
+            on=date(2026, 9, 1),
+            by=None,
+        )
+        cls.kids = [
+            make_child(school_class=o["class_a1"], name=f"男孩{i}", birth=date(2016, 1, 1 + i))
+            for i in range(7)
+        ]
+        cls.kids += [
+            make_child(
+                school_class=o["class_a2"],
+                name=f"女孩{i}",
+                male=False,
+                birth=date(2016, 2, 1 + i),
+                father=ParentStatus.AT_HOME,
+            )
+            for i in range(6)
+        ]
+        teacher = care.caregiver_for_login(users["teacher"])
+        for child in cls.kids[:9]:
+            care.pair(
+                child=child, caregiver=teacher, role="teacher", starts_on=date(2026, 9, 2), by=None
+            )
+            for week, kind in enumerate([RecordKind.TALK, RecordKind.HOME_VISIT, RecordKind.TALK]):
+                care.record_care(
+                    child=child,
+                    caregiver=teacher,
+                    kind=kind,
+                    on=date(2026, 9, 10 + week * 7),
+                    by=users["teacher"],
+                )
+        assistance.apply_presets(region=o["county_a"], by=None)
+        programme = Programme.objects.get(region=o["county_a"], code="living_allowance")
+        for child in cls.kids[:6]:
+            assistance.pay(
+                child=child,
+                programme=programme,
+                paid_on=date(2026, 10, 8),
+                signed=True,
+                by=users["school_admin"],
+                amount=Decimal(375),
+            )
+        activities.commend(
+            unit=o["school_a"],
+            on=date(2026, 11, 20),
+            occasion="关爱留守儿童先进表彰",
+            honour="自强之星",
+            recipient_kind="child",
+            children=cls.kids[:5],
+            by=users["school_admin"],
+        )
+
+    def report_file(self, *args: str, fmt: str = "docx") -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / f"r.{fmt}"
+            call_command("report", *args, "--format", fmt, "--out", str(out))
+            return out.read_bytes()
+
+
+class EveryNumberIsTheStatisticsTests(ReportCase):
+    def test_every_number_of_school_as_summary_is_the_stats_json(self):
+        school = self.org("school_a")
+        data = stats_json(school.code)
+        self.assertEqual(data["left_behind_total"], 13)  # the world is what the test says
+        lines = docx_text(self.report_file("--org", school.code, "--term", TERM))
+        text = "\n".join(lines)
+        # Seed 000's own sentence, with this school's figures.
+        found = re.search(
+            r"留守儿童(\d+)人，占学生总数的([\d.]+)%；其中女生(\d+)人，男生(\d+)人", text
+        )
+        self.assertIsNotNone(found, text)
+        self.assertEqual(int(found[1]), data["left_behind_total"])
+        self.assertEqual(found[2], f"{data['left_behind_ratio'] * 100:.2f}")
+        self.assertEqual(int(found[3]), data["by_gender"]["female"])
+        self.assertEqual(int(found[4]), data["by_gender"]["male"])
+        self.assertIn(f"谈心{data['care_person_times']['talk']}人次", text)
+        self.assertIn(f"家访{data['care_person_times']['home_visit']}人次", text)
+        self.assertIn(f"{data['assistance']['amount_total']}元", text)
+        self.assertEqual(data["assistance"]["amount_total"], "2250.00")
+        # Every number of the basic situation and the measures (and the table) is one of the
+        # JSON's, or the one sum the seeds write (一方外出 = father + mother + one unable).
+        allowed = json_numbers(data) | {
+            str(
+                sum(
+                    data["by_type"][k]
+                    for k in ("father_away", "mother_away", "one_away_other_unable")
+                )
+            )
+        }
+        body = lines[2 : next(i for i, line in enumerate(lines) if line.startswith("三、"))]
+        body += [line for line in lines if line.startswith(tuple("在留占结受突"))]  # the table
+        numbers = [
+            n
+            for line in body
+            if not line.startswith("亲情电话")  # family calls: not a key of the JSON
+            for n in NUMBER.findall(line)
+        ]
+        self.assertGreater(len(numbers), 30)
+        self.assertEqual([n for n in numbers if n not in allowed], [])
+
+    def test_a_term_a_period_and_the_default_are_the_same_period(self):
+        school = self.org("school_a")
+        by_term = context.build(school, Period(date(2026, 9, 1), date(2027, 1, 22), TERM))
+        self.assertEqual(by_term.values["period_name"], TERM)
+        self.assertEqual(by_term.data, stats_json(school.code))
+
+
+class ScopeTests(ReportCase):
+    def test_school_admin_of_another_school_gets_404_for_school_c(self):
+        code = self.org("school_c").code
+        client = self.client_as("school_admin")
+        page = client.get("/reports/download/", {"org": code, "format": "docx"})
+        self.assertEqual(page.status_code, 200)  # the form again: school C is not a choice
+        self.assertFalse(page.has_header("Content-Disposition"))
+        self.assertIn("org", page.context["form"].errors)
+
+    def test_teacher_has_no_reports_page(self):
+        self.assertEqual(self.client_as("teacher").get("/reports/").status_code, 404)
+
+    def test_the_command_refuses_a_user_outside_the_unit(self):
+        with self.assertRaises(CommandError) as caught:
+            self.report_file("--org", self.org("school_c").code, "--user", "school_admin")
+        self.assertEqual(caught.exception.returncode, 1)
+
+    def test_school_admin_downloads_school_as_docx_and_it_is_audited(self):
+        client = self.client_as("school_admin")
+        page = client.get(
+            "/reports/download/",
+            {
+                "org": self.org("school_a").code,
+                "format": "docx",
+                "next_steps": "一、加强家访。\n二、办好家长学校。",
+            },
+        )
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("attachment", page["Content-Disposition"])
+        text = "\n".join(docx_text(b"".join(page.streaming_content)))
+        self.assertIn("一、加强家访。", text)
+        self.assertTrue(
+            AuditEntry.objects.filter(action="export", object_repr__contains="工作").exists()
+        )
+
+
+class MoneyTests(ReportCase):
+    def test_a_reader_who_may_not_see_money_gets_no_money_section(self):
+        teacher = self.world.users["teacher"]
+        period = Period(date(2026, 9, 1), date(2027, 1, 22), TERM)
+        report = context.build(self.org("class_a1"), period, user=teacher)
+        self.assertNotIn("assistance", report.data)
+        self.assertNotIn("assistance_amount", report.values)
+        text = "\n".join(docx_text(render_docx(report, DEFAULT_TEMPLATE.read_bytes())))
+        self.assertNotIn("元", text)
+        self.assertNotIn("资助", text)
+        officer = context.build(self.org("class_a1"), period, user=self.world.users["school_admin"])
+        self.assertIn("资助", "\n".join(officer.values["measure_sentences"]))
+
+
+class PdfTests(ReportCase):
+    def test_the_pdf_embeds_its_cjk_fonts(self):
+        pdf = PdfReader(io.BytesIO(self.report_file("--org", self.org("school_a").code, fmt="pdf")))
+        fonts = []
+        for page in pdf.pages:
+            for font in page["/Resources"]["/Font"].values():
+                font = font.get_object()
+                descendants = font.get("/DescendantFonts")
+                target = descendants[0].get_object() if descendants else font
+                fonts.append(target["/FontDescriptor"].get_object())
+        self.assertTrue(fonts)
+        for descriptor in fonts:
+            self.assertTrue(
+                any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")),
+                descriptor["/FontName"],
+            )
+        self.assertTrue(any("CJK" in str(d["/FontName"]) for d in fonts))
+        self.assertIn("留守儿童", "".join(p.extract_text() for p in pdf.pages))
+
+
+def _template(*paragraphs: str) -> bytes:
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+class TemplateTests(ReportCase):
+    def test_a_hostile_template_is_refused(self):
+        for hostile in (
+            "{{ ''.__class__.__mro__ }}",
+            "{{ unit_name.__class__ }}",
+            "{{ cycler.__init__.__globals__ }}",
+        ):
+            with self.subTest(hostile), self.assertRaises(services.ValidationError):
+                services.upload_template(
+                    region=self.org("county_a"),
+                    data=_template(hostile),
+                    filename="x.docx",
+                    by=None,
+                )
+        self.assertFalse(ReportTemplate.objects.exists())
+
+    def test_not_a_docx_an_unknown_variable_and_unguarded_money_are_refused(self):
+        for data in (
+            b"PK not really",
+            _template("{{ no_such_variable }}"),
+            _template("{{ assistance_amount }}"),  # money unguarded: fails for some readers
+            _template("{% if %}"),
+        ):
+            with self.subTest(data[:20]), self.assertRaises(services.ValidationError):
+                services.upload_template(
+                    region=self.org("county_a"), data=data, filename="x.docx", by=None
+                )
+
+    def test_the_county_officer_uploads_and_school_a_uses_the_nearest_region_version(self):
+        client = self.client_as("county_officer")
+        county = self.org("county_a")
+        own = _template(
+            "本县模板：{{ unit_name }}留守儿童{{ left_behind_total }}人",
+            "{% if with_money %}资助{{ assistance_amount }}元{% endif %}",
+        )
+        for _n in (1, 2):
+            page = client.post(
+                f"/reports/templates/{county.code}/",
+                {"file": SimpleUploadedFile("county.docx", own)},
+            )
+            self.assertEqual(
+                page.status_code,
+                302,
+                getattr(page, "context", None) and page.context["form"].errors,
+            )
+        self.assertEqual(list(ReportTemplate.objects.values_list("version", flat=True)), [2, 1])
+        self.assertEqual(template_bytes(self.org("school_a")), own)
+        self.assertEqual(template_bytes(self.org("school_c")), DEFAULT_TEMPLATE.read_bytes())
+        text = docx_text(self.report_file("--org", self.org("school_a").code))
+        self.assertEqual(text[0], "本县模板：东镇中心小学留守儿童13人")
+        self.assertEqual(text[1], "资助2250.00元")
+
+    def test_school_admin_may_not_upload_a_template(self):
+        page = self.client_as("school_admin").post(
+            f"/reports/templates/{self.org('county_a').code}/",
+            {"file": SimpleUploadedFile("x.docx", _template("x"))},
+        )
+        self.assertEqual(page.status_code, 404)
+
+    def test_the_hostile_upload_on_the_page_says_why_in_chinese(self):
+        page = self.client_as("county_officer").post(
+            f"/reports/templates/{self.org('county_a').code}/",
+            {"file": SimpleUploadedFile("x.docx", _template("{{ ''.__class__ }}"))},
+        )
+        self.assertEqual(page.status_code, 400)
+        self.assertContains(page, "模板不能使用", status_code=400)
+
+
+class CommandTests(ReportCase):
+    def test_exit_codes(self):
+        code = self.org("school_a").code
+        self.assertTrue(
+            self.report_file("--org", code, "--from", "2026-09-01", "--to", "2026-10-31")
+        )
+        for bad in (
+            ("--org", "000000"),
+            ("--org", code, "--term", "2099年春季学期"),
+            ("--org", code, "--from", "2026-09-01"),
+            ("--org", code, "--from", "2026-10-01", "--to", "2026-09-01"),
+            ("--org", code, "--term", TERM, "--from", "2026-09-01", "--to", "2026-10-01"),
+            ("--org", self.org("federation_a").code),
+        ):
+            with self.subTest(bad), self.assertRaises(CommandError) as caught:
+                self.report_file(*bad)
+            self.assertEqual(caught.exception.returncode, 1)
