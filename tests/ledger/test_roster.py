@@ -177,3 +177,21 @@ class RosterCommandTests(RosterTestCase):
             )
         self.assertEqual(refused.exception.returncode, 1)
         self.assertFalse(out.exists())
+
+
+class RosterCostTests(RosterTestCase):
+    def test_a_roster_costs_the_same_for_few_children_or_many(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def cost() -> int:
+            with CaptureQueriesContext(connection) as ctx:
+                self.roster("school_a")
+            return len(ctx.captured_queries)
+
+        cost()  # the first export also starts the audit log's chain
+        few = cost()
+        for i in range(4):
+            make_child(school_class=self.org("class_a2"), name=f"多{i}")
+        self.assertEqual(cost(), few)
+        self.assertLessEqual(few, 8)
