@@ -1,0 +1,424 @@
+"""Every write of assessment: a region's scheme from a preset, a point's weights and thresholds,
+computing a term (replacing its open run) and freezing a closed term's run."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from shouwang.accounts.models import User
+from shouwang.accounts.policy import Action, Area
+from shouwang.accounts.scope import scope_of
+from shouwang.audit import services as audit
+from shouwang.audit.models import AuditAction
+from shouwang.care.models import Caregiver
+from shouwang.core.concurrency import check_version, version_token
+from shouwang.orgs.models import REGION_KINDS, Org, Term
+from shouwang.orgs.selectors import calendar_region_for
+from shouwang.stats.flows import period_of
+
+from .measures import COUNT, MEASURES, Context, Key, Measured, context_for, run_measures
+from .models import Point, Result, Run, Scheme, Score, Subject
+from .presets import PRESETS
+
+EDITABLE = ("label", "weight", "pass_at", "full_at", "veto", "is_active")
+
+
+def _may_change(by: User | None, org: Org) -> None:
+    if by is not None and not scope_of(by).may(Area.ASSESSMENT, Action.CHANGE, org):
+        raise ValidationError(
+            _("You may not change the assessment of %(org)s.") % {"org": org.name}
+        )
+
+
+# --- the rules ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def apply_preset(*, org: Org, code: str, by: User | None) -> Scheme:
+    """The region takes a preset: its points replace the scheme's points in force (those stay,
+    switched off)."""
+    if org.kind not in REGION_KINDS:
+        raise ValidationError(_("Only a region keeps an assessment scheme."))
+    if code not in PRESETS:
+        raise ValidationError({"preset": _("No such preset.")})
+    _may_change(by, org)
+    preset = PRESETS[code]
+    scheme = Scheme.objects.select_for_update().filter(org=org).first()
+    if scheme is None:
+        scheme = Scheme(org=org)
+    scheme.name = preset["name"]
+    scheme.preset = code
+    scheme.updated_by = by
+    scheme.full_clean()
+    scheme.save()
+    scheme.points.filter(is_active=True).update(is_active=False)
+    points = []
+    for order, spec in enumerate(preset["points"]):
+        point = Point(
+            scheme=scheme,
+            order=order,
+            code=spec["code"],
+            label=spec["label"],
+            subject=spec["subject"],
+            measure=spec["measure"],
+            weight=spec["weight"],
+            pass_at=Decimal(spec["pass_at"]),
+            full_at=Decimal(spec["full_at"]),
+            veto=spec["veto"],
+            source=spec["source"],
+        )
+        _check_point(point)
+        point.full_clean()
+        points.append(point)
+    Point.objects.bulk_create(points)
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=scheme,
+        org_path=org.path,
+        changes={"preset": code, "points": [p.label for p in points]},
+    )
+    return scheme
+
+
+def _check_point(point: Point) -> None:
+    measure = MEASURES.get(point.measure)
+    if measure is None:
+        raise ValidationError({"measure": _("No such measure.")})
+    if point.subject not in measure.subjects:
+        raise ValidationError(
+            {
+                "subject": _("%(measure)s is not measured for this subject.")
+                % {"measure": measure.label}
+            }
+        )
+    if measure.kind != COUNT and (point.full_at > 1 or point.pass_at > 1):
+        raise ValidationError({"full_at": _("A share is at most 1 (100%).")})
+
+
+def _point_state(point: Point) -> dict[str, Any]:
+    return {name: getattr(point, name) for name in EDITABLE}
+
+
+def point_version(point: Point) -> str:
+    return version_token(_point_state(point))
+
+
+@transaction.atomic
+def change_point(*, point: Point, by: User | None, version: str | None, **values: Any) -> Point:
+    """A point's label, weight, thresholds, veto or being in force; refused over a stale form."""
+    point = Point.objects.select_for_update().select_related("scheme__org").get(pk=point.pk)
+    _may_change(by, point.scheme.org)
+    check_version(version, _point_state(point))
+    before = _point_state(point)
+    for name in EDITABLE:
+        if name in values:
+            setattr(point, name, values[name])
+    _check_point(point)
+    point.full_clean()
+    point.save()
+    after = _point_state(point)
+    changes = {k: [_plain(before[k]), _plain(after[k])] for k in EDITABLE if before[k] != after[k]}
+    if changes:
+        Scheme.objects.filter(pk=point.scheme_id).update(updated_by=by, updated_at=timezone.now())
+        audit.record(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=point,
+            org_path=point.scheme.org.path,
+            changes=changes,
+        )
+    return point
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def scheme_for(org: Org) -> Scheme | None:
+    """The scheme of ``org`` or of the nearest region above it."""
+    chain = [org, *reversed(Org.objects.get_ancestors(org))]
+    found = {s.org_id: s for s in Scheme.objects.filter(org__in=chain)}
+    return next((found[o.pk] for o in chain if o.pk in found), None)
+
+
+def terms_of(org: Org) -> list[Term]:
+    region = calendar_region_for(org)
+    return list(Term.objects.filter(region=region).order_by("-start")) if region else []
+
+
+def current_term(org: Org, on: date | None = None) -> Term | None:
+    on = on or timezone.localdate()
+    name = period_of(org, on).name
+    return next((t for t in terms_of(org) if t.name == name), None) if name else None
+
+
+def term_named(org: Org, name: str) -> Term | None:
+    return next((t for t in terms_of(org) if t.name == name), None)
+
+
+# --- computing ------------------------------------------------------------------------------
+
+
+def _q(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def score_point(point: dict[str, Any], measured: Measured | None) -> dict[str, Any]:
+    """One point of one subject: passed when the value reaches ``pass_at``, full points from
+    ``full_at``, in proportion between; nothing to measure leaves it out of the total."""
+    out = dict(point)
+    if measured is None or measured.value is None:
+        return out | {
+            "value": None,
+            "shown": "—",
+            "score": None,
+            "passed": None,
+            "applicable": False,
+            "trace": measured.trace if measured else {},
+        }
+    pass_at, full_at = float(point["pass_at"]), float(point["full_at"])
+    value = measured.value
+    passed = value >= pass_at
+    score = point["weight"] * min(1.0, value / full_at) if passed else 0.0
+    return out | {
+        "value": value,
+        "shown": measured.shown,
+        "score": float(_q(score)),
+        "passed": passed,
+        "applicable": True,
+        "trace": measured.trace,
+    }
+
+
+def result_of(points: list[dict[str, Any]], rules: dict[str, Any]) -> tuple[Decimal, str] | None:
+    """The total out of 100 over the points that applied, and the result: 不合格 when a veto
+    point failed whatever the total (seed 001)."""
+    applied = [p for p in points if p["applicable"]]
+    if not applied:
+        return None
+    weight = sum(p["weight"] for p in applied)
+    total = _q(100 * sum(p["score"] for p in applied) / weight)
+    if any(p["veto"] and not p["passed"] for p in applied) or total < rules["pass_score"]:
+        return total, Result.FAIL
+    if total >= rules["excellent_score"]:
+        return total, Result.EXCELLENT
+    if total >= rules["good_score"]:
+        return total, Result.GOOD
+    return total, Result.PASS
+
+
+def rules_of(scheme: Scheme) -> dict[str, Any]:
+    points = [
+        {
+            "code": p.code,
+            "label": p.label,
+            "subject": p.subject,
+            "measure": p.measure,
+            "kind": MEASURES[p.measure].kind,
+            "weight": p.weight,
+            "pass_at": str(p.pass_at),
+            "full_at": str(p.full_at),
+            "veto": p.veto,
+            "source": p.source,
+        }
+        for p in scheme.points.filter(is_active=True).order_by("subject", "order", "pk")
+        if p.measure in MEASURES
+    ]
+    return {
+        "scheme": scheme.name,
+        "preset": scheme.preset,
+        "pass_score": scheme.pass_score,
+        "good_score": scheme.good_score,
+        "excellent_score": scheme.excellent_score,
+        "points": points,
+    }
+
+
+def _subjects(ctx: Context) -> dict[Key, tuple[str, Org, Caregiver | None]]:
+    out: dict[Key, tuple[str, Org, Caregiver | None]] = {}
+    by_path = {s.path: s for s in ctx.schools.values()}
+    for pk, school in ctx.schools.items():
+        out[(Subject.SCHOOL, pk)] = (school.name, school, None)
+    for pk, klass in ctx.classes.items():
+        steps = range(Org.steplen, len(klass.path), Org.steplen)
+        above = [by_path[klass.path[:i]] for i in steps if klass.path[:i] in by_path]
+        name = f"{above[0].name} {klass.name}" if above else klass.name
+        out[(Subject.CLASS, pk)] = (name, klass, None)
+    for caregiver in Caregiver.objects.filter(pk__in=ctx.caregivers).select_related("org"):
+        out[(Subject.CAREGIVER, caregiver.pk)] = (caregiver.name, caregiver.org, caregiver)
+    return out
+
+
+def compute_scores(
+    region: Org, rules: dict[str, Any], start: date, on: date
+) -> list[tuple[Key, str, Org, Caregiver | None, Decimal, str, list[dict[str, Any]]]]:
+    """Every subject's points, total and result under ``rules`` (a fixed number of queries)."""
+    ctx = context_for(region, start, on)
+    # Caregivers assessed: those paired to a child of the region in the term.
+    ctx.caregivers.update(
+        Caregiver.objects.filter(
+            pairings__child_id__in=list(ctx.children), pairings__starts_on__lte=on
+        )
+        .exclude(pairings__ends_on__lt=start)
+        .values_list("pk", flat=True)
+    )
+    measured = run_measures(ctx, {p["measure"] for p in rules["points"]})
+    by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for point in rules["points"]:
+        by_subject[point["subject"]].append(point)
+    rows = []
+    for key, (name, unit, caregiver) in _subjects(ctx).items():
+        points = [score_point(p, measured[p["measure"]].get(key)) for p in by_subject[key[0]]]
+        result = result_of(points, rules)
+        if result is None:
+            continue  # nothing to assess (a class without children)
+        rows.append((key, name, unit, caregiver, result[0], result[1], points))
+    return rows
+
+
+@transaction.atomic
+def compute(
+    *, org: Org, term: Term, by: User | None, freeze: bool = False, on: date | None = None
+) -> Run:
+    """The term's scores of every caregiver, class and school under ``org``, replacing the open
+    run of the term; ``freeze`` freezes it (a closed term only). A frozen term is not computed
+    again."""
+    _may_change(by, org)
+    today = timezone.localdate()
+    if term.start > today:
+        raise ValidationError(_("The term %(term)s has not begun.") % {"term": term.name})
+    closed = term.end < today
+    if freeze and not closed:
+        raise ValidationError(_("Only a closed term's scores are frozen."))
+    scheme = scheme_for(org)
+    if scheme is None:
+        raise ValidationError(_("No assessment scheme applies here: apply a preset first."))
+    # One writer at a time per region and term.
+    Org.objects.select_for_update().filter(pk=org.pk).first()
+    old = Run.objects.filter(org=org, term=term, is_current=True).first()
+    if old is not None and old.frozen_at is not None:
+        raise ValidationError(
+            _("The scores of %(term)s are frozen and are not computed again.") % {"term": term.name}
+        )
+    on = min(on or today, term.end)
+    with translation.override(settings.LANGUAGE_CODE):  # the traces' words, as stored
+        rules = rules_of(scheme)
+        rows = compute_scores(org, rules, term.start, on)
+    if old is not None:
+        old.is_current = False
+        old.save(update_fields=["is_current"])
+    now = timezone.now()
+    run = Run(
+        org=org,
+        term=term,
+        on=on,
+        computed_at=now,
+        computed_by=by,
+        rules=rules,
+        frozen_at=now if freeze else None,
+        frozen_by=by if freeze else None,
+    )
+    run.full_clean()
+    run.save()
+    ranks = _ranks(rows)
+    Score.objects.bulk_create(
+        [
+            Score(
+                run=run,
+                subject=key[0],
+                org=org_,
+                caregiver=caregiver,
+                name=name[:100],
+                total=total,
+                result=result,
+                rank=ranks[key],
+                points=points,
+            )
+            for key, name, org_, caregiver, total, result, points in rows
+        ],
+        batch_size=500,
+    )
+    audit.record(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=run,
+        org_path=org.path,
+        changes={
+            "term": term.pk,
+            "on": on.isoformat(),
+            "frozen_at": run.frozen_at.isoformat() if run.frozen_at else None,
+        },
+    )
+    return run
+
+
+def _ranks(rows: list[Any]) -> dict[Key, int]:
+    """1, 2, 2, 4…: by total, highest first, within each kind of subject."""
+    ranks: dict[Key, int] = {}
+    by_kind: dict[str, list[tuple[Decimal, Key]]] = defaultdict(list)
+    for key, _n, _o, _c, total, _r, _p in rows:
+        by_kind[key[0]].append((total, key))
+    for items in by_kind.values():
+        items.sort(key=lambda t: -t[0])
+        previous: Decimal | None = None
+        rank = 0
+        for i, (total, key) in enumerate(items, start=1):
+            if total != previous:
+                rank, previous = i, total
+            ranks[key] = rank
+    return ranks
+
+
+@transaction.atomic
+def freeze(*, run: Run, by: User | None) -> Run:
+    """A closed term's current run is frozen: its scores never change afterwards."""
+    run = Run.objects.select_for_update().select_related("org", "term").get(pk=run.pk)
+    _may_change(by, run.org)
+    if not run.is_current:
+        raise ValidationError(_("A newer computation replaced this one."))
+    if run.frozen_at is not None:
+        raise ValidationError(_("These scores are already frozen."))
+    if run.term.end >= timezone.localdate():
+        raise ValidationError(_("Only a closed term's scores are frozen."))
+    run.frozen_at = timezone.now()
+    run.frozen_by = by
+    run.save(update_fields=["frozen_at", "frozen_by"])
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=run,
+        org_path=run.org.path,
+        changes={"frozen_at": run.frozen_at.isoformat(), "term": run.term_id},
+    )
+    return run
+
+
+def run_version(run: Run) -> str:
+    return version_token({"run": run.pk, "current": run.is_current, "frozen": bool(run.frozen_at)})
+
+
+def check_run_version(run: Run, version: str | None) -> None:
+    check_version(
+        version, {"run": run.pk, "current": run.is_current, "frozen": bool(run.frozen_at)}
+    )
+
+
+def seed_demo(county: Org, *, by: User | None = None) -> Run | None:
+    """For the demo: the county takes seed 001's scheme (unless it has one) and its current
+    term is computed. None when the county keeps no term calendar."""
+    if not Scheme.objects.filter(org=county).exists():
+        apply_preset(org=county, code="seed001", by=by)
+    term = current_term(county)
+    if term is None:
+        return None
+    return compute(org=county, term=term, by=by)

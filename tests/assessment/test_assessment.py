@@ -1,0 +1,316 @@
+"""Assessment (考核, issue 22): scores computed from the records under a region's rules, each
+point traced to its records, frozen once a closed term is frozen, seen by whom the gate says."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from shouwang.assessment import selectors, services
+from shouwang.assessment.models import Point, Result, Run, Score, Subject
+from shouwang.audit.models import AuditEntry
+from shouwang.care import services as care
+from shouwang.care.models import CareRecord, DutyPolicy
+from shouwang.orgs import services as org_services
+from shouwang.orgs.models import OrgKind
+from tests.children.factories import make_child
+from tests.personas import PersonaTestCase
+
+TODAY = date(2026, 11, 24)  # in the autumn term 2026-09-01 … 2027-01-22
+AFTER = date(2027, 2, 10)  # the term closed
+
+
+def visit(child, caregiver, on, by, kinds=("home_visit", "parent_call")):
+    for kind in kinds:
+        care.record_care(child=child, caregiver=caregiver, kind=kind, on=on, by=by)
+
+
+@time_machine.travel(TODAY, tick=False)
+class AssessmentTests(PersonaTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        orgs, users = cls.world.orgs, cls.world.users
+        with time_machine.travel(TODAY, tick=False):
+            cls.kept = make_child(school_class=orgs["class_a1"], name="王小明")
+            cls.missed = make_child(school_class=orgs["class_a1"], name="李小红")
+            cls.unpaired = make_child(school_class=orgs["class_a2"], name="赵小刚")
+            cls.other = make_child(school_class=orgs["class_b1"], name="陈小丽")
+            preset = DutyPolicy.objects.get(org=None, code="three_ones")
+            care.apply_preset(preset=preset, org=orgs["county_a"], by=None)
+            cls.teacher_cg = care.caregiver_for_login(users["teacher"])
+            cls.mother = care.add_caregiver(
+                name="吴爱心", kind="caring_mother", org=orgs["school_b"], by=None
+            )
+            for child in (cls.kept, cls.missed):
+                care.pair(
+                    child=child,
+                    caregiver=cls.teacher_cg,
+                    role="teacher",
+                    starts_on=date(2026, 9, 1),
+                    by=None,
+                )
+            care.pair(
+                child=cls.other,
+                caregiver=cls.mother,
+                role="caring_mother",
+                starts_on=date(2026, 9, 1),
+                by=None,
+            )
+            for day in (date(2026, 9, 10), date(2026, 10, 12)):
+                visit(cls.kept, cls.teacher_cg, day, users["teacher"])
+                visit(cls.other, cls.mother, day, users["school_admin"])
+            services.apply_preset(org=orgs["county_a"], code="seed001", by=users["county_officer"])
+
+    def compute(self, **kw):
+        return services.compute(
+            org=self.org("county_a"),
+            term=services.current_term(self.org("county_a")),
+            by=self.county_officer,
+            **kw,
+        )
+
+    def score(self, run, subject, **kw):
+        return Score.objects.get(run=run, subject=subject, **kw)
+
+    @staticmethod
+    def point(score, code):
+        return next(p for p in score.points if p["code"] == code)
+
+    # --- traced to the records ------------------------------------------------------------
+
+    def test_each_point_keeps_the_records_behind_it(self):
+        run = self.compute()
+        mine = self.score(run, Subject.CAREGIVER, caregiver=self.teacher_cg)
+        duties = self.point(mine, "duties-on-time")
+        # Two children × (visit, call) × (September, October): the missed child's four overdue.
+        self.assertEqual((duties["value"], duties["shown"]), (0.5, "4/8"))
+        overdue = duties["trace"]["items"]
+        self.assertEqual({i["child"] for i in overdue}, {self.missed.pk})
+        self.assertEqual(duties["trace"]["total"], 4)
+        self.assertEqual({i["name"] for i in overdue}, {"李*红"})  # masked as in lists
+        written = self.point(mine, "care-records")
+        ids = set(CareRecord.objects.filter(caregiver=self.teacher_cg).values_list("pk", flat=True))
+        self.assertEqual({i["record"] for i in written["trace"]["items"]}, ids)
+        self.assertEqual(written["value"], 4.0)
+        school = self.score(run, Subject.SCHOOL, org=self.org("school_a"))
+        coverage = self.point(school, "pairing-coverage")
+        self.assertEqual([i["child"] for i in coverage["trace"]["items"]], [self.unpaired.pk])
+        self.assertEqual(coverage["shown"], "2/3")
+
+    def test_the_caregiver_reads_each_point_and_its_records_on_their_page(self):
+        run = self.compute()
+        mine = self.score(run, Subject.CAREGIVER, caregiver=self.teacher_cg)
+        page = self.client_as("teacher").get(reverse("assessment:score", args=[mine.pk]))
+        self.assertEqual(page.status_code, 200)
+        record = CareRecord.objects.filter(caregiver=self.teacher_cg).first()
+        self.assertContains(page, reverse("care:record_detail", args=[record.pk]))
+        self.assertContains(page, reverse("children:detail", args=[self.missed.pk]))
+        self.assertContains(page, "结对帮扶制度按时落实")
+        index = self.client_as("teacher").get(reverse("assessment:index"))
+        self.assertContains(index, reverse("assessment:score", args=[mine.pk]))
+
+    # --- veto and ranking -----------------------------------------------------------------
+
+    def test_failing_a_veto_point_fails_the_assessment_whatever_the_total(self):
+        run = self.compute()
+        mine = self.score(run, Subject.CAREGIVER, caregiver=self.teacher_cg)
+        # 0.5 of duties done is below the 0.6 the veto asks: 不合格.
+        self.assertFalse(self.point(mine, "duties-on-time")["passed"])
+        self.assertEqual(mine.result, Result.FAIL)
+        # Without the veto the same records pass.
+        point = Point.objects.get(
+            scheme__org=self.org("county_a"), subject=Subject.CAREGIVER, code="duties-on-time"
+        )
+        services.change_point(
+            point=point,
+            by=self.county_officer,
+            version=services.point_version(point),
+            veto=False,
+            pass_at=Decimal("0.4"),
+            full_at=Decimal("0.5"),
+        )
+        again = self.score(self.compute(), Subject.CAREGIVER, caregiver=self.teacher_cg)
+        self.assertNotEqual(again.result, Result.FAIL)
+        self.assertGreater(again.total, mine.total)
+
+    def test_result_of_a_high_total_with_a_failed_veto_is_fail(self):
+        rules = {"pass_score": 60, "good_score": 80, "excellent_score": 90}
+        points = [
+            {"weight": 90, "score": 90.0, "applicable": True, "veto": False, "passed": True},
+            {"weight": 10, "score": 0.0, "applicable": True, "veto": True, "passed": False},
+        ]
+        self.assertEqual(services.result_of(points, rules), (Decimal("90.0"), Result.FAIL))
+        points[1]["veto"] = False
+        self.assertEqual(services.result_of(points, rules), (Decimal("90.0"), Result.EXCELLENT))
+
+    def test_the_region_ranks_its_schools_best_first(self):
+        run = self.compute()
+        ranking = selectors.ranking_for(
+            self.county_officer, self.org("county_a"), run.term, Subject.SCHOOL
+        )
+        names = [s.name for s in ranking.scores]
+        self.assertEqual(set(names), {"东镇中心小学", "西镇中学"})
+        totals = [s.total for s in ranking.scores]
+        self.assertEqual(totals, sorted(totals, reverse=True))
+        self.assertEqual(ranking.scores[0].rank, 1)
+        # School B's one child is paired and cared for every month; school A misses.
+        self.assertEqual(names[0], "西镇中学")
+        page = self.client_as("county_officer").get(
+            reverse("assessment:ranking", args=[self.org("county_a").code])
+        )
+        self.assertEqual([s.name for s in page.context["ranking"].scores], names)
+
+    # --- scope ------------------------------------------------------------------------------
+
+    def test_a_caregiver_sees_only_their_own_score(self):
+        run = self.compute()
+        mine = self.score(run, Subject.CAREGIVER, caregiver=self.teacher_cg)
+        mother = self.score(run, Subject.CAREGIVER, caregiver=self.mother)
+        school = self.score(run, Subject.SCHOOL, org=self.org("school_a"))
+        teacher = self.client_as("teacher")
+        self.assertEqual(teacher.get(reverse("assessment:score", args=[mine.pk])).status_code, 200)
+        for other in (mother, school):
+            url = reverse("assessment:score", args=[other.pk])
+            self.assertEqual(teacher.get(url).status_code, 404)
+        self.assertEqual(
+            self.client_as("teacher_b")
+            .get(reverse("assessment:score", args=[mine.pk]))
+            .status_code,
+            404,
+        )
+        self.assertEqual(list(selectors.scores_visible_to(self.teacher)), [mine])
+
+    def test_a_school_admin_sees_their_school_only(self):
+        run = self.compute()
+        admin = self.client_as("school_admin")
+        ours = [
+            self.score(run, Subject.SCHOOL, org=self.org("school_a")),
+            self.score(run, Subject.CAREGIVER, caregiver=self.teacher_cg),
+            self.score(run, Subject.CLASS, org=self.org("class_a1")),
+        ]
+        for score in ours:
+            url = reverse("assessment:score", args=[score.pk])
+            self.assertEqual(admin.get(url).status_code, 200)
+        theirs = self.score(run, Subject.SCHOOL, org=self.org("school_b"))
+        url = reverse("assessment:score", args=[theirs.pk])
+        self.assertEqual(admin.get(url).status_code, 404)
+        county = reverse("assessment:ranking", args=[self.org("county_a").code])
+        self.assertEqual(admin.get(county).status_code, 404)
+        school_b = reverse("assessment:ranking", args=[self.org("school_b").code])
+        self.assertEqual(admin.get(school_b).status_code, 404)
+        page = admin.get(
+            reverse("assessment:ranking", args=[self.org("school_a").code]) + "?subject=class"
+        )
+        self.assertEqual(
+            {s.org_id for s in page.context["ranking"].scores},
+            {self.org("class_a1").pk, self.org("class_a2").pk},
+        )
+
+    # --- frozen -----------------------------------------------------------------------------
+
+    def test_a_frozen_terms_scores_do_not_change_with_later_records(self):
+        with time_machine.travel(AFTER, tick=False):
+            run = self.compute(freeze=True)
+            before = {s.pk: (s.total, s.points) for s in run.scores.all()}
+            mine = self.score(run, Subject.CAREGIVER, caregiver=self.teacher_cg)
+            # Late entries for the missed child, dated in the term.
+            for day in (date(2026, 9, 20), date(2026, 10, 20)):
+                visit(self.missed, self.teacher_cg, day, self.teacher)
+            # Counted afresh, the records would change the score…
+            fresh = services.compute_scores(self.org("county_a"), run.rules, run.term.start, run.on)
+            row = next(r for r in fresh if r[0] == (Subject.CAREGIVER, self.teacher_cg.pk))
+            self.assertNotEqual(row[4], mine.total)
+            # …but the frozen run is kept and not computed again.
+            with self.assertRaises(ValidationError):
+                self.compute()
+            after = {s.pk: (s.total, s.points) for s in Score.objects.filter(run=run)}
+            self.assertEqual(after, before)
+            self.assertEqual(Run.objects.filter(term=run.term, is_current=True).get(), run)
+
+    def test_an_open_term_is_replaced_on_recomputing_and_cannot_be_frozen(self):
+        first = self.compute()
+        with self.assertRaises(ValidationError):
+            self.compute(freeze=True)
+        visit(self.missed, self.teacher_cg, date(2026, 11, 20), self.teacher)
+        second = self.compute()
+        first.refresh_from_db()
+        self.assertFalse(first.is_current)
+        self.assertTrue(second.is_current)
+        self.assertTrue(
+            AuditEntry.objects.filter(
+                object_type="assessment.run", object_id=str(second.pk)
+            ).exists()
+        )
+
+    # --- rules ------------------------------------------------------------------------------
+
+    def test_a_stale_point_form_is_refused_and_a_change_audited(self):
+        point = Point.objects.filter(scheme__org=self.org("county_a"), is_active=True).first()
+        opened = services.point_version(point)
+        weight = point.weight
+        services.change_point(point=point, by=self.county_officer, version=opened, weight=40)
+        with self.assertRaises(ValidationError):
+            services.change_point(point=point, by=self.county_officer, version=opened, weight=45)
+        point.refresh_from_db()
+        self.assertEqual(point.weight, 40)
+        entry = AuditEntry.objects.filter(object_type="assessment.point").latest("pk")
+        self.assertEqual(entry.changes["weight"], [weight, 40])
+        # The school's admin may not change the region's rules.
+        with self.assertRaises(ValidationError):
+            services.change_point(
+                point=point,
+                by=self.school_admin,
+                version=services.point_version(point),
+                weight=10,
+            )
+
+    def test_the_rules_page_shows_every_point_to_the_officer_with_edit_links(self):
+        page = self.client_as("county_officer").get(
+            reverse("assessment:rules", args=[self.org("county_a").code])
+        )
+        self.assertEqual(page.status_code, 200)
+        self.assertContains(page, "领导每周检查帮扶记录册")
+        point = Point.objects.filter(scheme__org=self.org("county_a")).first()
+        self.assertContains(page, reverse("assessment:point", args=[point.pk]))
+
+    # --- bulk -------------------------------------------------------------------------------
+
+    def test_queries_stay_flat_in_the_number_of_schools(self):
+        def counted():
+            with CaptureQueriesContext(connection) as ctx:
+                self.compute()
+            return len(ctx.captured_queries)
+
+        self.compute()  # both counts below replace an open run
+        few = counted()
+        township = self.org("township_a2")
+        for n in range(4):
+            school = org_services.add_org(
+                by=None, name=f"新校{n}", kind=OrgKind.SCHOOL, parent=township
+            )
+            grade = org_services.add_org(by=None, name="一年级", kind=OrgKind.GRADE, parent=school)
+            klass = org_services.add_org(
+                by=None, name="一年级（1）班", kind=OrgKind.SCHOOL_CLASS, parent=grade
+            )
+            child = make_child(school_class=klass, name=f"孙小{n}")
+            caregiver = care.add_caregiver(name=f"教师{n}", kind="teacher", org=school, by=None)
+            care.pair(
+                child=child,
+                caregiver=caregiver,
+                role="teacher",
+                starts_on=date(2026, 9, 1),
+                by=None,
+            )
+            visit(child, caregiver, date(2026, 10, 8), None)
+        more = counted()
+        self.assertLessEqual(more, few)
+        self.assertEqual(
+            Score.objects.filter(run__is_current=True, subject=Subject.SCHOOL).count(), 6
+        )
