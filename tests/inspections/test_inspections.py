@@ -222,6 +222,24 @@ class InspectionTests(TempMediaTestCase):
                 )
         self.assertEqual(self.fresh(rectification).state, RectificationState.ANSWERED)
 
+    def test_the_page_offers_each_side_its_own_buttons(self):
+        rectification = self.finding(self.inspect(), date(2026, 12, 1))
+        detail = reverse("inspections:detail", args=[rectification.inspection_id])
+        answer = reverse("inspections:answer", args=[rectification.pk])
+        close = reverse("inspections:close", args=[rectification.pk])
+        school = self.client_as("school_admin")
+        self.assertContains(school.get(detail), answer)
+        self.answer_as_school(rectification)
+        page = school.get(detail)
+        self.assertNotContains(page, answer)
+        self.assertNotContains(page, close)
+        self.assertContains(
+            page, reverse("inspections:photo", args=[EvidencePhoto.objects.get().pk])
+        )
+        page = self.client_as("township_officer").get(detail)
+        self.assertContains(page, close)
+        self.assertContains(page, reverse("inspections:return", args=[rectification.pk]))
+
     def test_inspector_returns_with_a_reason_then_closes(self):
         rectification = self.finding(self.inspect(), date(2026, 12, 1))
         self.answer_as_school(rectification)
