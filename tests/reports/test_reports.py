@@ -11,6 +11,7 @@ import tempfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -178,6 +179,8 @@ class EveryNumberIsTheStatisticsTests(ReportCase):
         self.assertIn(f"家访{data['care_person_times']['home_visit']}人次", text)
         self.assertIn(f"{data['assistance']['amount_total']}元", text)
         self.assertEqual(data["assistance"]["amount_total"], "2250.00")
+        # Problems found: the 4 children without a caregiver (13 counted, 9 paired).
+        self.assertIn("尚有4名留守儿童未落实结对帮扶。", text)
         # Every number of the basic situation and the measures (and the table) is one of the
         # JSON's, or the one sum the seeds write (一方外出 = father + mother + one unable).
         allowed = json_numbers(data) | {
@@ -204,6 +207,26 @@ class EveryNumberIsTheStatisticsTests(ReportCase):
         by_term = context.build(school, Period(date(2026, 9, 1), date(2027, 1, 22), TERM))
         self.assertEqual(by_term.values["period_name"], TERM)
         self.assertEqual(by_term.data, stats_json(school.code))
+
+
+class ProblemsTests(ReportCase):
+    def test_open_rectifications_come_from_inspections_and_ask_for_a_next_step(self):
+        period = Period(date(2026, 9, 1), date(2027, 1, 22), TERM)
+        with mock.patch.object(context, "open_rectifications", return_value=3) as asked:
+            report = context.build(self.org("school_a"), period)
+        asked.assert_called_once()
+        self.assertEqual(asked.call_args.args[0], self.org("school_a"))
+        self.assertIn("督查发现的问题尚有3项未整改到位。", report.values["problem_sentences"])
+        self.assertIn("对发现的问题逐项整改，明确责任人和完成时限，按时报送。", report.next_steps)
+
+    def test_the_page_s_next_steps_replace_the_default_sentences(self):
+        period = Period(date(2026, 9, 1), date(2027, 1, 22), TERM)
+        report = context.build(self.org("school_a"), period)
+        text = "\n".join(
+            docx_text(render_docx(report, DEFAULT_TEMPLATE.read_bytes(), ["办好家长学校。"]))
+        )
+        self.assertIn("1、办好家长学校。", text)
+        self.assertNotIn(report.next_steps[0], text)
 
 
 class ScopeTests(ReportCase):
@@ -370,3 +393,14 @@ class CommandTests(ReportCase):
             with self.subTest(bad), self.assertRaises(CommandError) as caught:
                 self.report_file(*bad)
             self.assertEqual(caught.exception.returncode, 1)
+
+
+class VariablesPageTests(ReportCase):
+    def test_the_variables_page_lists_every_variable_in_chinese(self):
+        page = self.client_as("county_officer").get("/reports/variables/")
+        for name, _meaning in context.VARIABLES:
+            self.assertContains(
+                page, f"<code>{name.replace('<', '&lt;').replace('>', '&gt;')}</code>"
+            )
+        self.assertContains(page, "留守儿童人数")
+        self.assertContains(page, "{% if with_money %}")

@@ -22,6 +22,7 @@ from typing import Any, cast
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shouwang.care import engine
 from shouwang.care import selectors as care
@@ -174,64 +175,116 @@ def _silences(org: Org, children: Any, on: date) -> tuple[int, int]:
 
 # Every variable a template may use, with its meaning: the variables page and the README show
 # this list, and a template is tried against a context holding each of them.
-VARIABLES: list[tuple[str, str]] = [
-    ("title", "文档标题，如“东镇中心小学2026年秋季学期关爱留守儿童工作总结”"),
-    ("unit_name", "单位名称"),
-    ("unit_code", "单位代码"),
-    ("period_name", "时段名称（学期名，或“2026年”，或起止日期）"),
-    ("period_from", "时段起始日 YYYY-MM-DD"),
-    ("period_to", "时段截止日 YYYY-MM-DD"),
-    ("as_of", "基本情况的统计日 YYYY-MM-DD"),
-    ("profile_name", "统计口径（定义方案）"),
-    ("generated_on", "生成日期"),
-    ("students_total", "在校学生数"),
+VARIABLES: list[tuple[str, Any]] = [
+    (
+        "title",
+        gettext_lazy(
+            "The document's title, such as 东镇中心小学2026年秋季学期关爱留守儿童工作总结"
+        ),
+    ),
+    ("unit_name", gettext_lazy("The unit's name")),
+    ("unit_code", gettext_lazy("The unit's code")),
+    ("period_name", gettext_lazy("The period's name: the term, the year, or its dates")),
+    ("period_from", gettext_lazy("The period's first day (YYYY-MM-DD)")),
+    ("period_to", gettext_lazy("The period's last day (YYYY-MM-DD)")),
+    ("as_of", gettext_lazy("The day the basic situation is counted on (YYYY-MM-DD)")),
+    ("profile_name", gettext_lazy("The definition profile counted by")),
+    ("generated_on", gettext_lazy("The day the document was written")),
+    ("students_total", gettext_lazy("Students enrolled")),
     (
         "students_kindergarten / students_primary / students_junior / students_senior",
-        "各学段学生数",
+        gettext_lazy("Students enrolled by stage"),
     ),
-    ("left_behind_total", "留守儿童人数"),
-    ("left_behind_share", "留守儿童占学生总数的比例，如 7.62%"),
-    ("girls / boys", "留守儿童中女生、男生人数"),
+    ("left_behind_total", gettext_lazy("Left-behind children")),
+    ("left_behind_share", gettext_lazy("Their share of all students, such as 7.62%")),
+    ("girls / boys", gettext_lazy("Left-behind girls and boys")),
     (
         "both_parents_away / father_away / mother_away / one_away_other_unable / "
         "orphan_or_single_parent",
-        "按类型：父母双方外出、父亲外出、母亲外出、一方外出另一方无监护能力、父母双亡或单亲",
+        gettext_lazy(
+            "By type: both parents away, father away, mother away, one away and the other unable "
+            "to guard, orphan or single parent"
+        ),
     ),
-    ("one_parent_away", "父母一方外出（父亲外出＋母亲外出＋一方外出另一方无监护能力）"),
-    ("stage_kindergarten / stage_primary / stage_junior / stage_senior", "留守儿童按学段"),
-    ("guardian_class_1 / guardian_class_2 / guardian_class_3", "监护类别一、二、三类人数"),
+    (
+        "one_parent_away",
+        gettext_lazy("One parent away (father away + mother away + one away and the other unable)"),
+    ),
+    (
+        "stage_kindergarten / stage_primary / stage_junior / stage_senior",
+        gettext_lazy("Left-behind children by stage"),
+    ),
+    (
+        "guardian_class_1 / guardian_class_2 / guardian_class_3",
+        gettext_lazy("Guardian classes 1, 2 and 3"),
+    ),
     (
         "living_one_parent / living_grandparents / living_other_relatives / "
         "living_entrusted_carer / living_alone",
-        "随单亲、随祖辈、随其他亲戚、随代管家长、独自生活",
+        gettext_lazy(
+            "Living with one parent, grandparents, other relatives, an entrusted carer, alone"
+        ),
     ),
-    ("boarding", "寄宿留守儿童人数"),
-    ("pairing_coverage", "结对覆盖率，如 95.00%"),
-    ("pairs_one_to_one / pairs_two_to_one / pairs_many_to_one", "按结对方式的儿童数"),
-    ("caregivers_<kind>", "参与结对的帮扶人数（teacher、proxy_parent、caring_mother 等）"),
-    ("care_<kind>", "关爱工作人次（talk 谈心、home_visit 家访、parent_call 电话、letter 书信 等）"),
-    ("family_calls", "亲情电话次数"),
+    ("boarding", gettext_lazy("Left-behind children boarding at school")),
+    ("pairing_coverage", gettext_lazy("Pairing coverage, such as 95.00%")),
+    (
+        "pairs_one_to_one / pairs_two_to_one / pairs_many_to_one",
+        gettext_lazy("Children paired one-to-one, two-to-one, many-to-one"),
+    ),
+    (
+        "caregivers_<kind>",
+        gettext_lazy(
+            "Caregivers with a pairing, by kind (teacher, proxy_parent, caring_mother, "
+            "village_cadre, volunteer, elder, classmate)"
+        ),
+    ),
+    (
+        "care_<kind>",
+        gettext_lazy(
+            "Care given in person-times, by kind (talk, home_visit, parent_call, "
+            "guardian_contact, letter, tutoring …)"
+        ),
+    ),
+    ("family_calls", gettext_lazy("Family-contact calls")),
     (
         "activities_count / activities_person_times / activities_children",
-        "活动次数、人次、覆盖儿童",
+        gettext_lazy("Activities held, person-times, children reached"),
     ),
-    ("guardians_trained", "培训监护人数"),
-    ("emergencies_reported / emergencies_steps_late", "突发事件起数、应急链条逾时环节数"),
-    ("commended_children / commended_adults", "受表彰儿童数、受表彰成人数"),
-    ("with_money", "是否可见资助（真/假）；不可见时下列资助变量不存在"),
+    ("guardians_trained", gettext_lazy("Guardians trained")),
+    (
+        "emergencies_reported / emergencies_steps_late",
+        gettext_lazy("Emergencies, and steps of their chains late"),
+    ),
+    ("commended_children / commended_adults", gettext_lazy("Children and adults commended")),
+    (
+        "with_money",
+        gettext_lazy(
+            "Whether the reader may see money (true or false); without it the assistance "
+            "variables do not exist"
+        ),
+    ),
     (
         "assistance_payments / assistance_children / assistance_amount",
-        "资助笔数、受助儿童、金额（元）",
+        gettext_lazy("Payments, children helped, amount in yuan"),
     ),
-    ("basic_sentences", "基本情况的句子列表（默认模板逐句列出）"),
-    ("measure_sentences", "工作措施及成效的句子列表"),
-    ("problem_sentences", "存在问题的句子列表"),
-    ("next_steps", "下一步工作打算（可在生成页面修改）"),
-    ("figures_table", "主要数据表：每行有 label（项目）和 value（数值）"),
-    ("overdue_duties / unpaired / late_rounds / silent_children / open_rectifications", "问题数"),
+    ("basic_sentences", gettext_lazy("The basic situation as sentences (a list)")),
+    ("measure_sentences", gettext_lazy("The measures and their numbers as sentences (a list)")),
+    ("problem_sentences", gettext_lazy("The problems found as sentences (a list)")),
+    ("next_steps", gettext_lazy("The next steps (a list; editable on the page)")),
+    ("figures_table", gettext_lazy("The main figures: rows with label and value")),
+    (
+        "overdue_duties / unpaired / late_rounds / silent_children / open_rectifications",
+        gettext_lazy(
+            "Problems: duties overdue, children unpaired, late or missing reports, children long "
+            "without a call from a parent, open rectifications"
+        ),
+    ),
     (
         "chart_types / chart_care",
-        "图表（类型分布、关爱工作人次），在段落中单独写 {{ chart_types }}",
+        gettext_lazy(
+            "Charts (children by type, care by kind), each alone in its paragraph: {{ "
+            "chart_types }}"
+        ),
     ),
 ]
 
@@ -537,4 +590,3 @@ def figures_table(report: Report, v: dict[str, Any]) -> list[dict[str, str]]:
     if report.with_money:
         rows.append((_("Assistance (yuan)"), v["assistance_amount"]))
     return [{"label": str(label), "value": str(value)} for label, value in rows]
-
