@@ -61,7 +61,7 @@ from shouwang.children.profiles import (
 from shouwang.children.selectors import consent_in_force
 from shouwang.children.types import LeftBehindType
 from shouwang.crosschecks.selectors import flag_figures
-from shouwang.orgs.models import Org, OrgKind, Stage, Term
+from shouwang.orgs.models import Enrolment, Org, OrgKind, Stage, Term
 from shouwang.orgs.selectors import calendar_region_for, counted_enrolments
 from shouwang.units.selectors import org_visible_to
 
@@ -339,14 +339,17 @@ def figures(
     with_trend: bool = False,
     counted: Counted | None = None,
     as_place: bool = False,
+    enrolments: list[Enrolment] | None = None,
 ) -> Figures:
     """The unit's figures; ``children`` is the caller's scope (all children when ``None``),
     ``counted`` what the grouped count gave already (a snapshot of the whole unit);
-    ``as_place``: a village's share of a sum over units (:func:`counted_children`)."""
+    ``as_place``: a village's share of a sum over units (:func:`counted_children`);
+    ``enrolments``: the unit's :func:`counted_enrolments` on ``on`` if the caller has them."""
     profile = profile or profile_for(org, on)
     children = Child.objects.all() if children is None else children
     out = Figures(org=org, on=on, profile=profile, hide_small=hide_small)
-    enrolments = counted_enrolments(org, on)
+    if enrolments is None:
+        enrolments = counted_enrolments(org, on)
     for row in enrolments:
         out.students_total += row.total
         if row.grade is not None:
@@ -645,7 +648,9 @@ def list_behind(
     return org, children_behind(counted, org, dimension, value)
 
 
-def home_figures(user: Any, org: Org, on: date) -> Figures | None:
+def home_figures(
+    user: Any, org: Org, on: date, enrolments: list[Enrolment] | None = None
+) -> Figures | None:
     """The figures a user's home page shows for one of their places: a region's officers and a
     school's leaders land on their unit's, a village's child director on the village's (the
     children who live there: their own register); others, and the sysadmin, on none."""
@@ -663,6 +668,7 @@ def home_figures(user: Any, org: Org, on: date) -> Figures | None:
         hide_small=hides_small_counts(user, org),
         with_units=False,
         counted=_whole_unit_today(user, org, on, profile),
+        enrolments=enrolments,
     )
 
 

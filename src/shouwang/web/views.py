@@ -24,16 +24,21 @@ def home(request: HttpRequest) -> HttpResponse:
     """Each role lands on its own place in the tree: the orgs it looks after, with their figures."""
     scope = scope_of(request.user)
     today = timezone.localdate()
-    places = [
-        {
-            "org": org,
-            "enrolment": org_selectors.enrolment_under(org, today) if org_counts(org) else None,
-            "term": org_selectors.term_on(org, today),
-            # Those who look after a region, a school or a village land on its figures.
-            "figures": stats_selectors.home_figures(request.user, org, today),
-        }
-        for org in top_orgs_visible_to(request.user)
-    ]
+    places = []
+    for org in top_orgs_visible_to(request.user):
+        # The enrolment shown and the figures' denominator: the same rows, read once.
+        rows = org_selectors.counted_enrolments(org, today) if org_counts(org) else None
+        places.append(
+            {
+                "org": org,
+                "enrolment": None
+                if rows is None
+                else org_selectors.enrolment_under(org, today, rows),
+                "term": org_selectors.term_on(org, today),
+                # Those who look after a region, a school or a village land on its figures.
+                "figures": stats_selectors.home_figures(request.user, org, today, rows),
+            }
+        )
     assignments = active_assignments_of(request.user)
     tasks = None if scope.sees_every_unit else care_selectors.my_tasks(request.user, today)
     return render(
