@@ -13,9 +13,11 @@ from django.urls import reverse
 
 from shouwang.children import selectors, services
 from shouwang.children.models import ArchiveReview, Child, ReviewKind, ReviewState
+from shouwang.oversight import services as rounds
+from shouwang.oversight.models import RoundUnit
 from shouwang.stats import selectors as stats
 from tests.children.factories import make_child
-from tests.personas import PersonaTestCase
+from tests.personas import PersonaTestCase, TempMediaTestCase
 
 TODAY = date(2026, 12, 2)
 
@@ -174,3 +176,27 @@ class ReviewTests(PersonaTestCase):
         self.assertEqual(response.status_code, 302)
         child = self.register(self.school_admin)
         self.assertEqual(child.review_state, ReviewState.CONFIRMED)
+
+
+@time_machine.travel("2026-12-02 10:00 +0800", tick=False)
+class ReviewInRoundsTests(TempMediaTestCase):
+    def test_a_round_submission_leaves_out_what_waits_and_says_so(self):
+        services.set_review_required(
+            region=self.org("county_a"), required=True, since=date(2026, 9, 1), by=None
+        )
+        make_child(school_class=self.org("class_a1"), by=self.county_officer, on=TODAY)
+        waits = make_child(
+            school_class=self.org("class_a1"), by=self.school_admin, on=TODAY, name="王小红"
+        )
+        opened = rounds.open_round(
+            org=self.org("county_a"),
+            title="2026年冬季排查",
+            due=date(2026, 12, 20),
+            by=self.county_officer,
+        )
+        unit = RoundUnit.objects.get(round=opened, org=self.org("school_a"))
+        page = self.client_as("school_admin").get(reverse("oversight:unit", args=[unit.pk]))
+        self.assertContains(page, 'data-testid="unconfirmed"')
+        submission = rounds.submit(unit=unit, by=self.school_admin)
+        self.assertEqual(submission.figures["left_behind_total"], 1)
+        self.assertNotIn(waits.pk, [c["id"] for c in submission.children])

@@ -328,3 +328,14 @@ def may_decide(user: Any, review: ArchiveReview) -> bool:
     return review.state == ReviewState.PENDING and scope_of(user).may(
         Area.REVIEW, Action.CHANGE, review.child
     )
+
+
+def unconfirmed_under(org: Any) -> int:
+    """Archives in the register under a unit still waiting for review or returned: not in its
+    figures nor in a round's snapshot until confirmed (told beside what is submitted)."""
+    under = Q(school__path__startswith=org.path) | Q(home_village__path__startswith=org.path)
+    return (
+        Child.objects.filter(under, status__in=IN_REGISTER)
+        .exclude(review_state=ReviewState.CONFIRMED)
+        .count()
+    )

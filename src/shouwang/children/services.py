@@ -1021,6 +1021,63 @@ def _review_state(review: ArchiveReview) -> dict[str, Any]:
     return {"state": review.state, "changes": digest, "at": review.at}
 
 
+def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
+    # (SQLite takes at most 32,766 values in one statement.)
+    return (ids[start : start + size] for start in range(0, len(ids), size))
+
+
+def queue_imported_reviews(
+    *,
+    org: Org,
+    by: User | None,
+    created_ids: list[int],
+    changed: list[tuple[Child, Mapping[str, Any]]],
+) -> int:
+    """A ledger import's new and changed archives wait for review as a page's entries do
+    (:func:`review_required`), in a few queries whatever the file's size; returns how many."""
+    if by is None:
+        return 0
+    setting = ReviewSetting.for_org(org, timezone.localdate())
+    if setting is None or not setting.required:
+        return 0
+    entries: dict[int, tuple[str, dict[str, Any]]] = {}
+    fields = CHILD_FIELDS
+    for ids in _chunks(created_ids):
+        for child in Child.objects.filter(pk__in=ids):
+            entered = audit.field_changes({}, _values(child, fields))
+            entries[child.pk] = (ReviewKind.CREATED, entered)
+    for child, changes in changed:
+        entries[child.pk] = (ReviewKind.CHANGED, dict(changes))
+    decided_here: set[int] = set()
+    waiting: set[int] = set()
+    for ids in _chunks(list(entries)):
+        confirms = Child.objects.restrict(by, Action.CHANGE, area=Area.REVIEW)
+        decided_here.update(confirms.filter(pk__in=ids).values_list("pk", flat=True))
+        pending = ArchiveReview.objects.filter(child_id__in=ids, state=ReviewState.PENDING)
+        waiting.update(pending.values_list("child_id", flat=True))
+    now, new = timezone.now(), []
+    queued = [pk for pk in entries if pk not in decided_here]
+    for pk in queued:
+        kind, changes = entries[pk]
+        if pk in waiting:  # a change folded into what waits (one at a time: rare)
+            _queue_review(Child.objects.get(pk=pk), kind, changes, by=by)
+            continue
+        text = json.dumps(changes, cls=DjangoJSONEncoder, ensure_ascii=False)
+        new.append(ArchiveReview(child_id=pk, kind=kind, changes=text, by=by, at=now))
+    ArchiveReview.objects.bulk_create(new, batch_size=1000)
+    for ids in _chunks(queued):
+        Child.objects.filter(pk__in=ids).update(review_state=ReviewState.PENDING)
+    if queued:
+        audit.record(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=org,
+            org_path=org.path,
+            changes={"archives_waiting_for_review": len(queued)},
+        )
+    return len(queued)
+
+
 def review_version(review: ArchiveReview) -> str:
     """The token a decision form carries: a change folded in meanwhile refuses the decision."""
     return version_token(_review_state(review))

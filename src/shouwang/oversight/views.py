@@ -19,6 +19,7 @@ from shouwang.accounts.scope import scope_of
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction
 from shouwang.children.models import Gender
+from shouwang.children.selectors import unconfirmed_under
 from shouwang.children.types import LeftBehindType
 from shouwang.core.concurrency import StaleEdit
 from shouwang.core.views import form_page, show_error
@@ -173,6 +174,7 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
             "late": selectors.is_late(found, timezone.localdate()),
             "versions": selectors.versions(found),
             "figures": figure_rows(figures),
+            "unconfirmed": unconfirmed_under(found.org) if figures else 0,
             "waiting": waiting,
             "form": form,
             "may_submit": status not in selectors.IN,
