@@ -119,7 +119,9 @@ class VoidForm(forms.Form):
 
 
 class FilterForm(forms.Form):
-    unit = UnitChoiceField(label=_("Unit"), queryset=Org.objects.none(), required=False)
+    unit = UnitChoiceField(
+        label=_("Unit"), queryset=Org.objects.none(), required=False, empty_label=_("Any")
+    )
     state = forms.ChoiceField(
         label=_("State"),
         choices=[("", _("Any")), *RectificationState.choices],

@@ -35,15 +35,15 @@ class InspectionKind(models.TextChoices):
 
 
 class RectificationState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("To be rectified")
     ANSWERED = "answered", _("Answered, waiting for the inspector")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Rectified and closed off")
 
 
 class StepKind(models.TextChoices):
     ANSWER = "answer", _("Answered")
     RETURN = "return", _("Returned")
-    CLOSE = "close", _("Closed")
+    CLOSE = "close", _("Closed off")
 
 
 class Inspection(models.Model):

@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('finding_text', shouwang.core.fieldcrypt.EncryptedTextField(verbose_name='finding')),
                 ('responsible_name', models.CharField(blank=True, max_length=50, verbose_name='responsible person (name)')),
                 ('deadline', models.DateField(verbose_name='deadline')),
-                ('state', models.CharField(choices=[('open', 'Open'), ('answered', 'Answered, waiting for the inspector'), ('closed', 'Closed')], default='open', max_length=10, verbose_name='state')),
+                ('state', models.CharField(choices=[('open', 'To be rectified'), ('answered', 'Answered, waiting for the inspector'), ('closed', 'Rectified and closed off')], default='open', max_length=10, verbose_name='state')),
                 ('created_at', models.DateTimeField()),
                 ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
                 ('overdue_told_at', models.DateTimeField(blank=True, null=True)),
@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
             name='Step',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('answer', 'Answered'), ('return', 'Returned'), ('close', 'Closed')], max_length=8, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('answer', 'Answered'), ('return', 'Returned'), ('close', 'Closed off')], max_length=8, verbose_name='kind')),
                 ('evidence_text', shouwang.core.fieldcrypt.EncryptedTextField(blank=True, verbose_name='what was done')),
                 ('at', models.DateTimeField()),
                 ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
