@@ -3,11 +3,15 @@ point traced to its records, frozen once a closed term is frozen, seen by whom t
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
+from io import StringIO
 
 import time_machine
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -314,3 +318,20 @@ class AssessmentTests(PersonaTestCase):
         self.assertEqual(
             Score.objects.filter(run__is_current=True, subject=Subject.SCHOOL).count(), 6
         )
+
+    # --- the command ------------------------------------------------------------------------
+
+    def test_the_command_computes_and_prints_the_scores_as_json(self):
+        out = StringIO()
+        call_command("assess", "--org", self.org("county_a").code, "--json", stdout=out)
+        data = json.loads(out.getvalue())
+        self.assertEqual(data["term"], "2026年秋季学期")
+        self.assertFalse(data["frozen"])
+        schools = [s for s in data["scores"] if s["subject"] == "school"]
+        self.assertEqual([s["rank"] for s in schools], sorted(s["rank"] for s in schools))
+        mine = next(s for s in data["scores"] if s["caregiver"] == self.teacher_cg.pk)
+        self.assertEqual(mine["result"], "fail")
+        with self.assertRaises(CommandError):  # an open term is not frozen
+            call_command("assess", "--org", self.org("county_a").code, "--freeze", stdout=out)
+        with self.assertRaises(CommandError):
+            call_command("assess", "--org", self.org("county_a").code, "--term", "无此学期")
