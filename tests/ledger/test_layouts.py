@@ -352,3 +352,7 @@ class PartOfASchoolTests(LayoutTestCase):
             reverse("ledger:export", args=[self.org("school_c").code])
         )
         self.assertNotContains(other, "台账格式导出")
+        layout = reverse("ledger:layout", args=[self.org("county_a").code])
+        county = reverse("ledger:export", args=[self.org("county_a").code])
+        self.assertContains(self.client_as("county_officer").get(county), layout)
+        self.assertNotContains(page, "ledger/layout/")  # a school sets no layout

@@ -305,6 +305,9 @@ def export(request: HttpRequest, code: str) -> HttpResponse:
             "hours": settings.SHOUWANG_EXPORT_HOURS,
             "has_roster": org.kind in ROSTER_KINDS,
             "layout": layouts.layout_for(org),
+            # A region's officers set the layout its units' ledgers are written in.
+            "may_set_layout": org.kind in REGION_KINDS
+            and scope.may(Area.SETTINGS, Action.CHANGE, org),
         },
     )
 
