@@ -436,6 +436,15 @@ class InspectionTests(TempMediaTestCase):
         self.assertIn('data-testid="overdue-rectifications"', html)
         self.assertEqual(html.count('data-testid="overdue-rectification"'), 2)
 
+    def test_the_home_pages_of_the_unit_and_the_region_show_what_is_overdue(self):
+        self.plant_deadlines()
+        for persona, shown in (("school_admin", 2), ("county_officer", 3)):
+            page = self.client_as(persona).get(reverse("web:home")).content.decode()
+            self.assertIn('data-testid="overdue-rectifications"', page)
+            self.assertEqual(page.count('data-testid="overdue-rectification"'), shown, persona)
+        teacher = self.client_as("teacher").get(reverse("web:home")).content.decode()
+        self.assertNotIn("overdue-rectifications", teacher)
+
     def test_overdue_is_told_once_to_the_unit_and_the_region_above(self):
         rows = self.plant_deadlines()
         now = DAY

@@ -25,6 +25,7 @@ from shouwang.care.models import DutyPolicy, DutyRule
 from shouwang.children.models import DefinitionProfile, HeartLevelRule
 from shouwang.core.bulk import refresh_planner_statistics
 from shouwang.health.models import BmiReference
+from shouwang.inspections.demo import add_demo_inspection
 from shouwang.orgs import services as org_services
 from shouwang.orgs.models import HolidaySeason, Org, OrgKind
 
@@ -280,6 +281,8 @@ def build_demo_county(*, seed: int = 2026, children: int = 600, today: date) -> 
     add_demo_homes(county=county, rng=rng, today=today)
     add_demo_crosschecks(county=county, rng=rng, today=today)
     add_demo_round(county=county, today=today)
+    # Assessment and documents (issue 22): an inspection with one rectification overdue.
+    add_demo_inspection(county=county, today=today)
     refresh_planner_statistics()  # a county written in bulk: the planner learns its size
     return DemoCounty(county=county, logins=demo_logins())
 

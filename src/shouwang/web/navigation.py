@@ -54,6 +54,7 @@ NAV_ITEMS = [
     NavItem(_("Cross-checks"), "crosschecks:upload", ((Area.CROSS_CHECKS, Action.ADD),)),
     NavItem(_("Referrals"), "referrals:index", ((Area.REFERRALS, Action.VIEW),)),
     NavItem(_("Review of archives"), "children:reviews", ((Area.REVIEW, Action.VIEW),)),
+    NavItem(_("Inspections"), "inspections:index", ((Area.INSPECTIONS, Action.VIEW),)),
     NavItem(_("Pairings"), "care:pairings", ((Area.PAIRING, Action.CHANGE),)),
     NavItem(_("Duty compliance"), "care:compliance", ((Area.COMPLIANCE, Action.VIEW),)),
     NavItem(_("Organisations"), "units:tree", ((Area.UNITS, Action.VIEW),)),

@@ -13,6 +13,7 @@ from shouwang.accounts.selectors import active_assignments_of
 from shouwang.care import follow_ups
 from shouwang.care import selectors as care_selectors
 from shouwang.core.health import database_problem
+from shouwang.inspections import selectors as inspection_selectors
 from shouwang.orgs import selectors as org_selectors
 from shouwang.orgs.models import counts_enrolment as org_counts
 from shouwang.safety import selectors as safety_selectors
@@ -51,6 +52,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "today": today,
             "tasks": tasks,
             "late": safety_selectors.late_steps_shown(request.user, limit=5),
+            "overdue_rectifications": inspection_selectors.overdue_rectifications(
+                request.user, today=today, limit=5
+            ),
             "follow_up_days": follow_ups.overdue_days(),
         },
     )
