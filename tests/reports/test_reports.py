@@ -8,10 +8,11 @@ import io
 import json
 import re
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -27,12 +28,14 @@ from shouwang.audit.models import AuditEntry
 from shouwang.care import services as care
 from shouwang.care.models import RecordKind
 from shouwang.children.types import ParentStatus
+from shouwang.family import services as family
+from shouwang.family.selectors import silent_parents
 from shouwang.orgs import services as orgs
 from shouwang.reports import context, services
 from shouwang.reports.models import ReportTemplate
 from shouwang.reports.render import DEFAULT_TEMPLATE, render_docx
 from shouwang.reports.selectors import template_bytes
-from shouwang.stats.flows import Period
+from shouwang.stats.flows import Period, children_of
 from tests.children.factories import make_child
 from tests.personas import TempMediaTestCase
 
@@ -227,6 +230,30 @@ class ProblemsTests(ReportCase):
         )
         self.assertIn("1、办好家长学校。", text)
         self.assertNotIn(report.next_steps[0], text)
+
+
+class SilenceTests(ReportCase):
+    def test_long_silences_are_counted_as_family_silent_parents_walks_them(self):
+        teacher = self.world.users["school_admin"]
+        at = datetime(2026, 11, 20, 19, tzinfo=ZoneInfo("Asia/Shanghai"))
+        girl = self.kids[7]  # father at home, mother away: a reached call ends her silence
+        family.log_call(child=girl, parent=girl.parents.get(status="migrant"), at=at, by=teacher)
+        boy = self.kids[0]  # both away: one parent called, the other still silent
+        family.log_call(child=boy, parent=boy.parents.get(relation="father"), at=at, by=teacher)
+        other = self.kids[8]  # a call that did not reach the mother is no contact
+        family.log_call(
+            child=other,
+            parent=other.parents.get(status="migrant"),
+            at=at,
+            by=teacher,
+            reached=False,
+        )
+        school = self.org("school_a")
+        walked = {c.pk for c, _p, _s in silent_parents(children_of(school), TODAY, 30)}
+        counted, days = context._silences(school, children_of(school), TODAY)
+        self.assertEqual((counted, days), (len(walked), 30))
+        self.assertEqual(counted, 12)
+        self.assertNotIn(girl.pk, walked)
 
 
 class ScopeTests(ReportCase):
