@@ -19,7 +19,7 @@ from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction
-from shouwang.care.models import Caregiver
+from shouwang.care.models import Caregiver, Pairing
 from shouwang.core.concurrency import check_version, version_token
 from shouwang.orgs.models import REGION_KINDS, Org, Term
 from shouwang.orgs.selectors import calendar_region_for
@@ -29,6 +29,7 @@ from .measures import COUNT, MEASURES, Context, Key, Measured, context_for, run_
 from .models import Point, Result, Run, Scheme, Score, Subject
 from .presets import PRESETS
 
+CHUNK = 10_000
 EDITABLE = ("label", "weight", "pass_at", "full_at", "veto", "is_active")
 
 
@@ -254,8 +255,10 @@ def _subjects(ctx: Context) -> dict[Key, tuple[str, Org, Caregiver | None]]:
         above = [by_path[klass.path[:i]] for i in steps if klass.path[:i] in by_path]
         name = f"{above[0].name} {klass.name}" if above else klass.name
         out[(Subject.CLASS, pk)] = (name, klass, None)
-    for caregiver in Caregiver.objects.filter(pk__in=ctx.caregivers).select_related("org"):
-        out[(Subject.CAREGIVER, caregiver.pk)] = (caregiver.name, caregiver.org, caregiver)
+    ids = sorted(ctx.caregivers)
+    for i in range(0, len(ids), CHUNK):  # (SQLite takes so many parameters a query)
+        for caregiver in Caregiver.objects.filter(pk__in=ids[i : i + CHUNK]).select_related("org"):
+            out[(Subject.CAREGIVER, caregiver.pk)] = (caregiver.name, caregiver.org, caregiver)
     return out
 
 
@@ -266,11 +269,10 @@ def compute_scores(
     ctx = context_for(region, start, on)
     # Caregivers assessed: those paired to a child of the region in the term.
     ctx.caregivers.update(
-        Caregiver.objects.filter(
-            pairings__child_id__in=list(ctx.children), pairings__starts_on__lte=on
-        )
-        .exclude(pairings__ends_on__lt=start)
-        .values_list("pk", flat=True)
+        Pairing.objects.filter(child__in=ctx.children_q(), starts_on__lte=on)
+        .exclude(ends_on__lt=start)
+        .values_list("caregiver_id", flat=True)
+        .distinct()
     )
     measured = run_measures(ctx, {p["measure"] for p in rules["points"]})
     by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
