@@ -80,7 +80,7 @@ class LayoutForm(forms.Form):
                 label=column.header, required=False, initial=column.key in place
             )
             self.fields[f"order_{i}"] = forms.IntegerField(
-                label=_("Place"),
+                label=_("Order"),
                 min_value=1,
                 max_value=len(COLUMNS),
                 required=False,
