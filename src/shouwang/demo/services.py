@@ -19,6 +19,7 @@ from shouwang.accounts import services as account_services
 from shouwang.accounts import twofactor
 from shouwang.accounts.models import RoleAssignment, User
 from shouwang.accounts.policy import DEMO_LOGINS
+from shouwang.assessment import services as assessment
 from shouwang.audit.models import AuditEntry
 from shouwang.care import presets
 from shouwang.care.models import DutyPolicy, DutyRule
@@ -283,6 +284,8 @@ def build_demo_county(*, seed: int = 2026, children: int = 600, today: date) -> 
     add_demo_round(county=county, today=today)
     # Assessment and documents (issue 22): an inspection with one rectification overdue.
     add_demo_inspection(county=county, today=today)
+    # The term's scores, from everything planted above (its preset applied first).
+    assessment.seed_demo(county)
     refresh_planner_statistics()  # a county written in bulk: the planner learns its size
     return DemoCounty(county=county, logins=demo_logins())
 
