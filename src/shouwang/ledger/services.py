@@ -35,7 +35,11 @@ from shouwang.children.models import (
 )
 from shouwang.children.profiles import age_limit_exceeded, profile_for
 from shouwang.children.selectors import children_visible_to
-from shouwang.children.services import archive_field, reclassify_guardian
+from shouwang.children.services import (
+    archive_field,
+    queue_imported_reviews,
+    reclassify_guardian,
+)
 from shouwang.children.types import guardian_class, left_behind_type
 from shouwang.core.bulk import insert_many
 from shouwang.core.fieldcrypt import lookup_hash
@@ -620,6 +624,13 @@ def _apply(plan: Plan, *, org: Org, by: User | None) -> None:
             created_ids=plan.created_ids,
         )
     _update(plan, by=by, today=today, source=source, county_of=county_of)
+    # 审核: where the region asks for review, the file's new and changed archives wait for it.
+    queue_imported_reviews(
+        org=org,
+        by=by,
+        created_ids=plan.created_ids,
+        changed=[(child, changes) for child, _row, changes in plan.changed],
+    )
     audit.record_many(
         [
             {
