@@ -84,10 +84,49 @@ class ReviewTests(PersonaTestCase):
         review = ArchiveReview.objects.get(child=child, state=ReviewState.PENDING)
         self.assertEqual(review.kind, ReviewKind.CHANGED)
         self.assertIn(("兴趣爱好", "画画", "足球"), services.changes_shown(review.changes))
-        self.assertEqual(counted(self.org("class_a1")), 0)
+        # An edit never takes a counted child out of the figures (nor a school's coverage).
+        self.assertEqual(counted(self.org("class_a1")), 1)
+        child_page = self.client_as("teacher").get(reverse("children:detail", args=[child.pk]))
+        self.assertContains(child_page, 'data-testid="change-waits"')
         page = self.client_as("county_officer").get(reverse("children:review", args=[review.pk]))
         self.assertContains(page, "画画")
         self.assertContains(page, "足球")
+
+    def test_the_side_by_side_masks_id_numbers_and_phones(self):
+        child = self.register(self.school_admin)
+        review = ArchiveReview.objects.get(child=child)
+        page = self.client_as("county_officer").get(reverse("children:review", args=[review.pk]))
+        self.assertNotContains(page, child.id_number)
+        self.assertNotContains(page, "13800000003")
+        self.assertContains(page, "138****0003")
+
+    def test_a_new_archive_waiting_stays_in_the_register_marked(self):
+        child = self.register(self.school_admin)
+        page = self.client_as("school_admin").get(reverse("children:register"))
+        self.assertContains(page, child.name)
+        self.assertContains(page, 'data-testid="review-state"')
+
+    def test_a_reviewer_correcting_a_returned_entry_confirms_it(self):
+        child = self.register(self.school_admin)
+        review = ArchiveReview.objects.get(child=child)
+        services.decide_review(
+            review=review,
+            confirm=False,
+            comment="住址不全",
+            by=self.county_officer,
+            version=services.review_version(review),
+        )
+        services.update_child(
+            child=Child.objects.get(pk=child.pk),
+            data={"address": "东村3组12号附1"},
+            father={},
+            mother={},
+            guardian={},
+            by=self.county_officer,
+        )
+        child.refresh_from_db()
+        self.assertEqual(child.review_state, ReviewState.CONFIRMED)
+        self.assertEqual(counted(self.org("school_a")), 1)
 
     def test_returned_with_a_reason_the_unit_sees_it_and_corrects_it(self):
         child = self.register(self.school_admin)

@@ -8,7 +8,7 @@ from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet
 
 from shouwang.orgs.models import Org
 
-from .models import IN_REGISTER, Child, DefinitionProfile, Parent, RegionProfile, ReviewState
+from .models import IN_REGISTER, Child, DefinitionProfile, Parent, RegionProfile
 from .types import ParentStatus
 
 
@@ -63,10 +63,8 @@ def in_register_on(children: QuerySet[Child], on: date) -> QuerySet[Child]:
 
 
 def _eligible(children: QuerySet[Child], profile: DefinitionProfile, on: date) -> QuerySet[Child]:
-    """The rules every child's row answers: in the register, a type counted, under the age,
-    and confirmed where the region asks for review (审核: an archive waiting is not counted)."""
+    """The rules every child's row answers: in the register, a type counted, under the age."""
     return in_register_on(children, on).filter(
-        review_state=ReviewState.CONFIRMED,
         left_behind_type__in=profile.counted_types,
         birth_date__gt=years_before(on, profile.age_limit),
     )

@@ -121,8 +121,11 @@ def register_of(user: Any) -> QuerySet[Child]:
 def child_visible_to(user: Any, pk: int) -> Child:
     """The child, or 404 when it does not exist or is outside the user's scope."""
     active_flags = DifficultyFlag.objects.filter(ended_on__isnull=True)
+    # (Whether a change of the archive waits for review: in the same query.)
+    waits = ArchiveReview.objects.filter(child=OuterRef("pk"), state=ReviewState.PENDING)
     qs = (
         children_visible_to(user)
+        .annotate(change_waits=Exists(waits))
         .select_related("school", "school_class", "home_village", "guardian", "county")
         .prefetch_related(
             Prefetch("parents", queryset=Parent.objects.order_by("relation")),

@@ -400,6 +400,8 @@ def update_child(
         )
         if review_required(child=child, by=by, on=today):
             _queue_review(child, ReviewKind.CHANGED, changes, by=by)
+        else:
+            _confirmed_by_reviewer(child, by=by)
     return changes
 
 
@@ -965,14 +967,22 @@ def _folded(older: Mapping[str, list[Any]], newer: Mapping[str, list[Any]]) -> d
 
 def _queue_review(child: Child, kind: str, changes: Mapping[str, Any], *, by: User | None) -> None:
     """Put the entry or change before the level above; a change while one waits folds into it.
-    The archive leaves the figures until it is confirmed (``Child.review_state``)."""
+
+    A new archive (or one whose entry came back for correction) is not counted until it is
+    confirmed (``Child.review_state``); a change of a counted archive waits for the reviewer
+    but the child stays counted — an edit must not take a child out of the figures (a school
+    could drop an unpaired child from its coverage by touching a hobby)."""
     shown = {k: v for k, v in changes.items() if not k.startswith("_")}
     waiting = ArchiveReview.objects.select_for_update().filter(
         child=child, state=ReviewState.PENDING
     )
     review = waiting.first()
     if review is None:
-        review = ArchiveReview(child=child, kind=kind, by=by)
+        # An entry not yet confirmed is still an entry, whatever was changed since.
+        new = kind == ReviewKind.CREATED or child.review_state != ReviewState.CONFIRMED
+        review = ArchiveReview(
+            child=child, kind=ReviewKind.CREATED if new else ReviewKind.CHANGED, by=by
+        )
     else:
         shown = _folded(json.loads(review.changes or "{}"), shown)
         review.by = by
@@ -980,16 +990,33 @@ def _queue_review(child: Child, kind: str, changes: Mapping[str, Any], *, by: Us
     review.at = timezone.now()
     review.full_clean()
     review.save()
-    if child.review_state != ReviewState.PENDING:
-        child.review_state = ReviewState.PENDING
-        Child.objects.filter(pk=child.pk).update(review_state=ReviewState.PENDING)
-        audit.record(
-            actor=by,
-            action=AuditAction.UPDATE,
-            obj=child,
-            org_path=child.school.path,
-            changes={"review_state": [ReviewState.CONFIRMED, ReviewState.PENDING]},
-        )
+    if review.kind == ReviewKind.CREATED and child.review_state != ReviewState.PENDING:
+        _set_review_state(child, ReviewState.PENDING, by=by)
+
+
+def _set_review_state(child: Child, state: str, *, by: User | None, **noted: Any) -> None:
+    before = child.review_state
+    child.review_state = state
+    Child.objects.filter(pk=child.pk).update(review_state=state)
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=child,
+        org_path=child.school.path,
+        changes={"review_state": [before, state], **noted},
+    )
+
+
+def _confirmed_by_reviewer(child: Child, *, by: User | None) -> None:
+    """A reviewer who corrects a waiting or returned entry themselves confirms it."""
+    if by is None or child.review_state == ReviewState.CONFIRMED:
+        return
+    if not scope_of(by).may(Area.REVIEW, Action.CHANGE, child):
+        return
+    ArchiveReview.objects.filter(child=child, state=ReviewState.PENDING).update(
+        state=ReviewState.CONFIRMED, decided_by=by, decided_at=timezone.now()
+    )
+    _set_review_state(child, ReviewState.CONFIRMED, by=by)
 
 
 def changes_shown(changes: str) -> list[tuple[str, Any, Any]]:
@@ -1047,7 +1074,9 @@ def queue_imported_reviews(
             entered = audit.field_changes({}, _values(child, fields))
             entries[child.pk] = (ReviewKind.CREATED, entered)
     for child, changes in changed:
-        entries[child.pk] = (ReviewKind.CHANGED, dict(changes))
+        # (An entry not yet confirmed stays an entry: it waits as new.)
+        new_yet = child.review_state != ReviewState.CONFIRMED
+        entries[child.pk] = (ReviewKind.CREATED if new_yet else ReviewKind.CHANGED, dict(changes))
     decided_here: set[int] = set()
     waiting: set[int] = set()
     for ids in _chunks(list(entries)):
@@ -1065,7 +1094,9 @@ def queue_imported_reviews(
         text = json.dumps(changes, cls=DjangoJSONEncoder, ensure_ascii=False)
         new.append(ArchiveReview(child_id=pk, kind=kind, changes=text, by=by, at=now))
     ArchiveReview.objects.bulk_create(new, batch_size=1000)
-    for ids in _chunks(queued):
+    # New entries leave the figures until confirmed; changes of counted archives do not.
+    new_entries = [pk for pk in queued if entries[pk][0] == ReviewKind.CREATED]
+    for ids in _chunks(new_entries):
         Child.objects.filter(pk__in=ids).update(review_state=ReviewState.PENDING)
     if queued:
         audit.record(
@@ -1073,7 +1104,10 @@ def queue_imported_reviews(
             action=AuditAction.UPDATE,
             obj=org,
             org_path=org.path,
-            changes={"archives_waiting_for_review": len(queued)},
+            changes={
+                "archives_waiting_for_review": len(queued),
+                "new_archives": new_entries[:1000],
+            },
         )
     return len(queued)
 
@@ -1102,14 +1136,16 @@ def decide_review(
     review.full_clean()
     review.save()
     child = review.child
-    Child.objects.filter(pk=child.pk).update(review_state=state)
-    audit.record(
-        actor=by,
-        action=AuditAction.UPDATE,
-        obj=child,
-        org_path=child.school.path,
-        changes={"review_state": [ReviewState.PENDING, state], "_comment": comment},
-    )
+    if review.kind == ReviewKind.CREATED:  # a change of a counted archive leaves it counted
+        _set_review_state(child, state, by=by, _comment=comment)
+    else:
+        audit.record(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=child,
+            org_path=child.school.path,
+            changes={"change_review": [ReviewState.PENDING, state], "_comment": comment},
+        )
     return review
 
 
@@ -1131,22 +1167,36 @@ def set_review_required(*, region: Org, required: bool, since: date, by: User | 
     )
     if required:
         return 0
-    waiting = Child.objects.filter(school__path__startswith=region.path).exclude(
+    # Regions below that ask for review themselves keep what waits under them.
+    below = [
+        found.region.path
+        for found in ReviewSetting.in_force(since)
+        if found.region.path.startswith(region.path)
+        and found.region.path != region.path
+        and ReviewSetting.for_org(found.region, since) == found
+        and found.required
+    ]
+    keep = Q()
+    for path in below:
+        keep |= Q(child__school__path__startswith=path)
+    reviews = ArchiveReview.objects.filter(
+        state=ReviewState.PENDING, child__school__path__startswith=region.path
+    )
+    children = Child.objects.filter(school__path__startswith=region.path).exclude(
         review_state=ReviewState.CONFIRMED
     )
-    done = 0
-    for child in waiting.select_related("school"):
-        inner = ReviewSetting.for_org(child.school, since)
-        if inner is not None and inner.required:
-            continue  # a region below asks for review itself
-        ArchiveReview.objects.filter(child=child, state=ReviewState.PENDING).update(
-            state=ReviewState.CONFIRMED,
-            decided_by=by,
-            decided_at=timezone.now(),
-            comment=str(_("Review is no longer required.")),
-        )
-        Child.objects.filter(pk=child.pk).update(review_state=ReviewState.CONFIRMED)
-        done += 1
+    if below:
+        reviews = reviews.exclude(keep)
+        for path in below:
+            children = children.exclude(school__path__startswith=path)
+    done = children.count()
+    reviews.update(
+        state=ReviewState.CONFIRMED,
+        decided_by=by,
+        decided_at=timezone.now(),
+        comment=str(_("Review is no longer required.")),
+    )
+    children.update(review_state=ReviewState.CONFIRMED)
     if done:
         audit.record(
             actor=by,

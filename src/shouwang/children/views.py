@@ -618,6 +618,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """One archive's entry or change side by side, and the decision for those who confirm."""
     found = selectors.review_visible_to(request.user, pk)
+    services.record_view(child=found.child, by=acting_user(request), where="review")
     may_decide = selectors.may_decide(request.user, found)
     form = ReviewDecisionForm(
         request.POST or None, initial={"version": services.review_version(found)}

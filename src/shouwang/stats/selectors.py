@@ -49,6 +49,7 @@ from shouwang.children.models import (
     Gender,
     GuardianClass,
     GuardianRelation,
+    ReviewState,
     RiskGrade,
 )
 from shouwang.children.profiles import (
@@ -267,7 +268,10 @@ def counted_children(
     """The children ``profile`` counts on ``on`` at ``org``: in its class or grade, placed at its
     schools and villages, or — a village — living in it (``as_place``: a village as the place
     children in no school are registered at, its share of a sum over units)."""
-    counted = _counted_at(org, placed_on(counted_by(children, profile, on)), as_place=as_place)
+    # (审核: a new archive waiting for the level above, or returned to its unit, is in the
+    # register but not in the figures until it is confirmed.)
+    confirmed = counted_by(children, profile, on).filter(review_state=ReviewState.CONFIRMED)
+    counted = _counted_at(org, placed_on(confirmed), as_place=as_place)
     open_pairing = Pairing.objects.filter(child=OuterRef("pk"), starts_on__lte=on).filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=on)
     )
