@@ -8,6 +8,7 @@ import io
 import json
 import re
 import tempfile
+import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +16,7 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import time_machine
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -337,10 +339,17 @@ def _template(*paragraphs: str) -> bytes:
 
 class TemplateTests(ReportCase):
     def test_a_hostile_template_is_refused(self):
+        secret = Path(settings.PROJECT_DIR) / "pyproject.toml"
+        written = Path(tempfile.gettempdir()) / "shouwang-template-wrote-this.xml"
         for hostile in (
             "{{ ''.__class__.__mro__ }}",
             "{{ unit_name.__class__ }}",
             "{{ cycler.__init__.__globals__ }}",
+            # A chart is an object holding the live document: its methods read and write files.
+            f"{{{{ chart_types.tpl.replace_zipname('docProps/app.xml', '{secret}') }}}}",
+            f"{{{{ chart_types.tpl.write_xml('{written}') }}}}",
+            "{{ 'x' * 100000000 }}",
+            "{{ 10 ** 100000 }}",
         ):
             with self.subTest(hostile), self.assertRaises(services.ValidationError):
                 services.upload_template(
@@ -349,7 +358,17 @@ class TemplateTests(ReportCase):
                     filename="x.docx",
                     by=None,
                 )
+        self.assertFalse(written.exists())
         self.assertFalse(ReportTemplate.objects.exists())
+
+    def test_a_zip_bomb_is_not_a_word_document(self):
+        bomb = io.BytesIO()
+        with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("word/document.xml", b"<a>" + b" " * (60 * 2**20) + b"</a>")
+        with self.assertRaises(services.ValidationError):
+            services.upload_template(
+                region=self.org("county_a"), data=bomb.getvalue(), filename="x.docx", by=None
+            )
 
     def test_not_a_docx_an_unknown_variable_and_unguarded_money_are_refused(self):
         for data in (

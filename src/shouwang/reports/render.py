@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import io
 import zipfile
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +17,26 @@ from django.utils.translation import gettext as _
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import StrictUndefined
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import LoopContext
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import Namespace
 
 from shouwang.care.models import RecordKind
 from shouwang.children.types import LeftBehindType
+from shouwang.core.sheets.limits import Limits, TooLarge, inspect_zip
 from shouwang.stats.selectors import COUNTED_TYPES
 
 from .charts import bar_chart
 from .context import Report
 
+# A Word template is a few hundred kB unpacked; these leave room for pictures in it.
+DOCX_LIMITS = Limits(
+    max_members=300,
+    max_member_bytes=20 * 2**20,
+    max_strings_bytes=20 * 2**20,
+    max_total_bytes=50 * 2**20,
+)
 DEFAULT_TEMPLATE = Path(__file__).parent / "docx" / "default.docx"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
@@ -31,10 +44,51 @@ PDF = "application/pdf"
 PDF_FONTS = '"Noto Serif CJK SC", "Noto Sans CJK SC", "Source Han Serif SC", serif'
 
 
+# What an uploaded template may look into: the variables' own plain values. An object handed
+# in (docxtpl's InlineImage holds the live DocxTemplate, whose public methods read and write
+# files) is rendered where it stands but never opened (a review found ``chart.tpl.save(...)``).
+PLAIN = (
+    str,
+    int,
+    float,
+    Decimal,
+    bool,
+    list,
+    tuple,
+    dict,
+    date,
+    type(None),
+    LoopContext,  # Jinja's own: loop.index, loop.first…
+    Namespace,
+)
+# The largest string or list a template may make by multiplying ({{ "x" * 10**8 }}).
+MAX_PRODUCT = 100_000
+
+
+class TemplateSandbox(SandboxedEnvironment):
+    """Jinja's sandbox, narrowed: attributes of plain values only, and no huge products."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return isinstance(obj, PLAIN) and super().is_safe_attribute(obj, attr, value)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if abs(right) > 64 or abs(left) > 10**6:
+                raise SecurityError(_("The template computes too large a number."))
+            return left**right
+        for seq, times in ((left, right), (right, left)):
+            sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
+            if sized and len(seq) * times > MAX_PRODUCT:
+                raise SecurityError(_("The template makes too long a text or list."))
+        return left * right
+
+
 def sandbox() -> SandboxedEnvironment:
-    """Jinja as an uploaded template gets it: no attribute of Python's internals, and a name
-    that is not a variable is an error (so a mistyped variable is refused at upload)."""
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+    """Jinja as an uploaded template gets it (:class:`TemplateSandbox`); a name that is not a
+    variable is an error (so a mistyped variable is refused at upload)."""
+    return TemplateSandbox(undefined=StrictUndefined, autoescape=True)
 
 
 def charts(report: Report) -> dict[str, bytes]:
@@ -95,9 +149,11 @@ def _context(report: Report, next_steps: list[str] | None) -> dict[str, Any]:
 
 
 def is_docx(data: bytes) -> bool:
-    """A Word document: a zip holding word/document.xml."""
+    """A Word document: a zip holding word/document.xml, whose parts unpack to a sane size
+    (its directory read before anything is inflated: no zip bomb reaches python-docx)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inspect_zip(archive, DOCX_LIMITS)
             return "word/document.xml" in archive.namelist()
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, TooLarge):
         return False

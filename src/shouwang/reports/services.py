@@ -4,6 +4,7 @@ document template (validated, audited; older versions stay)."""
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import date
 from typing import Any
 
@@ -90,6 +91,10 @@ def sample_report(org: Org, *, with_money: bool) -> Report:
     return report
 
 
+# How long the sample report may take through an uploaded template (the default: ~0.2 s).
+MAX_RENDER_SECONDS = 5
+
+
 def check_template(org: Org, data: bytes) -> None:
     """Refuse what is not a .docx the documents can be written with: too big, not Word, or not
     rendering (a syntax error, an unknown variable, what the sandbox forbids) for a reader
@@ -103,6 +108,7 @@ def check_template(org: Org, data: bytes) -> None:
         raise ValidationError(_("The file is not a Word document (.docx)."), code="not_docx")
     for with_money in (True, False):
         report = sample_report(org, with_money=with_money)
+        begin = time.monotonic()
         try:
             render_docx_context(report.values, data, charts(report))
         except TemplateError as exc:
@@ -115,10 +121,17 @@ def check_template(org: Org, data: bytes) -> None:
                 code="bad_template",
             ) from exc
         except Exception as exc:
+            # (Not the exception's text: it may name the server's paths.)
             raise ValidationError(
-                _("The template cannot be read: %(error)s.") % {"error": exc},
+                _("The template cannot be read: open it in Word or WPS and save it again."),
                 code="unreadable",
             ) from exc
+        if time.monotonic() - begin > MAX_RENDER_SECONDS:
+            # Every download renders it again: a template that loops for long is refused.
+            raise ValidationError(
+                _("The template takes too long to fill in: remove its large loops."),
+                code="slow",
+            )
 
 
 def upload_template(*, region: Org, data: bytes, filename: str, by: User | None) -> ReportTemplate:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts.access import acting_user
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
+from shouwang.core.sheets.limits import limited_upload, refuse_into
 from shouwang.core.views import show_error
 from shouwang.orgs.models import Org
 from shouwang.stats.flows import BadPeriod
@@ -128,10 +129,13 @@ def default_template(request: HttpRequest) -> HttpResponseBase:
     )
 
 
+@limited_upload(services.MAX_TEMPLATE_BYTES, (".docx",))
 def templates(request: HttpRequest, code: str) -> HttpResponse:
+    """A region's template versions; an upload stops at its size limit as it arrives."""
     user = acting_user(request)
     region = selectors.region_templated_by(user, code)
     form = TemplateUploadForm(request.POST or None, request.FILES or None)
+    refuse_into(form, "file", request)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > services.MAX_TEMPLATE_BYTES:

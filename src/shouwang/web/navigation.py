@@ -55,6 +55,7 @@ NAV_ITEMS = [
     NavItem(_("Referrals"), "referrals:index", ((Area.REFERRALS, Action.VIEW),)),
     NavItem(_("Review of archives"), "children:reviews", ((Area.REVIEW, Action.VIEW),)),
     NavItem(_("Inspections"), "inspections:index", ((Area.INSPECTIONS, Action.VIEW),)),
+    NavItem(_("Work summaries"), "reports:index", ((Area.REPORTS, Action.VIEW),)),
     NavItem(_("Assessment"), "assessment:index", ((Area.ASSESSMENT, Action.VIEW),), lists_own=True),
     NavItem(_("Pairings"), "care:pairings", ((Area.PAIRING, Action.CHANGE),)),
     NavItem(_("Duty compliance"), "care:compliance", ((Area.COMPLIANCE, Action.VIEW),)),
