@@ -237,6 +237,11 @@ class AssessmentTests(PersonaTestCase):
             after = {s.pk: (s.total, s.points) for s in Score.objects.filter(run=run)}
             self.assertEqual(after, before)
             self.assertEqual(Run.objects.filter(term=run.term, is_current=True).get(), run)
+            # Nor does a township below put scores of its own (an easier preset) over them.
+            township = self.org("township_a1")
+            services.apply_preset(org=township, code="seed002", by=self.township_officer)
+            with self.assertRaises(ValidationError):
+                services.compute(org=township, term=run.term, by=self.township_officer)
 
     def test_an_open_term_is_replaced_on_recomputing_and_cannot_be_frozen(self):
         first = self.compute()

@@ -276,6 +276,19 @@ class InspectionTests(TempMediaTestCase):
         page = client.get(reverse("inspections:detail", args=[rectification.inspection_id]))
         self.assertContains(page, "照片看不出补填内容")
 
+    def test_an_officer_who_answered_does_not_close_their_own_answer(self):
+        rectification = self.finding(self.inspect(), date(2026, 12, 1))
+        services.answer(
+            rectification=rectification,
+            evidence_text="已补填记录册",
+            by=self.township_officer,
+            version=None,
+        )
+        with self.assertRaises(ValidationError):
+            services.close(rectification=rectification, by=self.township_officer, version=None)
+        services.close(rectification=rectification, by=self.county_officer, version=None)
+        self.assertEqual(self.fresh(rectification).state, RectificationState.CLOSED)
+
     def test_a_stale_form_is_refused(self):
         rectification = self.finding(self.inspect(), date(2026, 12, 1))
         opened = services.rectification_version(rectification)

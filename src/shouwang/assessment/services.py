@@ -312,6 +312,16 @@ def compute(
         raise ValidationError(
             _("The scores of %(term)s are frozen and are not computed again.") % {"term": term.name}
         )
+    # A region above that froze the term decides it for everything under it: a township may
+    # not put easier scores of its own over the county's frozen ones.
+    above = Run.objects.filter(
+        org__in=Org.objects.get_ancestors(org), term=term, is_current=True, frozen_at__isnull=False
+    )
+    if above.exists():
+        raise ValidationError(
+            _("%(region)s froze the scores of %(term)s: they are not computed again below it.")
+            % {"region": above.first().org.name, "term": term.name}  # type: ignore[union-attr]
+        )
     on = min(on or today, term.end)
     with translation.override(settings.LANGUAGE_CODE):  # the traces' words, as stored
         rules = rules_of(scheme)

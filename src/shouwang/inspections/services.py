@@ -418,6 +418,10 @@ def close(
             if rectification.state == RectificationState.CLOSED
             else _("Only an answered rectification is closed.")
         )
+    last = rectification.steps.filter(kind=StepKind.ANSWER).order_by("-pk").first()
+    if last is not None and last.by_id == by.pk:
+        # Four eyes: whoever answered (an officer may) does not also close their own answer.
+        raise ValidationError(_("You answered this rectification: another officer closes it."))
     _step(rectification, StepKind.CLOSE, comment.strip(), by)
     rectification.state = RectificationState.CLOSED
     rectification.closed_at = timezone.now()
