@@ -446,7 +446,8 @@ class VariablesPageTests(ReportCase):
         page = self.client_as("county_officer").get("/reports/variables/")
         for name, _meaning in context.VARIABLES:
             self.assertContains(
-                page, f"<code>{name.replace('<', '&lt;').replace('>', '&gt;')}</code>"
+                page,
+                f'<code translate="no">{name.replace("<", "&lt;").replace(">", "&gt;")}</code>',
             )
         self.assertContains(page, "留守儿童人数")
         self.assertContains(page, "{% if with_money %}")

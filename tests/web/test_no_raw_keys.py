@@ -69,13 +69,21 @@ class VisibleText(HTMLParser):
         super().__init__()
         self.parts: list[str] = []
         self._hidden = 0
+        self._codes: list[bool] = []  # each open <code>: whether it is a literal let off
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.HIDDEN:
+        # <code translate="no">: a literal the reader types (a report template's variables),
+        # marked so by the page itself; no other element is let off.
+        if tag == "code":
+            self._codes.append(("translate", "no") in attrs)
+            self._hidden += self._codes[-1]
+        elif tag in self.HIDDEN:
             self._hidden += 1
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self.HIDDEN and self._hidden:
+        if tag == "code" and self._codes:
+            self._hidden -= self._codes.pop()
+        elif tag in self.HIDDEN and self._hidden:
             self._hidden -= 1
 
     def handle_data(self, data: str) -> None:

@@ -4,6 +4,7 @@ template (upload a new version, download any), the variables a template may use.
 from __future__ import annotations
 
 import io
+import re
 import time
 from typing import Any
 
@@ -11,6 +12,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from shouwang.accounts.access import acting_user
@@ -113,7 +116,23 @@ def variables(request: HttpRequest) -> HttpResponse:
         "{% endif %}."
     )
     return render(
-        request, "reports/variables.html", {"variables": VARIABLES, "explanation": explanation}
+        request,
+        "reports/variables.html",
+        {
+            "variables": [(name, _as_code(str(meaning))) for name, meaning in VARIABLES],
+            "explanation": _as_code(str(explanation)),
+        },
+    )
+
+
+# What a template's author types, inside the page's sentences: {{ … }}, {%p … %}, variable_names.
+TYPED = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\b[a-z]+(?:_[a-z]+)+\b")
+
+
+def _as_code(text: str) -> str:
+    """The sentence with what is typed set as code (escaped first, then marked literal)."""
+    return mark_safe(  # noqa: S308 - every piece is escaped here
+        TYPED.sub(lambda m: f'<code translate="no">{m.group(0)}</code>', escape(text))
     )
 
 
