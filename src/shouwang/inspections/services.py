@@ -192,22 +192,27 @@ def change_inspection(
     return inspection
 
 
-@transaction.atomic
-def void_inspection(*, inspection: Inspection, reason: str, by: User) -> Inspection:
-    inspection = _locked_inspection(inspection, None)
+def _void(row: Inspection | Rectification, reason: str, by: User) -> None:
+    """Strike a row out with its reason (nothing is deleted), audited at its unit."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why it is voided.")})
-    inspection.voided_at, inspection.voided_by = timezone.now(), by
-    inspection.void_reason = reason.strip()
-    inspection.full_clean()
-    inspection.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    row.voided_at, row.voided_by = timezone.now(), by
+    row.void_reason = reason.strip()
+    row.full_clean()
+    row.save(update_fields=["voided_at", "voided_by", "void_reason"])
     audit.record(
         actor=by,
         action=AuditAction.UPDATE,
-        obj=inspection,
-        org_path=inspection.unit.path,
-        changes={"voided": inspection.void_reason},
+        obj=row,
+        org_path=row.unit.path,
+        changes={"voided": row.void_reason},
     )
+
+
+@transaction.atomic
+def void_inspection(*, inspection: Inspection, reason: str, by: User) -> Inspection:
+    inspection = _locked_inspection(inspection, None)
+    _void(inspection, reason, by)
     return inspection
 
 
@@ -317,19 +322,7 @@ def change_rectification(
 @transaction.atomic
 def void_rectification(*, rectification: Rectification, reason: str, by: User) -> Rectification:
     rectification = _locked(rectification, None)
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why it is voided.")})
-    rectification.voided_at, rectification.voided_by = timezone.now(), by
-    rectification.void_reason = reason.strip()
-    rectification.full_clean()
-    rectification.save(update_fields=["voided_at", "voided_by", "void_reason"])
-    audit.record(
-        actor=by,
-        action=AuditAction.UPDATE,
-        obj=rectification,
-        org_path=rectification.unit.path,
-        changes={"voided": rectification.void_reason},
-    )
+    _void(rectification, reason, by)
     return rectification
 
 

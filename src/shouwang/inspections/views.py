@@ -6,6 +6,7 @@ the services write."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -262,39 +263,51 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def close(request: HttpRequest, pk: int) -> HttpResponse:
+def _inspector_step(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[CloseForm] | type[ReturnForm],
+    step: Callable[..., object],
+    done: str,
+    title: str,
+) -> HttpResponse:
+    """The inspector's side of an answered rectification: close it or send it back."""
     user = acting_user(request)
     rectification = selectors.rectification_held_by(user, pk)
-    form = CloseForm(
+    form = form_class(
         request.POST or None,
         initial={"version": services.rectification_version(rectification)},
     )
     return form_page(
         request,
         form=form,
-        save=lambda d: services.close(rectification=rectification, by=user, **d),
-        done=_("The rectification was closed."),
+        save=lambda d: step(rectification=rectification, by=user, **d),
+        done=done,
         back=reverse("inspections:detail", args=[rectification.inspection_id]),
         template="web/form.html",
-        context=_finding_context(rectification, _("Close the rectification")),
+        context=_finding_context(rectification, title),
+    )
+
+
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _inspector_step(
+        request,
+        pk,
+        CloseForm,
+        services.close,
+        _("The rectification was closed."),
+        _("Close the rectification"),
     )
 
 
 def send_back(request: HttpRequest, pk: int) -> HttpResponse:
-    user = acting_user(request)
-    rectification = selectors.rectification_held_by(user, pk)
-    form = ReturnForm(
-        request.POST or None,
-        initial={"version": services.rectification_version(rectification)},
-    )
-    return form_page(
+    return _inspector_step(
         request,
-        form=form,
-        save=lambda d: services.send_back(rectification=rectification, by=user, **d),
-        done=_("The answer was returned to the unit."),
-        back=reverse("inspections:detail", args=[rectification.inspection_id]),
-        template="web/form.html",
-        context=_finding_context(rectification, _("Return the answer")),
+        pk,
+        ReturnForm,
+        services.send_back,
+        _("The answer was returned to the unit."),
+        _("Return the answer"),
     )
 
 
