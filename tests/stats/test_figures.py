@@ -45,6 +45,7 @@ STATS_KEYS = {
     "caregivers_by_kind",
     "period",
     "care_person_times",
+    "family_calls",
     "emergencies",
     "activities",
     "interest_groups",

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -15,11 +16,14 @@ from django.utils import timezone
 
 from shouwang.care import services as care_services
 from shouwang.care.models import RecordKind
+from shouwang.children.models import Child
+from shouwang.family import services as family_services
 from shouwang.safety import services as safety_services
 from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
 
 TODAY = date(2026, 11, 24)
+CST = ZoneInfo("Asia/Shanghai")
 
 
 def stats_json(*args: str) -> dict:
@@ -92,6 +96,19 @@ class CarePersonTimesTests(PersonaTestCase):
         assert data["period"] == {"from": "2026-09-01", "to": "2027-01-22"}
         assert data["care_person_times"][RecordKind.HOME_VISIT] == 230
         assert data["care_person_times"][RecordKind.TALK] == 1
+
+    def test_family_calls_of_the_period_are_counted_for_the_childs_unit(self):
+        child = Child.objects.filter(school=self.org("school_a")).first()
+        father = child.parents.get(relation="father")
+        for day in (date(2026, 9, 10), date(2026, 10, 10), date(2026, 8, 20)):  # last: summer
+            family_services.log_call(
+                child=child,
+                parent=father,
+                at=datetime(day.year, day.month, day.day, 19, tzinfo=CST),
+                by=self.world.users["teacher"],
+            )
+        assert stats_json("--org", self.org("school_a").code)["family_calls"] == 2
+        assert stats_json("--org", self.org("school_b").code)["family_calls"] == 0
 
     def test_every_kind_of_record_is_a_key_even_at_zero(self):
         data = stats_json("--org", self.org("school_a").code)

@@ -101,3 +101,9 @@ def upcoming_bookings(user: Any) -> QuerySet[Booking]:
         .select_related("room", "child")
         .order_by("starts_at")
     )
+
+
+def calls_in(children: QuerySet[Any], start: date, end: date) -> int:
+    """亲情电话 of the period: calls logged with these children (a values("pk") queryset)
+    between ``start`` and ``end`` (the statistics' ``family_calls``)."""
+    return FamilyCall.objects.filter(child__in=children, at__date__range=(start, end)).count()

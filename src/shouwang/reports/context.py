@@ -127,9 +127,7 @@ def build(org: Org, period: Period, *, user: Any | None = None, on: date | None 
         on=on,
         data=data,
         with_money="assistance" in data,
-        family_calls=FamilyCall.objects.filter(
-            child__in=children.values("pk"), at__date__range=(period.start, period.end)
-        ).count(),
+        family_calls=data["family_calls"],
         problems=problems,
     )
     report.values = variables(report)

@@ -1,4 +1,5 @@
 """The work done over a period (interfaces.md, the statistics JSON's flow figures): 人次 of care,
+亲情电话 calls,
 emergencies and their chains, help given, activities and training, commendations — counted from
 the records of each area through its own selectors, never typed in; and the caregivers of the
 day (pairings by mode, caregivers by kind) beside the day's figures.
@@ -24,6 +25,7 @@ from shouwang.care import selectors as care
 from shouwang.care.models import CaregiverRole, PairingMode, RecordKind
 from shouwang.children.models import Child
 from shouwang.crosschecks.models import ListKind
+from shouwang.family import selectors as family
 from shouwang.homes import selectors as homes
 from shouwang.orgs.models import Org, OrgKind, Term
 from shouwang.orgs.selectors import calendar_region_for
@@ -95,6 +97,7 @@ def flow_figures(
     out = {
         "period": period.as_json(),
         "care_person_times": care.person_times(children, start, end),
+        "family_calls": family.calls_in(children, start, end),
         "emergencies": safety.emergency_figures(children, start, end),
         # Held, given and commended by the units under ``org`` (their rows carry the unit).
         **activities.period_figures(org=org, start=start, end=end),
@@ -125,7 +128,8 @@ def work_rows(data: dict[str, Any]) -> list[tuple[str, Rows]]:
     groups: list[tuple[str, Rows]] = [
         (
             _("Care (person-times)"),
-            [(str(care_kinds[k]), n) for k, n in data["care_person_times"].items()],
+            [(str(care_kinds[k]), n) for k, n in data["care_person_times"].items()]
+            + [(_("Family-contact calls"), data["family_calls"])],
         ),
         (
             _("Pairings"),
