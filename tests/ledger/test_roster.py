@@ -194,4 +194,5 @@ class RosterCostTests(RosterTestCase):
         for i in range(4):
             make_child(school_class=self.org("class_a2"), name=f"多{i}")
         self.assertEqual(cost(), few)
-        self.assertLessEqual(few, 8)
+        # (PostgreSQL: one more, the audit chain's advisory lock.)
+        self.assertLessEqual(few, 9 if connection.vendor == "postgresql" else 8)
