@@ -88,3 +88,17 @@ def caring_unit_of(user: Any) -> tuple[str, Org] | None:
     if assignment is None:
         return None
     return CAREGIVER_KIND_OF_ROLE[assignment.role], assignment.org
+
+
+def people_under(path: str) -> QuerySet[User]:
+    """Active logins holding an active role at the unit of ``path`` or under it (who can be made
+    responsible for a rectification, take a roster shift…)."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            assignments__is_active=True,
+            assignments__org__path__startswith=path,
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )

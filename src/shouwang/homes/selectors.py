@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts.models import User
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
+from shouwang.accounts.selectors import people_under
 from shouwang.care.engine import PeriodSpan, status_of
 from shouwang.care.other_duties import OtherDuty
 from shouwang.children.models import IN_REGISTER, Child
@@ -173,16 +174,7 @@ def shift_changeable_by(user: Any, pk: int) -> Shift:
 def people_for_roster(home: Home) -> QuerySet[User]:
     """The people who may take a shift: those holding a role at the home's school or village
     (the school's teachers and leaders, the village's child director) or at the home itself."""
-    path = place_of(home).path
-    return (
-        User.objects.filter(
-            is_active=True,
-            assignments__is_active=True,
-            assignments__org__path__startswith=path,
-        )
-        .distinct()
-        .order_by("full_name", "username")
-    )
+    return people_under(place_of(home).path)
 
 
 def duties_of(user: Any, on: date) -> list[OtherDuty]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from shouwang.accounts.models import User
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
+from shouwang.accounts.selectors import people_under
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction
 from shouwang.orgs.models import Org
@@ -128,15 +129,7 @@ def photo_for(user: Any, pk: int) -> EvidencePhoto:
 
 def people_of(unit: Org) -> QuerySet[User]:
     """Who can be made responsible: the people holding a role at the unit or under it."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            assignments__is_active=True,
-            assignments__org__path__startswith=unit.path,
-        )
-        .distinct()
-        .order_by("full_name", "username")
-    )
+    return people_under(unit.path)
 
 
 # --- for the dashboards and the documents ---------------------------------------------------
