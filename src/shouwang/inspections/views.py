@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from shouwang.accounts.access import acting_user
 from shouwang.accounts.policy import Action
@@ -289,6 +290,7 @@ def _inspector_step(
     )
 
 
+@require_http_methods(["GET", "POST"])
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     return _inspector_step(
         request,
@@ -300,6 +302,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
 def send_back(request: HttpRequest, pk: int) -> HttpResponse:
     return _inspector_step(
         request,
