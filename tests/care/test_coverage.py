@@ -9,6 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from shouwang.care import services
+from shouwang.children.models import Child, ReviewState
 from shouwang.stats import selectors as stats
 from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
@@ -49,3 +50,14 @@ class CoverageTests(PersonaTestCase):
         # The child with both parents at home is paired but not in the denominator.
         self.assertEqual((figures["paired"], figures["total"]), (1, 2))
         self.assertContains(page, "2 名留守儿童中 1 名已结对帮扶")
+
+    def test_a_new_archive_waiting_for_review_is_in_neither_denominator(self):
+        # 审核: the statistics leave a waiting archive out; the pairings page must too.
+        with time_machine.travel(TODAY, tick=False):
+            waiting = make_child(school_class=self.org("class_a1"), name="待审丁")
+        Child.objects.filter(pk=waiting.pk).update(review_state=ReviewState.PENDING)
+        page = self.client_as("school_admin").get(reverse("care:pairings"))
+        school = stats.figures(org=self.org("school_a"), on=TODAY)
+        self.assertEqual(page.context["figures"]["total"], school.left_behind_total)
+        self.assertEqual(page.context["figures"]["total"], 2)
+        self.assertNotIn(waiting, page.context["unpaired"])

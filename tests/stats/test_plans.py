@@ -19,6 +19,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from shouwang.accounts import restrict
+from shouwang.assessment import measures
 from shouwang.audit.models import AuditEntry
 from shouwang.children.models import Child, StatusChange
 from shouwang.orgs import services as org_services
@@ -43,6 +44,12 @@ def scans(plan: dict[str, Any], table: str) -> list[dict[str, Any]]:
 def per_row_scans_of_orgs(plan: dict[str, Any]) -> list[str]:
     """Nested loops that, for each row of children, scan units: the inner side reads the org
     table by anything but one unit's key (a Seq Scan, a range, a filter: many units a child)."""
+    return per_row_scans(plan, "orgs_org")
+
+
+def per_row_scans(plan: dict[str, Any], table: str) -> list[str]:
+    """Nested loops that, for each row of children, read many rows of ``table`` (anything but
+    one row by its key): children × units, or children × children."""
     found = []
     for node in nodes(plan):
         if node["Node Type"] != "Nested Loop":
@@ -50,7 +57,7 @@ def per_row_scans_of_orgs(plan: dict[str, Any]) -> list[str]:
         outer, inner = node["Plans"][0], node["Plans"][1]
         if not scans(outer, "children_child"):
             continue
-        for scan in scans(inner, "orgs_org"):
+        for scan in scans(inner, table):
             by_key = scan["Node Type"] in ("Index Scan", "Index Only Scan") and (
                 scan.get("Actual Rows", 0) <= 1
             )
@@ -64,7 +71,7 @@ def per_row_scans_of_orgs(plan: dict[str, Any]) -> list[str]:
                 found.append(
                     f"{node.get('Join Type', '')} Nested Loop: {outer.get('Actual Rows')} "
                     f"children rows (planned {outer.get('Plan Rows')}) × {scan['Node Type']} "
-                    f"on orgs_org ({pairs} pairs)"
+                    f"on {table} ({pairs} pairs)"
                 )
     return found
 
@@ -127,6 +134,23 @@ class CountyPlanTests(PersonaTestCase):
 
     def plans_of_the_figures(self, path: str, query: dict[str, str]) -> list[dict[str, Any]]:
         """The plan of every query a page runs over the register on a day, as it ran them."""
+        client = self.client_as("county_officer")
+
+        def view() -> None:
+            assert client.get(path, query).status_code == 200
+
+        return self.plans_of(view)
+
+    def assert_planned_as_they_are(self, plans: list[dict[str, Any]]) -> None:
+        for plan in plans:
+            assert (
+                per_row_scans_of_orgs(plan),
+                per_row_scans(plan, "children_child"),
+                per_child_history_searches(plan),
+            ) == ([], [], [])
+
+    def plans_of(self, run: Any) -> list[dict[str, Any]]:
+        """The plans of the queries ``run()`` sends over the register on a day."""
         ran: list[tuple[str, Any]] = []
 
         def keep(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
@@ -134,10 +158,9 @@ class CountyPlanTests(PersonaTestCase):
                 ran.append((sql, params))
             return execute(sql, params, many, context)
 
-        client = self.client_as("county_officer")
         with connection.execute_wrapper(keep):
-            assert client.get(path, query).status_code == 200
-        assert ran, "the page counted no children"
+            run()
+        assert ran, "nothing counted the register"
         plans = []
         with connection.cursor() as cursor:
             for sql, params in ran:
@@ -145,10 +168,6 @@ class CountyPlanTests(PersonaTestCase):
                 (raw,) = cursor.fetchone()
                 plans.append((raw if isinstance(raw, list) else json.loads(raw))[0]["Plan"])
         return plans
-
-    def assert_planned_as_they_are(self, plans: list[dict[str, Any]]) -> None:
-        for plan in plans:
-            assert (per_row_scans_of_orgs(plan), per_child_history_searches(plan)) == ([], [])
 
     def test_the_county_dashboard_pairs_no_child_with_every_unit(self):
         county = self.org("county_a").code
@@ -161,6 +180,25 @@ class CountyPlanTests(PersonaTestCase):
         self.assert_planned_as_they_are(self.plans_of_the_figures("/", {}))
         api = self.plans_of_the_figures("/api/v1/stats/", {"org": self.org("county_a").code})
         self.assert_planned_as_they_are(api)
+
+    def test_pairing_coverage_is_one_flat_query_over_the_county(self):
+        # The pairings page's denominator (care.counted_now): once a sub-query of ids inside a
+        # sub-query of the scope, which PostgreSQL once planned into minutes of full CPU.
+        client = self.client_as("county_officer")
+        page = self.plans_of(lambda: client.get("/care/pairings/"))
+        self.assert_planned_as_they_are(page)
+        assert [len(scans(plan, "children_child")) for plan in page] == [1] * len(page)
+        assert client.get("/care/pairings/").context["figures"]["total"] == CHILDREN
+
+    def test_the_assessments_pairing_coverage_plans_as_it_is(self):
+        county = self.org("county_a")
+        on = timezone.localdate()
+        ctx = measures.context_for(county, on - timedelta(days=30), on)
+        found: dict[str, Any] = {}
+        plans = self.plans_of(lambda: found.update(measures.pairing_coverage(ctx)))
+        self.assert_planned_as_they_are(plans)
+        assert [len(scans(plan, "children_child")) for plan in plans] == [1] * len(plans)
+        assert found, "no school was measured"
 
     def test_the_county_is_counted_whole(self):
         # The plans above are of the figures themselves: every child of the county is there.

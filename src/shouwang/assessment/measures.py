@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -139,18 +139,12 @@ class Tracer:
 def pairing_coverage(ctx: Context) -> dict[Key, Measured]:
     """Of the left-behind children their county's definition counts, how many have an open
     pairing on the day counted; the unpaired children are the trace."""
-    counted = care.counted_now(ctx.children_q(), ctx.on)
-    ids = set(counted.values_list("pk", flat=True))
-    paired = set(
-        Pairing.objects.filter(care.open_pairings(ctx.on), child_id__in=counted.values("pk"))
-        .values_list("child_id", flat=True)
-        .distinct()
-    )
+    open_pairing = Pairing.objects.filter(care.open_pairings(ctx.on), child=OuterRef("pk"))
+    counted = care.counted_now(ctx.children_q(), ctx.on).annotate(paired=Exists(open_pairing))
     tracer = Tracer("child", _("left-behind children counted, with an open pairing or not"))
-    for child_id in sorted(ids):
+    for child_id, done in sorted(counted.values_list("pk", "paired")):
         if child_id not in ctx.children:
             continue
-        done = child_id in paired
         item = None if done else ctx.child_item(child_id, what="unpaired")
         tracer.add(ctx.keys_of_child(child_id), done=done, item=item)
     return tracer.rates()

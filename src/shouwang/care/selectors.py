@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from shouwang.accounts.policy import Action, Area, Reach
 from shouwang.accounts.scope import scope_of, told_at
 from shouwang.audit.versions import cache_key, counted
-from shouwang.children.models import IN_REGISTER, Child, StatusChange
-from shouwang.children.profiles import counted_by, profile_for
+from shouwang.children.models import IN_REGISTER, Child, DefinitionProfile, StatusChange
+from shouwang.children.profiles import in_figures, profile_for
 from shouwang.orgs.models import REGION_KINDS, Holiday, Org, OrgKind, Term
 
 from . import engine, follow_ups
@@ -673,21 +673,24 @@ def unpaired(children: QuerySet[Child], on: date) -> QuerySet[Child]:
 
 
 def counted_now(children: QuerySet[Child], on: date) -> QuerySet[Child]:
-    """Of these children, the left-behind children their county's definition counts on ``on``:
-    the denominator of pairing coverage on every page (the statistics count the same)."""
-    by_county = [
-        Q(
-            pk__in=counted_by(children.filter(county=county), profile_for(county, on), on).values(
-                "pk"
-            )
-        )
-        for county in Org.objects.filter(pk__in=children.values("county_id"))
+    """Of these children, the left-behind children their county's definition counts on ``on``
+    and the figures may count (``in_figures``): the denominator of pairing coverage on every
+    page and in the assessment (the statistics count the same). Counties that use the same
+    definition — almost always all of them — are one filter on the children's own rows, not a
+    sub-query of ids: the planner estimates a flat query right (issue 17)."""
+    counties = Org.objects.filter(pk__in=children.order_by().values("county_id").distinct())
+    by_profile: dict[DefinitionProfile, list[int]] = defaultdict(list)
+    for county in counties:
+        by_profile[profile_for(county, on)].append(county.pk)
+    chosen = [
+        in_figures(children.filter(county_id__in=ids), profile, on)
+        for profile, ids in by_profile.items()
     ]
-    if not by_county:
-        return children.none()
-    either = by_county[0]
-    for more in by_county[1:]:
-        either |= more
+    if len(chosen) < 2:
+        return chosen[0] if chosen else children.none()
+    either = Q(pk__in=chosen[0].values("pk"))
+    for more in chosen[1:]:
+        either |= Q(pk__in=more.values("pk"))
     return children.filter(either)
 
 

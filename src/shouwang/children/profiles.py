@@ -8,7 +8,7 @@ from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet
 
 from shouwang.orgs.models import Org
 
-from .models import IN_REGISTER, Child, DefinitionProfile, Parent, RegionProfile
+from .models import IN_REGISTER, Child, DefinitionProfile, Parent, RegionProfile, ReviewState
 from .types import ParentStatus
 
 
@@ -86,6 +86,14 @@ def counted_by(children: QuerySet[Child], profile: DefinitionProfile, on: date) 
         too_short_or_unknown = away.filter(Q(away_since__isnull=True) | Q(away_since__gt=cutoff))
         counted = counted.exclude(Exists(too_short_or_unknown))
     return counted
+
+
+def in_figures(children: QuerySet[Child], profile: DefinitionProfile, on: date) -> QuerySet[Child]:
+    """The children a profile counts on a day whose archive the figures may count: a new
+    archive waiting for review (审核), or returned to its unit, is in the register but in no
+    figure until it is confirmed. Every denominator (the statistics, pairing coverage, the
+    assessment) starts here."""
+    return counted_by(children, profile, on).filter(review_state=ReviewState.CONFIRMED)
 
 
 def left_out_for_unknown_time_away(

@@ -49,12 +49,11 @@ from shouwang.children.models import (
     Gender,
     GuardianClass,
     GuardianRelation,
-    ReviewState,
     RiskGrade,
 )
 from shouwang.children.profiles import (
     HELD,
-    counted_by,
+    in_figures,
     in_register_on,
     left_out_for_unknown_time_away,
     profile_for,
@@ -268,9 +267,7 @@ def counted_children(
     """The children ``profile`` counts on ``on`` at ``org``: in its class or grade, placed at its
     schools and villages, or — a village — living in it (``as_place``: a village as the place
     children in no school are registered at, its share of a sum over units)."""
-    # (审核: a new archive waiting for the level above, or returned to its unit, is in the
-    # register but not in the figures until it is confirmed.)
-    confirmed = counted_by(children, profile, on).filter(review_state=ReviewState.CONFIRMED)
+    confirmed = in_figures(children, profile, on)
     counted = _counted_at(org, placed_on(confirmed), as_place=as_place)
     open_pairing = Pairing.objects.filter(child=OuterRef("pk"), starts_on__lte=on).filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=on)
