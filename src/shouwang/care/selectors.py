@@ -515,9 +515,9 @@ def my_tasks(user: Any, on: date) -> MyTasks:
         children_qs, on, keep, person=True, caregiver=caregiver.pk if caregiver else None
     )
     child_ids = {item.child_id for item in mine if item.child_id}
-    children = {
-        c.pk: c for c in Child.objects.filter(pk__in=child_ids).select_related("school_class")
-    }
+    # Only what a row shows: a village's hundreds of children, no encrypted column decrypted.
+    shown = Child.objects.filter(pk__in=child_ids).select_related("school_class")
+    children = {c.pk: c for c in shown.only("name", "school_class__name")}
     order = lambda o: (o.period.end, o.rule.label, o.child_id or 0)  # noqa: E731
     return MyTasks(
         overdue=sorted((o for o in mine if o.status == engine.OVERDUE), key=order),
