@@ -295,9 +295,11 @@ def child_part(user: Any, child: Child) -> dict[str, Any] | None:
         if scope.may(Area.COMMENDATIONS, Action.VIEW)
         else Commendation.objects.none()
     )
+    shown = list(attended[:30])
     return {
-        "attended": list(attended[:30]),
-        "sessions": attended.count(),
+        "attended": shown,
+        # (Counted apart only when the list is full: most children attended fewer.)
+        "sessions": len(shown) if len(shown) < 30 else attended.count(),
         "groups": list(groups),
         "commendations": list(commendations[:30]),
     }
