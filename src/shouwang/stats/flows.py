@@ -89,16 +89,48 @@ def flow_figures(
     """The period's figures of ``org``: every key of interfaces.md, zeros present. ``within``:
     the reader's scope, where it is not the whole unit; ``with_money``: whether the reader may
     see help given (those who may not get no key of it, not even a zero)."""
+    live = live_flow_figures(org=org, period=period, within=within, as_place=as_place)
+    return live | kept_flow_figures(
+        org=org, period=period, within=within, as_place=as_place, with_money=with_money
+    )
+
+
+def _children_counted(
+    org: Org, within: QuerySet[Child] | None, *, as_place: bool
+) -> QuerySet[Child, Any]:
     unit = children_of(org, as_place=as_place)
     if within is not None:
         unit = unit.filter(pk__in=within.values("pk"))
-    children = unit.values("pk")
+    return unit.values("pk")
+
+
+def live_flow_figures(
+    *, org: Org, period: Period, within: QuerySet[Child] | None, as_place: bool
+) -> dict[str, Any]:
+    """The keys that move without any change of the data the others read: care records (a
+    caregiver writes one a minute) and the steps of an emergency chain (late by the clock)."""
+    children = _children_counted(org, within, as_place=as_place)
     start, end = period.start, period.end
-    out = {
+    return {
         "period": period.as_json(),
         "care_person_times": care.person_times(children, start, end),
-        "family_calls": family.calls_in(children, start, end),
         "emergencies": safety.emergency_figures(children, start, end),
+    }
+
+
+def kept_flow_figures(
+    *,
+    org: Org,
+    period: Period,
+    within: QuerySet[Child] | None,
+    as_place: bool,
+    with_money: bool,
+) -> dict[str, Any]:
+    """The keys only a change on the audit log moves (stats.selectors keeps them under it)."""
+    children = _children_counted(org, within, as_place=as_place)
+    start, end = period.start, period.end
+    out = {
+        "family_calls": family.calls_in(children, start, end),
         # Held, given and commended by the units under ``org`` (their rows carry the unit).
         **activities.period_figures(org=org, start=start, end=end),
         **homes.period_figures(org=org, start=start, end=end),

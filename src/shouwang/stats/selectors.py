@@ -31,6 +31,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, transaction
 from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, QuerySet
@@ -65,7 +66,7 @@ from shouwang.orgs.models import Enrolment, Org, OrgKind, Stage, Term
 from shouwang.orgs.selectors import calendar_region_for, counted_enrolments
 from shouwang.units.selectors import org_visible_to
 
-from .flows import Period, caregiver_figures, flow_figures
+from .flows import Period, caregiver_figures, kept_flow_figures, live_flow_figures
 from .models import UnitDayFigures
 
 SMALL = 5  # a cell under this many children could point at a child
@@ -714,23 +715,41 @@ def flows_for(
 ) -> dict[str, Any]:
     """The statistics JSON's keys beyond the day's counts (stats.flows) as ``user`` may see them
     (``None``: the command line, everything): the caregivers of the counted children on ``on``,
-    and the work done over ``period`` for the children and by the units of their scope."""
+    and the work done over ``period`` for the children and by the units of their scope.
+
+    Counted once per change of what they read (issue 17): all but the care records and the
+    emergency chains are kept under the audit log's version that care records do not move, per
+    unit, day, period and reader (the whole unit, or the reader's own scope); those two are
+    counted on every call, one grouped query each."""
     profile = profile or profile_for(org, on)
     whole = user is None or sees_whole_unit(user, org)
     children = Child.objects.all() if user is None else Child.objects.restrict(user)
-    counted = counted_children(children, org, on, profile, as_place=as_place)
+    within = None if whole else children
     with_money = user is None or scope_of(user).may(Area.ASSISTANCE, Action.VIEW, org)
-    return (
-        caregiver_figures(counted=counted, on=on)
-        | flag_figures(children=counted)
-        | flow_figures(
-            org=org,
-            period=period,
-            within=None if whole else children,
-            with_money=with_money,
-            as_place=as_place,
+    reader = "whole" if whole or user is None else user.pk
+    key = cache_key("flows", org.pk, on, period, profile.pk, as_place, with_money, reader)
+    version = version_ignoring(FLOWS_NOT_READ)  # read first: a change while counting is newer
+    found = cache.get(key)
+    if found is not None and found[0] == version:
+        kept = found[1]
+    else:
+        counted = counted_children(children, org, on, profile, as_place=as_place)
+        kept = (
+            caregiver_figures(counted=counted, on=on)
+            | flag_figures(children=counted)
+            | kept_flow_figures(
+                org=org, period=period, within=within, as_place=as_place, with_money=with_money
+            )
         )
-    )
+        entry = (version, kept)
+        transaction.on_commit(lambda: cache.set(key, entry, KEEP_FLOWS_SECONDS))
+    return live_flow_figures(org=org, period=period, within=within, as_place=as_place) | kept
+
+
+# What the kept flows read none of: care records and what hangs from them, duty rules. (Unlike
+# the day's counts, the flows read caregivers: their kinds.)
+FLOWS_NOT_READ = tuple(t for t in NOT_COUNTED if t != "care.caregiver")
+KEEP_FLOWS_SECONDS = 600
 
 
 def figures_version() -> str:
