@@ -17,7 +17,8 @@ shared machine).
 BENCH_PROFILE=1 prints, for each page, the project's functions taking the most cumulative time
 (cProfile over the timed requests; BENCH_PROFILE_MATCH=<regex> names other functions) and the
 functions taking the most time of their own; BENCH_SQL=1 the queries of each page's last
-request. No timing is asserted.
+request with their milliseconds, and BENCH_EXPLAIN=1 with it the plan of the slowest. No timing
+is asserted.
 """
 
 from __future__ import annotations
@@ -62,16 +63,34 @@ class SqlClock:
     def __init__(self) -> None:
         self.seconds = 0.0
         self.count = 0
-        self.statements: list[str] = []
+        self.statements: list[tuple[float, str, Any]] = []  # (seconds, sql, params)
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         begin = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            self.seconds += time.perf_counter() - begin
+            took = time.perf_counter() - begin
+            self.seconds += took
             self.count += 1
-            self.statements.append(sql)
+            self.statements.append((took, sql, params))
+
+    def report(self, explain: bool) -> str:
+        """Each query with its milliseconds, in the order sent; ``explain``: the plan of the
+        slowest, as the database ran it (EXPLAIN ANALYZE on PostgreSQL)."""
+        lines = [f"{took * 1000:8.1f} ms  {sql[:220]}" for took, sql, _params in self.statements]
+        if explain and self.statements:
+            from django.db import connection  # (Django is set up in main())
+
+            _took, sql, params = max(self.statements, key=lambda s: s[0])
+            postgres = connection.vendor == "postgresql"
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    ("EXPLAIN ANALYZE " if postgres else "EXPLAIN QUERY PLAN ") + sql, params
+                )
+                plan = [" ".join(str(c) for c in row) for row in cursor.fetchall()]
+            lines += ["--- the slowest, explained ---", *plan]
+        return "\n".join(lines)
 
 
 def main() -> int:
@@ -199,7 +218,7 @@ def main() -> int:
             page.queries.append(clock.count)
         if os.environ.get("BENCH_SQL") and "baseline" not in page.name:
             print(f"--- {page.name}: the last request's queries ---")
-            print("\n".join(q[:240] for q in clock.statements))
+            print(clock.report(explain=bool(os.environ.get("BENCH_EXPLAIN"))))
         if profiler:
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
