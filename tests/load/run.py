@@ -114,6 +114,8 @@ def main() -> int:
     parser.add_argument("--wait", default="2 8", help="think time between clicks: 'MIN MAX' s")
     parser.add_argument("--import-after", type=int, default=15, help="seconds into the load")
     parser.add_argument("--reuse", action="store_true", help="keep the county the last run built")
+    parser.add_argument("--workers", type=int, help="shouwang serve --workers (default: its own)")
+    parser.add_argument("--threads", type=int, help="shouwang serve --threads (default: its own)")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "load")
     args = parser.parse_args()
 
@@ -176,7 +178,12 @@ def main() -> int:
         old.unlink()
     with (out / "serve.log").open("w") as serve_log:
         server = subprocess.Popen(
-            [str(BIN / "shouwang"), "serve", "--host", HOST, "--port", str(args.port)],
+            [
+                str(BIN / "shouwang"),
+                *("serve", "--host", HOST, "--port", str(args.port)),
+                *(("--workers", str(args.workers)) if args.workers else ()),
+                *(("--threads", str(args.threads)) if args.threads else ()),
+            ],
             env=env,
             cwd=ROOT,
             stdout=serve_log,

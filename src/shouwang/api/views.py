@@ -27,7 +27,7 @@ from shouwang.care.models import CareRecord, Pairing
 from shouwang.care.selectors import pairings_visible_to
 from shouwang.children import services as children_services
 from shouwang.children.models import Child, DefinitionProfile, Guardian
-from shouwang.children.selectors import children_visible_to
+from shouwang.children.selectors import children_visible_to, in_register_order
 from shouwang.core.concurrency import StaleEdit
 from shouwang.orgs.models import Org
 from shouwang.safety.models import Incident
@@ -96,11 +96,10 @@ class ChildViewSet(AuditedReads, ByIdViewSet):
             Q(pk__in=Child.objects.filter(scope.q(Area.ID_NUMBER, Action.REVEAL)).values("pk")),
             output_field=BooleanField(),
         )
-        return (
+        return in_register_order(
             children_visible_to(self.request.user)
             .select_related("school", "school_class", "home_village")
             .annotate(id_visible=id_visible)
-            .order_by("school__path", "school_class__path", "name_initials", "pk")
         )
 
 
@@ -245,8 +244,6 @@ class StatsView(APIView):
                     "school_class": child.school_class.code if child.school_class else None,
                     "left_behind_type": child.left_behind_type,
                 }
-                for child in counted.select_related("school", "school_class").order_by(
-                    "school__path", "school_class__path", "name_initials", "pk"
-                )
+                for child in in_register_order(counted.select_related("school", "school_class"))
             ]
         return Response(body)

@@ -10,11 +10,13 @@ from django.db.models import (
     BooleanField,
     Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
 )
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -109,6 +111,16 @@ ENCRYPTED_NOT_LISTED = (
     "guardian__phone",
     "guardian__address",
 )
+
+
+def in_register_order(children: QuerySet[Child]) -> QuerySet[Child]:
+    """Children as a register lists them: by school and class in the tree's order, then name.
+    A class's path begins with its school's, so one key (the class's path, or the school's for
+    a child in no class) orders both — as an expression, not a unit's indexed column, so
+    PostgreSQL sorts the page's children rather than pairing each with every unit in path
+    order to skip the sort (the first school of the 20,000-child demo county, 2,970 children: the page's query 112 → 52 ms on PostgreSQL, issue 17)."""
+    place = Coalesce(F("school_class__path"), F("school__path"))
+    return children.order_by(place, "name_initials", "pk")
 
 
 def register_of(user: Any) -> QuerySet[Child]:

@@ -122,7 +122,7 @@ def register(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(Q(consented=False))
     # The list shows none of the encrypted columns: not decrypted for each row (issue 17).
     qs = qs.defer(*selectors.ENCRYPTED_NOT_LISTED)
-    page = Paginator(qs.order_by("school__path", "school_class__path", "name_initials", "pk"), 50)
+    page = Paginator(selectors.in_register_order(qs), 50)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import IN_REGISTER, Child, Parent
+from shouwang.children.selectors import in_register_order
 from shouwang.core.sheets.writer import Watermark, write_xlsx
 from shouwang.orgs.models import Org, OrgKind
 
@@ -193,7 +194,7 @@ def export_ledger(
     Every ledger carries a watermark (who, when, serial: ``by``'s, or the operator's on the
     command line, unless the export job gives its own); ``progress`` hears the rows written."""
     children, full = ledger_children(org=org, by=by, unmasked=unmasked)
-    children = children.order_by("school__path", "school_class__path", "name_initials", "pk")
+    children = in_register_order(children)
     id_visible = None if by is None else scope_of(by).q(Area.ID_NUMBER, Action.REVEAL)
     grades = dict(
         Org.objects.filter(path__startswith=org.path, kind=OrgKind.GRADE).values_list(
