@@ -118,7 +118,8 @@ def in_register_order(children: QuerySet[Child]) -> QuerySet[Child]:
     A class's path begins with its school's, so one key (the class's path, or the school's for
     a child in no class) orders both — as an expression, not a unit's indexed column, so
     PostgreSQL sorts the page's children rather than pairing each with every unit in path
-    order to skip the sort (the first school of the 20,000-child demo county, 2,970 children: the page's query 112 → 52 ms on PostgreSQL, issue 17)."""
+    order to skip the sort (the first school of the 20,000-child demo county, 2,970 children:
+    the page's query 112 → 52 ms on PostgreSQL, issue 17)."""
     place = Coalesce(F("school_class__path"), F("school__path"))
     return children.order_by(place, "name_initials", "pk")
 
