@@ -164,7 +164,10 @@ def tasks(request: HttpRequest) -> HttpResponse:
             "today": today,
             "follow_ups": _follow_up_rows(request, list(shown), today),
             "follow_up_counts": mine.follow_ups,
-            "plans_due": selectors.plans_due_for(request.user, today),
+            # (What a row shows: a village's hundreds of children, no column decrypted.)
+            "plans_due": selectors.plans_due_for(request.user, today).only(
+                "review_on", "child", "child__name"
+            ),
             "may_record": selectors.children_recordable_by(request.user).exists(),
             # Duties of other areas (a shift on a children's home roster): due and overdue.
             "other_duties": [
