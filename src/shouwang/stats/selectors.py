@@ -23,6 +23,7 @@ everyone else.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -741,7 +742,8 @@ def flows_for(
                 org=org, period=period, within=within, as_place=as_place, with_money=with_money
             )
         )
-        entry = (version, kept)
+        # (A copy: what the caller does with its figures before the commit is not kept.)
+        entry = (version, copy.deepcopy(kept))
         transaction.on_commit(lambda: cache.set(key, entry, KEEP_FLOWS_SECONDS))
     return live_flow_figures(org=org, period=period, within=within, as_place=as_place) | kept
 
