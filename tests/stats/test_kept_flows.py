@@ -51,6 +51,15 @@ class KeptFlowsTests(PersonaTestCase):
             by=self.world.users["teacher"],
         )
 
+    def pair(self) -> None:
+        care_services.pair(
+            child=self.child,
+            caregiver=self.teacher_care,
+            role="teacher",
+            starts_on=MORNING.date(),
+            by=None,
+        )
+
     def test_the_second_reading_is_kept_and_takes_fewer_queries(self):
         first, counting = self.flows()
         again, kept = self.flows()
@@ -69,13 +78,7 @@ class KeptFlowsTests(PersonaTestCase):
 
     def test_a_pairing_made_is_in_the_next_reading(self):
         before, _ = self.flows()
-        care_services.pair(
-            child=self.child,
-            caregiver=self.teacher_care,
-            role="teacher",
-            starts_on=MORNING.date(),
-            by=None,
-        )
+        self.pair()
         after, _ = self.flows()
         assert (
             sum(after["pairings_by_mode"].values()) == sum(before["pairings_by_mode"].values()) + 1
@@ -101,13 +104,7 @@ class KeptFlowsTests(PersonaTestCase):
     def test_each_reader_keeps_their_own(self):
         # Two teachers reading the same school count their own classes, never each other's
         # kept figures.
-        care_services.pair(
-            child=self.child,
-            caregiver=self.teacher_care,
-            role="teacher",
-            starts_on=MORNING.date(),
-            by=None,
-        )
+        self.pair()
         teacher, _ = self.flows("teacher", "school_a")
         teacher_b, _ = self.flows("teacher_b", "school_a")
         assert sum(teacher["pairings_by_mode"].values()) == 1
