@@ -90,6 +90,16 @@ def caring_unit_of(user: Any) -> tuple[str, Org] | None:
     return CAREGIVER_KIND_OF_ROLE[assignment.role], assignment.org
 
 
+def people_at(org: Org) -> QuerySet[User]:
+    """Active logins holding an active role at that very unit (not under it): those who answer
+    for it (the receiver of a referral)."""
+    return (
+        User.objects.filter(is_active=True, assignments__is_active=True, assignments__org=org)
+        .distinct()
+        .order_by("pk")
+    )
+
+
 def people_under(path: str) -> QuerySet[User]:
     """Active logins holding an active role at the unit of ``path`` or under it (who can be made
     responsible for a rectification, take a roster shift…)."""

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import RoleAssignment
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of, who
+from shouwang.accounts.selectors import people_at
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction
 from shouwang.children.models import Child
@@ -114,11 +114,10 @@ def refer(
 def _tell_receiver(referral: Referral) -> None:
     """Those who answer at the receiving unit itself are told a case waits for them."""
     receiver = referral.to_unit
-    held = RoleAssignment.objects.filter(org=receiver, is_active=True, user__is_active=True)
     people = [
-        a.user
-        for a in held.select_related("user")
-        if scope_of(a.user).may(Area.REFERRALS, Action.CHANGE, receiver)
+        user
+        for user in people_at(receiver)
+        if scope_of(user).may(Area.REFERRALS, Action.CHANGE, receiver)
     ]
     notify(
         people,
@@ -250,11 +249,7 @@ def _escalate(pk: int, now: datetime, days: int) -> int:
     referral.escalated_at = now
     referral.escalated_to = Org.objects.get_parent(receiver)
     referral.save(update_fields=["escalated_at", "escalated_to"])
-    at_receiver = set(
-        RoleAssignment.objects.filter(org=receiver, is_active=True).values_list(
-            "user_id", flat=True
-        )
-    )
+    at_receiver = set(people_at(receiver).values_list("pk", flat=True))
     above = [u for u in who(Area.REFERRALS, Action.ALERT, receiver) if u.pk not in at_receiver]
     notify(
         above,
