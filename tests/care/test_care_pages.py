@@ -626,6 +626,19 @@ class CarePlanTests(CareTestCase):
         )
         self.assertEqual(self.a1.care_plan.__class__.objects.get().review_on, date(2027, 1, 15))
 
+    def test_a_long_list_of_plans_to_review_shows_the_most_urgent_and_offers_the_rest(self):
+        client = self.client_as("school_admin")
+        for child, day in ((self.a1, "2026-12-05"), (self.a2, "2026-12-03")):
+            client.post(reverse("care:start_plan", args=[child.pk]), {"review_on": day})
+        with mock.patch("shouwang.care.views.PLANS_SHOWN", 1):
+            page = client.get(reverse("care:tasks")).content.decode()
+            every = client.get(reverse("care:tasks") + "?plans=all").content.decode()
+        self.assertIn("2026-12-03", page)  # the earlier review first
+        self.assertNotIn("2026-12-05", page)
+        self.assertIn("显示全部 2 项", page)
+        self.assertIn("2026-12-05", every)
+        self.assertNotIn('data-testid="show-all-plans"', every)
+
     def test_a_review_date_in_the_past_is_refused(self):
         response = self.client_as("teacher").post(
             reverse("care:start_plan", args=[self.a1.pk]), {"review_on": "2026-11-01"}

@@ -73,6 +73,7 @@ DUE_GROUPS = [
 
 
 FOLLOW_UPS_SHOWN = 20
+PLANS_SHOWN = 20  # care plans to review before "show all" (a village's director has hundreds)
 TASKS_SHOWN = 50  # rows of a section of 我的任务 before "show all"
 
 
@@ -151,6 +152,12 @@ def tasks(request: HttpRequest) -> HttpResponse:
     waiting = selectors.open_follow_ups_for(request.user).order_by("opened_on", "pk")
     every_follow_up = request.GET.get("follow_ups") == "all"
     shown = waiting if every_follow_up else waiting[:FOLLOW_UPS_SHOWN]
+    # The most urgent first, the rest on asking; no column decrypted for a row.
+    plans = selectors.plans_due_for(request.user, today).only("review_on", "child", "child__name")
+    plans_due = {
+        "rows": list(plans if request.GET.get("plans") == "all" else plans[:PLANS_SHOWN]),
+        "count": plans.count(),
+    }
     return render(
         request,
         "care/tasks.html",
@@ -164,10 +171,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
             "today": today,
             "follow_ups": _follow_up_rows(request, list(shown), today),
             "follow_up_counts": mine.follow_ups,
-            # (What a row shows: a village's hundreds of children, no column decrypted.)
-            "plans_due": selectors.plans_due_for(request.user, today).only(
-                "review_on", "child", "child__name"
-            ),
+            "plans_due": plans_due,
             "may_record": selectors.children_recordable_by(request.user).exists(),
             # Duties of other areas (a shift on a children's home roster): due and overdue.
             "other_duties": [
