@@ -433,3 +433,55 @@ class TransferRecordTests(PersonaTestCase):
         self.assertNotContains(
             self.client_as("teacher_b").get(reverse("children:transfers")), "转学生"
         )
+
+    def test_a_move_is_seen_only_where_the_archives_are(self):
+        """The list reads the table's reach for the archive (issue 16): a teacher placed at the
+        school without a class and a volunteer placed at the township see none of the
+        archives, so none of their moves (name, schools, reason), though both schools lie
+        under their place; the receiving school's leaders and the sending school's
+        counselors do see it."""
+        from django.test import Client
+
+        from shouwang.accounts import services as account_services
+        from shouwang.accounts.models import Role
+        from tests.world import PASSWORD
+
+        child = make_child(school_class=self.org("class_a1"), name="转学生")
+        services.transfer_child(
+            child=child,
+            to_school=self.org("school_b"),
+            to_class=None,
+            on=ON,
+            reason="随父母",
+            by=None,
+        )
+        people = {
+            name: account_services.create_user(
+                username=name, password=PASSWORD, role=role, org=self.org(unit), by=None
+            )
+            for name, role, unit in [
+                ("no_class", Role.TEACHER, "school_a"),
+                ("township_volunteer", Role.VOLUNTEER, "township_a1"),
+                ("school_b_admin", Role.SCHOOL_ADMIN, "school_b"),
+            ]
+        }
+
+        def client_of(name: str) -> Client:
+            client = Client()
+            client.force_login(people[name])
+            return client
+
+        for name in ("no_class", "township_volunteer"):
+            with self.subTest(name=name):
+                client = client_of(name)
+                archive = client.get(reverse("children:detail", args=[child.pk]))
+                self.assertEqual(archive.status_code, 404)
+                page = client.get(reverse("children:transfers"))
+                self.assertNotContains(page, "转学生")
+                self.assertNotContains(page, "随父母")
+        self.assertContains(
+            client_of("school_b_admin").get(reverse("children:transfers")), "转学生"
+        )
+        self.assertContains(
+            self.client_as("counselor").get(reverse("children:transfers")), "转学生"
+        )

@@ -134,6 +134,19 @@ class Scope:
             q |= _prefix_q(field_name, self.org_paths)
         return q
 
+    def at_q(self, area: Area, action: Action, reach: Reach, *fields: str) -> Q:
+        """Rows whose unit in any of ``fields`` (paths) lies in a subtree the table gives
+        ``reach`` over for ``area``/``action``: both ends of a move read as a child's school
+        (``SCHOOL``) would be. ``Q()`` for everything."""
+        entry = rule(area, action)
+        if any(Reach.ALL in entry.get(role, ()) for role in self.by_role):
+            return Q()
+        paths = _collapse(set(self.reach_paths(area, action).get(reach, ())))
+        q = Q(pk__in=[])
+        for field_name in fields:
+            q |= _prefix_q(field_name, paths)
+        return q
+
     def lists_own(self, area: Area, action: Action) -> bool:
         """Whether a page listing the rows of ``area`` opens for the user: they may at all, or
         the table lets anyone with a role reach what they took part in themselves (``OWN``) —

@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.accounts.policy import Action, Area
+from shouwang.accounts.policy import Action, Area, Reach
 from shouwang.accounts.scope import scope_of
 from shouwang.audit import services as audit
 from shouwang.audit.masking import masked_changes
@@ -241,11 +241,16 @@ def in_register(qs: QuerySet[Child]) -> QuerySet[Child]:
 
 
 def transfers_visible_to(user: Any) -> QuerySet[StatusChange]:
-    """Transfers in and out of the user's schools: the record each side keeps of a move."""
-    scope = scope_of(user)
+    """Transfers in and out of the schools whose children's archives the user sees as a school
+    (the table's ``SCHOOL`` reach for the archive: a school's leaders and counselors, the
+    region's officers): the record each side keeps of a move. Anyone else — a teacher who has no
+    class, a volunteer placed at a township — sees no move, as they see none of the archives."""
+    places = scope_of(user).at_q(
+        Area.ARCHIVE, Action.VIEW, Reach.SCHOOL, "from_school__path", "to_school__path"
+    )
     return (
         StatusChange.objects.filter(status=ChildStatus.TRANSFERRED)
-        .filter(scope.orgs_q("from_school__path") | scope.orgs_q("to_school__path"))
+        .filter(places)
         .select_related("child", "from_school", "to_school")
         .order_by("-on", "-created_at")
     )
