@@ -13,19 +13,22 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import time_machine
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from shouwang.accounts import services as account_services
+from shouwang.accounts.models import Role
 from shouwang.accounts.scope import scope_of
 from shouwang.care import services as care_services
+from shouwang.children import services as children_services
 from shouwang.children.selectors import id_number_revealable
 from shouwang.health import services as health_services
 from shouwang.safety import services as safety_services
 from shouwang.web.navigation import NAV_ITEMS
 from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
-from tests.world import PERSONAS
+from tests.world import PASSWORD, PERSONAS
 
 from .matrix_parts import parts
 
@@ -407,3 +410,78 @@ class UrlMatrixTests(MatrixWorld):
                 with self.subTest(persona=persona, page=item.url_name):
                     status = client.get(reverse(item.url_name)).status_code
                     self.assertEqual(item.shown_to(scope), status == 200, status)
+
+
+# People whose place holds children they may not see (issue 16): a teacher placed at school A
+# without a class, a volunteer placed at school A's township, neither paired with anyone. A page
+# that reads the tree (every unit under one's place) instead of the table shows them children.
+PLACED_WITHOUT_REACH = {
+    "teacher_no_class": (Role.TEACHER, "school_a"),
+    "township_volunteer": (Role.VOLUNTEER, "township_a1"),
+}
+# Rows that are about one child (or a thing of one child): 404 to anyone who sees no child.
+ABOUT_A_CHILD = (
+    "child:",
+    "record:",
+    "incident:",
+    "checkup:",
+    "guardian:",
+    "pairing:",
+    "follow_up:",
+)
+
+
+@time_machine.travel(date(2026, 11, 24), tick=False)
+class PlacedWithoutReachTests(MatrixWorld):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        # A child of school A who moved to school B: the move lists under both schools.
+        moved = make_child(school_class=cls.world.orgs["class_a2"], name="转学生甲")
+        cls.children["moved"] = children_services.transfer_child(
+            child=moved,
+            to_school=cls.world.orgs["school_b"],
+            to_class=None,
+            on=date(2026, 11, 2),
+            reason="随父母迁居",
+            by=None,
+        )
+        for name, (role, unit) in PLACED_WITHOUT_REACH.items():
+            cls.world.users[name] = account_services.create_user(
+                username=name,
+                password=PASSWORD,
+                role=role,
+                org=cls.world.orgs[unit],
+                full_name=f"测试{name}",
+                by=None,
+            )
+
+    def test_every_page_shows_them_no_child(self):
+        """Every page of the matrix: a child's own pages are 404, and no other page names a
+        child, shows a care record's findings or a piece of an ID number."""
+        secrets = [
+            *(child.name for child in self.children.values()),
+            self.care["record:a1"].findings,
+            self.children["a1"].guardian.name,
+            *(reverse("children:detail", args=[child.pk]) for child in self.children.values()),
+        ]
+        for persona in PLACED_WITHOUT_REACH:
+            client = Client(REMOTE_ADDR="127.0.0.1")
+            client.force_login(self.world.users[persona])
+            for name, arg, _allowed in MATRIX:
+                url = reverse(name, args=self.args_for(arg))
+                with self.subTest(url=url, persona=persona):
+                    response = client.get(url)
+                    if arg is not None and arg.startswith(ABOUT_A_CHILD):
+                        self.assertEqual(response.status_code, 404)
+                    self.assertIn(response.status_code, (200, 404))
+                    if response.get("Content-Type", "").split(";")[0] not in (
+                        "text/html",
+                        "application/json",
+                    ):
+                        continue
+                    # (The child pickers' hint names a made-up 张小明, a1's name too.)
+                    body = response.content.decode().replace("张小明：zxm", "")
+                    for secret in secrets:
+                        self.assertNotIn(secret, body)
+                    self.assertIsNone(ID_FRAGMENT.search(body), "a piece of an ID number")
