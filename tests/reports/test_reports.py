@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from docx import Document
+from PIL import Image
 from pypdf import PdfReader
 
 from shouwang.activities import services as activities
@@ -35,7 +36,7 @@ from shouwang.family.selectors import silent_parents
 from shouwang.orgs import services as orgs
 from shouwang.reports import context, services
 from shouwang.reports.models import ReportTemplate
-from shouwang.reports.render import DEFAULT_TEMPLATE, render_docx
+from shouwang.reports.render import DEFAULT_TEMPLATE, charts, render_docx
 from shouwang.reports.selectors import template_bytes
 from shouwang.stats.flows import Period, children_of
 from tests.children.factories import make_child
@@ -285,6 +286,50 @@ class PdfTests(ReportCase):
             )
         self.assertTrue(any("CJK" in str(d["/FontName"]) for d in fonts))
         self.assertIn("留守儿童", "".join(p.extract_text() for p in pdf.pages))
+
+
+class ChartTests(ReportCase):
+    """The charts (children by type, care by kind) are pictures inside both files, drawn from
+    the report's own figures."""
+
+    def test_the_docx_carries_both_charts_as_pictures_in_word_media(self):
+        school = self.org("school_a")
+        data = self.report_file("--org", school.code, "--term", TERM)
+        period = Period(date(2026, 9, 1), date(2027, 1, 22), TERM)
+        drawn = set(charts(context.build(school, period)).values())
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            media = [n for n in archive.namelist() if n.startswith("word/media/")]
+            pictures = {archive.read(n) for n in media}
+            rels = archive.read("word/_rels/document.xml.rels").decode()
+            xml = archive.read("word/document.xml").decode()
+        self.assertEqual(len(media), 2, media)
+        for picture in pictures:
+            self.assertTrue(picture.startswith(b"\x89PNG\r\n\x1a\n"))
+        self.assertEqual(pictures, drawn)
+        # Each picture is placed in the body, not only packed: its relationship is embedded.
+        embedded = re.findall(r'r:embed="([^"]+)"', xml)
+        self.assertEqual(len(embedded), 2)
+        for rid in embedded:
+            self.assertRegex(rels, rf'Id="{rid}"[^>]*Target="media/')
+        self.assertEqual(len(Document(io.BytesIO(data)).inline_shapes), 2)
+
+    def test_the_pdf_carries_both_charts_as_images(self):
+        school = self.org("school_a")
+        pdf = PdfReader(io.BytesIO(self.report_file("--org", school.code, fmt="pdf")))
+        # (WeasyPrint hands every page the document's images: each counted once, by name.)
+        images = {image.name: image.image for page in pdf.pages for image in page.images}
+        period = Period(date(2026, 9, 1), date(2027, 1, 22), TERM)
+        drawn = [
+            Image.open(io.BytesIO(png)) for png in charts(context.build(school, period)).values()
+        ]
+        self.assertEqual(len(images), 2, list(images))
+        self.assertEqual(
+            sorted(image.size for image in images.values()), sorted(d.size for d in drawn)
+        )
+        for image in images.values():
+            self.assertGreater(
+                len(image.convert("RGB").getcolors(maxcolors=2**16) or ()), 2
+            )  # not blank
 
 
 def _template(*paragraphs: str) -> bytes:
