@@ -415,6 +415,44 @@ class CommandTests(RoundTestCase):
         self.assertEqual(shown["figures"]["left_behind_total"], 3)
         self.assertIn(self.org("school_b").code, shown["late"])
 
+    def test_the_level_above_returns_by_command_and_the_unit_submits_again(self):
+        round_ = self.open_round()
+        school = self.org("school_a").code
+        first = self.submit(round_, "school_a", "school_admin")
+        args = ["return", str(round_.pk), "--org", school, "--comment", "人数不符"]
+        with time_machine.travel(at(date(2026, 12, 2)), tick=False):
+            # The school itself may not return its own report: bad input, nothing changed.
+            with self.assertRaises(CommandError) as refused:
+                self.run_command(*args, "--by", "school_admin")
+            self.assertEqual(refused.exception.returncode, 1)
+            first.refresh_from_db()
+            self.assertIsNone(first.returned_at)
+            returned = json.loads(self.run_command(*args, "--by", "township_officer", "--json"))
+            self.assertEqual(
+                set(returned), {"id", "round", "org", "version", "returned_at", "return_comment"}
+            )
+            self.assertEqual(
+                (returned["id"], returned["org"], returned["version"], returned["return_comment"]),
+                (first.pk, school, 1, "人数不符"),
+            )
+            # Returned once: a second return is bad input.
+            with self.assertRaises(CommandError) as again:
+                self.run_command(*args, "--by", "county_officer")
+            self.assertEqual(again.exception.returncode, 1)
+        first.refresh_from_db()
+        self.assertEqual(first.returned_by, self.township_officer)
+        self.assertEqual(selectors.status_of(self.unit(round_, "school_a")), "returned")
+        second = self.submit(round_, "school_a", "school_admin", date(2026, 12, 3))
+        self.assertEqual(second.version, 2)
+        # A unit that has not submitted has nothing to return.
+        with time_machine.travel(at(date(2026, 12, 3)), tick=False):
+            village = self.org("village_a1").code
+            with self.assertRaises(CommandError) as nothing:
+                self.run_command(
+                    *args[:2], "--org", village, "--by", "county_officer", "--comment", "x"
+                )
+            self.assertEqual(nothing.exception.returncode, 1)
+
     def test_bad_input_is_exit_1(self):
         county = self.org("county_a").code
         with time_machine.travel(at(OPENED), tick=False):

@@ -31,17 +31,17 @@ URLS = [
     ("oversight:return", "submission:village_a1", OFFICERS_A1),
     ("oversight:ledger", "submission:village_a1", SEES_VILLAGE_A1),
     # The API: a list for everyone (empty outside), the round as `round show --json` prints it,
-    # and what the caller may submit in it.
+    # what the caller may submit in it and what they may return.
     ("api:round-list", None, EVERYONE),
     ("api:round-detail", "round:a", VIEWS_ROUNDS),
     ("api:round-submit", "round:a", VIEWS_ROUNDS),
+    ("api:round-return", "round:a", VIEWS_ROUNDS),
 ]
 
 GET_ONLY = {
     "oversight:index",
     "oversight:detail",
     "oversight:ledger",
-    "api:round-list",
     "api:round-detail",
 }
 
@@ -61,6 +61,14 @@ def _api_submit(t: Any, persona: str) -> dict[str, Any]:
     return {"org": t.world.orgs["school_a"].code}
 
 
+def _api_open(t: Any, persona: str) -> dict[str, Any]:
+    return {"org": t.world.orgs["county_a"].code, **ROUND_BODY}
+
+
+def _api_return(t: Any, persona: str) -> dict[str, Any]:
+    return {"submission": t.care["submission:village_a1"].pk, "comment": "请核对人数"}
+
+
 def writes() -> list[Write]:
     return [
         Write("oversight:open", "county_a", OFFICERS_A, ROUND_BODY),
@@ -71,6 +79,10 @@ def writes() -> list[Write]:
         Write(
             "api:round-submit", "round:a", SUBMITS_SCHOOL_A, _api_submit, status=201, listed=True
         ),
+        # County A by code (the list is everyone's): outside its officers a 404.
+        Write("api:round-list", None, OFFICERS_A, _api_open, status=201, listed=True),
+        # Village A1's submission by id: outside the level above it a 404.
+        Write("api:round-return", "round:a", OFFICERS_A1, _api_return, status=200, listed=True),
     ]
 
 

@@ -1,4 +1,5 @@
-"""``shouwang round open / submit / show`` (interfaces.md): reporting rounds by command."""
+"""``shouwang round open / submit / show`` (interfaces.md) and ``round return`` (the level above
+sends a unit's latest submission back with a comment): reporting rounds by command."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from shouwang.core.commands import (
     validation_error_to_command_error,
 )
 from shouwang.orgs.commands import org_by_code
+from shouwang.orgs.models import Org
 from shouwang.oversight import selectors, services
 from shouwang.oversight.models import Round, RoundUnit
 
@@ -24,7 +26,8 @@ from shouwang.oversight.models import Round, RoundUnit
 class Command(BadInputCommand):
     help = (
         "Reporting rounds: `round open --org C --title T --due D`, "
-        "`round submit ROUND --org C --by USER`, `round show ROUND --json`."
+        "`round submit ROUND --org C --by USER`, "
+        "`round return ROUND --org C --by USER --comment TEXT`, `round show ROUND --json`."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -46,6 +49,14 @@ class Command(BadInputCommand):
         submitting.add_argument("--org", required=True)
         submitting.add_argument("--by", required=True)
         submitting.add_argument("--json", action="store_true")
+        returning = sub.add_parser(
+            "return", help="the level above returns a unit's latest submission with a comment"
+        )
+        returning.add_argument("round", type=int)
+        returning.add_argument("--org", required=True, help="the code of the unit returned")
+        returning.add_argument("--by", required=True)
+        returning.add_argument("--comment", required=True, help="what is to be corrected")
+        returning.add_argument("--json", action="store_true")
         showing = sub.add_parser("show", help="who submitted, who is late, the summed figures")
         showing.add_argument("round", type=int)
         showing.add_argument("--json", action="store_true")
@@ -77,11 +88,7 @@ class Command(BadInputCommand):
     def _submit(self, options: dict[str, Any]) -> None:
         round_ = _round(options["round"])
         org = org_by_code(options["org"])
-        unit = RoundUnit.objects.filter(round=round_, org=org).first()
-        if unit is None:
-            raise CommandError(
-                _("%(org)s does not report in this round.") % {"org": org.name}, returncode=1
-            )
+        unit = _unit(round_, org)
         submission = services.submit(unit=unit, by=_user(options["by"]))
         if options["json"]:
             out = {
@@ -98,6 +105,32 @@ class Command(BadInputCommand):
         else:
             self.stdout.write(f"{org.code}\tv{submission.version}")
 
+    def _return(self, options: dict[str, Any]) -> None:
+        round_ = _round(options["round"])
+        org = org_by_code(options["org"])
+        latest = selectors.current(_unit(round_, org))
+        if latest is None:
+            raise CommandError(
+                _("%(org)s has not submitted in this round.") % {"org": org.name}, returncode=1
+            )
+        returned = services.return_submission(
+            submission=latest, comment=options["comment"], by=_user(options["by"])
+        )
+        if options["json"]:
+            out = {
+                "id": returned.pk,
+                "round": round_.pk,
+                "org": org.code,
+                "version": returned.version,
+                "returned_at": timezone.localtime(returned.returned_at).isoformat()
+                if returned.returned_at
+                else None,
+                "return_comment": returned.return_comment,
+            }
+            self.stdout.write(json.dumps(out, ensure_ascii=False))
+        else:
+            self.stdout.write(f"{org.code}\tv{returned.version}\treturned")
+
     def _show(self, options: dict[str, Any]) -> None:
         data = selectors.report_whole(_round(options["round"])).as_json()
         if options["json"]:
@@ -113,6 +146,20 @@ def _round(pk: int) -> Round:
     if found is None:
         raise CommandError(_("No reporting round has the id %(id)s.") % {"id": pk}, returncode=1)
     return found
+
+
+def _unit(round_: Round, org: Org) -> RoundUnit:
+    unit = (
+        RoundUnit.objects.filter(round=round_, org=org)
+        .select_related("org", "round")
+        .prefetch_related("submissions")
+        .first()
+    )
+    if unit is None:
+        raise CommandError(
+            _("%(org)s does not report in this round.") % {"org": org.name}, returncode=1
+        )
+    return unit
 
 
 def _user(username: str) -> User:
