@@ -136,6 +136,32 @@ class CrossCheckTests(PersonaTestCase):
         only_a2 = selectors.flag_figures(children=Child.objects.filter(pk=self.a2.pk))
         self.assertEqual(only_a2["difficulty_flags"]["dibao"], 1)
 
+    def test_the_statistics_count_the_flags_a_cross_check_sets(self):
+        """`shouwang stats --json` and GET /api/v1/stats/ before and after a cross-check: the
+        flags it sets are in `difficulty_flags` at once, only within the unit asked about."""
+
+        def by_command(org: str) -> dict[str, int]:
+            out = io.StringIO()
+            call_command("stats", "--org", self.org(org).code, "--json", stdout=out)
+            return json.loads(out.getvalue())["difficulty_flags"]
+
+        def by_api(org: str) -> dict[str, int]:
+            response = self.client_as("county_officer").get(
+                "/api/v1/stats/", {"org": self.org(org).code}
+            )
+            self.assertEqual(response.status_code, 200)
+            return response.json()["difficulty_flags"]
+
+        none = {"dibao": 0, "poverty_registered": 0, "disabled": 0, "orphan": 0}
+        self.assertEqual(by_command("school_a"), none)
+        self.assertEqual(by_api("county_a"), none)
+        self.check([row_of(self.a1), row_of(self.a2)])
+        self.check([row_of(self.b1)], by="county_officer", org="county_a", kind="orphan")
+        self.assertEqual(by_command("school_a"), none | {"dibao": 2})
+        self.assertEqual(by_command("school_b"), none | {"orphan": 1})
+        self.assertEqual(by_api("county_a"), none | {"dibao": 2, "orphan": 1})
+        self.assertEqual(by_api("school_b"), none | {"orphan": 1})
+
     def test_clearing_a_flag_voids_it_with_a_reason_and_keeps_the_row(self):
         self.check([row_of(self.a1)])
         flag = DifficultyFlag.objects.get()
