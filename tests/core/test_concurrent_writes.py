@@ -203,3 +203,34 @@ def test_sigterm_stops_the_server_and_its_workers(live, server, processes):
             os.kill(pid, 0)
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{url}/healthz", timeout=2)  # noqa: S310
+
+
+def day_figures_kept(db: Path) -> int:
+    with sqlite3.connect(db, timeout=30) as connection:
+        (count,) = connection.execute("SELECT count(*) FROM stats_unitdayfigures").fetchone()
+    return int(count)
+
+
+def test_a_read_answers_while_another_writer_holds_the_database(live):
+    """An import holds SQLite's one write lock for seconds at a time. The county's dashboard
+    counts its figures and would keep them for the next reader: that copy is skipped while the
+    lock is taken, instead of the page waiting its turn (up to the 20 s timeout), and kept by
+    the next reader once the lock is free."""
+    county = log_in(live.url, "demo-county")
+    assert county.open("/")[0] == 200
+    with sqlite3.connect(live.db, timeout=30) as connection:
+        connection.execute("DELETE FROM stats_unitdayfigures")  # a copy: counted again
+    writer = sqlite3.connect(live.db, timeout=30, isolation_level=None)
+    answered: list[int] = []
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # the write lock, as an import's transaction holds it
+        reader = threading.Thread(target=lambda: answered.append(county.open("/")[0]))
+        reader.start()
+        reader.join(timeout=10)  # half the busy timeout: a page waiting for the lock misses it
+        assert answered == [200], "the dashboard waited for the write lock"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert day_figures_kept(live.db) == 0
+    assert county.open("/")[0] == 200
+    assert day_figures_kept(live.db) > 0  # kept by the next reader, the lock free

@@ -62,6 +62,7 @@ from shouwang.children.profiles import (
 )
 from shouwang.children.selectors import consent_in_force
 from shouwang.children.types import LeftBehindType
+from shouwang.core.dbwrites import Busy, unless_busy
 from shouwang.crosschecks.selectors import flag_figures
 from shouwang.orgs.models import Enrolment, Org, OrgKind, Stage, Term
 from shouwang.orgs.selectors import calendar_region_for, counted_enrolments
@@ -809,7 +810,7 @@ def _keep(
     org: Org, on: date, profile: DefinitionProfile, found: Counted, version: str, took: float
 ) -> None:
     try:
-        with transaction.atomic():
+        with unless_busy():
             UnitDayFigures.objects.update_or_create(
                 org=org,
                 day=on,
@@ -823,6 +824,8 @@ def _keep(
             )
     except IntegrityError:
         pass  # counted by two at once: the other's is as good
+    except Busy:
+        pass  # SQLite's one writer is busy (an import): the next reader counts again
 
 
 # Units whose figures mean something: the tree above schools, schools and their grades/classes.
