@@ -222,6 +222,58 @@ class CrossCheckTests(PersonaTestCase):
         )
         self.assertContains(child_page, 'data-testid="list-flag"')
 
+    def test_the_page_reads_an_excel_list_with_its_title_row_and_names_sheet_and_row(self):
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "残疾儿童"
+        sheet.append(["某县残疾人名册（2026年）"])  # a title row above the header
+        sheet.append(["序号", "姓名", "身份证号码", "出生日期", "残疾类别"])
+        sheet.append([1, self.a1.name, self.a1.id_number, self.a1.birth_date, "视力"])
+        sheet.append([2, "李晓红", self.a2.id_number, None, "听力"])  # another name
+        sheet.append([3, self.c1.name, self.c1.id_number, None, "肢体"])  # county B
+        second = book.create_sheet("补充")
+        second.append(["姓名", "身份证号码"])
+        second.append([self.a1.name, self.a1.id_number])  # the same child again
+        content = io.BytesIO()
+        book.save(content)
+        response = self.client_as("school_admin").post(
+            reverse("crosschecks:upload"),
+            {
+                "org": self.org("school_a").code,
+                "list_kind": "disabled",
+                "file": SimpleUploadedFile("残疾人名册.xlsx", content.getvalue()),
+            },
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+        self.assertEqual(response.status_code, 302, getattr(response, "context", None))
+        check = CrossCheck.objects.get()
+        self.assertEqual(
+            (
+                check.list_kind,
+                check.rows,
+                check.matched,
+                check.flags_added,
+                check.already_flagged,
+                check.outside_scope,
+                check.not_in_archive,
+            ),
+            ("disabled", 4, 3, 1, 1, 1, 0),
+        )
+        (d,) = check.disagreements
+        self.assertEqual((d["sheet"], d["row"]), ("残疾儿童", 4))
+        self.assertIn("李晓红", d["message"])
+        flag = DifficultyFlag.objects.get()
+        self.assertEqual(
+            (flag.child_id, flag.list_kind, flag.source, flag.on),
+            (self.a1.pk, "disabled", "残疾人名册.xlsx", DAY),
+        )
+        page = self.client_as("school_admin").get(
+            response["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans"
+        )
+        self.assertContains(page, "残疾儿童")
+        self.assertContains(page, "李晓红")
+        self.assertNotContains(page, self.c1.name)
+
     def test_an_unusable_file_is_refused_on_the_page_in_chinese_and_writes_nothing(self):
         response = self.post("school_admin", b"MZ\x90\x00 not a workbook", name="名单.xlsx")
         self.assertEqual(response.status_code, 200)
