@@ -4,9 +4,10 @@ point traced to its records, frozen once a closed term is frozen, seen by whom t
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import time_machine
 from django.core.exceptions import ValidationError
@@ -15,8 +16,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_q.models import Schedule
 
-from shouwang.assessment import selectors, services
+from shouwang.assessment import selectors, services, tasks
 from shouwang.assessment.models import Point, Result, Run, Score, Subject
 from shouwang.audit.models import AuditEntry
 from shouwang.care import services as care
@@ -28,6 +30,9 @@ from tests.personas import PersonaTestCase
 
 TODAY = date(2026, 11, 24)  # in the autumn term 2026-09-01 … 2027-01-22
 AFTER = date(2027, 2, 10)  # the term closed
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CLOSED = datetime(2027, 1, 23, 0, 30, tzinfo=SHANGHAI)  # half an hour after the term's end
+TERM = "2026年秋季学期"
 
 
 def visit(child, caregiver, on, by, kinds=("home_visit", "parent_call")):
@@ -242,6 +247,65 @@ class AssessmentTests(PersonaTestCase):
             services.apply_preset(org=township, code="seed002", by=self.township_officer)
             with self.assertRaises(ValidationError):
                 services.compute(org=township, term=run.term, by=self.township_officer)
+
+    def test_the_worker_freezes_a_closed_term_and_backdated_records_then_change_nothing(self):
+        open_run = self.compute()  # in the term: records up to today
+        term = open_run.term
+        with time_machine.travel(datetime(2027, 1, 22, 23, 30, tzinfo=SHANGHAI), tick=False):
+            self.assertEqual(tasks.freeze_closed_terms(), 0)  # the term's last day: still open
+        with time_machine.travel(CLOSED, tick=False):
+            self.assertEqual(tasks.freeze_closed_terms(), 1)
+        run = Run.objects.get(term=term, is_current=True)
+        self.assertNotEqual(run, open_run)  # computed again over the whole term…
+        self.assertEqual(run.on, term.end)
+        self.assertIsNotNone(run.frozen_at)  # …and frozen by the worker (no officer)
+        self.assertIsNone(run.frozen_by)
+        before = {s.pk: (s.total, s.result, s.points) for s in run.scores.all()}
+        mine = self.score(run, Subject.CAREGIVER, caregiver=self.teacher_cg)
+        with time_machine.travel(AFTER, tick=False):
+            # Late entries for the missed child, dated in the term, a fortnight after it closed.
+            for day in (date(2026, 9, 20), date(2026, 10, 20)):
+                visit(self.missed, self.teacher_cg, day, self.teacher)
+            fresh = services.compute_scores(self.org("county_a"), run.rules, term.start, run.on)
+            row = next(r for r in fresh if r[0] == (Subject.CAREGIVER, self.teacher_cg.pk))
+            self.assertNotEqual(row[4], mine.total)  # counted afresh they would move it
+            self.assertEqual(tasks.freeze_closed_terms(), 0)
+            with self.assertRaises(ValidationError):
+                self.compute()
+        after = {s.pk: (s.total, s.result, s.points) for s in Score.objects.filter(run=run)}
+        self.assertEqual(after, before)
+        self.assertEqual(Run.objects.get(term=term, is_current=True), run)
+        page = self.client_as("teacher").get(reverse("assessment:score", args=[mine.pk]))
+        self.assertContains(page, str(mine.total))
+
+    def test_a_closed_term_nobody_computed_is_computed_and_frozen_by_the_worker(self):
+        with time_machine.travel(CLOSED, tick=False):
+            frozen = services.freeze_closed_terms()
+        self.assertEqual([(r.org, r.term.name) for r in frozen], [(self.org("county_a"), TERM)])
+        self.assertIsNotNone(frozen[0].frozen_at)
+        self.assertTrue(frozen[0].scores.exists())
+        # A township keeping a scheme of its own is decided by the county above it.
+        services.apply_preset(org=self.org("township_a1"), code="seed002", by=None)
+        with time_machine.travel(AFTER, tick=False):
+            self.assertEqual(services.freeze_closed_terms(), [])
+        self.assertFalse(Run.objects.filter(org=self.org("township_a1")).exists())
+
+    def test_below_a_frozen_region_an_open_run_is_frozen_as_it_stands(self):
+        township = self.org("township_a1")
+        services.apply_preset(org=township, code="seed002", by=None)
+        below = services.compute(org=township, term=services.current_term(township), by=None)
+        with time_machine.travel(CLOSED, tick=False):
+            frozen = services.freeze_closed_terms()
+        self.assertEqual([r.org for r in frozen], [self.org("county_a"), township])
+        below.refresh_from_db()
+        self.assertTrue(below.is_current)
+        self.assertIsNotNone(below.frozen_at)
+        self.assertEqual(below.on, TODAY)  # not computed again below the county
+
+    def test_the_worker_runs_the_freeze_hourly(self):
+        schedule = Schedule.objects.get(func="shouwang.assessment.tasks.freeze_closed_terms")
+        self.assertEqual(schedule.schedule_type, Schedule.HOURLY)
+        self.assertEqual(schedule.repeats, -1)
 
     def test_an_open_term_is_replaced_on_recomputing_and_cannot_be_frozen(self):
         first = self.compute()

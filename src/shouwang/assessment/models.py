@@ -8,8 +8,9 @@ Glossary (UI term → name in code):
     考核对象               subject (``Subject``: a caregiver, a class or a school)
     考核结果               score (``Score``: one subject's total, result and points, with the
                            records behind each point)
-    考核批次               run (``Run``: one computation of a region's term; frozen once the
-                           term is closed and the officer freezes it, replaced while it is open)
+    考核批次               run (``Run``: one computation of a region's term; replaced while
+                           the term is open, frozen once it is closed: by the worker within
+                           the hour after its last day, or by an officer before that)
 """
 
 from __future__ import annotations

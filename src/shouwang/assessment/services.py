@@ -1,8 +1,10 @@
 """Every write of assessment: a region's scheme from a preset, a point's weights and thresholds,
-computing a term (replacing its open run) and freezing a closed term's run."""
+computing a term (replacing its open run) and freezing a closed term's run — by an officer, or
+by the worker within the hour after the term closes (:func:`freeze_closed_terms`)."""
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -28,6 +30,8 @@ from shouwang.stats.flows import period_of
 from .measures import COUNT, MEASURES, Context, Key, Measured, context_for, run_measures
 from .models import Point, Result, Run, Scheme, Score, Subject
 from .presets import PRESETS
+
+log = logging.getLogger(__name__)
 
 CHUNK = 10_000
 EDITABLE = ("label", "weight", "pass_at", "full_at", "veto", "is_active")
@@ -413,6 +417,47 @@ def freeze(*, run: Run, by: User | None) -> Run:
         changes={"frozen_at": run.frozen_at.isoformat(), "term": run.term_id},
     )
     return run
+
+
+def freeze_closed_terms(today: date | None = None) -> list[Run]:
+    """The worker's pass (hourly, ``tasks.freeze_closed_terms``): a term that closed before
+    ``today`` is frozen, so that records entered afterwards, dated in the term, never move its
+    scores. Each open run of a closed term is computed once more over the whole term (records up
+    to its last day) and frozen; a region keeping its own scheme whose latest closed term has no
+    run gets one, frozen. Top regions first: below a region that froze the term, an open run is
+    frozen as it stands (it is not computed again there). Returns the runs frozen."""
+    today = today or timezone.localdate()
+    targets: dict[tuple[int, int], tuple[Org, Term]] = {}
+    for run in Run.objects.filter(
+        is_current=True, frozen_at__isnull=True, term__end__lt=today
+    ).select_related("org", "term"):
+        targets[(run.org_id, run.term_id)] = (run.org, run.term)
+    for scheme in Scheme.objects.filter(org__is_active=True).select_related("org"):
+        closed = [t for t in terms_of(scheme.org) if t.end < today]
+        if closed and not Run.objects.filter(org=scheme.org, term=closed[0]).exists():
+            targets.setdefault((scheme.org_id, closed[0].pk), (scheme.org, closed[0]))
+    frozen = []
+    for org, term in sorted(targets.values(), key=lambda t: (t[0].depth, t[0].path, t[1].start)):
+        above = Run.objects.filter(
+            org__in=Org.objects.get_ancestors(org),
+            term=term,
+            is_current=True,
+            frozen_at__isnull=False,
+        )
+        open_run = Run.objects.filter(
+            org=org, term=term, is_current=True, frozen_at__isnull=True
+        ).first()
+        if above.exists():
+            if open_run is not None:
+                frozen.append(freeze(run=open_run, by=None))
+            continue
+        try:
+            frozen.append(compute(org=org, term=term, by=None, freeze=True))
+        except ValidationError:
+            log.warning("assessment: %s %s could not be computed to freeze", org.code, term.pk)
+            if open_run is not None:
+                frozen.append(freeze(run=open_run, by=None))
+    return frozen
 
 
 def run_version(run: Run) -> str:
