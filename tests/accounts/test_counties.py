@@ -70,3 +70,42 @@ class CountiesOneWorksInTests(PersonaTestCase):
         self.assertEqual(self.near(self.moved), set())
         # Above a county: the people of one's whole region.
         self.assertEqual(self.near(self.city_officer), county_a | {"teacher_c", "city_officer"})
+
+    def test_above_a_county_the_whole_region(self):
+        """A city's officer adds archives for the city's schools: its villages are offered
+        (reading every unit's counties by hand, none were)."""
+        self.assertEqual(self.villages(self.city_officer), ["东村", "village_a2", "village_b1"])
+
+    def test_a_tree_that_starts_at_a_county(self):
+        """A deployment's tree may start at a county: its people are those of the county, not
+        of the unit three steps down (counting steps by hand gave a township's only)."""
+        county = org_services.add_org(
+            name="丁县", code="120101000000", kind=OrgKind.COUNTY, parent=None, by=None
+        )
+        east, west = (
+            org_services.add_org(
+                name=name, code=code, kind=OrgKind.TOWNSHIP, parent=county, by=None
+            )
+            for name, code in [("丁东镇", "120101001000"), ("丁西镇", "120101002000")]
+        )
+        village = org_services.add_org(
+            name="丁村", code="120101001001", kind=OrgKind.VILLAGE, parent=east, by=None
+        )
+        people = {
+            name: account_services.create_user(
+                username=name, password=PASSWORD, role=role, org=unit, by=None
+            )
+            for name, role, unit in [
+                ("ding_officer", Role.REGION_OFFICER, west),
+                ("ding_director", Role.VILLAGE_DIRECTOR, village),
+            ]
+        }
+        for name in people:
+            with self.subTest(name=name):
+                self.assertEqual(self.near(people[name]), {"ding_officer", "ding_director"})
+                self.assertEqual(self.villages(people[name]), ["丁村"])
+
+    def test_the_system_administrator_names_anyone(self):
+        """Everything is the sysadmin's in the table, the people of every county too."""
+        everyone = {*self.world.users, "teacher_c", "city_officer"}
+        self.assertEqual(self.near(self.sysadmin), everyone)

@@ -120,19 +120,44 @@ class Scope:
                 q |= self.reach_q(reach, (), via, own)
         return q
 
+    def unit_paths(self, area: Area, action: Action) -> tuple[str, ...] | None:
+        """The subtrees of the roles the entry names (a class for its teacher, a school for its
+        leaders, a region for its officers; every unit one holds for ``ANY``), or None for
+        everything."""
+        entry = rule(area, action)
+        if any(Reach.ALL in entry.get(role, ()) for role in self.by_role):
+            return None
+        paths: set[str] = set()
+        for role, role_paths in self.by_role.items():
+            if entry.get(role, frozenset()) & PLACES:
+                paths.update(role_paths)
+        if self.roles and Reach.UNIT in entry.get(ANY, ()):
+            paths.update(self.org_paths)
+        return _collapse(paths)
+
     def units_q(self, area: Area, action: Action, field_name: str = "path") -> Q:
         """Organisations (by ``field_name``, a path) under the subtrees of the roles the entry
         names: a class for its teacher, a school for its leaders, a region for its officers."""
-        entry = rule(area, action)
-        if any(Reach.ALL in entry.get(role, ()) for role in self.by_role):
+        paths = self.unit_paths(area, action)
+        return Q() if paths is None else _prefix_q(field_name, paths)
+
+    def counties_q(self, area: Area, action: Action, field_name: str = "path") -> Q:
+        """Organisations (by ``field_name``, a path) of the counties holding the units the
+        entry reaches (:meth:`units_q`), or of those units themselves where they lie above a
+        county (a city's officers: the city): a school's pupils come from villages of other
+        townships, an activity draws on people of the whole county. ``Q()`` for everything."""
+        paths = self.unit_paths(area, action)
+        if paths is None:
             return Q()
-        q = Q(pk__in=[])
-        for role, paths in self.by_role.items():
-            if entry.get(role, frozenset()) & PLACES:
-                q |= _prefix_q(field_name, paths)
-        if self.roles and Reach.UNIT in entry.get(ANY, ()):
-            q |= _prefix_q(field_name, self.org_paths)
-        return q
+        prefixes = {path[:k] for path in paths for k in range(STEPLEN, len(path) + 1, STEPLEN)}
+        counties = set(
+            Org.objects.filter(path__in=prefixes, kind=OrgKind.COUNTY).values_list(
+                "path", flat=True
+            )
+        )
+        # A unit below a county widens to it; one above (or beside) every county stays itself.
+        widened = {next((c for c in counties if path.startswith(c)), path) for path in paths}
+        return _prefix_q(field_name, _collapse(widened))
 
     def at_q(self, area: Area, action: Action, reach: Reach, *fields: str) -> Q:
         """Rows whose unit in any of ``fields`` (paths) lies in a subtree the table gives

@@ -32,8 +32,6 @@ from .models import (
     TrainingSession,
 )
 
-STEP = Org.steplen
-
 
 def unit_q(user: Any, area: Area, action: Action, field: str = "unit") -> Q:
     """Rows kept by a unit the user reaches, or by the school (or grade) their class lies in
@@ -349,12 +347,8 @@ def people_near(user: Any, also: Activity | None = None) -> QuerySet[Any]:
     """Logins who may be put in charge of or volunteer at an activity the user plans: the
     people working in the user's county (teachers, cadres, volunteers' associations), and
     those already named on ``also``."""
-    scope = scope_of(user)
-    counties = {path[: 3 * STEP] for path in scope.org_paths}
-    q = Q(pk__in=[])
-    for path in counties:
-        q |= Q(assignments__org__path__startswith=path, assignments__is_active=True)
-    near = User.objects.filter(q, is_active=True).values("pk")
+    counties = scope_of(user).counties_q(Area.UNITS, Action.VIEW, "assignments__org__path")
+    near = User.objects.filter(counties, assignments__is_active=True, is_active=True).values("pk")
     named = Q(pk__in=near)
     if also is not None:
         named |= Q(pk__in=also.in_charge.values("pk")) | Q(pk__in=also.volunteers.values("pk"))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.orgs.models import Org, OrgKind
 
@@ -39,19 +40,5 @@ def top_orgs_visible_to(user: Any) -> list[Org]:
 def villages_for_archives(user: Any) -> QuerySet[Org]:
     """Home villages a user may pick for a child: every village of the counties they work in
     (a school's pupils come from villages of other townships too)."""
-    scope = scope_of(user)
-    villages = Org.objects.filter(kind=OrgKind.VILLAGE).order_by("path")
-    if scope.sees_every_unit:
-        return villages
-    prefixes = {
-        path[: n * Org.steplen]
-        for path in scope.org_paths
-        for n in range(1, len(path) // Org.steplen + 1)
-    }
-    counties = Org.objects.filter(path__in=prefixes, kind=OrgKind.COUNTY).values_list(
-        "path", flat=True
-    )
-    q = Q(pk__in=[])
-    for county in counties:
-        q |= Q(path__startswith=county)
-    return villages.filter(q)
+    counties = scope_of(user).counties_q(Area.UNITS, Action.VIEW)
+    return Org.objects.filter(counties, kind=OrgKind.VILLAGE).order_by("path")
