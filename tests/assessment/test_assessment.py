@@ -19,6 +19,7 @@ from django.urls import reverse
 from django_q.models import Schedule
 
 from shouwang.assessment import selectors, services, tasks
+from shouwang.assessment.measures import MEASURES
 from shouwang.assessment.models import Point, Result, Run, Score, Subject
 from shouwang.audit.models import AuditEntry
 from shouwang.care import services as care
@@ -352,6 +353,165 @@ class AssessmentTests(PersonaTestCase):
         self.assertContains(page, "领导每周检查帮扶记录册")
         point = Point.objects.filter(scheme__org=self.org("county_a")).first()
         self.assertContains(page, reverse("assessment:point", args=[point.pk]))
+
+    def test_the_officer_sets_the_grade_bands_on_the_rules_page_audited(self):
+        county = self.org("county_a")
+        officer = self.client_as("county_officer")
+        rules = officer.get(reverse("assessment:rules", args=[county.code]))
+        form = rules.context["bands"]
+        self.assertEqual(
+            [form.initial[k] for k in services.BANDS], [60, 80, 90]
+        )  # the seeds' 合格 60 / 良好 80 / 优秀 90
+        self.assertContains(rules, reverse("assessment:bands", args=[county.code]))
+        opened = form.initial["version"]
+        url = reverse("assessment:bands", args=[county.code])
+        page = officer.post(
+            url,
+            {"pass_score": 50, "good_score": 70, "excellent_score": 85, "version": opened},
+        )
+        self.assertEqual(page.status_code, 302)
+        scheme = selectors.scheme_of(county)
+        self.assertEqual(
+            (scheme.pass_score, scheme.good_score, scheme.excellent_score), (50, 70, 85)
+        )
+        entry = AuditEntry.objects.filter(object_type="assessment.scheme").latest("pk")
+        self.assertEqual(entry.changes["pass_score"], [60, 50])
+        self.assertEqual(entry.changes["excellent_score"], [90, 85])
+        self.assertEqual(entry.actor, self.county_officer)
+        # The form opened before that save is stale: refused, saying what changed.
+        stale = officer.post(
+            url, {"pass_score": 65, "good_score": 80, "excellent_score": 90, "version": opened}
+        )
+        self.assertEqual(stale.status_code, 200)
+        self.assertContains(stale, "此记录已被他人修改")
+        scheme.refresh_from_db()
+        self.assertEqual(scheme.pass_score, 50)
+        # Out of order: refused at the field.
+        fresh = services.bands_version(scheme)
+        wrong = officer.post(
+            url, {"pass_score": 80, "good_score": 70, "excellent_score": 90, "version": fresh}
+        )
+        self.assertIn("good_score", wrong.context["form"].errors)
+        with self.assertRaises(ValidationError):
+            services.change_bands(
+                scheme=scheme, by=self.county_officer, version=fresh, excellent_score=101
+            )
+        # Computed under the new bands, and the run keeps them.
+        run = self.compute()
+        self.assertEqual([run.rules[k] for k in services.BANDS], [50, 70, 85])
+        for score in run.scores.all():
+            vetoed = any(p["veto"] and p["passed"] is False for p in score.points)
+            want = (
+                Result.FAIL
+                if vetoed or score.total < 50
+                else Result.EXCELLENT
+                if score.total >= 85
+                else Result.GOOD
+                if score.total >= 70
+                else Result.PASS
+            )
+            self.assertEqual(score.result, want, score.name)
+
+    def test_the_bands_are_the_officers_of_a_region_with_its_own_scheme(self):
+        county = self.org("county_a")
+        body = {"pass_score": 1, "good_score": 2, "excellent_score": 3}
+        url = reverse("assessment:bands", args=[county.code])
+        for persona in ("school_admin", "teacher", "township_officer", "sysadmin"):
+            self.assertEqual(self.client_as(persona).post(url, body).status_code, 404, persona)
+        # A township under the county's scheme has none of its own to set.
+        township = reverse("assessment:bands", args=[self.org("township_a1").code])
+        self.assertEqual(self.client_as("township_officer").get(township).status_code, 404)
+        self.assertIsNone(
+            self.client_as("township_officer")
+            .get(reverse("assessment:rules", args=[self.org("township_a1").code]))
+            .context["bands"]
+        )
+        scheme = selectors.scheme_of(county)
+        self.assertEqual(scheme.pass_score, 60)
+
+    def test_a_point_of_the_region_s_own_is_added_and_a_preset_s_switched_off(self):
+        county = self.org("county_a")
+        officer = self.client_as("county_officer")
+        preset = Point.objects.get(
+            scheme__org=county, subject=Subject.CAREGIVER, code="follow-ups-closed"
+        )
+        page = officer.post(
+            reverse("assessment:point", args=[preset.pk]),
+            {
+                "label": preset.label,
+                "weight": preset.weight,
+                "pass_at": str(preset.pass_at),
+                "full_at": str(preset.full_at),
+                "version": services.point_version(preset),
+            },  # "is_active" unticked: switched off
+        )
+        self.assertEqual(page.status_code, 302)
+        rules = officer.get(reverse("assessment:rules", args=[county.code]))
+        self.assertContains(rules, reverse("assessment:add_point", args=[county.code]))
+        form = officer.get(reverse("assessment:add_point", args=[county.code])).context["form"]
+        # Every measure the engine knows is offered, and nothing else.
+        self.assertEqual({c for c, _l in form.fields["measure"].choices}, set(MEASURES))
+        added = officer.post(
+            reverse("assessment:add_point", args=[county.code]),
+            {
+                "subject": Subject.CAREGIVER,
+                "measure": "follow_ups_closed",
+                "label": "本县：异常情况一周内跟进",
+                "weight": 10,
+                "pass_at": "0.50",
+                "full_at": "0.90",
+                "veto": "on",
+            },
+        )
+        self.assertEqual(added.status_code, 302)
+        point = Point.objects.get(scheme__org=county, is_active=True, label__startswith="本县")
+        self.assertEqual((point.code, point.weight, point.veto), ("follow-ups-closed", 10, True))
+        entry = AuditEntry.objects.filter(object_type="assessment.point").latest("pk")
+        self.assertEqual(entry.object_id, str(point.pk))
+        self.assertEqual(entry.changes["measure"], "follow_ups_closed")
+        # Computed: the caregiver is scored on the region's point, not the switched-off one.
+        mine = self.score(self.compute(), Subject.CAREGIVER, caregiver=self.teacher_cg)
+        labels = [p["label"] for p in mine.points]
+        self.assertIn("本县：异常情况一周内跟进", labels)
+        self.assertNotIn(preset.label, labels)
+        # A measure is only for the subjects it is counted for, an unknown one not at all.
+        for subject, measure in ((Subject.CLASS, "activities_held"), (Subject.SCHOOL, "no_such")):
+            wrong = officer.post(
+                reverse("assessment:add_point", args=[county.code]),
+                {
+                    "subject": subject,
+                    "measure": measure,
+                    "label": "x",
+                    "weight": 5,
+                    "pass_at": "0",
+                    "full_at": "1",
+                },
+            )
+            self.assertEqual(wrong.status_code, 200, measure)
+            self.assertTrue(wrong.context["form"].errors, measure)
+        with self.assertRaises(ValidationError):
+            services.add_point(
+                scheme=selectors.scheme_of(county),
+                by=self.county_officer,
+                subject=Subject.SCHOOL,
+                measure="pairing_coverage",
+                label="x",
+                weight=5,
+                pass_at=Decimal("0.9"),
+                full_at=Decimal("0.5"),
+            )
+        with self.assertRaises(ValidationError):  # not the school's to add
+            services.add_point(
+                scheme=selectors.scheme_of(county),
+                by=self.school_admin,
+                subject=Subject.SCHOOL,
+                measure="pairing_coverage",
+                label="x",
+                weight=5,
+                pass_at=Decimal("0"),
+                full_at=Decimal("1"),
+            )
+        self.assertEqual(Point.objects.filter(label="x").count(), 0)
 
     # --- bulk -------------------------------------------------------------------------------
 

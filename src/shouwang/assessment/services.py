@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -108,6 +109,10 @@ def _check_point(point: Point) -> None:
         )
     if measure.kind != COUNT and (point.full_at > 1 or point.pass_at > 1):
         raise ValidationError({"full_at": _("A share is at most 1 (100%).")})
+    if point.pass_at > point.full_at:
+        raise ValidationError(
+            {"pass_at": _("“Failed below” cannot be higher than “full points from”.")}
+        )
 
 
 def _point_state(point: Point) -> dict[str, Any]:
@@ -147,6 +152,112 @@ def change_point(*, point: Point, by: User | None, version: str | None, **values
 
 def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
+
+
+BANDS = ("pass_score", "good_score", "excellent_score")
+
+
+def _bands_state(scheme: Scheme) -> dict[str, Any]:
+    return {name: getattr(scheme, name) for name in BANDS}
+
+
+def bands_version(scheme: Scheme) -> str:
+    return version_token(_bands_state(scheme))
+
+
+def check_bands(pass_score: int, good_score: int, excellent_score: int) -> None:
+    if not 0 <= pass_score <= good_score <= excellent_score <= 100:
+        raise ValidationError(
+            {
+                "good_score": _(
+                    "The grades begin in order: pass, then good, then excellent, within 0 to 100."
+                )
+            }
+        )
+
+
+@transaction.atomic
+def change_bands(*, scheme: Scheme, by: User | None, version: str | None, **bands: int) -> Scheme:
+    """The scores the region's grades begin at (合格 / 良好 / 优秀, 60 / 80 / 90 in the presets);
+    refused over a stale form, audited. Runs computed before keep the bands they were under."""
+    scheme = Scheme.objects.select_for_update().select_related("org").get(pk=scheme.pk)
+    _may_change(by, scheme.org)
+    check_version(version, _bands_state(scheme))
+    before = _bands_state(scheme)
+    after = before | {k: v for k, v in bands.items() if k in BANDS}
+    check_bands(after["pass_score"], after["good_score"], after["excellent_score"])
+    changes = {k: [before[k], after[k]] for k in BANDS if before[k] != after[k]}
+    if not changes:
+        return scheme
+    for name, value in after.items():
+        setattr(scheme, name, value)
+    scheme.updated_by = by
+    scheme.full_clean()
+    scheme.save()
+    audit.record(
+        actor=by, action=AuditAction.UPDATE, obj=scheme, org_path=scheme.org.path, changes=changes
+    )
+    return scheme
+
+
+@transaction.atomic
+def add_point(
+    *,
+    scheme: Scheme,
+    by: User | None,
+    subject: str,
+    measure: str,
+    label: str,
+    weight: int,
+    pass_at: Decimal,
+    full_at: Decimal,
+    veto: bool = False,
+    source: str = "",
+) -> Point:
+    """A point of the region's own beyond its preset's: one of the measures the engine counts
+    (``measures.MEASURES``), for a subject it is counted for, with its weight and thresholds."""
+    scheme = Scheme.objects.select_for_update().select_related("org").get(pk=scheme.pk)
+    _may_change(by, scheme.org)
+    taken = set(
+        scheme.points.filter(subject=subject, is_active=True).values_list("code", flat=True)
+    )
+    base = measure.replace("_", "-")[:36]
+    code = next(c for n in range(1, 100) if (c := base if n == 1 else f"{base}-{n}") not in taken)
+    last = scheme.points.aggregate(n=Max("order"))["n"]
+    point = Point(
+        scheme=scheme,
+        order=(last or 0) + 1,
+        code=code,
+        label=label.strip(),
+        subject=subject,
+        measure=measure,
+        weight=weight,
+        pass_at=pass_at,
+        full_at=full_at,
+        veto=veto,
+        source=source.strip(),
+    )
+    _check_point(point)
+    point.full_clean()
+    point.save()
+    scheme.updated_by = by
+    scheme.save(update_fields=["updated_by", "updated_at"])
+    audit.record(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=point,
+        org_path=scheme.org.path,
+        changes={
+            "subject": subject,
+            "measure": measure,
+            "label": point.label,
+            "weight": weight,
+            "pass_at": str(pass_at),
+            "full_at": str(full_at),
+            "veto": veto,
+        },
+    )
+    return point
 
 
 def scheme_for(org: Org) -> Scheme | None:

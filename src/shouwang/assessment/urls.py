@@ -12,5 +12,7 @@ urlpatterns = [
     path("<str:code>/", views.ranking, name="ranking"),
     path("<str:code>/rules/", views.rules, name="rules"),
     path("<str:code>/rules/preset/", views.preset, name="preset"),
+    path("<str:code>/rules/bands/", views.bands, name="bands"),
+    path("<str:code>/rules/point/", views.add_point, name="add_point"),
     path("<str:code>/compute/", views.compute, name="compute"),
 ]

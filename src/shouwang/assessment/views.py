@@ -19,9 +19,9 @@ from shouwang.orgs.models import REGION_KINDS, Org, OrgKind
 from shouwang.units.selectors import org_visible_to
 
 from . import selectors, services
-from .forms import ComputeForm, FreezeForm, PointForm, PresetForm
+from .forms import BandsForm, ComputeForm, FreezeForm, NewPointForm, PointForm, PresetForm
 from .measures import MEASURES, RATE
-from .models import Result, Score, Subject
+from .models import Result, Scheme, Score, Subject
 
 RANKED = (*REGION_KINDS, OrgKind.SCHOOL)
 LINKS = {
@@ -145,6 +145,14 @@ def rules(request: HttpRequest, code: str) -> HttpResponse:
     own = scheme is not None and scheme.org_id == org.pk
     may_change = org.kind in REGION_KINDS and selectors.may_change(request.user, org)
     points = list(selectors.points_of(scheme)) if scheme else []
+    bands = None
+    if may_change and own and scheme is not None:
+        bands = BandsForm(
+            initial={
+                **{name: getattr(scheme, name) for name in services.BANDS},
+                "version": services.bands_version(scheme),
+            }
+        )
     return render(
         request,
         "assessment/rules.html",
@@ -152,6 +160,7 @@ def rules(request: HttpRequest, code: str) -> HttpResponse:
             "org": org,
             "scheme": scheme,
             "own": own,
+            "bands": bands,
             "points": [
                 (p, selectors.measure_label(p.measure), MEASURES[p.measure].kind == RATE)
                 for p in points
@@ -159,6 +168,68 @@ def rules(request: HttpRequest, code: str) -> HttpResponse:
             ],
             "may_change": may_change,
             "may_edit_points": may_change and own,
+        },
+    )
+
+
+def _own_scheme(request: HttpRequest, code: str) -> tuple[Org, Scheme]:
+    """The region's own scheme, for one who may change it (else 404)."""
+    org = _org(request, code, change=True)
+    scheme = selectors.scheme_of(org)
+    if org.kind not in REGION_KINDS or scheme is None:
+        raise Http404
+    return org, scheme
+
+
+def bands(request: HttpRequest, code: str) -> HttpResponse:
+    """The scores the region's grades begin at; the form is on the rules page, and comes back
+    here with what was wrong (a stale form says what the other officer changed)."""
+    org, scheme = _own_scheme(request, code)
+    form = BandsForm(
+        request.POST or None,
+        initial={
+            **{name: getattr(scheme, name) for name in services.BANDS},
+            "version": services.bands_version(scheme),
+        },
+    )
+    return form_page(
+        request,
+        form=form,
+        save=lambda d: services.change_bands(
+            scheme=scheme,
+            by=acting_user(request),
+            version=d.get("version"),
+            **{k: d[k] for k in services.BANDS},
+        ),
+        done=_("The grade bands were saved."),
+        back=reverse("assessment:rules", args=[org.code]),
+        template="web/form.html",
+        context={
+            "title": _("Grade bands") + f" · {org.name}",
+            "note": _(
+                "A total from each score on gets that grade; failing a veto point is 不合格 "
+                "whatever the total. Scores computed before keep the bands they were under."
+            ),
+        },
+    )
+
+
+def add_point(request: HttpRequest, code: str) -> HttpResponse:
+    org, scheme = _own_scheme(request, code)
+    form = NewPointForm(request.POST or None)
+    return form_page(
+        request,
+        form=form,
+        save=lambda d: services.add_point(scheme=scheme, by=acting_user(request), **d),
+        done=_("The point was added."),
+        back=reverse("assessment:rules", args=[org.code]),
+        template="web/form.html",
+        context={
+            "title": _("Add a point") + f" · {org.name}",
+            "note": _(
+                "Choose what the engine counts and for whom; shares are written as 0.95 for "
+                "95%, counts as numbers of records. A point is switched off on its edit page."
+            ),
         },
     )
 

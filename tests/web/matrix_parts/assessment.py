@@ -11,7 +11,7 @@ from typing import Any
 import time_machine
 
 from shouwang.assessment import services
-from shouwang.assessment.models import Point, Score, Subject
+from shouwang.assessment.models import Point, Scheme, Score, Subject
 from shouwang.orgs import services as org_services
 from tests.web.writes import Write
 from tests.world import PERSONAS
@@ -31,6 +31,8 @@ URLS = [
     ("assessment:rules", "county_a", SEES_COUNTY_A),
     ("assessment:score", "assessment_score:school_a", SEES_SCHOOL_A),
     ("assessment:preset", "county_a", CHANGES_COUNTY_A),
+    ("assessment:bands", "county_a", CHANGES_COUNTY_A),
+    ("assessment:add_point", "county_a", CHANGES_COUNTY_A),
     ("assessment:compute", "county_a", CHANGES_COUNTY_A),
     ("assessment:point", "assessment_point:a", CHANGES_COUNTY_A),
     ("assessment:freeze", "assessment_run:spring", CHANGES_COUNTY_A),
@@ -52,6 +54,16 @@ def _point(t: Any, persona: str) -> dict[str, Any]:
     }
 
 
+def _bands(t: Any, persona: str) -> dict[str, Any]:
+    scheme = Scheme.objects.get(org=t.world.orgs["county_a"])
+    return {
+        "pass_score": 55,
+        "good_score": 75,
+        "excellent_score": 88,
+        "version": services.bands_version(scheme),
+    }
+
+
 def _freeze(t: Any, persona: str) -> dict[str, Any]:
     return {"version": services.run_version(t.care["assessment_run:spring"])}
 
@@ -66,6 +78,20 @@ def writes() -> list[Write]:
         Write("assessment:preset", "county_a", CHANGES_COUNTY_A, {"preset": "seed002"}),
         Write("assessment:compute", "county_a", CHANGES_COUNTY_A, _compute),
         Write("assessment:point", "assessment_point:a", CHANGES_COUNTY_A, _point),
+        Write("assessment:bands", "county_a", CHANGES_COUNTY_A, _bands),
+        Write(
+            "assessment:add_point",
+            "county_a",
+            CHANGES_COUNTY_A,
+            {
+                "subject": "school",
+                "measure": "activities_held",
+                "label": "关爱活动（本县）",
+                "weight": 5,
+                "pass_at": "1",
+                "full_at": "6",
+            },
+        ),
         Write("assessment:freeze", "assessment_run:spring", CHANGES_COUNTY_A, _freeze),
     ]
 
