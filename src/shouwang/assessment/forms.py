@@ -30,8 +30,8 @@ class BandsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        bands = [data.get(k) for k in ("pass_score", "good_score", "excellent_score")]
-        if all(b is not None for b in bands) and not bands[0] <= bands[1] <= bands[2]:
+        bands = [data[k] for k in ("pass_score", "good_score", "excellent_score") if k in data]
+        if len(bands) == 3 and not bands[0] <= bands[1] <= bands[2]:
             self.add_error(
                 "good_score",
                 _("The grades begin in order: pass, then good, then excellent, within 0 to 100."),
