@@ -119,6 +119,38 @@ class ReferralTests(PersonaTestCase):
         )
         self.assertEqual(told, {"federation_officer"})
 
+    def test_telling_the_receiving_unit_costs_the_same_for_one_person_or_many(self):
+        """Who answers at the receiver is read off the table from one query of their roles,
+        never a scope and a check per person there (the notification itself aside); those
+        whose roles there do not answer a referral (a volunteer of the 妇联) are not told."""
+        from unittest import mock
+
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def told_and_cost() -> tuple[set[str], int]:
+            with (
+                mock.patch.object(services, "notify") as notify,
+                CaptureQueriesContext(connection) as queries,
+            ):
+                self.refer()
+            (people,), _kwargs = notify.call_args
+            return {u.username for u in people}, len(queries)
+
+        told, one = told_and_cost()
+        self.assertEqual(told, {"federation_officer"})
+        for n, role in enumerate([Role.REGION_OFFICER] * 4 + [Role.VOLUNTEER]):
+            account_services.create_user(
+                username=f"fed{n}",
+                password=PASSWORD,
+                role=role,
+                org=self.org("federation_a"),
+                by=None,
+            )
+        told, many = told_and_cost()
+        self.assertEqual(told, {"federation_officer", "fed0", "fed1", "fed2", "fed3"})
+        self.assertEqual(many, one)
+
     def test_a_stale_form_is_refused(self):
         referral = self.refer()
         opened = services.referral_version(referral)

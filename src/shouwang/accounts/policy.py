@@ -164,6 +164,8 @@ POLICY: dict[tuple[Area, Action], Rule] = {
     )
     | EVERYTHING,
     (Area.UNITS, Action.VIEW): _rule(**{ANY: {U}}) | EVERYTHING,
+    # Managing units: the tree below, enrolment, calendars, a unit's duty policies, and the
+    # passwords of the people who work only in them and manage nothing (accounts/reset.py).
     (Area.UNITS, Action.CHANGE): _rule(region_officer={U}, school_admin={U}) | EVERYTHING,
     (Area.SETTINGS, Action.CHANGE): _rule(region_officer={U}) | EVERYTHING,
     (Area.USERS, Action.CHANGE): EVERYTHING,
@@ -312,7 +314,6 @@ CAREGIVER_KIND_OF_ROLE: dict[str, str] = {
 # officer at a 妇联 / 教育局 works for the region the unit hangs from; a teacher covers children
 # only from a class (a teacher without one has pairings only); the system's administrators.
 REGIONAL = frozenset({Role.REGION_OFFICER})
-MANAGING = frozenset({Role.REGION_OFFICER, Role.SCHOOL_ADMIN})  # change the units they hold
 AT_A_CLASS = frozenset({Role.TEACHER})
 SYSTEM = Role.SYSADMIN
 # The role a class teacher holds at a class (handing a class over moves it).
@@ -327,6 +328,11 @@ def rule(area: Area, action: Action) -> Rule:
         return POLICY[(area, action)]
     except KeyError:
         raise LookupError(f"no policy for {area}/{action}") from None
+
+
+def roles_in(area: Area, action: Action) -> frozenset[str]:
+    """The roles an entry names (``ANY`` aside), whatever their reach: who may at all."""
+    return frozenset(rule(area, action)) - {ANY}
 
 
 # A demo county's logins, one per role (and the officers of three levels): login, role, and the

@@ -1,9 +1,10 @@
 """忘记密码 (a forgotten password): a manager resets it, the person chooses a new one.
 
 Who may reset whose: a system administrator anyone's; a manager of units (a school's leaders,
-a region's officers: ``policy.MANAGING``) the password of a person whose every role sits in
-units they manage and who manages nothing (a teacher, a counselor, a volunteer of the school);
-a manager's own is reset by the system administrator. Anyone else: 404.
+a region's officers: the policy table's ``units``/``change``) the password of a person whose
+every role sits in units they manage and who holds no role that entry names (a teacher, a
+counselor, a volunteer of the school); a manager's own is reset by the system administrator.
+Anyone else: 404.
 
 Why a temporary password rather than a one-time link: a village teacher often has no e-mail,
 and a link in a text message would open a page outside the login wall to whoever holds the
@@ -43,7 +44,7 @@ from shouwang.audit.models import AuditAction
 from . import services, twofactor
 from .access import acting_user
 from .models import RevokeReason, RoleAssignment, User
-from .policy import MANAGING, SYSTEM
+from .policy import Action, Area, roles_in
 from .scope import scope_of
 
 # Letters and digits that cannot be mistaken for one another when read aloud or copied from a
@@ -62,14 +63,17 @@ def users_resettable_by(user: Any) -> QuerySet[User]:
     """The active people whose password ``user`` may reset (see the module's docstring)."""
     scope = scope_of(user)
     people = User.objects.filter(is_active=True).exclude(pk=_own_id(user))
-    if scope.is_sysadmin:
+    units = scope.unit_paths(Area.UNITS, Action.CHANGE)
+    if units is None:
         return people.order_by("username")
-    if not scope.manage_paths:
+    if not units:
         return User.objects.none()
+    inside = scope.units_q(Area.UNITS, Action.CHANGE, "org__path")
     held = RoleAssignment.objects.filter(is_active=True)
-    beyond = held.filter(~scope.manage_q("org__path") | Q(role__in=[*MANAGING, SYSTEM]))
+    # A role elsewhere, or one that manages units itself: someone above resets that password.
+    beyond = held.filter(~inside | Q(role__in=roles_in(Area.UNITS, Action.CHANGE)))
     return (
-        people.filter(pk__in=held.filter(scope.manage_q("org__path")).values("user_id"))
+        people.filter(pk__in=held.filter(inside).values("user_id"))
         .exclude(pk__in=beyond.values("user_id"))
         .order_by("username")
     )

@@ -22,17 +22,17 @@ def reads_audit(user: Any) -> bool:
 
 @rules.predicate
 def manages_org(user: Any, org: Any) -> bool:
-    return org is not None and scope_of(user).manages(org)
+    return org is not None and scope_of(user).covers(Area.UNITS, Action.CHANGE, org)
 
 
 @rules.predicate
 def sets_region_calendar(user: Any, org: Any) -> bool:
-    scope = scope_of(user)
+    """A region's calendar is one of its settings: whoever the table lets change the settings
+    of the regions they reach."""
     return (
         org is not None
         and org.is_region
-        and scope.manages(org)
-        and scope.may(Area.SETTINGS, Action.CHANGE)
+        and scope_of(user).covers(Area.SETTINGS, Action.CHANGE, org)
     )
 
 

@@ -1,9 +1,10 @@
 """Who sees what (domain.md §1), decided here and nowhere else.
 
 A user's scope is computed once per request from their active role assignments: the subtrees of
-the org tree they may see, the subtrees they may change, and each role's subtrees. The policy
-table (``accounts.policy``) says what each role reaches for each area and action; ``Scope.q``,
-``units_q`` and ``may`` apply it, and ``who`` answers it in reverse (the people to tell).
+the org tree they may see, and each role's subtrees. The policy table (``accounts.policy``) says
+what each role reaches for each area and action (what one manages included: ``units``/
+``change``); ``Scope.q``, ``units_q`` and ``may`` apply it, and ``who`` answers it in reverse
+(the people to tell).
 Selectors in every app ask it; anything outside is a 404.
 """
 
@@ -18,7 +19,7 @@ from django.db.models import Q, QuerySet
 from shouwang.orgs.models import Org, OrgKind
 
 from .models import RoleAssignment, User
-from .policy import ANY, AT_A_CLASS, MANAGING, REGIONAL, SYSTEM, TELL, Action, Area, Reach, rule
+from .policy import ANY, AT_A_CLASS, REGIONAL, SYSTEM, TELL, Action, Area, Reach, rule
 
 STEPLEN = Org.steplen
 # The reaches that go through a subtree of the tree (the others go through the person).
@@ -51,8 +52,6 @@ class Scope:
     roles: frozenset[str] = frozenset()
     # Subtrees the user may see as organisations.
     org_paths: tuple[str, ...] = ()
-    # Subtrees the user may change: add units, record enrolment, set the term calendar.
-    manage_paths: tuple[str, ...] = ()
     # Role → subtrees it covers, which the policy table's reaches apply to.
     by_role: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -64,7 +63,6 @@ class Scope:
             self.is_sysadmin,
             sorted(self.roles),
             self.org_paths,
-            self.manage_paths,
             sorted(self.by_role.items()),
         )
 
@@ -77,9 +75,9 @@ class Scope:
 
     @property
     def manages_units(self) -> bool:
-        """Manages units (or everything): their pairings and caregivers, and the passwords of
-        the people who work in them."""
-        return self.is_sysadmin or bool(self.manage_paths)
+        """Manages units (or everything), as the table's ``units``/``change`` says: their
+        pairings and caregivers, and the passwords of the people who work in them."""
+        return self.may(Area.UNITS, Action.CHANGE)
 
     @property
     def may_manage_users(self) -> bool:
@@ -95,9 +93,9 @@ class Scope:
         return _prefix_q(field_name, self.org_paths)
 
     def manage_q(self, field_name: str = "path") -> Q:
-        if self.is_sysadmin:
-            return Q()
-        return _prefix_q(field_name, self.manage_paths)
+        """The units one manages (the table's ``units``/``change``): add units, record
+        enrolment, set the term calendar."""
+        return self.units_q(Area.UNITS, Action.CHANGE, field_name)
 
     # --- the policy table (accounts.policy) -------------------------------------------------
 
@@ -247,7 +245,13 @@ class Scope:
         return self.is_sysadmin or org.path.startswith(self.org_paths)
 
     def manages(self, org: Org) -> bool:
-        return self.is_sysadmin or org.path.startswith(self.manage_paths)
+        return self.covers(Area.UNITS, Action.CHANGE, org)
+
+    def covers(self, area: Area, action: Action, org: Org) -> bool:
+        """Whether ``org`` lies in what the entry gives the user over units (:meth:`units_q`
+        for one unit, read off the scope without a query)."""
+        paths = self.unit_paths(area, action)
+        return paths is None or org.path.startswith(paths)
 
 
 # The children paired to a person come from care, which builds on accounts: care hands the
@@ -315,7 +319,6 @@ def _region_path(org: Org) -> str:
 
 def build_scope(assignments: list[RoleAssignment], user_id: int | None = None) -> Scope:
     seen: set[str] = set()
-    managed: set[str] = set()
     by_role: dict[str, set[str]] = {}
     roles: set[str] = set()
     for assignment in assignments:
@@ -323,8 +326,6 @@ def build_scope(assignments: list[RoleAssignment], user_id: int | None = None) -
         roles.add(role)
         path = _region_path(org) if role in REGIONAL else org.path
         seen.add(path)
-        if role in MANAGING:
-            managed.add(path)
         # The others see the organisations under their assignment and change none of them;
         # which children each may see is the policy table's (by class, home village, pairing).
         if role in AT_A_CLASS and org.kind != OrgKind.SCHOOL_CLASS:
@@ -335,7 +336,6 @@ def build_scope(assignments: list[RoleAssignment], user_id: int | None = None) -
         is_sysadmin=SYSTEM in roles,
         roles=frozenset(roles),
         org_paths=_collapse(seen),
-        manage_paths=_collapse(managed),
         by_role={role: _collapse(paths) for role, paths in by_role.items()},
     )
 

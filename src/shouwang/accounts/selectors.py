@@ -4,30 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from shouwang.audit.models import AuditEntry
 from shouwang.orgs.models import Org
 
 from .models import RoleAssignment, User
-from .policy import CAREGIVER_KIND_OF_ROLE, CLASS_TEACHER
-from .scope import scope_of
+from .policy import CAREGIVER_KIND_OF_ROLE, CLASS_TEACHER, Action, Area
+from .scope import build_scope, scope_of
 
 
 def users_visible_to(user: Any) -> QuerySet[User]:
-    """Sysadmins manage every account; everyone else sees only their own."""
+    """The accounts one manages (the table's ``users``/``change``: the sysadmin's, every one),
+    and one's own."""
     active = RoleAssignment.objects.filter(is_active=True).select_related("org")
     qs = User.objects.prefetch_related(Prefetch("assignments", queryset=active)).order_by(
         "username"
     )
-    if scope_of(user).is_sysadmin:
+    units = scope_of(user).units_q(Area.USERS, Action.CHANGE, "org__path")
+    if not units:  # everything (an empty Q() would vanish in the OR below)
         return qs
-    return qs.filter(pk=user.pk)
+    held = RoleAssignment.objects.filter(units, is_active=True).values("user_id")
+    return qs.filter(Q(pk__in=held) | Q(pk=getattr(user, "pk", None)))
 
 
 def orgs_to_place_users_at(user: Any) -> QuerySet[Org]:
-    """Where a user may give someone a role: the units of their own scope."""
-    return Org.objects.filter(scope_of(user).orgs_q()).order_by("path")
+    """Where a user may give someone a role: the units whose people they manage."""
+    units = scope_of(user).units_q(Area.USERS, Action.CHANGE)
+    return Org.objects.filter(units).order_by("path")
 
 
 def active_assignments_of(user: Any) -> QuerySet[RoleAssignment]:
@@ -35,9 +39,9 @@ def active_assignments_of(user: Any) -> QuerySet[RoleAssignment]:
 
 
 def audit_entries_visible_to(user: Any) -> QuerySet[AuditEntry]:
-    if scope_of(user).is_sysadmin:
-        return AuditEntry.objects.all()
-    return AuditEntry.objects.none()
+    """The log of the units the table lets one read it for (``audit``/``view``: the sysadmin,
+    all of it)."""
+    return AuditEntry.objects.filter(scope_of(user).units_q(Area.AUDIT, Action.VIEW, "org_path"))
 
 
 def teachers_of_classes(classes: list[Any]) -> dict[int, list[User]]:
@@ -90,14 +94,25 @@ def caring_unit_of(user: Any) -> tuple[str, Org] | None:
     return CAREGIVER_KIND_OF_ROLE[assignment.role], assignment.org
 
 
-def people_at(org: Org) -> QuerySet[User]:
+def people_at(org: Org, answering: tuple[Area, Action] | None = None) -> QuerySet[User]:
     """Active logins holding an active role at that very unit (not under it): those who answer
-    for it (the receiver of a referral)."""
-    return (
+    for it (the receiver of a referral). With ``answering``, only those the policy table lets
+    reach the unit for that area and action — each one's scope built from their roles, read in
+    one query (never a query per person)."""
+    people = (
         User.objects.filter(is_active=True, assignments__is_active=True, assignments__org=org)
         .distinct()
         .order_by("pk")
     )
+    if answering is None:
+        return people
+    area, action = answering
+    held: dict[int, list[RoleAssignment]] = {}
+    there = RoleAssignment.objects.filter(org=org, is_active=True).values("user_id")
+    for row in RoleAssignment.objects.filter(is_active=True, user__in=there).select_related("org"):
+        held.setdefault(row.user_id, []).append(row)
+    answer = [pk for pk, rows in held.items() if build_scope(rows, pk).covers(area, action, org)]
+    return people.filter(pk__in=answer)
 
 
 def people_under(path: str) -> QuerySet[User]:

@@ -93,7 +93,8 @@ def children_pairable_by(user: Any) -> QuerySet[Child]:
 
 
 def caregivers_manageable_by(user: Any) -> QuerySet[Caregiver]:
-    return Caregiver.objects.filter(scope_of(user).manage_q("org__path")).select_related("org")
+    units = scope_of(user).units_q(Area.CAREGIVERS, Action.VIEW, "org__path")
+    return Caregiver.objects.filter(units).select_related("org")
 
 
 def lacks_two_to_one_pairing(child: Child) -> bool:
@@ -183,7 +184,10 @@ def presets() -> QuerySet[DutyPolicy]:
 
 def policy_manageable_by(user: Any, pk: int) -> DutyPolicy:
     return get_object_or_404(
-        DutyPolicy.objects.filter(scope_of(user).manage_q("org__path")).select_related("org"),
+        # A unit's duty policies are the unit's own: whoever manages the unit.
+        DutyPolicy.objects.filter(
+            scope_of(user).units_q(Area.UNITS, Action.CHANGE, "org__path")
+        ).select_related("org"),
         pk=pk,
     )
 

@@ -11,6 +11,7 @@ from django.db.models import Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import IN_REGISTER, Child, ChildStatus, Parent
 from shouwang.children.selectors import children_visible_to
@@ -81,11 +82,14 @@ def silent_parents(
 
 def rooms_for(user: Any) -> QuerySet[ContactRoom]:
     """Rooms of the schools whose children the user looks after (a teacher: their classes'
-    school; a volunteer: their paired children's), and of the schools they run or oversee."""
+    school; a volunteer: their paired children's), and of the schools they run or oversee (the
+    table's ``family``/``view`` over units: every room for the sysadmin)."""
+    run = scope_of(user).units_q(Area.FAMILY, Action.VIEW, "school__path")
+    rooms = ContactRoom.objects.filter(is_active=True)
+    if not run:  # everything (an empty Q() would vanish in the OR below)
+        return rooms
     schools = children_visible_to(user).values("school_id")
-    return ContactRoom.objects.filter(
-        Q(school__in=schools) | scope_of(user).manage_q("school__path"), is_active=True
-    )
+    return rooms.filter(Q(school__in=schools) | run)
 
 
 def room_for(user: Any, pk: int) -> ContactRoom:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.accounts.policy import Action, Area
-from shouwang.accounts.scope import scope_of, who
+from shouwang.accounts.scope import who
 from shouwang.accounts.selectors import people_at
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction
@@ -114,11 +114,7 @@ def refer(
 def _tell_receiver(referral: Referral) -> None:
     """Those who answer at the receiving unit itself are told a case waits for them."""
     receiver = referral.to_unit
-    people = [
-        user
-        for user in people_at(receiver)
-        if scope_of(user).may(Area.REFERRALS, Action.CHANGE, receiver)
-    ]
+    people = list(people_at(receiver, answering=(Area.REFERRALS, Action.CHANGE)))
     notify(
         people,
         text=_("A case was referred to %(receiver)s: please accept it.")

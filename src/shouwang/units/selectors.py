@@ -22,7 +22,8 @@ def org_visible_to(user: Any, code: str) -> Org:
 
 
 def orgs_manageable_by(user: Any) -> QuerySet[Org]:
-    return Org.objects.filter(scope_of(user).manage_q()).order_by("path")
+    """The units one manages (the table's ``units``/``change``)."""
+    return Org.objects.filter(scope_of(user).units_q(Area.UNITS, Action.CHANGE)).order_by("path")
 
 
 def org_manageable_by(user: Any, code: str) -> Org:
