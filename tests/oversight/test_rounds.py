@@ -7,14 +7,15 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date, datetime
-from io import StringIO
+from io import BytesIO, StringIO
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_q.models import Schedule
@@ -24,7 +25,7 @@ from shouwang.children.types import LeftBehindType, ParentStatus
 from shouwang.notices.models import Notification
 from shouwang.orgs import services as org_services
 from shouwang.oversight import selectors, services, tasks
-from shouwang.oversight.models import Level, Round, RoundUnit, Submission
+from shouwang.oversight.models import FrozenSnapshot, Level, Round, RoundUnit, Submission
 from shouwang.stats import selectors as stats
 from shouwang.stats.flows import flow_figures, period_of
 from tests.children.factories import make_child
@@ -121,7 +122,8 @@ class SnapshotTests(RoundTestCase):
         self.assertEqual(submission.figures["left_behind_total"], 3)
         self.assertEqual(len(submission.children), 3)
         with submission.ledger.open("rb") as f:
-            self.assertEqual(hashlib.sha256(f.read()).hexdigest(), submission.ledger_sha256)
+            stored = f.read()
+        self.assertEqual(hashlib.sha256(stored).hexdigest(), submission.ledger_sha256)
         # The register moves on: a new child, another whose mother came home.
         with time_machine.travel(at(date(2026, 12, 3)), tick=False):
             make_child(school_class=self.org("class_a1"), name="新来的", on=date(2026, 12, 3))
@@ -130,12 +132,115 @@ class SnapshotTests(RoundTestCase):
             )
             live, _paired, _children = services.preview(self.org("school_a"), date(2026, 12, 3))
         self.assertEqual(live["left_behind_total"], 4)
-        submission.refresh_from_db()
+        submission = Submission.objects.get(pk=submission.pk)
         self.assertEqual(
             (submission.figures, submission.children, submission.ledger_sha256), frozen
         )
+        # The stored ledger file, read again from the storage, is still the one submitted: its
+        # bytes hash to the frozen SHA-256 and still name the children as they were.
+        with submission.ledger.open("rb") as f:
+            again = f.read()
+        self.assertEqual(hashlib.sha256(again).hexdigest(), frozen[2])
+        self.assertEqual(again, stored)
+        ledger = openpyxl.load_workbook(BytesIO(again))
+        names = {c.value for sheet in ledger.worksheets for row in sheet.iter_rows() for c in row}
+        self.assertIn("王小明", names)
+        self.assertNotIn("新来的", names)
         report = selectors.report_whole(round_)
         self.assertEqual(report.figures["left_behind_total"], 3)
+
+    def test_the_orm_refuses_to_change_a_snapshot_and_lets_the_review_through(self):
+        round_ = self.open_round()
+        submission = self.submit(round_, "school_a", "school_admin")
+        stored = Submission.objects.filter(pk=submission.pk)
+        for change in (
+            {"figures": {"left_behind_total": 99}},
+            {"children": []},
+            {"paired": 7},
+            {"ledger_sha256": "0" * 64},
+            {"ledger": "rounds/other.xlsx"},
+            {"version": 9},
+            {"submitted_at": at(date(2026, 12, 9))},
+            {"on": date(2026, 12, 9)},
+            {"unit_id": self.unit(round_, "school_b").pk},
+        ):
+            with self.subTest(change=change):
+                with self.assertRaises(FrozenSnapshot):
+                    stored.update(**change)
+                # (bulk_update's own atomic block, savepoint-less, is undone with this one.)
+                with self.assertRaises(FrozenSnapshot), transaction.atomic():
+                    Submission.objects.bulk_update(
+                        [Submission(pk=submission.pk, **change)], list(change)
+                    )
+                found = stored.get()
+                for name, value in change.items():
+                    setattr(found, name, value)
+                with self.assertRaises(FrozenSnapshot):
+                    found.save()
+                with self.assertRaises(FrozenSnapshot):
+                    found.save(update_fields=[name.removesuffix("_id") for name in change])
+        # A save naming no fields writes every column: refused even with nothing changed.
+        with self.assertRaises(FrozenSnapshot):
+            stored.get().save()
+        # The review is what the level above writes afterwards.
+        stored.update(return_comment="核对")
+        found = stored.get()
+        found.returned_by = self.township_officer
+        found.save(update_fields=["returned_by"])
+        found = stored.get()
+        self.assertEqual(
+            (found.figures, found.children, found.paired, found.ledger_sha256, found.version),
+            (
+                submission.figures,
+                submission.children,
+                submission.paired,
+                submission.ledger_sha256,
+                1,
+            ),
+        )
+        self.assertEqual((found.return_comment, found.returned_by), ("核对", self.township_officer))
+
+    def test_the_database_refuses_a_raw_update_of_the_snapshot(self):
+        round_ = self.open_round()
+        submission = self.submit(round_, "school_a", "school_admin")
+        table = Submission._meta.db_table
+        for column, value in (
+            ("figures", '{"left_behind_total": 99}'),
+            ("children", "[]"),
+            ("paired", 7),
+            ("ledger", "rounds/other.xlsx"),
+            ("ledger_sha256", "0" * 64),
+            ("version", 9),
+            ('"on"', "2026-12-09"),
+        ):
+            sql = f"UPDATE {table} SET {column} = %s WHERE id = %s"  # noqa: S608  (fixed names)
+            with (
+                self.subTest(column=column),
+                self.assertRaises(DatabaseError),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(sql, [value, submission.pk])
+        found = Submission.objects.get(pk=submission.pk)
+        self.assertEqual(
+            (found.figures, found.children, found.paired, found.ledger, found.ledger_sha256),
+            (
+                submission.figures,
+                submission.children,
+                submission.paired,
+                submission.ledger,
+                submission.ledger_sha256,
+            ),
+        )
+        self.assertEqual((found.version, found.on), (1, OPENED))
+        # The review's columns stay writable, and a write of a frozen column to its own value
+        # is no change.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET return_comment = %s, version = version WHERE id = %s",  # noqa: S608
+                ["核对", submission.pk],
+            )
+        self.assertEqual(Submission.objects.get(pk=submission.pk).return_comment, "核对")
 
     def test_sums_equal_the_submitted_units_own_frozen_figures(self):
         round_ = self.open_round()

@@ -13,6 +13,8 @@ Glossary (UI term → name in code):
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -67,9 +69,45 @@ class RoundUnit(models.Model):
         return f"{self.round} · {self.org}"
 
 
+# A submission's snapshot, never written again once saved (by the ORM: Submission.save and its
+# queryset's update refuse; by anything else: the database's trigger, oversight.triggers).
+FROZEN = (
+    "unit",
+    "version",
+    "submitted_by",
+    "submitted_at",
+    "on",
+    "figures",
+    "paired",
+    "children",
+    "ledger",
+    "ledger_sha256",
+)
+# What the level above writes afterwards: the return and its comment.
+REVIEW = ("returned_at", "returned_by", "return_comment")
+
+
+class FrozenSnapshot(PermissionError):
+    """A write that would change a submission's frozen snapshot."""
+
+
+def _frozen_among(names: Any) -> set[str]:
+    """The names written that are not the review's: every other column is the snapshot."""
+    return {str(n).removesuffix("_id") for n in names} - set(REVIEW)
+
+
+class SubmissionQuerySet(models.QuerySet["Submission"]):
+    def update(self, **kwargs: Any) -> int:
+        frozen = _frozen_among(kwargs)
+        if frozen:
+            raise FrozenSnapshot(f"a submission's snapshot is frozen: {sorted(frozen)}")
+        return super().update(**kwargs)
+
+
 class Submission(models.Model):
     """One version of a unit's report: figures, counted children and the ledger file as they
-    were when submitted. Only the review (``returned_*``) is written afterwards."""
+    were when submitted. Only the review (``returned_*``) is written afterwards: a save of a
+    stored submission names its ``update_fields`` among ``REVIEW``, else it is refused."""
 
     unit = models.ForeignKey(RoundUnit, on_delete=models.PROTECT, related_name="submissions")
     version = models.PositiveSmallIntegerField(_("version"))
@@ -90,6 +128,8 @@ class Submission(models.Model):
     )
     return_comment = models.TextField(_("comment"), blank=True)
 
+    objects = SubmissionQuerySet.as_manager()
+
     class Meta:
         ordering = ["unit", "-version"]
         verbose_name = _("submission")
@@ -100,3 +140,11 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            fields = kwargs.get("update_fields")
+            frozen = set(FROZEN) if fields is None else _frozen_among(fields)
+            if frozen:
+                raise FrozenSnapshot(f"a submission's snapshot is frozen: {sorted(frozen)}")
+        super().save(*args, **kwargs)
