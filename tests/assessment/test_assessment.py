@@ -4,7 +4,7 @@ point traced to its records, frozen once a closed term is frozen, seen by whom t
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -322,6 +322,124 @@ class AssessmentTests(PersonaTestCase):
                 object_type="assessment.run", object_id=str(second.pk)
             ).exists()
         )
+
+    # --- the year (年度考核) ------------------------------------------------------------------
+
+    def spring(self):
+        """The year's first term, with a child the teacher talked with every week but never
+        visited nor called a parent of: the records score, the duties' veto failed in spring."""
+        county = self.org("county_a")
+        term = org_services.add_term(
+            region=county,
+            name="2026年春季学期",
+            start=date(2026, 2, 24),
+            midterm=date(2026, 4, 20),
+            end=date(2026, 7, 10),
+            by=None,
+        )
+        spring_child = make_child(
+            school_class=self.org("class_a1"), name="孙春生", on=date(2026, 2, 24)
+        )
+        care.pair(
+            child=spring_child,
+            caregiver=self.teacher_cg,
+            role="teacher",
+            starts_on=date(2026, 2, 24),
+            by=None,
+        )
+        # Talks every week from March (the records count), never a call or a visit (the duties
+        # fail their veto).
+        for week in range(12):
+            visit(
+                spring_child,
+                self.teacher_cg,
+                date(2026, 3, 2) + timedelta(weeks=week),
+                self.teacher,
+                kinds=("talk",),
+            )
+        run = services.compute(org=county, term=term, by=self.county_officer)
+        # In autumn every child of the teacher's is visited and called each month.
+        for child in (self.missed, spring_child):
+            for day in (date(2026, 9, 10), date(2026, 10, 12)):
+                visit(child, self.teacher_cg, day, self.teacher)
+        return run
+
+    def test_a_veto_failed_in_any_term_fails_the_year(self):
+        spring = self.spring()
+        autumn = self.compute()
+        before = self.score(spring, Subject.CAREGIVER, caregiver=self.teacher_cg)
+        mine = self.score(autumn, Subject.CAREGIVER, caregiver=self.teacher_cg)
+        self.assertEqual(before.result, Result.FAIL)  # spring: the duties' veto failed
+        self.assertFalse(self.point(before, "duties-on-time")["passed"])
+        self.assertNotEqual(mine.result, Result.FAIL)  # autumn passes on its own
+        year = selectors.year_result(mine)
+        self.assertEqual(year.year, 2026)
+        self.assertEqual([t.term.name for t in year.terms], ["2026年春季学期", TERM])
+        self.assertEqual([t.score for t in year.terms], [before, mine])
+        self.assertEqual(year.vetoed, ["2026年春季学期"])
+        self.assertEqual(year.result, Result.FAIL)
+        self.assertGreaterEqual(year.total, 60)  # the mean would pass: the veto fails it
+        self.assertEqual(
+            year.total, ((before.total + mine.total) / 2).quantize(Decimal("0.1"), "ROUND_HALF_UP")
+        )
+        self.assertFalse(year.final)  # neither term frozen yet
+        # The same year read from spring's score.
+        self.assertEqual(selectors.year_result(before).result, Result.FAIL)
+        # On the caregiver's page: the year, the veto's term, the spring score linked.
+        page = self.client_as("teacher").get(reverse("assessment:score", args=[mine.pk]))
+        year_part = page.content.decode().split('data-testid="year"')[1].split("</section>")[0]
+        self.assertIn("2026年度考核", year_part)
+        self.assertIn("不合格", year_part)
+        self.assertIn("2026年春季学期", year_part)
+        self.assertIn(reverse("assessment:score", args=[before.pk]), year_part)
+        self.assertContains(page, 'data-testid="year-veto"')
+        # In the command's JSON.
+        out = StringIO()
+        call_command("assess", "--org", self.org("county_a").code, "--json", stdout=out)
+        data = json.loads(out.getvalue())
+        shown = next(s for s in data["scores"] if s["caregiver"] == self.teacher_cg.pk)
+        self.assertEqual(shown["year"]["result"], "fail")
+        self.assertEqual(shown["year"]["vetoed_terms"], ["2026年春季学期"])
+        self.assertEqual(shown["year"]["total"], float(year.total))
+        self.assertEqual(
+            [(t["term"], t["result"]) for t in shown["year"]["terms"]],
+            [("2026年春季学期", "fail"), (TERM, shown["result"])],
+        )
+
+    def test_a_year_without_a_failed_veto_is_graded_by_the_mean_of_its_terms(self):
+        spring = self.spring()
+        # The region lifts the veto and lowers the bar; spring is computed again under it.
+        point = Point.objects.get(
+            scheme__org=self.org("county_a"), subject=Subject.CAREGIVER, code="duties-on-time"
+        )
+        services.change_point(
+            point=point, by=self.county_officer, version=services.point_version(point), veto=False
+        )
+        spring = services.compute(org=spring.org, term=spring.term, by=self.county_officer)
+        autumn = self.compute()
+        scores = [
+            self.score(run, Subject.CAREGIVER, caregiver=self.teacher_cg)
+            for run in (spring, autumn)
+        ]
+        year = selectors.year_result(scores[1])
+        self.assertEqual(year.vetoed, [])
+        mean = (sum(s.total for s in scores) / 2).quantize(Decimal("0.1"), "ROUND_HALF_UP")
+        self.assertEqual(year.total, mean)
+        bands = [(90, Result.EXCELLENT), (80, Result.GOOD), (60, Result.PASS), (0, Result.FAIL)]
+        self.assertEqual(year.result, next(r for at, r in bands if mean >= at))
+        # A school's year too: both terms of the school.
+        school = self.score(autumn, Subject.SCHOOL, org=self.org("school_a"))
+        self.assertEqual(len(selectors.year_result(school).terms), 2)
+
+    def test_the_year_is_final_once_both_terms_are_frozen(self):
+        self.spring()
+        with time_machine.travel(CLOSED, tick=False):
+            tasks.freeze_closed_terms()  # spring's open run and autumn's are frozen
+        run = Run.objects.get(term__name=TERM, is_current=True)
+        mine = self.score(run, Subject.CAREGIVER, caregiver=self.teacher_cg)
+        year = selectors.year_result(mine)
+        self.assertTrue(year.final)
+        self.assertEqual(year.result, Result.FAIL)
 
     # --- rules ------------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ anyone sees their own score (accounts.policy, Area.ASSESSMENT)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -15,9 +16,11 @@ from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import Child
 from shouwang.orgs.models import Org, Term
+from shouwang.orgs.selectors import calendar_region_for
 
 from .measures import MEASURES
 from .models import Point, Run, Scheme, Score, Subject
+from .services import grade, year_total
 
 
 def scores_visible_to(user: Any) -> QuerySet[Score]:
@@ -127,3 +130,92 @@ def visible_children(user: Any, ids: set[int]) -> set[int]:
     if not ids:
         return set()
     return set(Child.objects.restrict(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+# --- the year (年度考核) -----------------------------------------------------------------------
+
+Identity = tuple[str, int]  # (subject, caregiver id) for a caregiver, (subject, unit id) else
+
+
+def identity(score: Score) -> Identity:
+    return (score.subject, score.caregiver_id if score.caregiver_id else score.org_id)
+
+
+@dataclass
+class YearTerm:
+    term: Term
+    run: Run | None
+    score: Score | None
+
+    @property
+    def vetoed(self) -> bool:
+        return self.score is not None and any(
+            p["veto"] and p["passed"] is False for p in self.score.points
+        )
+
+
+@dataclass
+class YearResult:
+    """A subject's 年度考核: the terms that begin in the year, each with its score (the current
+    run of the term at the run's region or above), the mean of their totals graded by the bands
+    of the latest term scored, and 不合格 whenever a veto point failed in any of them (seed 001:
+    如因工作不力和失职而造成影响的，年度考核定为不合格)."""
+
+    year: int
+    terms: list[YearTerm] = field(default_factory=list)
+    total: Decimal | None = None
+    result: str | None = None
+
+    @property
+    def vetoed(self) -> list[str]:
+        return [t.term.name for t in self.terms if t.vetoed]
+
+    @property
+    def final(self) -> bool:
+        """Every term of the year scored and frozen: the year's result no longer moves."""
+        return all(t.run is not None and t.run.frozen_at is not None for t in self.terms)
+
+
+def year_runs(run: Run) -> tuple[int, list[tuple[Term, Run | None]]]:
+    """The year of ``run``'s term (the year a term begins in) and each of the year's terms of
+    the region's calendar with its current run (``run`` itself for its own term)."""
+    year = run.term.start.year
+    region = calendar_region_for(run.org)
+    terms = (
+        list(Term.objects.filter(region=region, start__year=year).order_by("start"))
+        if region is not None
+        else [run.term]
+    )
+    return year, [(t, run if t.pk == run.term_id else run_for(run.org, t)) for t in terms]
+
+
+def year_results(run: Run, only: Score | None = None) -> dict[Identity, YearResult]:
+    """Each subject of ``run`` (or ``only``) with its year's result, in one query for the scores
+    of the year's runs."""
+    year, runs = year_runs(run)
+    scores = Score.objects.filter(run__in=[r for _t, r in runs if r is not None])
+    if only is not None:
+        if only.caregiver_id:
+            scores = scores.filter(subject=only.subject, caregiver_id=only.caregiver_id)
+        else:
+            scores = scores.filter(subject=only.subject, org_id=only.org_id)
+    found: dict[Identity, dict[int, Score]] = {}
+    for score in scores:
+        found.setdefault(identity(score), {})[score.run_id] = score
+    out = {}
+    for key, by_run in found.items():
+        result = YearResult(year=year)
+        for term, term_run in runs:
+            kept = by_run.get(term_run.pk) if term_run is not None else None
+            result.terms.append(YearTerm(term, term_run, kept))
+        scored = [t for t in result.terms if t.score is not None]
+        if scored:
+            result.total = year_total([t.score.total for t in scored if t.score is not None])
+            rules = scored[-1].run.rules if scored[-1].run is not None else run.rules
+            result.result = grade(result.total, rules, vetoed=bool(result.vetoed))
+        out[key] = result
+    return out
+
+
+def year_result(score: Score) -> YearResult | None:
+    return year_results(score.run, only=score).get(identity(score))

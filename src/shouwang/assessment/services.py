@@ -324,13 +324,24 @@ def result_of(points: list[dict[str, Any]], rules: dict[str, Any]) -> tuple[Deci
         return None
     weight = sum(p["weight"] for p in applied)
     total = _q(100 * sum(p["score"] for p in applied) / weight)
-    if any(p["veto"] and not p["passed"] for p in applied) or total < rules["pass_score"]:
-        return total, Result.FAIL
+    return total, grade(total, rules, vetoed=any(p["veto"] and not p["passed"] for p in applied))
+
+
+def grade(total: Decimal, rules: dict[str, Any], *, vetoed: bool) -> str:
+    """The result of a total under the rules' bands: 不合格 below the pass score, or whenever a
+    veto point failed."""
+    if vetoed or total < rules["pass_score"]:
+        return Result.FAIL
     if total >= rules["excellent_score"]:
-        return total, Result.EXCELLENT
+        return Result.EXCELLENT
     if total >= rules["good_score"]:
-        return total, Result.GOOD
-    return total, Result.PASS
+        return Result.GOOD
+    return Result.PASS
+
+
+def year_total(totals: list[Decimal]) -> Decimal:
+    """The year's score: the mean of its terms' totals, to one place."""
+    return (sum(totals, Decimal(0)) / len(totals)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def rules_of(scheme: Scheme) -> dict[str, Any]:

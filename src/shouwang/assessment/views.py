@@ -126,6 +126,8 @@ def _points_shown(user: Any, score: Score) -> list[dict[str, Any]]:
 
 def score(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.score_visible_to(request.user, pk)
+    year = selectors.year_result(found)
+    others = [t.score.pk for t in year.terms if t.score is not None] if year else []
     return render(
         request,
         "assessment/score.html",
@@ -135,6 +137,13 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
             "points": _points_shown(request.user, found),
             "failed": found.result == Result.FAIL,
             "vetoed": any(p["veto"] and p["passed"] is False for p in found.points),
+            "year": year,
+            # The year's other terms link to their scores where the reader may open them.
+            "linked": set(
+                selectors.scores_visible_to(request.user)
+                .filter(pk__in=others)
+                .values_list("pk", flat=True)
+            ),
         },
     )
 

@@ -1,6 +1,7 @@
 """``shouwang assess --org CODE [--term NAME] [--freeze] [--json] [--preset P]``: compute a term's
 scores of every caregiver, class and school under a region (the command is the system's own
-hand: no user's scope; the audit log names no actor)."""
+hand: no user's scope; the audit log names no actor). Each score in the JSON carries its
+subject's 年度考核 as ``year`` (the terms beginning in the term's year)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from shouwang.assessment import services
+from shouwang.assessment import selectors, services
 from shouwang.assessment.models import Score
 from shouwang.core.commands import BadInputCommand, validation_error_to_command_error
 from shouwang.orgs.commands import org_by_code
@@ -45,8 +46,9 @@ class Command(BadInputCommand):
         except ValidationError as exc:
             raise validation_error_to_command_error(exc) from exc
         scores = list(run.scores.select_related("org").order_by("subject", "rank", "name"))
+        years = selectors.year_results(run)
         if options["json"]:
-            self.stdout.write(json.dumps(as_json(run, scores), ensure_ascii=False, indent=2))
+            self.stdout.write(json.dumps(as_json(run, scores, years), ensure_ascii=False, indent=2))
             return
         self.stdout.write(
             f"{org.name} · {term.name} · {len(scores)} " + ("frozen" if run.frozen_at else "open")
@@ -56,7 +58,32 @@ class Command(BadInputCommand):
                 self.stdout.write(f"{s.rank:>4} {s.total:>6} {s.result:<10} {s.name}")
 
 
-def as_json(run: Any, scores: list[Score]) -> dict[str, Any]:
+def year_json(year: selectors.YearResult | None) -> dict[str, Any] | None:
+    """The subject's 年度考核: the year's terms, their mean, the result (不合格 when a veto
+    point failed in any term of the year), and whether every term is frozen."""
+    if year is None:
+        return None
+    return {
+        "year": year.year,
+        "total": float(year.total) if year.total is not None else None,
+        "result": year.result,
+        "vetoed_terms": year.vetoed,
+        "final": year.final,
+        "terms": [
+            {
+                "term": t.term.name,
+                "total": float(t.score.total) if t.score else None,
+                "result": t.score.result if t.score else None,
+                "frozen": bool(t.run and t.run.frozen_at),
+            }
+            for t in year.terms
+        ],
+    }
+
+
+def as_json(
+    run: Any, scores: list[Score], years: dict[selectors.Identity, selectors.YearResult]
+) -> dict[str, Any]:
     return {
         "org": run.org.code,
         "term": run.term.name,
@@ -79,6 +106,7 @@ def as_json(run: Any, scores: list[Score]) -> dict[str, Any]:
                     | {"trace_total": p.get("trace", {}).get("total", 0)}
                     for p in s.points
                 ],
+                "year": year_json(years.get(selectors.identity(s))),
             }
             for s in scores
         ],
