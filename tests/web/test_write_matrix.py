@@ -39,12 +39,14 @@ from shouwang.accounts.models import Role
 from shouwang.audit.models import AuditEntry
 from shouwang.care import selectors as care_selectors
 from shouwang.care import services as care_services
+from shouwang.children import services as children_services
 from shouwang.children.models import DefinitionProfile, DuplicateCase, HeartLevelRule
 from shouwang.children.profiles import profile_for
 from shouwang.core.sheets import uploads
 from shouwang.counseling import services as counseling_services
 from shouwang.family import services as family_services
 from shouwang.health import views as health_views
+from shouwang.ledger import exports
 from shouwang.ledger import views as ledger_views
 from shouwang.notices import services as notice_services
 from shouwang.safety.chains import AUDIENCES
@@ -74,6 +76,9 @@ SYSADMIN = frozenset({"sysadmin"})
 SETS_REGION_A1 = MANAGES_COUNTY_A | {"township_officer"}
 # The record a1's volunteer wrote: corrected by its author and the school's managers only.
 CORRECTS_RECORD_A1 = MANAGES_SCHOOL_A - {"sysadmin"} | {"volunteer"}
+# The second person for an unmasked ledger the county's (township a1's) officer asked for.
+SECOND_FOR_COUNTY_A = SYSADMIN | {"federation_officer"}
+SECOND_FOR_TOWNSHIP_A1 = SECOND_FOR_COUNTY_A | {"county_officer"}
 
 # --- bodies ---------------------------------------------------------------------------------
 
@@ -175,6 +180,20 @@ def plant(bucket: str, upload: Callable[[], SimpleUploadedFile], unit: str, **en
 
 def own_token(t: WriteMatrixTests, persona: str, client: Client) -> None:
     account_services.issue_token(user=t.world.users[persona])
+
+
+def consent_in_force(t: WriteMatrixTests, persona: str, client: Client) -> None:
+    """The guardian of a1 has consented (for a withdrawal to withdraw)."""
+    a1 = t.children["a1"]
+    children_services.record_consent(
+        child=a1,
+        on=date(2026, 9, 1),
+        given_by="张爷爷",
+        relation="grandparent",
+        scopes=["archive"],
+        version=children_services.consent_version(a1),
+        by=None,
+    )
 
 
 def pairing_with(caregiver: str) -> Body:
@@ -409,6 +428,26 @@ WRITES: list[Write] = [
     Write("children:definition", "school_a", NOBODY, other_profile),  # profiles are a region's
     Write("children:handover", "class_a1", MANAGES_SCHOOL_A, handover),
     Write("children:handover", "school_a", NOBODY, handover),  # a class is handed over
+    # The guardian's consent, and its withdrawal: by those who keep the archive.
+    Write(
+        "children:consent",
+        "child:a1",
+        EDITS_CHILD_A1,
+        offered("children:consent child:a1", by="school_admin", scopes=["archive", "photos"]),
+    ),
+    Write(
+        "children:consent",
+        "child:c1",
+        SYSADMIN,
+        offered("children:consent child:c1", by="sysadmin", scopes=["archive"]),
+    ),
+    Write(
+        "children:withdraw_consent",
+        "child:a1",
+        EDITS_CHILD_A1,
+        offered("children:withdraw_consent child:a1", by="school_admin"),
+        prepare=consent_in_force,
+    ),
     # --- the ledger: upload (kept, not yet written), teach a column, apply -----------------
     Write(
         "ledger:upload",
@@ -441,6 +480,12 @@ WRITES: list[Write] = [
     # An export asked for: a job (written once the request commits, or by the worker).
     Write("ledger:export", "school_a", SEES_SCHOOL_A),
     Write("ledger:export", "school_c", frozenset({"sysadmin"})),
+    # An unmasked ledger above a school waits for a second person who may make the same
+    # export: never the one who asked, nor an officer of the township below, nor a school.
+    Write("ledger:export_approve", "export:county_a", SECOND_FOR_COUNTY_A),
+    Write("ledger:export_refuse", "export:county_a", SECOND_FOR_COUNTY_A),
+    Write("ledger:export_approve", "export:township_a1", SECOND_FOR_TOWNSHIP_A1),
+    Write("ledger:export_refuse", "export:township_a1", SECOND_FOR_TOWNSHIP_A1),
     # --- health ----------------------------------------------------------------------------
     Write(
         "health:add",
@@ -618,18 +663,12 @@ GET_ONLY = {
 GET_ONLY |= {name for part in parts() for name in part.GET_ONLY}
 
 NOT_IN_WRITE_MATRIX = {
-    # the guardian's consent, with its signed form and version: tests/children/test_consent.py
-    "children:consent",
-    "children:withdraw_consent",
     "accounts:login",  # anonymous, with lockouts: tests/accounts
     # The second step and one's own 两步验证 page, with codes: tests/accounts/test_two_factor.py
     "accounts:two_factor",
     "accounts:two_factor_verify",
     "accounts:two_factor_enrol",
     "accounts:password_required",  # one's own, after a reset: tests/accounts/test_reset.py
-    # A second person's decision on someone's export: tests/ledger/test_export_jobs.py
-    "ledger:export_approve",
-    "ledger:export_refuse",
 }
 
 SAFE_METHODS = {"get", "head", "options"}
@@ -772,6 +811,11 @@ class WriteMatrixTests(MatrixWorld):
         notice_services.notify(
             [users[p] for p in PERSONAS], text="请查看本周任务", key="write-matrix"
         )
+        # Unmasked ledgers above a school, waiting for a second person.
+        for unit, asker in [("county_a", "county_officer"), ("township_a1", "township_officer")]:
+            cls.care[f"export:{unit}"] = exports.request_export(
+                org=orgs[unit], by=users[asker], unmasked=True
+            )
 
     def args_for(self, arg: str | None) -> list[object]:
         if arg == "upload":
