@@ -75,11 +75,11 @@ class CrossCheckTests(PersonaTestCase):
             row_of(self.a2),
             row_of(self.b1),
             row_of(self.c1),
-            ("外人", "110101199001011234", ""),
+            ("外人", "110101199001011237", ""),  # a valid ID number that is nobody's
+            ("错号", "11010119900101123X", ""),  # a bad check digit (7 it would be)
         ]
-        rows[-1] = ("外人", "11010119900101123X", "")
         check, result = self.check(rows)
-        self.assertEqual(result.rows, 5)
+        self.assertEqual(result.rows, 6)
         self.assertEqual(result.matched, 2)
         self.assertEqual(result.flags_added, 2)
         self.assertEqual(result.outside_scope, 2)  # b1 and c1: in the archive, not the school's
@@ -95,8 +95,14 @@ class CrossCheckTests(PersonaTestCase):
         said = json.dumps(check.disagreements, ensure_ascii=False)
         self.assertNotIn(self.b1.name, said)
         self.assertNotIn(self.c1.name, said)
-        # The ID number that is nobody's (a bad check digit is listed for checking instead).
-        self.assertEqual(result.not_in_archive + len(result.disagreements), 1)
+        # The ID number that is nobody's is counted; the bad check digit is listed for checking,
+        # at its row (the CSV's one table is its sheet "csv"; row 7: the header is row 1).
+        self.assertEqual(result.not_in_archive, 1)
+        (bad,) = result.disagreements
+        self.assertEqual((bad.sheet, bad.row), ("csv", 7))
+        self.assertIn("校验码", bad.message)
+        self.assertEqual(check.not_in_archive, 1)
+        self.assertEqual(check.disagreements, [{"sheet": "csv", "row": 7, "message": bad.message}])
 
     def test_a_flag_already_present_is_not_added_twice(self):
         self.check([row_of(self.a1)])
@@ -112,7 +118,7 @@ class CrossCheckTests(PersonaTestCase):
         _check, result = self.check([row_of(self.a1, name="王晓明", born="2016-03-05")])
         self.assertEqual((result.matched, result.flags_added), (1, 0))
         (d,) = result.disagreements
-        self.assertEqual((d.sheet, d.row), (d.sheet, 2))
+        self.assertEqual((d.sheet, d.row), ("csv", 2))
         self.assertIn("王晓明", d.message)
         self.assertIn("2016-03-05", d.message)
         self.assertFalse(DifficultyFlag.objects.exists())

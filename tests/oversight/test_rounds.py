@@ -520,6 +520,35 @@ class CommandTests(RoundTestCase):
         self.assertEqual(shown["figures"]["left_behind_total"], 3)
         self.assertIn(self.org("school_b").code, shown["late"])
 
+    def test_a_township_officer_opens_a_round_for_its_own_units_and_json_says_so(self):
+        township = self.org("township_a1").code
+        args = ["open", "--org", township, "--title", "东镇排查", "--due", DUE.isoformat()]
+        with time_machine.travel(at(OPENED), tick=False):
+            opened = json.loads(self.run_command(*args, "--by", "township_officer", "--json"))
+            # Not over the county above it, nor over the neighbouring township: bad input.
+            for org in ("county_a", "township_a2"):
+                with self.subTest(org=org), self.assertRaises(CommandError) as refused:
+                    self.run_command(
+                        "open", "--org", self.org(org).code, "--title", "x",
+                        "--due", DUE.isoformat(), "--by", "township_officer",
+                    )  # fmt: skip
+                self.assertEqual(refused.exception.returncode, 1)
+        self.assertEqual(set(opened), {"id", "title", "units"})
+        self.assertEqual((opened["title"], opened["units"]), ("东镇排查", 2))
+        round_ = Round.objects.get(pk=opened["id"])
+        self.assertEqual(
+            (round_.org, round_.opened_by), (self.org("township_a1"), self.township_officer)
+        )
+        # Its school and its village report; no region lies between them and the township.
+        self.assertEqual(
+            {(u.org.code, u.level, u.due) for u in round_.units.select_related("org")},
+            {
+                (self.org("school_a").code, Level.UNIT, DUE),
+                (self.org("village_a1").code, Level.UNIT, DUE),
+            },
+        )
+        self.assertEqual(Round.objects.count(), 1)
+
     def test_the_level_above_returns_by_command_and_the_unit_submits_again(self):
         round_ = self.open_round()
         school = self.org("school_a").code
