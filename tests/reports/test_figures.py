@@ -32,10 +32,13 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from shouwang.activities import services as activities
+from shouwang.assistance import services as assistance
+from shouwang.assistance.models import Payment, Programme
 from shouwang.care import selectors as care_selectors
 from shouwang.care import services as care
 from shouwang.care.models import DutyPolicy, RecordKind
 from shouwang.children.types import ParentStatus
+from shouwang.core.concurrency import version_token
 from shouwang.family import services as family
 from shouwang.family.selectors import silence_days_of, silent_parents
 from shouwang.inspections import services as inspections
@@ -43,13 +46,13 @@ from shouwang.inspections.selectors import open_rectifications
 from shouwang.orgs import services as orgs
 from shouwang.orgs.models import Org
 from shouwang.oversight import services as rounds
-from shouwang.reports import context
+from shouwang.reports import context, services
 from shouwang.reports.render import DEFAULT_TEMPLATE, render_docx
 from shouwang.safety import services as safety
 from shouwang.stats.flows import Period, children_of
 from tests.children.factories import make_child
 
-from .test_reports import TERM, TODAY, ReportCase
+from .test_reports import TERM, TODAY, ReportCase, _template
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NUMBER = re.compile(r"\d+(?:\.\d+)?%?")
@@ -86,7 +89,8 @@ def figure_lines(lines: list[str]) -> list[str]:
 
 def layout(src: dict[str, Any]) -> list[list[str]]:
     """The keys each figure line carries, in the document's order: paths into ``src``, which
-    holds the statistics JSON at ``json`` and the problems found at ``problems``."""
+    holds the statistics JSON at ``json``, the problems found at ``problems`` and the goods given
+    (item, quantity; the JSON carries money only) at ``goods``."""
     d = src["json"]
     j = "json."
     lines: list[list[str]] = []
@@ -138,7 +142,9 @@ def layout(src: dict[str, Any]) -> list[list[str]]:
     lines.append([j + "guardians_trained"])
     if "assistance" in d:
         lines.append(
-            [f"{j}assistance.{k}" for k in ("payments", "amount_total", "children_helped")]
+            [f"{j}assistance.{k}" for k in ("payments", "amount_total")]
+            + [f"goods.{i}.quantity" for i in range(len(src["goods"]))]
+            + [j + "assistance.children_helped"]
         )
     lines.append([j + "emergencies.reported", j + "emergencies.steps_late"])
     lines.append([j + "commendations.children", j + "commendations.adults"])
@@ -158,7 +164,7 @@ def layout(src: dict[str, Any]) -> list[list[str]]:
 def at(src: dict[str, Any], path: str) -> Any:
     value: Any = src
     for part in path.split("."):
-        value = value[part]
+        value = value[int(part)] if isinstance(value, list) else value[part]
     return value
 
 
@@ -312,6 +318,28 @@ class FiguresCase(ReportCase):
             cls.round = rounds.open_round(
                 org=o["county_a"], title="秋季排查", due=date(2026, 10, 15), by=None
             )
+        # Goods: school bags to three children, stationery to two (one more voided).
+        goods = Programme.objects.get(region=o["county_a"], code="goods")
+        for child, item, quantity in [
+            *((k, "书包", 2) for k in cls.kids[6:9]),
+            *((k, "文具", 1) for k in cls.kids[9:11]),
+            (cls.kids[11], "文具", 5),
+        ]:
+            paid = assistance.pay(
+                child=child,
+                programme=goods,
+                paid_on=date(2026, 10, 20),
+                item=item,
+                quantity=quantity,
+                signed=True,
+                by=admin,
+            )
+        assistance.void_payment(
+            payment=paid,
+            reason="重复登记",
+            by=admin,
+            version=version_token(assistance.payment_state(paid)),
+        )
         # An inspection's finding not yet rectified.
         inspection = inspections.record_inspection(
             unit=o["school_a"],
@@ -327,6 +355,21 @@ class FiguresCase(ReportCase):
             responsible_name="张老师",
             by=users["township_officer"],
         )
+
+    @staticmethod
+    def goods(org: Org, period: Period) -> list[dict[str, Any]]:
+        """The goods the payments of the period carry, counted here one payment at a time."""
+        given: dict[str, tuple[int, set[int]]] = {}
+        for paid in Payment.objects.filter(
+            voided=False,
+            paid_on__gte=period.start,
+            paid_on__lte=period.end,
+            unit__path__startswith=org.path,
+        ).exclude(item=""):
+            quantity, children = given.get(paid.item, (0, set()))
+            given[paid.item] = (quantity + (paid.quantity or 0), children | {paid.child_id})
+        rows = [{"item": k, "quantity": q, "children": len(c)} for k, (q, c) in given.items()]
+        return sorted(rows, key=lambda g: (-g["quantity"], g["item"]))
 
     def problems(self, org: Org, period: Period, data: dict[str, Any]) -> dict[str, Any]:
         """The problems found, each counted by what counts it on its own page."""
@@ -364,7 +407,9 @@ class EveryFigureIsItsKeyTests(FiguresCase):
         self.assertGreater(problems["silent_children"], 0)
         self.assertTrue(data["family_calls"] and data["activities"]["count"])
         self.assertTrue(data["guardians_trained"] and data["emergencies"]["steps_late"])
-        self.check(docx, {"json": data, "problems": problems})
+        goods = self.goods(school, period)
+        self.assertEqual([(g["item"], g["quantity"]) for g in goods], [("书包", 6), ("文具", 2)])
+        self.check(docx, {"json": data, "problems": problems, "goods": goods})
         self.assertIn(
             "统计时段：2026-09-01 至 2027-01-22（2026年秋季学期）；基本情况统计日：2026-11-24；"
             f"统计口径：{data['profile']}",
@@ -382,7 +427,9 @@ class EveryFigureIsItsKeyTests(FiguresCase):
         self.assertEqual(data["students_total"], 314 + 221)
         self.assertEqual(data["left_behind_total"], 13 + 6)
         self.assertGreater(problems["late_rounds"], 1)  # both schools and the village
-        self.check(docx, {"json": data, "problems": problems})
+        goods = self.goods(county, period)
+        self.assertTrue(goods)
+        self.check(docx, {"json": data, "problems": problems, "goods": goods})
         self.assertIn(
             f"统计时段：{start} 至 {end}（{start} — {end}）；基本情况统计日：{end}；"
             f"统计口径：{data['profile']}",
@@ -396,6 +443,10 @@ class EveryFigureIsItsKeyTests(FiguresCase):
         period = Period(date(2026, 9, 1), date(2027, 1, 22), TERM)
         real, _result = context.stats_json(school, period, TODAY, None)
         marked, problems = markers(real)
+        goods = [
+            {"item": item, "quantity": problems.pop(f"goods_{i}"), "children": 1}
+            for i, item in enumerate(("书包", "文具"))
+        ]
         result = SimpleNamespace(counts={"paired": {"no": problems["unpaired"]}}, cell=lambda v: v)
         silences = (problems["silent_children"], problems["silence_days"])
         with (
@@ -406,11 +457,13 @@ class EveryFigureIsItsKeyTests(FiguresCase):
             mock.patch.object(
                 context, "open_rectifications", return_value=problems["open_rectifications"]
             ),
+            mock.patch.object(context, "_goods", return_value=goods),
         ):
             report = context.build(school, period)
         return render_docx(report, DEFAULT_TEMPLATE.read_bytes()), {
             "json": marked,
             "problems": problems,
+            "goods": goods,
         }
 
     def test_a_figure_read_from_a_wrong_key_is_seen(self):
@@ -458,6 +511,8 @@ def markers(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
             "silent_children",
             "silence_days",
             "open_rectifications",
+            "goods_0",
+            "goods_1",
         )
     }
     leaves: list[str] = []
@@ -475,3 +530,45 @@ def markers(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     walk(problems)
     assert len(leaves) == len(set(leaves)), "two markers alike"
     return marked, problems
+
+
+class GoodsTests(FiguresCase):
+    def test_the_money_sentence_names_the_goods_given_and_how_many(self):
+        school = self.org("school_a")
+        lines = body(self.report_file("--org", school.code, "--term", TERM))
+        # Eleven payments (six allowances, five of goods; the voided one is none), eleven
+        # children, and the goods by item, the most given first.
+        self.assertIn(
+            "发放资助11笔，共计2250.00元，并发放物资（书包6件、文具2件），帮助留守儿童11人。",
+            lines,
+        )
+        period = Period(date(2026, 9, 1), date(2027, 1, 22), TERM)
+        report = context.build(school, period, user=self.world.users["school_admin"])
+        self.assertEqual(
+            report.values["assistance_goods"],
+            [
+                {"item": "书包", "quantity": "6", "children": "3"},
+                {"item": "文具", "quantity": "2", "children": "2"},
+            ],
+        )
+        self.assertEqual(report.values["assistance_goods_quantity"], "8")
+        # Goods are help given: not for a reader who may not see it.
+        teacher = context.build(self.org("class_a1"), period, user=self.world.users["teacher"])
+        self.assertEqual(teacher.goods, [])
+        self.assertNotIn("assistance_goods", teacher.values)
+        self.assertNotIn("物资（", "\n".join(teacher.values["measure_sentences"]))
+        # Before October nothing was given: the plain sentence.
+        september = context.build(school, Period(date(2026, 9, 1), date(2026, 9, 30)))
+        self.assertEqual(september.goods, [])
+        self.assertIn(
+            "发放资助0笔，共计0.00元，帮助留守儿童0人。", september.values["measure_sentences"]
+        )
+
+    def test_a_county_template_lists_the_goods(self):
+        own = _template(
+            "{% if with_money %}{% for g in assistance_goods %}{{ g.item }}{{ g.quantity }}件"
+            "（{{ g.children }}人）；{% endfor %}共{{ assistance_goods_quantity }}件{% endif %}"
+        )
+        services.upload_template(region=self.org("county_a"), data=own, filename="x.docx", by=None)
+        lines = body(self.report_file("--org", self.org("school_a").code, "--term", TERM))
+        self.assertEqual(lines[0], "书包6件（3人）；文具2件（2人）；共8件")

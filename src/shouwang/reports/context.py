@@ -3,10 +3,13 @@
 The figures are the statistics JSON (interfaces.md) as ``shouwang stats --org CODE --on DAY
 --from --to --json`` prints it — ``stats.selectors.figures`` and ``flows_for`` for the command
 line, ``figures_for`` / ``flows_for`` with the user for a page (their scope, small counts
-hidden as in every export) — never counted again here. The document's own additions are the
-problems found (duties overdue from the duty engine, late rounds, long parent silences, open
-rectifications: inspections.selectors.open_rectifications) and the family-contact calls, which
-the statistics JSON does not carry; each is read through its own app's selector.
+hidden as in every export) — never counted again here: the family-contact calls too (its
+``family_calls`` key). The document's own additions are what the statistics JSON does not carry:
+the problems found (duties overdue from the duty engine, unpaired children, late rounds, long
+parent silences, open rectifications: inspections.selectors.open_rectifications), each read
+through its own app's selector, and the goods given with their quantities (the JSON's
+``assistance`` counts goods among its payments and children helped but carries money only),
+counted from the same payments as the JSON's ``assistance``.
 
 The template variables are flat names (documented in :data:`VARIABLES`, shown on the variables
 page): sentences in the register of the seeds ("留守儿童73人，占学生总数的7.62%") for the
@@ -19,11 +22,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shouwang.assistance.models import Payment
 from shouwang.care import engine
 from shouwang.care import selectors as care
 from shouwang.care.models import CaregiverRole, PairingMode, RecordKind
@@ -81,6 +85,8 @@ class Report:
     with_money: bool
     family_calls: int
     problems: Problems
+    # Goods given (with money only): [{"item", "quantity", "children"}], the most given first.
+    goods: list[dict[str, Any]] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)  # the template variables
     next_steps: list[str] = field(default_factory=list)  # the default sentences
 
@@ -130,6 +136,8 @@ def build(org: Org, period: Period, *, user: Any | None = None, on: date | None 
         family_calls=data["family_calls"],
         problems=problems,
     )
+    if report.with_money:
+        report.goods = _goods(org, period)
     report.values = variables(report)
     report.next_steps = default_next_steps(report)
     report.values["next_steps"] = report.next_steps
@@ -197,6 +205,27 @@ def _silences(org: Org, children: Any, on: date) -> tuple[int, int]:
         silent.update(parents.values_list("child_id", flat=True))
     shown = min(days_by_school.values()) if days_by_school else 0
     return len(silent), shown
+
+
+def _goods(org: Org, period: Period) -> list[dict[str, Any]]:
+    """Goods given to children over the period by units under ``org``: each item with its
+    quantity and the children who got it — the payments the JSON's ``assistance`` counts
+    (assistance.selectors.period_figures: not voided, paid within, kept under the unit)."""
+    rows = (
+        Payment.objects.filter(
+            voided=False,
+            paid_on__gte=period.start,
+            paid_on__lte=period.end,
+            unit__path__startswith=org.path,
+        )
+        .exclude(item="")
+        .values("item")
+        .annotate(quantity=Sum("quantity"), children=Count("child", distinct=True))
+        .order_by("-quantity", "item")
+    )
+    return [
+        {"item": r["item"], "quantity": r["quantity"] or 0, "children": r["children"]} for r in rows
+    ]
 
 
 # --- the template's variables ------------------------------------------------------------------
@@ -295,6 +324,13 @@ VARIABLES: list[tuple[str, Any]] = [
         "assistance_payments / assistance_children / assistance_amount",
         gettext_lazy("Payments, children helped, amount in yuan"),
     ),
+    (
+        "assistance_goods / assistance_goods_quantity",
+        gettext_lazy(
+            "Goods given: rows with item, quantity and children (a list), and the quantity of "
+            "all goods"
+        ),
+    ),
     ("basic_sentences", gettext_lazy("The basic situation as sentences (a list)")),
     ("measure_sentences", gettext_lazy("The measures and their numbers as sentences (a list)")),
     ("problem_sentences", gettext_lazy("The problems found as sentences (a list)")),
@@ -386,6 +422,11 @@ def variables(report: Report) -> dict[str, Any]:
         values["assistance_payments"] = n(money["payments"])
         values["assistance_children"] = n(money["children_helped"])
         values["assistance_amount"] = money["amount_total"]
+        values["assistance_goods"] = [
+            {"item": g["item"], "quantity": str(g["quantity"]), "children": str(g["children"])}
+            for g in report.goods
+        ]
+        values["assistance_goods_quantity"] = str(sum(g["quantity"] for g in report.goods))
     p = report.problems
     values |= {
         "overdue_duties": str(p.overdue_duties),
@@ -507,17 +548,30 @@ def measure_sentences(report: Report, v: dict[str, Any]) -> list[str]:
         _("Guardians trained: %(n)s.") % {"n": v["guardians_trained"]},
     ]
     if report.with_money:
-        out.append(
-            _(
-                "Assistance: %(payments)s payments, %(amount)s yuan in all, "
-                "%(children)s children helped."
+        given = {
+            "payments": v["assistance_payments"],
+            "amount": v["assistance_amount"],
+            "children": v["assistance_children"],
+        }
+        if report.goods:
+            given["goods"] = "、".join(
+                _("%(item)s %(quantity)s pieces") % g for g in v["assistance_goods"]
             )
-            % {
-                "payments": v["assistance_payments"],
-                "amount": v["assistance_amount"],
-                "children": v["assistance_children"],
-            }
-        )
+            out.append(
+                _(
+                    "Assistance: %(payments)s payments, %(amount)s yuan in all and goods "
+                    "(%(goods)s), %(children)s children helped."
+                )
+                % given
+            )
+        else:
+            out.append(
+                _(
+                    "Assistance: %(payments)s payments, %(amount)s yuan in all, "
+                    "%(children)s children helped."
+                )
+                % given
+            )
     out.append(
         _("Emergencies handled: %(n)s; steps of the chain late: %(late)s.")
         % {"n": v["emergencies_reported"], "late": v["emergencies_steps_late"]}
