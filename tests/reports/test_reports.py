@@ -36,6 +36,7 @@ from shouwang.family.selectors import silent_parents
 from shouwang.orgs import services as orgs
 from shouwang.reports import context, services
 from shouwang.reports.models import ReportTemplate
+from shouwang.reports.periods import resolve_period
 from shouwang.reports.render import DEFAULT_TEMPLATE, charts, render_docx
 from shouwang.reports.selectors import template_bytes
 from shouwang.stats.flows import Period, children_of
@@ -169,9 +170,25 @@ class EveryNumberIsTheStatisticsTests(ReportCase):
 
     def test_a_term_a_period_and_the_default_are_the_same_period(self):
         school = self.org("school_a")
-        by_term = context.build(school, Period(date(2026, 9, 1), date(2027, 1, 22), TERM))
+        term = Period(date(2026, 9, 1), date(2027, 1, 22), TERM)
+        # Nothing asked: the current term, as by its name.
+        self.assertEqual(resolve_period(school), term)
+        self.assertEqual(resolve_period(school, term=TERM), term)
+        dates = resolve_period(school, start=date(2026, 9, 1), end=date(2027, 1, 22))
+        self.assertEqual((dates.start, dates.end), (term.start, term.end))
+        by_term = context.build(school, term)
         self.assertEqual(by_term.values["period_name"], TERM)
         self.assertEqual(by_term.data, stats_json(school.code))
+        self.assertEqual(context.build(school, dates).data, by_term.data)
+        # The command without a period writes the document of the current term.
+        default = docx_text(self.report_file("--org", school.code))
+        self.assertEqual(default, docx_text(self.report_file("--org", school.code, "--term", TERM)))
+        self.assertIn("统计时段：2026-09-01 至 2027-01-22（2026年秋季学期）", "\n".join(default))
+        # So does the page with the term left to its default (“the current term”).
+        page = self.client_as("school_admin").get(
+            "/reports/download/", {"org": school.code, "format": "docx"}
+        )
+        self.assertEqual(docx_text(b"".join(page.streaming_content)), default)
 
 
 class ProblemsTests(ReportCase):
@@ -219,13 +236,60 @@ class SilenceTests(ReportCase):
 
 
 class ScopeTests(ReportCase):
-    def test_school_admin_of_another_school_gets_404_for_school_c(self):
-        code = self.org("school_c").code
+    def test_school_c_is_not_among_school_admin_s_units_and_asked_for_is_refused(self):
+        """The unit is chosen in the report form (a GET form): outside the scope it is not among
+        the choices, so asking for it is the form again with the field's error — the same
+        answer as for a code that does not exist (the write matrix's rule for chosen things)."""
         client = self.client_as("school_admin")
-        page = client.get("/reports/download/", {"org": code, "format": "docx"})
-        self.assertEqual(page.status_code, 200)  # the form again: school C is not a choice
-        self.assertFalse(page.has_header("Content-Disposition"))
-        self.assertIn("org", page.context["form"].errors)
+        form = client.get("/reports/").context["form"]
+        self.assertEqual([c for c, _n in form.fields["org"].choices], [self.org("school_a").code])
+        answers = []
+        for code in (self.org("school_c").code, "9999999999"):
+            page = client.get("/reports/download/", {"org": code, "format": "docx"})
+            self.assertEqual(page.status_code, 200)
+            self.assertFalse(page.has_header("Content-Disposition"))
+            answers.append(page.context["form"].errors["org"][0].replace(code, "CODE"))
+        self.assertEqual(answers[0], answers[1])
+        self.assertFalse(AuditEntry.objects.filter(action="export").exists())
+
+    def test_the_terms_offered_are_the_chosen_unit_s(self):
+        """School B follows its township's own calendar: chosen, its terms are offered and
+        taken, the county's are not."""
+        township = self.org("township_a2")
+        orgs.add_term(
+            region=township,
+            name="2026学年第一学期",
+            start=date(2026, 9, 7),
+            midterm=date(2026, 11, 16),
+            end=date(2027, 1, 29),
+            by=None,
+        )
+        client = self.client_as("county_officer")
+        school_b = self.org("school_b").code
+
+        def terms(page):
+            return [c for c, _n in page.context["form"].fields["term"].choices if c]
+
+        first = client.get("/reports/")
+        self.assertEqual(terms(first), [TERM])  # the county, first of the units
+        # The unit's select asks the page again for that unit's term list (htmx).
+        self.assertContains(first, 'hx-get="/reports/"')
+        self.assertContains(first, 'hx-select="#id_term"')
+        chosen = client.get("/reports/", {"org": school_b})
+        self.assertEqual(terms(chosen), ["2026学年第一学期"])
+        self.assertEqual(chosen.context["form"].initial["org"], school_b)
+        page = client.get(
+            "/reports/download/", {"org": school_b, "term": "2026学年第一学期", "format": "docx"}
+        )
+        self.assertEqual(
+            page.status_code, 200, getattr(page, "context", None) and page.context["form"].errors
+        )
+        text = "\n".join(docx_text(b"".join(page.streaming_content)))
+        self.assertIn("统计时段：2026-09-07 至 2027-01-29（2026学年第一学期）", text)
+        # The county's term is not school B's.
+        wrong = client.get("/reports/download/", {"org": school_b, "term": TERM, "format": "docx"})
+        self.assertFalse(wrong.has_header("Content-Disposition"))
+        self.assertIn("term", wrong.context["form"].errors)
 
     def test_teacher_has_no_reports_page(self):
         self.assertEqual(self.client_as("teacher").get("/reports/").status_code, 404)

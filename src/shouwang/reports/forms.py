@@ -32,11 +32,28 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
-    def __init__(self, *args: Any, units: list[Org], terms: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        units: list[Org],
+        terms: list[str],
+        terms_url: str = "",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         top = units[0].depth if units else 0
         org_field: Any = self.fields["org"]
         org_field.choices = [(u.code, f"{'　' * max(u.depth - top, 0)}{u.name}") for u in units]
+        if terms_url:
+            # A unit chosen: its calendar's terms replace the term list (htmx: the page asked
+            # again for that unit, its term field taken from the answer).
+            org_field.widget.attrs |= {
+                "hx-get": terms_url,
+                "hx-trigger": "change",
+                "hx-target": f"#{self['term'].auto_id}",
+                "hx-select": f"#{self['term'].auto_id}",
+                "hx-swap": "outerHTML",
+            }
         term_field: Any = self.fields["term"]
         term_field.choices = [
             ("", _("The current term")),

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -31,20 +32,29 @@ from .periods import resolve_period, terms_near
 from .render import DEFAULT_TEMPLATE, DOCX, PDF, render_docx, render_pdf
 
 
-def _report_form(request: HttpRequest) -> tuple[ReportForm, list[Org]]:
+def _report_form(request: HttpRequest, *, bind: bool) -> tuple[ReportForm, list[Org]]:
+    """The form over the user's units; its terms are those of the chosen unit's calendar (the
+    unit in ``?org=``, else the first), so a school following its township's calendar is asked
+    for the township's terms. Changing the unit on the page fetches them again (htmx)."""
     scope = scope_of(request.user)
     if not scope.may(Area.REPORTS, Action.VIEW):
         raise Http404
     units = list(selectors.units_reportable_by(request.user))
     if not units:
         raise Http404
-    terms = terms_near(units[0])
-    data = request.GET if "org" in request.GET else None
-    return ReportForm(data, units=units, terms=terms, initial={"org": units[0].code}), units
+    chosen = next((u for u in units if u.code == request.GET.get("org")), units[0])
+    form = ReportForm(
+        request.GET if bind and "org" in request.GET else None,
+        units=units,
+        terms=terms_near(chosen),
+        terms_url=reverse("reports:index"),
+        initial={"org": chosen.code},
+    )
+    return form, units
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    form, _units = _report_form(request)
+    form, _units = _report_form(request, bind=False)
     return _page(request, form)
 
 
@@ -66,7 +76,7 @@ def _page(request: HttpRequest, form: ReportForm, status: int = 200) -> HttpResp
 
 
 def download(request: HttpRequest) -> HttpResponseBase:
-    form, _units = _report_form(request)
+    form, _units = _report_form(request, bind=True)
     if not form.is_bound or not form.is_valid():
         return _page(request, form)
     user = acting_user(request)
