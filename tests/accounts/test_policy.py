@@ -39,24 +39,18 @@ def test_no_module_but_the_policy_names_a_role():
 
 # A role's value written out ("school_admin") names the role as surely as Role.SCHOOL_ADMIN. Some
 # values are also words of the domain's own data: a caregiver is a teacher or a volunteer
-# (care.CaregiverKind, care.CaregiverRole), and so is an adult at an activity, a trainee or a
-# person commended (activities' kinds). Those uses are listed here, file by file, with what the
-# word is there; a value that is only a login role's may appear nowhere.
+# (care.CaregiverKind), and so is an adult at an activity, a trainee or a person commended
+# (activities' kinds). Each such word is written once, in its kind's definition, and used
+# through the enumeration elsewhere; those definitions are listed here, file by file, with what
+# the word is there; a value that is only a login role's may appear nowhere.
 SHARED_WORDS = {
     # activities/models.py: the kinds of adults at an activity, trainees, recipients.
     ("activities/models.py", "teacher"),
     ("activities/models.py", "volunteer"),
     ("activities/models.py", "counselor"),
-    # care/models.py: CaregiverKind (帮扶教师, 志愿者) and CaregiverRole (a pairing's role).
+    # care/models.py: CaregiverKind (帮扶教师, 志愿者), and a care record's WithWhom (a teacher).
     ("care/models.py", "teacher"),
     ("care/models.py", "volunteer"),
-    # care/presets.py: the caregiver roles a preset duty falls to (CaregiverRole).
-    ("care/presets.py", "teacher"),
-    # care/forms.py: the pairing form's third caregiver pairs as a volunteer (CaregiverRole).
-    ("care/forms.py", "volunteer"),
-    # demo/activities.py: the demo's trainees and adults at an activity, and a commendation.
-    ("demo/activities.py", "teacher"),
-    ("demo/activities.py", "volunteer"),
 }
 ROLE_VALUES = frozenset(Role.values)
 # Besides Python: templates and scripts, where a role would be compared as a quoted value.

@@ -194,7 +194,7 @@ def _make_world(var: Path, children: int) -> dict[str, Any]:
 def _grow(world: dict[str, Any]) -> None:
     """Import the next ledger (a tenth, then all); give the new children caregivers and records."""
     from shouwang.care import services as care
-    from shouwang.care.models import Caregiver, CaregiverRole, CareRecord, Pairing
+    from shouwang.care.models import Caregiver, CaregiverKind, CareRecord, Pairing
     from shouwang.children.models import Child
     from shouwang.core.bulk import insert_many
     from shouwang.ledger.services import import_ledger
@@ -212,7 +212,7 @@ def _grow(world: dict[str, Any]) -> None:
             care.pair(
                 child=Child.objects.get(pk=pk),
                 caregiver=me,
-                role=CaregiverRole.VOLUNTEER,
+                role=CaregiverKind.VOLUNTEER,
                 starts_on=TERM_START,
                 by=None,
             )
@@ -224,7 +224,7 @@ def _grow(world: dict[str, Any]) -> None:
         (
             Caregiver(
                 name=f"帮扶人{first + n}",
-                kind=CaregiverRole.TEACHER,
+                kind=CaregiverKind.TEACHER,
                 org_id=new[n * 4][1],
                 county_id=county.pk,
             )
@@ -244,7 +244,7 @@ def _grow(world: dict[str, Any]) -> None:
             Pairing(
                 child_id=child_id,
                 caregiver_id=caregiver_id,
-                role=CaregiverRole.TEACHER,
+                role=CaregiverKind.TEACHER,
                 county_id=county.pk,
                 starts_on=TERM_START,
             )

@@ -244,7 +244,7 @@ def _sizes() -> str:
 def _make_county(var: Path, children: int, schools: int, today: date) -> tuple[Any, Any]:
     from shouwang.accounts import services as accounts
     from shouwang.accounts.models import Role
-    from shouwang.care.models import CaregiverRole, CareRecord, Pairing
+    from shouwang.care.models import CaregiverKind, CareRecord, Pairing
     from shouwang.care.services import add_caregiver
     from shouwang.children.models import Child
     from shouwang.core.bulk import insert_many
@@ -282,7 +282,7 @@ def _make_county(var: Path, children: int, schools: int, today: date) -> tuple[A
     assert not plan.result.errors, plan.result.errors[:3]
     _history(county, today)
 
-    teacher = add_caregiver(name="帮扶教师", kind=CaregiverRole.TEACHER, org=county, by=None)
+    teacher = add_caregiver(name="帮扶教师", kind=CaregiverKind.TEACHER, org=county, by=None)
     ids = list(Child.objects.order_by("pk").values_list("pk", flat=True))
     paired = [pk for n, pk in enumerate(ids) if n % 10]
     starts = {pk: today - timedelta(days=120 - pk % 100) for pk in paired}
@@ -292,7 +292,7 @@ def _make_county(var: Path, children: int, schools: int, today: date) -> tuple[A
             {
                 "child_id": pk,
                 "caregiver_id": teacher.pk,
-                "role": CaregiverRole.TEACHER,
+                "role": CaregiverKind.TEACHER,
                 "county_id": county.pk,
                 "starts_on": starts[pk],
                 # One in eight pairings ended after a month or two.

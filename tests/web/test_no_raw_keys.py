@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from shouwang.audit.describe import describe
-from shouwang.care.models import CaregiverRole
+from shouwang.care.models import CaregiverKind
 from shouwang.children import services as child_services
 from shouwang.children.models import ParentStatus
 from tests.children.factories import make_child
@@ -226,7 +226,7 @@ class DescribeTests(HistoryWorld):
         lines = describe(
             {
                 "late": False,
-                "role": CaregiverRole.VOLUNTEER,
+                "role": CaregiverKind.VOLUNTEER,
                 "occurred_at": "2026-11-26T01:02:47+00:00",
                 "guardian.relation": [None, "grandparent"],
                 "mother.phone": ["", "138****0000"],

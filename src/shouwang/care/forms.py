@@ -17,7 +17,7 @@ from .models import (
     WITH_WHOM_FOR_KIND,
     Assignee,
     Caregiver,
-    CaregiverRole,
+    CaregiverKind,
     NeedArea,
     Period,
     RecordKind,
@@ -130,7 +130,7 @@ class CorrectRecordForm(forms.Form):
 
 class CaregiverForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=50)
-    kind = forms.ChoiceField(label=_("Kind"), choices=CaregiverRole.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=CaregiverKind.choices)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     org = QuickModelChoiceField(label=_("Unit"), queryset=Org.objects.none())
 
@@ -146,17 +146,19 @@ class PairForm(forms.Form):
 
     children = ChildrenChoiceField(label=_("Children"), queryset=Child.objects.none())
     caregiver_1 = CaregiverChoiceField(label=_("Caregiver"), queryset=Caregiver.objects.none())
-    role_1 = forms.ChoiceField(label=_("as"), choices=CaregiverRole.choices)
+    role_1 = forms.ChoiceField(label=_("as"), choices=CaregiverKind.choices)
     caregiver_2 = CaregiverChoiceField(
         label=_("Second caregiver (二对一)"), queryset=Caregiver.objects.none(), required=False
     )
     role_2 = forms.ChoiceField(
-        label=_("as"), choices=CaregiverRole.choices, initial="village_cadre"
+        label=_("as"), choices=CaregiverKind.choices, initial=CaregiverKind.VILLAGE_CADRE
     )
     caregiver_3 = CaregiverChoiceField(
         label=_("Third caregiver (多对一)"), queryset=Caregiver.objects.none(), required=False
     )
-    role_3 = forms.ChoiceField(label=_("as"), choices=CaregiverRole.choices, initial="volunteer")
+    role_3 = forms.ChoiceField(
+        label=_("as"), choices=CaregiverKind.choices, initial=CaregiverKind.VOLUNTEER
+    )
     starts_on = forms.DateField(label=_("From"), widget=DATE)
 
     def __init__(
@@ -232,7 +234,7 @@ class RuleForm(forms.Form):
     assignee = forms.ChoiceField(label=_("Who"), choices=Assignee.choices)
     caregiver_roles = forms.MultipleChoiceField(
         label=_("Only caregivers acting as"),
-        choices=CaregiverRole.choices,
+        choices=CaregiverKind.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )

@@ -30,7 +30,7 @@ from shouwang.core.fieldcrypt import EncryptedCharField
 from shouwang.orgs.models import Org
 
 
-class CaregiverRole(models.TextChoices):
+class CaregiverKind(models.TextChoices):
     TEACHER = "teacher", _("Caring teacher")  # 帮扶教师
     PROXY_PARENT = "proxy_parent", _("Proxy parent")  # 代理家长 / 代管家长
     CARING_MOTHER = "caring_mother", _("Caring mother")  # 爱心妈妈
@@ -44,7 +44,7 @@ class Caregiver(models.Model):
     """A person who cares for children. Many log in (``user``); a classmate or a 五老 may not."""
 
     name = models.CharField(_("full name"), max_length=50)
-    kind = models.CharField(_("kind"), max_length=16, choices=CaregiverRole.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=CaregiverKind.choices)
     phone = EncryptedCharField(_("phone"), max_length=20, blank=True)
     org = models.ForeignKey(
         Org, on_delete=models.PROTECT, related_name="caregivers", verbose_name=_("unit")
@@ -91,7 +91,7 @@ def pairing_mode(active_pairings: int) -> str | None:
 
 
 # Seed 002: a 4-heart child needs a "二对一" pair of one cadre and one teacher.
-TWO_TO_ONE_ROLES = frozenset({CaregiverRole.VILLAGE_CADRE, CaregiverRole.TEACHER})
+TWO_TO_ONE_ROLES = frozenset({CaregiverKind.VILLAGE_CADRE, CaregiverKind.TEACHER})
 
 
 class Pairing(models.Model):
@@ -102,7 +102,7 @@ class Pairing(models.Model):
 
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="pairings")
     caregiver = models.ForeignKey(Caregiver, on_delete=models.PROTECT, related_name="pairings")
-    role = models.CharField(_("as"), max_length=16, choices=CaregiverRole.choices)
+    role = models.CharField(_("as"), max_length=16, choices=CaregiverKind.choices)
     county = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+", editable=False)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"), null=True, blank=True)
@@ -477,7 +477,7 @@ class DutyRule(models.Model):
             str(self.get_assignee_display()),
         ]
         if self.caregiver_roles:
-            parts.append("、".join(str(CaregiverRole(r).label) for r in self.caregiver_roles))
+            parts.append("、".join(str(CaregiverKind(r).label) for r in self.caregiver_roles))
         if self.left_behind_types:
             parts.append("、".join(str(LeftBehindType(t).label) for t in self.left_behind_types))
         if self.min_heart_level:
@@ -492,7 +492,7 @@ class DutyRule(models.Model):
         errors: dict[str, object] = {}
         if not self.kinds or not set(self.kinds) <= set(RecordKind.values):
             errors["kinds"] = _("Choose at least one kind of record.")
-        if not set(self.caregiver_roles or []) <= set(CaregiverRole.values):
+        if not set(self.caregiver_roles or []) <= set(CaregiverKind.values):
             errors["caregiver_roles"] = _("Unknown caregiver role.")
         if not set(self.left_behind_types or []) <= set(LeftBehindType.values):
             errors["left_behind_types"] = _("Unknown left-behind type.")

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.db import models
 
+from .models import CaregiverKind
+
 
 def _rule(label: str, kinds: list[str], period: str, assignee: str, **extra: Any) -> dict[str, Any]:
     return {"label": label, "kinds": kinds, "period": period, "assignee": assignee, **extra}
@@ -35,17 +37,25 @@ POLICIES: list[dict[str, Any]] = [
         "rules": [
             _rule("学校行政每月家访一次", ["home_visit"], "month", "leadership"),
             _rule(
-                "教师每周家访一次", ["home_visit"], "week", "caregiver", caregiver_roles=["teacher"]
+                "教师每周家访一次",
+                ["home_visit"],
+                "week",
+                "caregiver",
+                caregiver_roles=[CaregiverKind.TEACHER],
             ),
             _rule(
                 "教师每月与家长通话一次",
                 ["parent_call"],
                 "month",
                 "caregiver",
-                caregiver_roles=["teacher"],
+                caregiver_roles=[CaregiverKind.TEACHER],
             ),
             _rule(
-                "每学期给家长写信一封", ["letter"], "term", "caregiver", caregiver_roles=["teacher"]
+                "每学期给家长写信一封",
+                ["letter"],
+                "term",
+                "caregiver",
+                caregiver_roles=[CaregiverKind.TEACHER],
             ),
         ],
     },

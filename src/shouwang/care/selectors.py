@@ -28,7 +28,7 @@ from . import engine, follow_ups
 from .models import (
     TWO_TO_ONE_ROLES,
     Caregiver,
-    CaregiverRole,
+    CaregiverKind,
     CarePlan,
     CareRecord,
     DutyPolicy,
@@ -775,4 +775,4 @@ def caregivers_by_kind(children: QuerySet[Child, Any], on: date) -> dict[str, in
         .values_list("kind")
         .annotate(n=Count("pk"))
     )
-    return {kind: found.get(kind, 0) for kind in CaregiverRole.values}
+    return {kind: found.get(kind, 0) for kind in CaregiverKind.values}

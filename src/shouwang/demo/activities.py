@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from shouwang.accounts.models import RoleAssignment, User
 from shouwang.activities import services
-from shouwang.activities.models import Session
+from shouwang.activities.models import AttendeeKind, RecipientKind, Session, TraineeKind
 from shouwang.children.models import Child, ChildStatus
 from shouwang.orgs.models import Org, OrgKind
 
@@ -67,8 +67,8 @@ def add_demo_activities(*, county: Org, rng: random.Random, today: date) -> None
     session = visit.sessions.get()
     for group in classes[:4]:
         tick(session, group, 0.8, school_admin)
-    services.add_adults(session=session, kind="volunteer", count=6, by=school_admin)
-    services.add_adults(session=session, kind="guardian", count=12, by=school_admin)
+    services.add_adults(session=session, kind=AttendeeKind.VOLUNTEER, count=6, by=school_admin)
+    services.add_adults(session=session, kind=AttendeeKind.GUARDIAN, count=12, by=school_admin)
 
     # A reading club of the demo teacher's class: two sessions, most children at both.
     club = services.plan_activity(
@@ -134,7 +134,10 @@ def add_demo_activities(*, county: Org, rng: random.Random, today: date) -> None
     if guardians:
         services.add_trainees(session=training, guardians=guardians, by=school_admin)
     services.add_trainees(
-        session=training, kind="teacher", names=["班主任李老师", "德育主任张老师"], by=school_admin
+        session=training,
+        kind=TraineeKind.TEACHER,
+        names=["班主任李老师", "德育主任张老师"],
+        by=school_admin,
     )
 
     # This term's commendations: children of every class, and a caring mother.
@@ -145,7 +148,7 @@ def add_demo_activities(*, county: Org, rng: random.Random, today: date) -> None
             on=today - timedelta(days=3),
             occasion="关爱留守儿童工作表彰",
             honour="自强之星",
-            recipient_kind="child",
+            recipient_kind=RecipientKind.CHILD,
             children=commended,
             by=school_admin,
         )
@@ -154,7 +157,7 @@ def add_demo_activities(*, county: Org, rng: random.Random, today: date) -> None
         on=today - timedelta(days=3),
         occasion="关爱留守儿童工作表彰",
         honour="优秀爱心妈妈",
-        recipient_kind="volunteer",
+        recipient_kind=RecipientKind.VOLUNTEER,
         recipient="爱心妈妈代表",
         by=school_admin,
     )

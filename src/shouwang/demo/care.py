@@ -22,7 +22,7 @@ from shouwang.audit.models import AuditAction
 from shouwang.care import services as care_services
 from shouwang.care.models import (
     Caregiver,
-    CaregiverRole,
+    CaregiverKind,
     CarePlan,
     CarePlanItem,
     CareRecord,
@@ -102,7 +102,7 @@ def add_demo_care(*, county: Org, rng: random.Random, fake: Faker, today: date) 
     per_school = Counter(c.school_id for c in children)
     teachers: dict[int, list[Caregiver]] = {
         school.pk: [
-            caregiver(CaregiverRole.TEACHER, school) for _ in range(per_school[school.pk] // 3 + 1)
+            caregiver(CaregiverKind.TEACHER, school) for _ in range(per_school[school.pk] // 3 + 1)
         ]
         for school in schools
     }
@@ -110,12 +110,12 @@ def add_demo_care(*, county: Org, rng: random.Random, fake: Faker, today: date) 
     teachers[schools[0].pk][:0] = [
         care_services.caregiver_for_login(logins[name]) for name in ("demo-teacher", "demo-school")
     ]
-    cadres = {v.pk: caregiver(CaregiverRole.VILLAGE_CADRE, v) for v in villages}
+    cadres = {v.pk: caregiver(CaregiverKind.VILLAGE_CADRE, v) for v in villages}
     _add_caregivers(list(cadres.values()), county=county)
     cadres[villages[0].pk] = care_services.caregiver_for_login(logins["demo-village"])
-    mothers = [caregiver(CaregiverRole.CARING_MOTHER, federation) for _ in range(4)]
-    elders = [caregiver(CaregiverRole.ELDER, rng.choice(villages)) for _ in range(3)]
-    proxies = [caregiver(CaregiverRole.PROXY_PARENT, rng.choice(schools)) for _ in range(4)]
+    mothers = [caregiver(CaregiverKind.CARING_MOTHER, federation) for _ in range(4)]
+    elders = [caregiver(CaregiverKind.ELDER, rng.choice(villages)) for _ in range(3)]
+    proxies = [caregiver(CaregiverKind.PROXY_PARENT, rng.choice(schools)) for _ in range(4)]
     _add_caregivers([*mothers, *elders, *proxies], county=county)
     volunteer = care_services.caregiver_for_login(logins["demo-volunteer"])
 
@@ -124,28 +124,28 @@ def add_demo_care(*, county: Org, rng: random.Random, fake: Faker, today: date) 
     # The volunteer looks after four children of the first school (the demo's phone walk).
     first_school = [c for c in children if c.school_id == schools[0].pk]
     for child in first_school[:4]:
-        pair(child, volunteer, CaregiverRole.VOLUNTEER)
+        pair(child, volunteer, CaregiverKind.VOLUNTEER)
     gaps = 0
     for child in children:
         if child.heart_level == 4 and gaps < 2 and rng.random() < 0.5:
             gaps += 1  # a 4-heart child still waiting for a cadre: shown as a gap
         elif child.heart_level == 4 or rng.random() < 0.12:
-            pair(child, cadres[child.home_village_id], CaregiverRole.VILLAGE_CADRE)
+            pair(child, cadres[child.home_village_id], CaregiverKind.VILLAGE_CADRE)
         if rng.random() < 0.08 and child.heart_level != 4:
             continue  # not paired yet: listed as unpaired
         teacher = rng.choice(teachers[child.school_id])
-        pair(child, teacher, CaregiverRole.TEACHER)
+        pair(child, teacher, CaregiverKind.TEACHER)
         extra = rng.random()
         if extra < 0.05:
-            pair(child, rng.choice(mothers), CaregiverRole.CARING_MOTHER)
+            pair(child, rng.choice(mothers), CaregiverKind.CARING_MOTHER)
         elif extra < 0.08:
-            pair(child, rng.choice(proxies), CaregiverRole.PROXY_PARENT)
+            pair(child, rng.choice(proxies), CaregiverKind.PROXY_PARENT)
         elif extra < 0.10:
-            pair(child, rng.choice(elders), CaregiverRole.ELDER)
+            pair(child, rng.choice(elders), CaregiverKind.ELDER)
     pairings.save()
 
     # Two teachers left mid-term; their children were handed over the next day.
-    handed = Pairing.objects.filter(county=county, role=CaregiverRole.TEACHER).exclude(
+    handed = Pairing.objects.filter(county=county, role=CaregiverKind.TEACHER).exclude(
         caregiver__user__isnull=False
     )
     for pairing in list(handed.order_by("pk")[3:5]):

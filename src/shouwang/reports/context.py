@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 from shouwang.assistance.models import Payment
 from shouwang.care import engine
 from shouwang.care import selectors as care
-from shouwang.care.models import CaregiverRole, PairingMode, RecordKind
+from shouwang.care.models import CaregiverKind, PairingMode, RecordKind
 from shouwang.children.models import (
     IN_REGISTER,
     Child,
@@ -516,7 +516,7 @@ def basic_sentences(report: Report, v: dict[str, Any]) -> list[str]:
 
 def measure_sentences(report: Report, v: dict[str, Any]) -> list[str]:
     modes = dict(PairingMode.choices)
-    kinds = dict(CaregiverRole.choices)
+    kinds = dict(CaregiverKind.choices)
     care_kinds = dict(RecordKind.choices)
     out = [
         _("Pairing: %(modes)s; pairing coverage %(coverage)s. Caregivers paired: %(kinds)s.")
@@ -525,7 +525,7 @@ def measure_sentences(report: Report, v: dict[str, Any]) -> list[str]:
             "coverage": v["pairing_coverage"],
             "kinds": "，".join(
                 f"{kinds[k]}{v[f'caregivers_{k}']}人"
-                for k in CaregiverRole.values
+                for k in CaregiverKind.values
                 if report.data["caregivers_by_kind"].get(k)
             )
             or _("none"),

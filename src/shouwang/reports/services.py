@@ -19,7 +19,7 @@ from jinja2 import TemplateError
 from shouwang.accounts.models import User
 from shouwang.audit import services as audit
 from shouwang.audit.models import AuditAction
-from shouwang.care.models import CaregiverRole, RecordKind
+from shouwang.care.models import CaregiverKind, RecordKind
 from shouwang.crosschecks.models import ListKind
 from shouwang.orgs.models import Org
 from shouwang.stats.flows import Period
@@ -62,7 +62,7 @@ def sample_report(org: Org, *, with_money: bool) -> Report:
         "boarding": 0,
         "pairing_coverage": None,
         "pairings_by_mode": {"one_to_one": 0, "two_to_one": 0, "many_to_one": 0},
-        "caregivers_by_kind": dict.fromkeys(CaregiverRole.values, 0),
+        "caregivers_by_kind": dict.fromkeys(CaregiverKind.values, 0),
         "difficulty_flags": dict.fromkeys(ListKind.values, 0),
         "care_person_times": dict.fromkeys(RecordKind.values, 0),
         "activities": {"count": 0, "person_times": 0, "children_reached": 0},

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from shouwang.activities import selectors as activities
 from shouwang.assistance import selectors as assistance
 from shouwang.care import selectors as care
-from shouwang.care.models import CaregiverRole, PairingMode, RecordKind
+from shouwang.care.models import CaregiverKind, PairingMode, RecordKind
 from shouwang.children.models import Child
 from shouwang.crosschecks.models import ListKind
 from shouwang.family import selectors as family
@@ -167,7 +167,7 @@ def work_rows(data: dict[str, Any]) -> list[tuple[str, Rows]]:
             _("Pairings"),
             [(str(dict(PairingMode.choices)[k]), n) for k, n in data["pairings_by_mode"].items()]
             + [
-                (_("Caregivers: %(kind)s") % {"kind": dict(CaregiverRole.choices)[k]}, n)
+                (_("Caregivers: %(kind)s") % {"kind": dict(CaregiverKind.choices)[k]}, n)
                 for k, n in data["caregivers_by_kind"].items()
             ],
         ),
