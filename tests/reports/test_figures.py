@@ -457,7 +457,7 @@ class EveryFigureIsItsKeyTests(FiguresCase):
             mock.patch.object(
                 context, "open_rectifications", return_value=problems["open_rectifications"]
             ),
-            mock.patch.object(context, "_goods", return_value=goods),
+            mock.patch.object(context.assistance, "goods_given", return_value=goods),
         ):
             report = context.build(school, period)
         return render_docx(report, DEFAULT_TEMPLATE.read_bytes()), {

@@ -354,14 +354,35 @@ def child_section(user: Any, child: Child) -> dict[str, Any] | None:
 # --- statistics -------------------------------------------------------------------------------
 
 
+def _paid_within(org: Org, start: date, end: date) -> QuerySet[Payment]:
+    """Non-voided payments dated within [start, end], kept by units under ``org``: what the
+    period's figures count (no user scope — the caller has checked that the org is theirs)."""
+    return Payment.objects.filter(
+        voided=False, paid_on__gte=start, paid_on__lte=end, unit__path__startswith=org.path
+    )
+
+
+def goods_given(*, org: Org, start: date, end: date) -> list[dict[str, Any]]:
+    """The goods among the period's payments (:func:`period_figures` counts them, money only):
+    each item with its quantity and the children who got it, the most given first."""
+    rows = (
+        _paid_within(org, start, end)
+        .exclude(item="")
+        .values("item")
+        .annotate(quantity=Sum("quantity"), children=Count("child", distinct=True))
+        .order_by("-quantity", "item")
+    )
+    return [
+        {"item": r["item"], "quantity": r["quantity"] or 0, "children": r["children"]} for r in rows
+    ]
+
+
 def period_figures(*, org: Org, start: date, end: date) -> dict[str, Any]:
     """The ``assistance`` figures of interfaces.md for ``org`` over [start, end]: non-voided
     payments dated within, kept by units under the org (for the statistics; no user scope —
     the caller has checked that the org is theirs). ``by_programme`` is keyed by programme code
     (one code in several regions adds up), with every programme of the org's regions present."""
-    paid = Payment.objects.filter(
-        voided=False, paid_on__gte=start, paid_on__lte=end, unit__path__startswith=org.path
-    )
+    paid = _paid_within(org, start, end)
     # Every programme the org's regions run, paid or not (zero keys are present, interfaces.md).
     codes = Programme.objects.filter(
         Q(region__path__in=paths_above(org.path)) | Q(region__path__startswith=org.path)

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shouwang.assistance.models import Payment
+from shouwang.assistance import selectors as assistance
 from shouwang.care import engine
 from shouwang.care import selectors as care
 from shouwang.care.models import CaregiverKind, PairingMode, RecordKind
@@ -137,7 +137,7 @@ def build(org: Org, period: Period, *, user: Any | None = None, on: date | None 
         problems=problems,
     )
     if report.with_money:
-        report.goods = _goods(org, period)
+        report.goods = assistance.goods_given(org=org, start=period.start, end=period.end)
     report.values = variables(report)
     report.next_steps = default_next_steps(report)
     report.values["next_steps"] = report.next_steps
@@ -205,27 +205,6 @@ def _silences(org: Org, children: Any, on: date) -> tuple[int, int]:
         silent.update(parents.values_list("child_id", flat=True))
     shown = min(days_by_school.values()) if days_by_school else 0
     return len(silent), shown
-
-
-def _goods(org: Org, period: Period) -> list[dict[str, Any]]:
-    """Goods given to children over the period by units under ``org``: each item with its
-    quantity and the children who got it — the payments the JSON's ``assistance`` counts
-    (assistance.selectors.period_figures: not voided, paid within, kept under the unit)."""
-    rows = (
-        Payment.objects.filter(
-            voided=False,
-            paid_on__gte=period.start,
-            paid_on__lte=period.end,
-            unit__path__startswith=org.path,
-        )
-        .exclude(item="")
-        .values("item")
-        .annotate(quantity=Sum("quantity"), children=Count("child", distinct=True))
-        .order_by("-quantity", "item")
-    )
-    return [
-        {"item": r["item"], "quantity": r["quantity"] or 0, "children": r["children"]} for r in rows
-    ]
 
 
 # --- the template's variables ------------------------------------------------------------------
