@@ -236,6 +236,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # What the gate answered over a row, kept for this request only (accounts.scope, issue 17).
+    "shouwang.accounts.middleware.ScopeAnswersMiddleware",
     # Logins (the page and the API's token) counted per address and per username: above the
     # limit a 429 with the reason on the form, before the password is even checked.
     "shouwang.accounts.ratelimit.LoginRateLimitMiddleware",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from shouwang.audit.services import RequestOrigin, origin_scope
 
 from . import twofactor
+from .scope import answers_kept
 from .tokens import ExpiringTokenAuthentication
 
 # Pages anyone may open without logging in. The API answers for itself: a token is checked by
@@ -55,6 +56,19 @@ class RequestOriginMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with origin_scope(origin_of(request)):
+            return self.get_response(request)
+
+
+class ScopeAnswersMiddleware:
+    """The gate's answers over one row are kept while a request is served and forgotten when it
+    ends, however it ends: a child's page asks whether the user may see the child once, not in
+    every section (accounts.scope.answers_kept, issue 17)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with answers_kept():
             return self.get_response(request)
 
 

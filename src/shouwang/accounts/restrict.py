@@ -14,7 +14,7 @@ from django.db import models
 from shouwang.audit.versions import cache_key
 from shouwang.orgs.models import Org, OrgKind
 
-from .policy import ANY, REGIONAL, Action, Area, Reach, rule
+from .policy import REGIONAL, Action, Area, Reach
 from .scope import PLACES, _prefix_q, scope_of
 
 M = TypeVar("M", bound=models.Model)
@@ -90,11 +90,12 @@ class RestrictedQuerySet(models.QuerySet[M]):
         regions = {path for role in REGIONAL & scope.by_role.keys() for path in scope.by_role[role]}
         if regions and share_under(tuple(sorted(regions))) >= UNION_BELOW:
             return None
-        entry = rule(area, action)
-        reaches = [(r, paths) for role, paths in scope.by_role.items() for r in entry.get(role, ())]
-        if scope.user_id is not None:
-            reaches += [(r, ()) for r in entry.get(ANY, ())]
-        if len(reaches) < 2 or any(r not in PLACES and r != Reach.PAIRED for r, _ in reaches):
+        reaches = scope.reaches(area, action)
+        if (
+            reaches is None
+            or len(reaches) < 2
+            or any(r not in PLACES and r != Reach.PAIRED for r, _ in reaches)
+        ):
             return None
         arms = [
             child_model._default_manager.filter(scope.reach_q(r, paths, "", ""))

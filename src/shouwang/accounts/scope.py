@@ -10,11 +10,14 @@ Selectors in every app ask it; anything outside is a 404.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Model, Q, QuerySet
 
 from shouwang.orgs.models import Org, OrgKind
 
@@ -104,18 +107,32 @@ class Scope:
         names the child (``"child"`` on a care record) or is empty on a row carrying the
         school/class/home-village fields itself (a child, an incident); ``own`` names the field
         holding the user who wrote or reported the row."""
+        return self._reaches_q(self.reaches(area, action), via, own)
+
+    def reaches(self, area: Area, action: Action) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+        """What the entry gives this user: each reach with the subtrees it runs over (none for
+        ``ANY``'s), in the order the filter ORs them; None for everything. Two questions with
+        the same reaches are one question (:meth:`may` answers it once per request)."""
         entry = rule(area, action)
-        # (An empty Q() OR-ed to a filter vanishes: everything is answered first.)
         if any(Reach.ALL in entry.get(role, ()) for role in self.by_role):
-            return Q()
-        q = Q(pk__in=[])
-        for role, paths in self.by_role.items():
-            for reach in entry.get(role, ()):
-                q |= self.reach_q(reach, paths, via, own)
+            return None
+        out = [
+            (reach, paths) for role, paths in self.by_role.items() for reach in entry.get(role, ())
+        ]
         if self.user_id is not None:
             # Anyone logged in: a pairing alone lets one look after the child (domain.md §3).
-            for reach in entry.get(ANY, ()):
-                q |= self.reach_q(reach, (), via, own)
+            out += [(reach, ()) for reach in entry.get(ANY, ())]
+        return tuple(dict.fromkeys(out))
+
+    def _reaches_q(
+        self, reaches: tuple[tuple[str, tuple[str, ...]], ...] | None, via: str, own: str
+    ) -> Q:
+        if reaches is None:
+            # (An empty Q() OR-ed to a filter vanishes: everything is answered first.)
+            return Q()
+        q = Q(pk__in=[])
+        for reach, paths in reaches:
+            q |= self.reach_q(reach, paths, via, own)
         return q
 
     def unit_paths(self, area: Area, action: Action) -> tuple[str, ...] | None:
@@ -218,13 +235,25 @@ class Scope:
                 return True
             return bool(self.roles) and bool(entry.get(ANY, frozenset()) - {Reach.OWN})
         if isinstance(obj, Org):
-            return Org.objects.filter(self.units_q(area, action), pk=obj.pk).exists()
+            paths = self.unit_paths(area, action)
+            return _answered(
+                self,
+                obj,
+                ("units", paths),
+                lambda: Org.objects.filter(self.units_q(area, action), pk=obj.pk).exists(),
+            )
         target = getattr(type(obj), "policy", None)
         via, own = (target.via, target.own) if target is not None else ("", "")
-        return (
-            type(obj)
-            ._default_manager.filter(self.q(area, action, via=via, own=own), pk=obj.pk)
-            .exists()
+        reaches = self.reaches(area, action)
+        return _answered(
+            self,
+            obj,
+            (via, own, reaches),
+            lambda: (
+                type(obj)
+                ._default_manager.filter(self._reaches_q(reaches, via, own), pk=obj.pk)
+                .exists()
+            ),
         )
 
     def reach_q(self, reach: str, paths: tuple[str, ...], via: str, own: str) -> Q:
@@ -252,6 +281,67 @@ class Scope:
         for one unit, read off the scope without a query)."""
         paths = self.unit_paths(area, action)
         return paths is None or org.path.startswith(paths)
+
+
+# --- one request's answers (issue 17) -------------------------------------------------------
+# A child's page asked "may this user … this child?" five times over, each an identical query
+# (its sections, the menu, the buttons). While a request is served the answers are kept, keyed
+# by the user, the question's filter, the row and the row's keys (its school, class, village…);
+# never outside a request (a command, a worker, a test calling services: the same user object
+# is used again after the child moved), never from one request to the next (a contextvar, reset
+# when the request ends), never across a write the request makes.
+
+# Statements that change nothing; anything else (a write, a rollback to a savepoint, raw SQL)
+# drops the answers kept so far.
+_CHANGE_NOTHING = ("SELECT", "SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN")
+
+
+@dataclass
+class _Answers:
+    kept: dict[tuple[object, ...], bool] = field(default_factory=dict)
+    # A write inside a transaction block may still roll back with the outermost block: until
+    # the request is outside every block again, nothing is kept or read. (A test case's own
+    # block never ends: a request in a test that wrote keeps nothing after its write.)
+    unsettled: bool = False
+
+    def watch(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if not sql.lstrip()[:20].upper().startswith(_CHANGE_NOTHING):
+            self.kept.clear()
+            self.unsettled = self.unsettled or connection.in_atomic_block
+        return execute(sql, params, many, context)
+
+    def usable(self) -> bool:
+        if self.unsettled and not connection.in_atomic_block:
+            self.unsettled = False  # committed or rolled back: the database says which
+        return not self.unsettled
+
+
+_answers: ContextVar[_Answers | None] = ContextVar("scope_answers", default=None)
+
+
+@contextmanager
+def answers_kept() -> Iterator[None]:
+    """Keep :meth:`Scope.may`'s answers over rows while the block runs: one request
+    (accounts.middleware.ScopeAnswersMiddleware)."""
+    answers = _Answers()
+    token = _answers.set(answers)
+    try:
+        with connection.execute_wrapper(answers.watch):
+            yield
+    finally:
+        _answers.reset(token)
+
+
+def _answered(scope: Scope, obj: Model, question: object, ask: Callable[[], bool]) -> bool:
+    answers = _answers.get()
+    if answers is None or obj.pk is None or not answers.usable():
+        return ask()
+    # The row's keys: a row placed elsewhere than when it was asked is asked again.
+    placed = tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.many_to_one)
+    key = (scope.user_id, obj._meta.label, obj.pk, placed, getattr(obj, "path", None), question)
+    if key not in answers.kept:
+        answers.kept[key] = ask()
+    return answers.kept[key]
 
 
 # The children paired to a person come from care, which builds on accounts: care hands the

@@ -80,6 +80,12 @@ def children_editable_by(user: Any) -> QuerySet[Child]:
     return Child.objects.restrict(user, Action.CHANGE)
 
 
+def keeps_archive(user: Any, child: Child) -> bool:
+    """Whether the user may change the child's archive (:func:`children_editable_by` for one
+    child): asked by the page, its consents and its sections, answered once per request."""
+    return scope_of(user).may(Area.ARCHIVE, Action.CHANGE, child)
+
+
 def child_editable_by(user: Any, pk: int) -> Child:
     """The child, or 404 unless one of the user's editing roles covers it."""
     return get_object_or_404(children_editable_by(user).select_related("school", "guardian"), pk=pk)
@@ -294,7 +300,7 @@ def with_consent(qs: QuerySet[Child], on: date) -> QuerySet[Child]:
 def consents_of(user: Any, child: Child) -> QuerySet[ConsentRecord]:
     """The child's consent rows, newest first, for those who keep the archive (the signed forms
     name the guardian); nothing for others."""
-    if not children_editable_by(user).filter(pk=child.pk).exists():
+    if not keeps_archive(user, child):
         return ConsentRecord.objects.none()
     return child.consents.select_related("by").order_by("-on", "-created_at", "-pk")
 

@@ -159,7 +159,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": selectors.timeline_of(request.user, child),
             "profile": profile_for(child.school, today),
             "scope": scope,
-            "may_edit": selectors.children_editable_by(request.user).filter(pk=child.pk).exists(),
+            "may_edit": selectors.keeps_archive(request.user, child),
             "may_counsel": scope.may(Area.COUNSELING, Action.VIEW, child),
             "may_see_health": scope.may(Area.HEALTH, Action.VIEW, child),
             "may_reveal_id": selectors.id_number_revealable(request.user, child),

@@ -13,7 +13,7 @@ from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.children.models import Child, DifficultyKind
 from shouwang.children.models import DifficultyFlag as ArchiveDifficulty
-from shouwang.children.selectors import children_editable_by
+from shouwang.children.selectors import children_editable_by, keeps_archive
 from shouwang.orgs.models import REGION_KINDS, Org, OrgKind
 
 from .models import CrossCheck, DifficultyFlag, ListKind
@@ -78,14 +78,12 @@ def flag_clearable_by(user: Any, pk: int) -> DifficultyFlag:
 
 def may_clear(user: Any, child: Child) -> bool:
     scope = scope_of(user)
-    return scope.may(Area.CROSS_CHECKS, Action.ADD, child.school) and (
-        children_editable_by(user).filter(pk=child.pk).exists()
-    )
+    return scope.may(Area.CROSS_CHECKS, Action.ADD, child.school) and keeps_archive(user, child)
 
 
 def child_section(user: Any, child: Child) -> dict[str, Any] | None:
     """The child's page (children.sections): the lists the child was found on."""
-    if not children_editable_by(user).filter(pk=child.pk).exists():
+    if not keeps_archive(user, child):
         return None  # the archive's keepers only: a caregiver is not told of 低保 or 孤儿
     flags = list(DifficultyFlag.objects.filter(child=child).select_related("voided_by"))
     if not flags and not may_cross_check(user):
