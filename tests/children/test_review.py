@@ -12,11 +12,18 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from shouwang.children import selectors, services
-from shouwang.children.models import ArchiveReview, Child, ReviewKind, ReviewState
+from shouwang.children.models import (
+    ArchiveReview,
+    Child,
+    DuplicateCase,
+    ReviewKind,
+    ReviewState,
+)
 from shouwang.oversight import services as rounds
 from shouwang.oversight.models import RoundUnit
 from shouwang.stats import selectors as stats
 from tests.children.factories import make_child
+from tests.children.test_holes import edit_form_data
 from tests.personas import PersonaTestCase, TempMediaTestCase
 
 TODAY = date(2026, 12, 2)
@@ -84,13 +91,170 @@ class ReviewTests(PersonaTestCase):
         review = ArchiveReview.objects.get(child=child, state=ReviewState.PENDING)
         self.assertEqual(review.kind, ReviewKind.CHANGED)
         self.assertIn(("兴趣爱好", "画画", "足球"), services.changes_shown(review.changes))
-        # An edit never takes a counted child out of the figures (nor a school's coverage).
+        # An edit never takes a counted child out of the figures (nor a school's coverage), and
+        # the archive keeps what was confirmed until the change is.
         self.assertEqual(counted(self.org("class_a1")), 1)
+        self.assertEqual(Child.objects.get(pk=child.pk).hobbies, "画画")
         child_page = self.client_as("teacher").get(reverse("children:detail", args=[child.pk]))
         self.assertContains(child_page, 'data-testid="change-waits"')
         page = self.client_as("county_officer").get(reverse("children:review", args=[review.pk]))
         self.assertContains(page, "画画")
         self.assertContains(page, "足球")
+
+    def edit(self, child, by, *, data=None, father=None, version=None):
+        return services.update_child(
+            child=Child.objects.get(pk=child.pk),
+            data=data or {},
+            father=father or {},
+            mother={},
+            guardian={},
+            by=by,
+            version=version,
+        )
+
+    def confirm(self, child):
+        review = ArchiveReview.objects.get(child=child, state=ReviewState.PENDING)
+        return services.decide_review(
+            review=review,
+            confirm=True,
+            comment="",
+            by=self.county_officer,
+            version=services.review_version(review),
+        )
+
+    def test_a_change_of_a_counted_archive_counts_only_once_confirmed(self):
+        child = self.register(self.county_officer)
+        self.assertEqual(counted(self.org("county_a")), 1)
+        # The father came home and the mother too: the child is no longer left behind.
+        back = {"status": "at_home", "away_since": None, "work_place": ""}
+        self.edit(child, self.teacher, father=back)
+        services.update_child(
+            child=Child.objects.get(pk=child.pk),
+            data={},
+            father={},
+            mother={"status": "at_home", "away_since": None},
+            guardian={},
+            by=self.teacher,
+        )
+        child.refresh_from_db()
+        self.assertEqual(child.parents.get(relation="father").status, "migrant")
+        self.assertEqual(child.left_behind_type, "both_parents_away")
+        self.assertEqual(counted(self.org("county_a")), 1)
+        review = ArchiveReview.objects.get(child=child, state=ReviewState.PENDING)
+        shown = {row[0]: (row[1], row[2]) for row in services.changes_shown(review.changes)}
+        self.assertEqual(shown["父亲状态"][1], "在家")
+        self.assertEqual(shown["母亲状态"][1], "在家")
+        self.assertIn("留守类型", shown)
+        self.confirm(child)
+        child.refresh_from_db()
+        self.assertEqual(child.parents.get(relation="father").status, "at_home")
+        self.assertEqual(child.left_behind_type, "not_left_behind")
+        self.assertEqual(counted(self.org("county_a")), 0)
+
+    def test_a_returned_change_leaves_the_archive_as_it_was(self):
+        child = self.register(self.county_officer)
+        self.edit(child, self.school_admin, data={"school_class": self.org("class_a2")})
+        self.assertEqual(counted(self.org("class_a1")), 1)
+        self.assertEqual(counted(self.org("class_a2")), 0)
+        review = ArchiveReview.objects.get(child=child, state=ReviewState.PENDING)
+        services.decide_review(
+            review=review,
+            confirm=False,
+            comment="班级有误",
+            by=self.county_officer,
+            version=services.review_version(review),
+        )
+        child.refresh_from_db()
+        self.assertEqual(child.school_class, self.org("class_a1"))
+        self.assertEqual(child.review_state, ReviewState.CONFIRMED)
+        self.assertEqual(counted(self.org("class_a1")), 1)
+        self.assertEqual(counted(self.org("class_a2")), 0)
+
+    def test_bad_input_is_refused_at_once_and_nothing_waits(self):
+        child = self.register(self.county_officer)
+        with self.assertRaises(ValidationError):
+            self.edit(child, self.teacher, data={"id_number": "110101201603040000"})
+        self.assertFalse(ArchiveReview.objects.filter(child=child).exists())
+
+    def test_the_form_opens_at_what_waits_and_a_second_edit_can_undo_it(self):
+        child = self.register(self.county_officer)
+        self.edit(child, self.teacher, data={"hobbies": "足球"})
+        client = self.client_as("teacher")
+        url = reverse("children:edit", args=[child.pk])
+        form = client.get(url)
+        self.assertContains(form, 'data-testid="change-waits"')
+        self.assertContains(form, "足球")
+        self.assertEqual(Child.objects.get(pk=child.pk).hobbies, "画画")
+        # Changed back to the confirmed value: nothing waits any more.
+        self.edit(child, self.teacher, data={"hobbies": "画画"})
+        self.assertFalse(
+            ArchiveReview.objects.filter(child=child, state=ReviewState.PENDING).exists()
+        )
+        withdrawn = ArchiveReview.objects.get(child=child)
+        self.assertEqual(withdrawn.state, ReviewState.RETURNED)
+
+    def test_a_teachers_saved_form_waits_and_the_child_page_shows_it_side_by_side(self):
+        child = self.register(self.county_officer)
+        client = self.client_as("teacher")
+        url = reverse("children:edit", args=[child.pk])
+        data = edit_form_data(client.get(url))
+        data["hobbies"] = "足球"
+        saved = client.post(url, data, follow=True)
+        self.assertContains(saved, "已提交审核")
+        self.assertContains(saved, 'data-testid="change-waits"')
+        self.assertContains(saved, "<td>画画</td><td>足球</td>", html=False)
+        self.assertEqual(Child.objects.get(pk=child.pk).hobbies, "画画")
+        self.assertContains(client.get(url), "足球")
+        self.confirm(child)
+        self.assertEqual(Child.objects.get(pk=child.pk).hobbies, "足球")
+        self.assertNotContains(
+            client.get(reverse("children:detail", args=[child.pk])), "change-waits"
+        )
+
+    def test_a_second_clerks_older_form_is_refused_over_a_waiting_change(self):
+        child = self.register(self.county_officer)
+        opened = services.archive_version(Child.objects.get(pk=child.pk))
+        self.edit(child, self.teacher, data={"hobbies": "足球"}, version=opened)
+        with self.assertRaises(ValidationError):
+            self.edit(child, self.school_admin, data={"hobbies": "跳绳"}, version=opened)
+        review = ArchiveReview.objects.get(child=child, state=ReviewState.PENDING)
+        self.assertIn(("兴趣爱好", "画画", "足球"), services.changes_shown(review.changes))
+
+    def test_confirming_over_a_field_changed_meanwhile_is_refused(self):
+        child = self.register(self.county_officer)
+        self.edit(child, self.teacher, data={"hobbies": "足球"})
+        self.edit(child, None, data={"hobbies": "围棋"})  # the system's own change
+        with self.assertRaisesMessage(ValidationError, "兴趣爱好"):
+            self.confirm(child)
+        self.assertEqual(Child.objects.get(pk=child.pk).hobbies, "围棋")
+
+    def test_a_waiting_id_number_opens_a_merge_case_only_once_confirmed(self):
+        other = self.register(self.county_officer)
+        child = self.register(self.county_officer)
+        self.edit(child, self.teacher, data={"id_number": other.id_number})
+        self.assertFalse(DuplicateCase.objects.exists())
+        self.confirm(child)
+        self.assertTrue(DuplicateCase.objects.filter(second=child).exists())
+
+    def test_a_reviewer_editing_over_a_waiting_change_writes_and_confirms_it(self):
+        child = self.register(self.county_officer)
+        self.edit(child, self.teacher, data={"hobbies": "足球"})
+        self.edit(child, self.county_officer, data={"personality": "开朗"})
+        child.refresh_from_db()
+        self.assertEqual((child.hobbies, child.personality), ("足球", "开朗"))
+        review = ArchiveReview.objects.get(child=child)
+        self.assertEqual(
+            (review.state, review.decided_by), (ReviewState.CONFIRMED, self.county_officer)
+        )
+
+    def test_stopping_review_writes_the_waiting_changes(self):
+        child = self.register(self.county_officer)
+        self.edit(child, self.teacher, data={"hobbies": "足球"})
+        services.set_review_required(
+            region=self.org("county_a"), required=False, since=TODAY, by=self.county_officer
+        )
+        self.assertEqual(Child.objects.get(pk=child.pk).hobbies, "足球")
+        self.assertFalse(ArchiveReview.objects.filter(state=ReviewState.PENDING).exists())
 
     def test_the_side_by_side_masks_id_numbers_and_phones(self):
         child = self.register(self.school_admin)

@@ -66,3 +66,41 @@ def test_the_countys_own_import_counts_at_once(world, tmp_path):
     imported(world, path, org="school_a", by=world.users["county_officer"])
     assert not ArchiveReview.objects.exists()
     assert set(Child.objects.values_list("review_state", flat=True)) == {ReviewState.CONFIRMED}
+
+
+@time_machine.travel("2026-12-02 10:00 +0800", tick=False)
+def test_a_schools_file_changing_a_counted_archive_changes_nothing_until_confirmed(world, tmp_path):
+    children_services.set_review_required(
+        region=world.orgs["county_a"], required=True, since=date(2026, 9, 1), by=None
+    )
+    rows = [child_row(n) for n in range(2)]
+    rows[0]["母亲状况"] = "外出务工"
+    first = Ledger(rows).write_xlsx(tmp_path / "first.xlsx")
+    imported(world, first, org="school_a", by=world.users["county_officer"])
+    child = Child.objects.get(name=rows[0]["姓名"])
+    counted_before = counted(world, "county_a")
+    # The school's file: the parents came home, and the child moved to the other class.
+    rows[0].update(
+        {"父亲状况": "在家", "父亲务工地": "", "母亲状况": "在家", "班级": "三年级（2）班"}
+    )
+    again = Ledger(rows).write_xlsx(tmp_path / "again.xlsx")
+    result = imported(world, again, org="school_a", by=world.users["school_admin"])
+    assert result.updated == 1
+    child.refresh_from_db()
+    assert child.school_class == world.orgs["class_a1"]
+    assert child.parents.get(relation="father").status == "migrant"
+    assert counted(world, "county_a") == counted_before
+    review = ArchiveReview.objects.get(child=child, state=ReviewState.PENDING)
+    assert review.kind == ReviewKind.CHANGED
+    children_services.decide_review(
+        review=review,
+        confirm=True,
+        comment="",
+        by=world.users["county_officer"],
+        version=children_services.review_version(review),
+    )
+    child.refresh_from_db()
+    assert child.school_class == world.orgs["class_a2"]
+    assert child.parents.get(relation="father").status == "at_home"
+    assert child.left_behind_type == "not_left_behind"
+    assert counted(world, "county_a") == counted_before - 1

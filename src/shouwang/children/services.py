@@ -107,9 +107,34 @@ def archive_state(child_pk: int) -> dict[str, Any]:
     return state
 
 
+def edit_state(child_pk: int) -> dict[str, Any]:
+    """The archive as its edit form shows it: as stored, with the change that waits for review
+    on top (:func:`waiting_change`) — what the next edit starts from."""
+    state = archive_state(child_pk)
+    for key, (_before, after) in waiting_change(child_pk).items():
+        if not key.startswith("_") and key not in DERIVED_KEYS:
+            state[key] = after
+    return state
+
+
+def waiting_form_values(child_pk: int) -> dict[str, dict[str, Any]]:
+    """The change waiting for review as the edit forms take it: {"": the child's fields,
+    "father": …, "mother": …, "guardian": …}, so the unit's next edit opens at what it asked
+    for, not at the confirmed archive (empty when nothing waits)."""
+    out: dict[str, dict[str, Any]] = {}
+    for key, (_before, after) in waiting_change(child_pk).items():
+        if key.startswith("_") or key in DERIVED_KEYS:
+            continue
+        prefix, _dot, name = key.rpartition(".")
+        value = list(after or []) if key == "difficulties" else _stored_to_python(key, after)
+        out.setdefault(prefix, {})[name] = value
+    return out
+
+
 def archive_version(child: Child) -> str:
-    """The token an edit form carries (core.concurrency)."""
-    return version_token(archive_state(child.pk))
+    """The token an edit form carries (core.concurrency): of what the form shows, so a change
+    saved meanwhile, waiting for review or not, refuses the older form."""
+    return version_token(edit_state(child.pk))
 
 
 def archive_field(key: str) -> Any:
@@ -362,47 +387,237 @@ def update_child(
     made meanwhile is refused naming it (core.concurrency), and the newer data stays. Pages
     and the API always pass the token they were given ("" when none came); ``None`` is for
     code that read the archive in the same transaction.
+
+    审核: where the region asks for review and ``by`` is a school's or a village's, a change
+    of an archive that counts waits for the level above (:func:`_hold_change`): the archive
+    keeps its confirmed values, and so do the figures and the rounds, until it is confirmed.
+    A reviewer who edits an archive whose change waits writes that change with theirs and so
+    confirms it.
     """
     today = timezone.localdate()
     # The lock, taken before reading "before" (and without the ordering's joins: PostgreSQL
     # locks no row of a nullable outer join).
     list(Child.objects.select_for_update().filter(pk=child.pk).order_by().values_list("pk"))
     if version is not None:
-        check_version(version, archive_state(child.pk), label=_field_label, shown=_shown_value)
-    before = _values(Child.objects.get(pk=child.pk), CHILD_FIELDS)
-    for name in CHILD_FIELDS:
-        if name in data and name not in ("school", "school_class"):
-            setattr(child, name, data[name])
-    if "school_class" in data:
-        child.school_class = data["school_class"]
-    child.full_clean(exclude=["county", "left_behind_type"])
-    _check_placement(child)
-    child.save()
-    changes: dict[str, Any] = dict(audit.field_changes(before, _values(child, CHILD_FIELDS)))
-    changes |= _save_parts(child, father=father, mother=mother, guardian=guardian)
-    if difficulties is not None:
-        changes |= _set_difficulties(child, difficulties, today)
-    old_type = child.left_behind_type
-    _derive(child, by=by, on=today)
-    if child.left_behind_type != old_type:
-        changes["left_behind_type"] = [old_type, child.left_behind_type]
-    if "id_number" in changes:
-        _raise_duplicates(child)
+        check_version(version, edit_state(child.pk), label=_field_label, shown=_shown_value)
+    edit = _Edit(data, father, mother, guardian, difficulties)
+    reviewed = review_required(child=child, by=by, on=today)
+    if reviewed and child.review_state == ReviewState.CONFIRMED:
+        return _hold_change(child, edit, by=by, on=today, note=note)
+    waiting = None if reviewed else _change_decided_by(child, by)
+    edits = [edit] if waiting is None else [_Edit.from_changes(_changes_of(waiting)), edit]
+    changes = _apply_edits(child, edits, by=by, on=today)
+    if waiting is not None:
+        _decide_by_editing(waiting, by=by)
     if changes:
-        if note:
-            changes["_note"] = note
-        audit.record(
-            actor=by,
-            action=AuditAction.UPDATE,
-            obj=child,
-            org_path=child.school.path,
-            changes=changes,
-        )
-        if review_required(child=child, by=by, on=today):
+        _record_edit(child, changes, by=by, note=note)
+        if reviewed:
             _queue_review(child, ReviewKind.CHANGED, changes, by=by)
         else:
             _confirmed_by_reviewer(child, by=by)
     return changes
+
+
+class _Edit:
+    """What an edit asks for: the child's fields, each parent's, the guardian's, the open
+    difficulties (``None``: left as they are)."""
+
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        father: Mapping[str, Any],
+        mother: Mapping[str, Any],
+        guardian: Mapping[str, Any],
+        difficulties: Iterable[str] | None = None,
+    ) -> None:
+        self.data, self.father, self.mother, self.guardian = data, father, mother, guardian
+        self.difficulties = None if difficulties is None else list(difficulties)
+
+    @classmethod
+    def from_changes(cls, changes: Mapping[str, Any]) -> _Edit:
+        """The edit that makes each key of ``changes`` ({key: [before, after]}, as a review
+        keeps it) its "after" value; derived keys (the left-behind type) follow by themselves."""
+        parts: dict[str, dict[str, Any]] = {"": {}, "father": {}, "mother": {}, "guardian": {}}
+        difficulties = None
+        for key, (_before, after) in changes.items():
+            if key.startswith("_") or key in DERIVED_KEYS:
+                continue
+            if key == "difficulties":
+                difficulties = list(after or [])
+                continue
+            prefix, _dot, name = key.rpartition(".")
+            parts[prefix][name] = _stored_to_python(key, after)
+        return cls(parts[""], parts["father"], parts["mother"], parts["guardian"], difficulties)
+
+
+# Keys a review shows that no one enters: they follow from the others.
+DERIVED_KEYS = frozenset({"left_behind_type"})
+
+
+def _stored_to_python(key: str, value: Any) -> Any:
+    """A value as a review keeps it (JSON: a unit by its id, a date as text) as the archive's
+    field takes it."""
+    field = archive_field(key)
+    if field.is_relation:
+        return None if value in (None, "") else field.related_model.objects.get(pk=value)
+    return field.to_python(value)
+
+
+def _edit(child: Child, edit: _Edit, *, by: User | None, on: date) -> None:
+    """Write ``edit`` onto the archive, validated by the archive's own rules."""
+    for name in CHILD_FIELDS:
+        if name in edit.data and name not in ("school", "school_class"):
+            setattr(child, name, edit.data[name])
+    if "school_class" in edit.data:
+        child.school_class = edit.data["school_class"]
+    child.full_clean(exclude=["county", "left_behind_type"])
+    _check_placement(child)
+    child.save()
+    _save_parts(child, father=edit.father, mother=edit.mother, guardian=edit.guardian)
+    if edit.difficulties is not None:
+        _set_difficulties(child, edit.difficulties, on)
+    _derive(child, by=by, on=on)
+
+
+def _apply_edits(
+    child: Child, edits: Iterable[_Edit], *, by: User | None, on: date, dry_run: bool = False
+) -> dict[str, Any]:
+    """Write the edits one after the other and return the whole difference they make,
+    {key: [before, after]} with the left-behind type that follows, unrecorded. ``dry_run``
+    takes it all back afterwards (a savepoint) and leaves ``child`` as stored."""
+    before = archive_state(child.pk)
+    old_type = Child.objects.filter(pk=child.pk).values_list("left_behind_type", flat=True)[0]
+    changes: dict[str, Any] = {}
+    try:
+        with transaction.atomic():
+            for edit in edits:
+                _edit(child, edit, by=by, on=on)
+            changes = dict(audit.field_changes(before, archive_state(child.pk)))
+            if changes and child.left_behind_type != old_type:
+                changes["left_behind_type"] = [old_type, child.left_behind_type]
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        child.refresh_from_db()  # the instance the form wrote onto is the stored archive again
+        return changes
+    if "id_number" in changes:
+        _raise_duplicates(child)
+    return changes
+
+
+def _record_edit(
+    child: Child, changes: Mapping[str, Any], *, by: User | None, note: str = ""
+) -> None:
+    audit.record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=child,
+        org_path=child.school.path,
+        changes={**changes, "_note": note} if note else dict(changes),
+    )
+
+
+def _change_decided_by(child: Child, by: User | None) -> ArchiveReview | None:
+    """The change waiting for review that ``by`` decides, if one waits (their edit writes it)."""
+    if by is None:
+        return None
+    waiting = (
+        ArchiveReview.objects.select_for_update()
+        .filter(child=child, state=ReviewState.PENDING, kind=ReviewKind.CHANGED)
+        .first()
+    )
+    if waiting is None or not scope_of(by).may(Area.REVIEW, Action.CHANGE, child):
+        return None
+    return waiting
+
+
+def _decide_by_editing(review: ArchiveReview, *, by: User | None) -> None:
+    review.state, review.decided_by, review.decided_at = (
+        ReviewState.CONFIRMED,
+        by,
+        timezone.now(),
+    )
+    review.comment = str(_("Confirmed with the reviewer's own edit of the archive."))
+    review.save()
+    _record_review(
+        review,
+        by=by,
+        action=AuditAction.UPDATE,
+        changes={"state": [ReviewState.PENDING, review.state]},
+    )
+
+
+class _DryRun(Exception):
+    """Rolls a savepoint back after an edit was tried (:func:`_hold_change`)."""
+
+
+def _hold_change(
+    child: Child, edit: _Edit, *, by: User | None, on: date, note: str
+) -> dict[str, Any]:
+    """A change of a counted archive that waits for review: tried on the archive (the archive's
+    own checks refuse bad input at once), taken back, and kept in the waiting review as the
+    whole difference between the confirmed archive and what the unit now asks for — the
+    change already waiting with this one on top, so a second edit can also undo the first.
+
+    Nothing of it counts until the level above confirms it (:func:`decide_review` writes it
+    then, through the same checks); the unit's next form opens at what waits."""
+    waiting = (
+        ArchiveReview.objects.select_for_update()
+        .filter(child=child, state=ReviewState.PENDING)
+        .first()
+    )
+    edits = [edit] if waiting is None else [_Edit.from_changes(_changes_of(waiting)), edit]
+    changes = _apply_edits(child, edits, by=by, on=on, dry_run=True)
+    if not changes:
+        if waiting is not None:  # changed back to what counts: nothing waits any more
+            waiting.state, waiting.decided_by, waiting.decided_at = (
+                ReviewState.RETURNED,
+                by,
+                timezone.now(),
+            )
+            waiting.comment = str(_("Changed back by the unit before the review."))
+            waiting.save()
+            _record_review(
+                waiting,
+                by=by,
+                action=AuditAction.UPDATE,
+                changes={"state": [ReviewState.PENDING, waiting.state]},
+            )
+        return {}
+    review = waiting or ArchiveReview(child=child, kind=ReviewKind.CHANGED)
+    action = AuditAction.UPDATE if review.pk else AuditAction.CREATE
+    review.by, review.at = by, timezone.now()
+    review.changes = json.dumps(changes, cls=DjangoJSONEncoder, ensure_ascii=False)
+    review.full_clean()
+    review.save()
+    recorded = {**changes, "_note": note} if note else dict(changes)
+    _record_review(review, by=by, action=action, changes={**recorded, "_waits": True})
+    return changes
+
+
+def _changes_of(review: ArchiveReview) -> dict[str, Any]:
+    return json.loads(review.changes or "{}")
+
+
+def _record_review(
+    review: ArchiveReview, *, by: User | None, action: str, changes: Mapping[str, Any]
+) -> None:
+    audit.record(
+        actor=by,
+        action=action,
+        obj=review,
+        org_path=review.child.school.path,
+        changes=dict(changes),
+    )
+
+
+def waiting_change(child_pk: int) -> dict[str, Any]:
+    """The change of a counted archive that waits for review, {key: [before, after]} (empty
+    when none waits): what the unit's edit form opens at."""
+    review = ArchiveReview.objects.filter(
+        child_id=child_pk, state=ReviewState.PENDING, kind=ReviewKind.CHANGED
+    ).first()
+    return _changes_of(review) if review is not None else {}
 
 
 @transaction.atomic
@@ -966,12 +1181,11 @@ def _folded(older: Mapping[str, list[Any]], newer: Mapping[str, list[Any]]) -> d
 
 
 def _queue_review(child: Child, kind: str, changes: Mapping[str, Any], *, by: User | None) -> None:
-    """Put the entry or change before the level above; a change while one waits folds into it.
-
-    A new archive (or one whose entry came back for correction) is not counted until it is
-    confirmed (``Child.review_state``); a change of a counted archive waits for the reviewer
-    but the child stays counted — an edit must not take a child out of the figures (a school
-    could drop an unpaired child from its coverage by touching a hobby)."""
+    """Put a new archive before the level above; a change while its entry waits (or after it
+    came back for correction) folds into that entry. The archive is not counted until it is
+    confirmed (``Child.review_state``). A change of a counted archive is not written at all
+    until then (:func:`_hold_change`), so it never takes a child out of the figures either.
+    ``queue_imported_reviews`` also folds a ledger file's held changes in here."""
     shown = {k: v for k, v in changes.items() if not k.startswith("_")}
     waiting = ArchiveReview.objects.select_for_update().filter(
         child=child, state=ReviewState.PENDING
@@ -1029,6 +1243,13 @@ def changes_shown(changes: str) -> list[tuple[str, Any, Any]]:
     ]
 
 
+def waiting_rows(child_pk: int) -> list[tuple[str, Any, Any]]:
+    """The change of a counted archive that waits for review, as :func:`changes_shown` reads
+    it to the unit on the child's page (the page itself shows what was confirmed)."""
+    waiting = waiting_change(child_pk)
+    return changes_shown(json.dumps(waiting, cls=DjangoJSONEncoder)) if waiting else []
+
+
 def _in_words(key: str, value: Any) -> Any:
     """A stored value as the archive's page shows it: a choice's label, yes or no."""
     try:
@@ -1051,6 +1272,30 @@ def _review_state(review: ArchiveReview) -> dict[str, Any]:
 def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
     # (SQLite takes at most 32,766 values in one statement.)
     return (ids[start : start + size] for start in range(0, len(ids), size))
+
+
+def held_for_review(
+    *, org: Org, by: User | None, changed: Iterable[tuple[Child, Mapping[str, Any]]]
+) -> set[int]:
+    """Which of a ledger file's changed archives are not written but wait for review, as a
+    page's change would (:func:`_hold_change`): counted archives, under a region that asks for
+    review, that ``by`` does not confirm. A move to another school is a transfer, which review
+    does not cover (as on the transfer page): it is written."""
+    if by is None:
+        return set()
+    setting = ReviewSetting.for_org(org, timezone.localdate())
+    if setting is None or not setting.required:
+        return set()
+    asked = [
+        child.pk
+        for child, changes in changed
+        if child.review_state == ReviewState.CONFIRMED and "school" not in changes
+    ]
+    confirms = Child.objects.restrict(by, Action.CHANGE, area=Area.REVIEW)
+    decided_here: set[int] = set()
+    for ids in _chunks(asked):
+        decided_here.update(confirms.filter(pk__in=ids).values_list("pk", flat=True))
+    return set(asked) - decided_here
 
 
 def queue_imported_reviews(
@@ -1136,9 +1381,11 @@ def decide_review(
     review.full_clean()
     review.save()
     child = review.child
-    if review.kind == ReviewKind.CREATED:  # a change of a counted archive leaves it counted
+    if review.kind == ReviewKind.CREATED:
         _set_review_state(child, state, by=by, _comment=comment)
     else:
+        if confirm:  # the change is written now, through the archive's own checks
+            _write_confirmed_change(child, review, by=by)
         audit.record(
             actor=by,
             action=AuditAction.UPDATE,
@@ -1147,6 +1394,47 @@ def decide_review(
             changes={"change_review": [ReviewState.PENDING, state], "_comment": comment},
         )
     return review
+
+
+def _write_confirmed_change(child: Child, review: ArchiveReview, *, by: User | None) -> None:
+    """Write a confirmed change onto the archive. Each field must still hold the value the
+    change was made from (or already the new one); a field someone changed meanwhile refuses
+    the confirmation, naming it: the reviewer returns the change and the unit enters it again
+    over what the archive now says. An ID number another archive has opens a case to merge
+    now, when it counts (:func:`_raise_duplicates`)."""
+    list(Child.objects.select_for_update().filter(pk=child.pk).order_by().values_list("pk"))
+    changes = _changes_of(review)
+    current = archive_state(child.pk)
+    as_stored = json.loads(json.dumps(current, cls=DjangoJSONEncoder, ensure_ascii=False))
+    moved, wanted = [], {}
+    for key, (before, after) in changes.items():
+        if key.startswith("_") or key in DERIVED_KEYS:
+            continue
+        now = as_stored.get(key)
+        if now == after:
+            continue
+        if now != before and not (now in (None, "") and before in (None, "")):
+            moved.append(_field_label(key))
+            continue
+        wanted[key] = [before, after]
+    if moved:
+        raise ValidationError(
+            _(
+                "The archive was changed meanwhile (%(fields)s): return this change so the "
+                "unit enters it again over what the archive now says."
+            )
+            % {"fields": "、".join(moved)}
+        )
+    edit = _Edit.from_changes(wanted)
+    written = _apply_edits(child, [edit], by=by, on=timezone.localdate())
+    if written:
+        entered_by = review.by.get_username() if review.by else ""
+        _record_edit(
+            child,
+            written,
+            by=by,
+            note=_("Change entered by %(user)s, confirmed on review") % {"user": entered_by},
+        )
 
 
 @transaction.atomic
@@ -1190,6 +1478,22 @@ def set_review_required(*, region: Org, required: bool, since: date, by: User | 
         for path in below:
             children = children.exclude(school__path__startswith=path)
     done = children.count()
+    # Changes of counted archives are written as a confirmation writes them; one whose fields
+    # were changed meanwhile goes back to the unit (it would overwrite the newer values).
+    for review in reviews.filter(kind=ReviewKind.CHANGED).select_related("child", "by"):
+        try:
+            with transaction.atomic():
+                _write_confirmed_change(review.child, review, by=by)
+        except ValidationError as refused:
+            review.state, review.comment = ReviewState.RETURNED, "；".join(refused.messages)[:500]
+        else:
+            review.state, review.comment = (
+                ReviewState.CONFIRMED,
+                str(_("Review is no longer required.")),
+            )
+            done += 1
+        review.decided_by, review.decided_at = by, timezone.now()
+        review.save()
     reviews.update(
         state=ReviewState.CONFIRMED,
         decided_by=by,

@@ -165,6 +165,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_reveal_id": selectors.id_number_revealable(request.user, child),
             "consents": selectors.consents_of(request.user, child),
             "sections": sections_for(request.user, child),
+            "waiting_rows": (
+                services.waiting_rows(child.pk) if getattr(child, "change_waits", False) else []
+            ),
         },
     )
 
@@ -174,7 +177,7 @@ def _edit_forms(request: HttpRequest, child: Child | None) -> dict[str, Any]:
     data = request.POST or None
     guardian = getattr(child, "guardian", None) if child else None
     parents = {p.relation: p for p in child.parents.all()} if child else {}
-    return {
+    forms = {
         "child_form": ChildForm(
             data,
             instance=child,
@@ -188,6 +191,12 @@ def _edit_forms(request: HttpRequest, child: Child | None) -> dict[str, Any]:
         "mother_form": ParentForm(data, instance=parents.get("mother"), prefix="mother"),
         "guardian_form": GuardianForm(data, instance=guardian, prefix="guardian"),
     }
+    if child is not None:
+        # 审核: a change that waits for the level above is what the form opens at.
+        waiting = services.waiting_form_values(child.pk)
+        for prefix, values in waiting.items():
+            forms[f"{prefix or 'child'}_form"].initial.update(values)
+    return forms
 
 
 def _save(request: HttpRequest, forms: dict[str, Any], child: Child | None) -> Child | None:
@@ -278,11 +287,21 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk)
     forms = _edit_forms(request, child)
     if request.method == "POST" and _save(request, forms, child) is not None:
-        messages.success(request, _("Saved."))
+        if services.waiting_change(child.pk):
+            messages.success(
+                request,
+                _(
+                    "Saved for review: the change counts once the level above confirms it; "
+                    "until then the archive shows what was confirmed."
+                ),
+            )
+        else:
+            messages.success(request, _("Saved."))
         return redirect("children:detail", pk=child.pk)
     # The form holds the ID number and phones in full: opening it is a look at them.
     services.record_reveal(child=child, field="edit_form", by=acting_user(request))
-    return render(request, "children/edit.html", {**forms, "child": child})
+    waiting = bool(services.waiting_change(child.pk))
+    return render(request, "children/edit.html", {**forms, "child": child, "waiting": waiting})
 
 
 @require_POST

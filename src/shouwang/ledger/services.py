@@ -30,6 +30,7 @@ from shouwang.children.models import (
     Guardian,
     Parent,
     ParentRelation,
+    ReviewState,
     StatusChange,
     initials_of,
 )
@@ -37,6 +38,7 @@ from shouwang.children.profiles import age_limit_exceeded, profile_for
 from shouwang.children.selectors import children_visible_to
 from shouwang.children.services import (
     archive_field,
+    held_for_review,
     queue_imported_reviews,
     reclassify_guardian,
 )
@@ -623,13 +625,25 @@ def _apply(plan: Plan, *, org: Org, by: User | None) -> None:
             county_of=county_of,
             created_ids=plan.created_ids,
         )
-    _update(plan, by=by, today=today, source=source, county_of=county_of)
-    # 审核: where the region asks for review, the file's new and changed archives wait for it.
+    # 审核: where the region asks for review, the file's changes of counted archives are not
+    # written but wait for the level above, as a page's edits do (a class the file created
+    # is named by its id, as the archive keeps it).
+    held = held_for_review(org=org, by=by, changed=[(c, ch) for c, _r, ch in plan.changed])
+    for child, row, changes in plan.changed:
+        if child.pk in held and row.new_class is not None and row.school_class is not None:
+            changes["school_class"] = [changes["school_class"][0], row.school_class.pk]
+    written = [entry for entry in plan.changed if entry[0].pk not in held]
+    _update(written, by=by, today=today, source=source, county_of=county_of)
+    # The file's new archives, and changes of those not yet confirmed, wait for review too.
     queue_imported_reviews(
         org=org,
         by=by,
         created_ids=plan.created_ids,
-        changed=[(child, changes) for child, _row, changes in plan.changed],
+        changed=[
+            (child, changes)
+            for child, _row, changes in plan.changed
+            if child.pk in held or child.review_state != ReviewState.CONFIRMED
+        ],
     )
     audit.record_many(
         [
@@ -637,7 +651,11 @@ def _apply(plan: Plan, *, org: Org, by: User | None) -> None:
                 "action": AuditAction.IMPORT,
                 "obj": c,
                 "org_path": c.school.path,
-                "changes": {**changes, "_source": source},
+                "changes": {
+                    **changes,
+                    "_source": source,
+                    **({"_waits": True} if c.pk in held else {}),
+                },
             }
             for c, _row, changes in plan.changed
         ],
@@ -745,7 +763,7 @@ def _create(
 
 
 def _update(
-    plan: Plan,
+    changed: list[tuple[Child, LedgerRow, dict[str, Any]]],
     *,
     by: User | None,
     today: date,
@@ -754,7 +772,7 @@ def _update(
 ) -> None:
     children, parents_new, parents_changed, guardians_new, guardians_changed = [], [], [], [], []
     moves: list[dict[str, Any]] = []
-    for child, row, _changes in plan.changed:
+    for child, row, _changes in changed:
         f = row.fields
         for key in CHILD_KEYS:
             if key in f:
