@@ -85,7 +85,7 @@ def test_a_schools_file_changing_a_counted_archive_changes_nothing_until_confirm
     )
     again = Ledger(rows).write_xlsx(tmp_path / "again.xlsx")
     result = imported(world, again, org="school_a", by=world.users["school_admin"])
-    assert result.updated == 1
+    assert (result.updated, result.waiting_for_review) == (1, 1)
     child.refresh_from_db()
     assert child.school_class == world.orgs["class_a1"]
     assert child.parents.get(relation="father").status == "migrant"

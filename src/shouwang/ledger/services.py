@@ -117,6 +117,8 @@ class ImportResult(SheetCounts):
     # many grades are new with them: made when the import applies.
     classes_created: list[str] = field(default_factory=list)
     grades_created: int = 0
+    # 审核: the new and changed archives that wait for the level above before they count.
+    waiting_for_review: int = 0
 
 
 @dataclass(slots=True)
@@ -635,7 +637,7 @@ def _apply(plan: Plan, *, org: Org, by: User | None) -> None:
     written = [entry for entry in plan.changed if entry[0].pk not in held]
     _update(written, by=by, today=today, source=source, county_of=county_of)
     # The file's new archives, and changes of those not yet confirmed, wait for review too.
-    queue_imported_reviews(
+    plan.result.waiting_for_review = queue_imported_reviews(
         org=org,
         by=by,
         created_ids=plan.created_ids,

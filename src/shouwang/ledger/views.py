@@ -222,6 +222,15 @@ def apply(request: HttpRequest, token: str) -> HttpResponse:
         )
         % {"rows": r.rows, "created": r.created, "updated": r.updated, "unchanged": r.unchanged},
     )
+    if r.waiting_for_review:
+        messages.info(
+            request,
+            _(
+                "%(count)s new or changed archives wait for review by the level above: they "
+                "count once confirmed."
+            )
+            % {"count": r.waiting_for_review},
+        )
     if r.classes_created:
         messages.info(
             request,
