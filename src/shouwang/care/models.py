@@ -9,6 +9,7 @@ Glossary (UI term → name in code):
     一人一档一策 / 帮扶方案      care plan (needs, measures, who is responsible, review date)
     帮扶记录 (谈心, 家访…)       care record (kind)
     发现异常                     abnormal finding → follow-up
+    补录 (过去某天的帮扶记录)    a record written late: stamps its closed day (closed day stamp)
     制度 (三个一, 四个一…)       duty policy, made of duty rules
     期初 · 期中 · 期末           term phases
     我的任务                     my tasks (the duty engine's obligations for one person)
@@ -262,6 +263,24 @@ class CareRecord(models.Model):
     @property
     def root_id(self) -> int:
         return self.original_id or self.pk
+
+
+class ClosedDayStamp(models.Model):
+    """A closed day whose care records changed: a record written or corrected for a day before
+    today stamps that day afresh, in the same transaction (``care.services``).
+
+    Counts of a closed day's records are kept elsewhere (``stats.models.UnitDayCare``) under the
+    stamp their day had when they were counted, so a record written late for a past day is
+    counted at once, and nothing else is: today's records never stamp, so the stamp is written
+    only by the few records entered late, not by every caregiver's visit.
+    """
+
+    day = models.DateField(unique=True)
+    stamp = models.CharField(max_length=32)  # a fresh random token per change
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.stamp}"
 
 
 class FollowUpKind(models.TextChoices):

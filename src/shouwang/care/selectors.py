@@ -31,6 +31,7 @@ from .models import (
     CaregiverKind,
     CarePlan,
     CareRecord,
+    ClosedDayStamp,
     DutyPolicy,
     DutyRule,
     FollowUp,
@@ -746,6 +747,30 @@ def person_times(children: QuerySet[Child, Any], start: date, end: date) -> dict
         .annotate(n=Count("pk"))
     )
     return {kind: found.get(kind, 0) for kind in RecordKind.values}
+
+
+def person_times_by_day(
+    children: QuerySet[Child, Any], start: date, end: date
+) -> dict[date, dict[str, int]]:
+    """:func:`person_times` of each day of [start, end] that has any (a day without is absent)."""
+    out: dict[date, dict[str, int]] = {}
+    rows = (
+        CareRecord.objects.filter(
+            is_current=True, withdrawn=False, on__range=(start, end), child__in=children
+        )
+        .order_by()
+        .values_list("on", "kind")
+        .annotate(n=Count("pk"))
+    )
+    for day, kind, n in rows:
+        out.setdefault(day, dict.fromkeys(RecordKind.values, 0))[kind] = n
+    return out
+
+
+def closed_day_stamps(start: date, end: date) -> dict[date, str]:
+    """The stamps of the days in [start, end] whose care records changed after they closed
+    (``ClosedDayStamp``); a day never changed so is absent."""
+    return dict(ClosedDayStamp.objects.filter(day__range=(start, end)).values_list("day", "stamp"))
 
 
 def pairings_by_mode(children: QuerySet[Child, Any], on: date) -> dict[str, int]:

@@ -6,6 +6,7 @@ what the data itself must satisfy: dates in order, a reason where one is owed, n
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from .models import (
     CarePlanItem,
     CarePlanReview,
     CareRecord,
+    ClosedDayStamp,
     DutyPolicy,
     DutyRule,
     FollowUp,
@@ -274,6 +276,25 @@ def _check_record(record: CareRecord) -> None:
         raise ValidationError(errors)
 
 
+def stamp_closed_days(days: Iterable[date]) -> None:
+    """Mark the days before today among ``days`` as changed (``ClosedDayStamp``): every write of
+    care records calls it, in its own transaction, with the days whose records it changed (a
+    correction: the day it had and the day it has). A record of today stamps nothing; its day is
+    kept only once it is two days old (``stats.selectors.care_person_times``), so a write that
+    straddles midnight is still counted."""
+    today = timezone.localdate()
+    closed = sorted({day for day in days if day < today})
+    if not closed:
+        return
+    now = timezone.now()
+    ClosedDayStamp.objects.bulk_create(
+        [ClosedDayStamp(day=day, stamp=uuid.uuid4().hex, changed_at=now) for day in closed],
+        update_conflicts=True,
+        unique_fields=["day"],
+        update_fields=["stamp", "changed_at"],
+    )
+
+
 def open_follow_up(record: CareRecord) -> FollowUp:
     """发现异常: a task for the child's class teacher and the school's leadership."""
     child = record.child
@@ -329,6 +350,7 @@ def record_care(
     if abnormal:
         open_follow_up(record)
     _tell_mentioned(record, by)
+    stamp_closed_days([on])
     return record
 
 
@@ -399,6 +421,7 @@ def correct_record(*, record: CareRecord, by: User, reason: str, **changes: Any)
     )
     if new.abnormal and not current.abnormal and not new.withdrawn:
         open_follow_up(new)
+    stamp_closed_days([current.on, new.on])
     return new
 
 

@@ -299,6 +299,8 @@ def _add_records(
                 record = CareRecord(pk=key, **r)
                 record.child = children[record.child_id]  # loaded already: no query each
                 care_services.open_follow_up(record)
+        # Written late for days gone by, as any such record: their days' kept counts go.
+        care_services.stamp_closed_days({r["on"] for r in records})
         records.clear()
 
     def note(child_id: int, caregiver_id: int, kind: str, on: date) -> None:

@@ -105,15 +105,23 @@ def _children_counted(
 
 
 def live_flow_figures(
-    *, org: Org, period: Period, within: QuerySet[Child] | None, as_place: bool
+    *,
+    org: Org,
+    period: Period,
+    within: QuerySet[Child] | None,
+    as_place: bool,
+    care_person_times: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """The keys that move without any change of the data the others read: care records (a
-    caregiver writes one a minute) and the steps of an emergency chain (late by the clock)."""
+    caregiver writes one a minute; ``care_person_times`` if the caller has them) and the steps
+    of an emergency chain (late by the clock)."""
     children = _children_counted(org, within, as_place=as_place)
     start, end = period.start, period.end
+    if care_person_times is None:
+        care_person_times = care.person_times(children, start, end)
     return {
         "period": period.as_json(),
-        "care_person_times": care.person_times(children, start, end),
+        "care_person_times": care_person_times,
         "emergencies": safety.emergency_figures(children, start, end),
     }
 

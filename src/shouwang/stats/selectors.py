@@ -28,7 +28,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -44,7 +44,8 @@ from django.utils.translation import ngettext
 from shouwang.accounts.policy import Action, Area, Reach
 from shouwang.accounts.scope import scope_of
 from shouwang.audit.versions import cache_key, counted, version_ignoring
-from shouwang.care.models import Pairing
+from shouwang.care.models import Pairing, RecordKind
+from shouwang.care.selectors import closed_day_stamps, person_times, person_times_by_day
 from shouwang.children.models import (
     Child,
     DefinitionProfile,
@@ -68,8 +69,14 @@ from shouwang.orgs.models import Enrolment, Org, OrgKind, Stage, Term
 from shouwang.orgs.selectors import calendar_region_for, counted_enrolments
 from shouwang.units.selectors import org_visible_to
 
-from .flows import Period, caregiver_figures, kept_flow_figures, live_flow_figures
-from .models import UnitDayFigures
+from .flows import (
+    Period,
+    caregiver_figures,
+    children_of,
+    kept_flow_figures,
+    live_flow_figures,
+)
+from .models import UnitDayCare, UnitDayFigures
 
 SMALL = 5  # a cell under this many children could point at a child
 HIDDEN = "<5"
@@ -721,8 +728,10 @@ def flows_for(
 
     Counted once per change of what they read (issue 17): all but the care records and the
     emergency chains are kept under the audit log's version that care records do not move, per
-    unit, day, period and reader (the whole unit, or the reader's own scope); those two are
-    counted on every call, one grouped query each."""
+    unit, day, period and reader (the whole unit, or the reader's own scope); the emergency
+    chains are counted on every call, and so are the care records of a reader who sees part of
+    the unit; for the whole unit the closed days' care records are kept
+    (:func:`care_person_times`)."""
     profile = profile or profile_for(org, on)
     whole = user is None or sees_whole_unit(user, org)
     children = Child.objects.all() if user is None else Child.objects.restrict(user)
@@ -746,7 +755,87 @@ def flows_for(
         # (A copy: what the caller does with its figures before the commit is not kept.)
         entry = (version, copy.deepcopy(kept))
         transaction.on_commit(lambda: cache.set(key, entry, KEEP_FLOWS_SECONDS))
-    return live_flow_figures(org=org, period=period, within=within, as_place=as_place) | kept
+    person_times = (
+        care_person_times(org, period, as_place=as_place, version=version) if whole else None
+    )
+    live = live_flow_figures(
+        org=org, period=period, within=within, as_place=as_place, care_person_times=person_times
+    )
+    return live | kept
+
+
+# Days kept of a unit's care records: up to the day before yesterday. A record of today stamps
+# no day (``care.services.stamp_closed_days``), so yesterday is counted live: a record of
+# yesterday still being written at midnight is in it when it commits.
+CARE_LIVE_DAYS = 2
+# A cache: counts not made again for this long are dropped by the worker (and, asked again,
+# counted again).
+KEEP_CARE_COUNTS_DAYS = 62
+
+
+def care_person_times(
+    org: Org, period: Period, *, as_place: bool = False, version: str
+) -> dict[str, int]:
+    """The 人次 of care of the whole unit over ``period`` (``care.selectors.person_times``): the
+    days closed before yesterday from their kept counts (``UnitDayCare``), the rest live.
+
+    A day's count is kept under ``version`` — the audit log's, which every change of where a
+    child is placed moves (a transfer moves a child's records with them: ``flows.children_of``
+    counts the unit's children now) — and under its day's stamp, which a record written or
+    corrected late for it makes new: a day counted under either before is counted again."""
+    children = children_of(org, as_place=as_place).values("pk")
+    last_kept = min(period.end, timezone.localdate() - timedelta(days=CARE_LIVE_DAYS))
+    if org.kind not in SNAPSHOT_KINDS or last_kept < period.start:
+        return person_times(children, period.start, period.end)
+    days = [period.start + timedelta(days=n) for n in range((last_kept - period.start).days + 1)]
+    stamps = closed_day_stamps(period.start, last_kept)  # read first, as the version
+    kept = {
+        day: counts
+        for day, counts, kept_version, stamp in UnitDayCare.objects.filter(
+            org=org, as_place=as_place, day__range=(period.start, last_kept)
+        ).values_list("day", "counts", "version", "stamp")
+        if kept_version == version and stamp == stamps.get(day, "")
+    }
+    stale = [day for day in days if day not in kept]
+    if stale:
+        counted = person_times_by_day(children, stale[0], stale[-1])
+        fresh = {day: counted.get(day, {}) for day in stale}
+        kept |= fresh
+        rows = [
+            UnitDayCare(
+                org=org,
+                as_place=as_place,
+                day=day,
+                counts=counts,
+                version=version,
+                stamp=stamps.get(day, ""),
+                made_at=timezone.now(),
+            )
+            for day, counts in fresh.items()
+        ]
+        # Kept once the transaction that counted commits: a rolled-back change is never kept.
+        transaction.on_commit(lambda: _keep_care(rows))
+    out = dict.fromkeys(RecordKind.values, 0)
+    if last_kept < period.end:
+        out = person_times(children, last_kept + timedelta(days=1), period.end)
+    for counts in kept.values():
+        for kind, n in counts.items():
+            if kind in out:  # (a kind no longer offered is not counted live either)
+                out[kind] += n
+    return out
+
+
+def _keep_care(rows: list[UnitDayCare]) -> None:
+    try:
+        with unless_busy():
+            UnitDayCare.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["org", "as_place", "day"],
+                update_fields=["counts", "version", "stamp", "made_at"],
+            )
+    except Busy:
+        pass  # SQLite's one writer is busy (an import): the next reader counts again
 
 
 # What the kept flows read none of: care records and what hangs from them, duty rules. (Unlike
