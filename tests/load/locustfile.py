@@ -53,6 +53,20 @@ class Client(FastHttpUser):
     connection_timeout = TIMEOUT
 
 
+LOGGED_IN: list[str] = []
+
+
+def _logged_in(user: Client, who: str) -> None:
+    """The figures of the steady state start once the last user has logged in: locust's
+    --reset-stats resets when the last user is spawned, while logins (a password hash each,
+    seconds apiece on a loaded machine) may still be running and slow every page beside them."""
+    LOGGED_IN.append(who)
+    runner = user.environment.runner
+    if runner is not None and len(LOGGED_IN) == runner.target_user_count:
+        user.environment.stats.reset_all()
+        print(f"load: all {len(LOGGED_IN)} users logged in; figures counted from now", flush=True)
+
+
 class Person(Client):
     """Someone of the demo county, logged in through the login page."""
 
@@ -76,6 +90,7 @@ class Person(Client):
         ) as answer:
             if answer.status_code != 302:
                 answer.failure(f"{self.username} was not logged in ({answer.status_code})")
+        _logged_in(self, self.username)
 
     def page(self, url: str, name: str) -> str:
         with self.client.get(url, name=name, catch_response=True, allow_redirects=False) as answer:
@@ -188,6 +203,7 @@ class ProvincialSystem(Client):
             name="API token  POST /api/v1/token/",
         )
         self.token = answer.json().get("token", "") if answer.status_code == 200 else ""
+        _logged_in(self, "demo-county (API token)")
 
     @task
     def stats(self) -> None:

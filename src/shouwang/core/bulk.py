@@ -1,4 +1,4 @@
-"""Inserting many rows in one stream.
+"""Inserting and updating many rows in one stream.
 
 Django's ``bulk_create`` prepares every value through the whole field machinery and writes SQL
 for every row; a county's ledger adds several hundred thousand rows, where that becomes most of
@@ -7,6 +7,11 @@ one ``COPY … FROM STDIN`` (a statement a row, even pipelined, or a many-row ``
 the client, costs four to five times as long: most of a 50,000-row import on PostgreSQL), and to
 SQLite, which runs in this process, through the driver's ``executemany``. For rows whose
 primary keys are not needed back.
+
+``update_many`` is the same for rows that exist: Django's ``bulk_update`` writes one
+``CASE WHEN id = … THEN …`` per field and row, which for a school's 594 changed archives (their
+children, parents and guardians) took seven of an import's thirteen seconds on PostgreSQL,
+almost all of it Python building the statement.
 """
 
 from __future__ import annotations
@@ -94,6 +99,54 @@ def insert_many(model: type[models.Model], objs: Iterable[Row]) -> int:
         count = 0
         # A few thousand rows at a time: a county's import never holds all its rows as SQL
         # parameters at once.
+        while chunk := list(islice(rows, 5000)):
+            cursor.executemany(sql, chunk)
+            count += len(chunk)
+    return count
+
+
+def update_many(model: type[models.Model], objs: Iterable[models.Model], fields: list[str]) -> int:
+    """Write ``fields`` of existing model objects (by primary key), as ``bulk_update`` would, in
+    one stream: on PostgreSQL the rows are copied into a temporary table and applied with one
+    ``UPDATE … FROM``; on SQLite one prepared ``UPDATE`` runs for each row. Keyed hashes among
+    ``fields`` are computed from the values they hash (which must be among ``fields`` too)."""
+    meta = model._meta
+    concrete = [
+        f
+        for name in fields
+        if isinstance(f := meta.get_field(name), models.Field) and f.concrete and not f.primary_key
+    ]
+    pk = meta.pk
+    assert pk is not None and len(concrete) == len(fields), "update_many: concrete fields only"
+    make = _row_maker([*concrete, pk])  # the primary key last
+    rows: Iterator[list[Any]] = map(make, objs)
+    first = next(rows, None)
+    if first is None:
+        return 0
+    rows = chain([first], rows)
+    quote = connection.ops.quote_name
+    table, key = quote(meta.db_table), quote(pk.column or pk.attname)
+    columns = [quote(f.column or f.attname) for f in concrete]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A table of this transaction only, with the columns' types and none of their
+            # constraints; dropped at once (a second call in the same transaction makes its own).
+            temp = quote(f"_update_{meta.db_table}")
+            listed = ", ".join([*columns, key])
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "  # noqa: S608  (model metadata)
+                f"SELECT {listed} FROM {table} WITH NO DATA"
+            )
+            count = _copy(cursor, f"COPY {temp} ({listed}) FROM STDIN", rows)
+            sets = ", ".join(f"{column} = {temp}.{column}" for column in columns)
+            cursor.execute(
+                f"UPDATE {table} SET {sets} FROM {temp} WHERE {table}.{key} = {temp}.{key}"  # noqa: S608
+            )
+            cursor.execute(f"DROP TABLE {temp}")
+            return count
+        sets = ", ".join(f"{column} = %s" for column in columns)
+        sql = f"UPDATE {table} SET {sets} WHERE {key} = %s"  # noqa: S608  (model metadata)
+        count = 0
         while chunk := list(islice(rows, 5000)):
             cursor.executemany(sql, chunk)
             count += len(chunk)

@@ -107,6 +107,14 @@ class Command(BaseCommand):
                     "missing": result.not_in_file,
                 }
             )
+            if result.waiting_for_review:
+                self.stderr.write(
+                    _(
+                        "%(count)s new or changed archives wait for review by the level above: "
+                        "they count once confirmed."
+                    )
+                    % {"count": result.waiting_for_review}
+                )
             for error in result.errors[:50]:
                 self.stderr.write(f"{error.sheet} {error.row} {error.column}: {error.message}")
         if result.errors:
