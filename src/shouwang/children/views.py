@@ -22,6 +22,7 @@ from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import scope_of
 from shouwang.accounts.selectors import teachers_of_classes, teachers_of_school
 from shouwang.core.concurrency import StaleEdit
+from shouwang.core.paging import CountedPaginator
 from shouwang.core.phones import tel_link
 from shouwang.core.sheets.limits import limited_upload, refuse_into
 from shouwang.core.views import form_page, show_error
@@ -122,7 +123,7 @@ def register(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(Q(consented=False))
     # The list shows none of the encrypted columns: not decrypted for each row (issue 17).
     qs = qs.defer(*selectors.ENCRYPTED_NOT_LISTED)
-    page = Paginator(selectors.in_register_order(qs), 50)
+    page = CountedPaginator(selectors.in_register_order(qs), 50)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
