@@ -53,13 +53,7 @@ class ReviewTests(PersonaTestCase):
         self.assertEqual(counted(self.org("county_a")), 0)
         review = ArchiveReview.objects.get(child=child)
         self.assertEqual(review.kind, ReviewKind.CREATED)
-        services.decide_review(
-            review=review,
-            confirm=True,
-            comment="",
-            by=self.county_officer,
-            version=services.review_version(review),
-        )
+        self.confirm(child)
         child.refresh_from_db()
         self.assertEqual(child.review_state, ReviewState.CONFIRMED)
         self.assertEqual(counted(self.org("school_a")), 1)

@@ -23,6 +23,16 @@ def imported(world, path, *, org, by):
     return import_ledger(source=path, filename=path.name, org=world.orgs[org], by=by).result
 
 
+def confirm(world, review) -> None:
+    children_services.decide_review(
+        review=review,
+        confirm=True,
+        comment="",
+        by=world.users["county_officer"],
+        version=children_services.review_version(review),
+    )
+
+
 def counted(world, key: str) -> int:
     return stats.figures(
         org=world.orgs[key], on=date(2026, 12, 2), with_units=False
@@ -41,13 +51,7 @@ def test_a_schools_import_waits_for_the_countys_review(world, tmp_path):
     assert ArchiveReview.objects.filter(kind=ReviewKind.CREATED).count() == 3
     assert counted(world, "school_a") == 0
     for review in ArchiveReview.objects.all():
-        children_services.decide_review(
-            review=review,
-            confirm=True,
-            comment="",
-            by=world.users["county_officer"],
-            version=children_services.review_version(review),
-        )
+        confirm(world, review)
     assert counted(world, "school_a") > 0
     rows[0]["兴趣爱好"] = "下棋"
     again = Ledger(rows).write_xlsx(tmp_path / "again.xlsx")
@@ -92,13 +96,7 @@ def test_a_schools_file_changing_a_counted_archive_changes_nothing_until_confirm
     assert counted(world, "county_a") == counted_before
     review = ArchiveReview.objects.get(child=child, state=ReviewState.PENDING)
     assert review.kind == ReviewKind.CHANGED
-    children_services.decide_review(
-        review=review,
-        confirm=True,
-        comment="",
-        by=world.users["county_officer"],
-        version=children_services.review_version(review),
-    )
+    confirm(world, review)
     child.refresh_from_db()
     assert child.school_class == world.orgs["class_a2"]
     assert child.parents.get(relation="father").status == "at_home"

@@ -532,18 +532,21 @@ def _change_decided_by(child: Child, by: User | None) -> ArchiveReview | None:
 
 
 def _decide_by_editing(review: ArchiveReview, *, by: User | None) -> None:
-    review.state, review.decided_by, review.decided_at = (
-        ReviewState.CONFIRMED,
-        by,
-        timezone.now(),
-    )
-    review.comment = str(_("Confirmed with the reviewer's own edit of the archive."))
+    comment = str(_("Confirmed with the reviewer's own edit of the archive."))
+    _close_waiting(review, state=ReviewState.CONFIRMED, comment=comment, by=by)
+
+
+def _close_waiting(review: ArchiveReview, *, state: str, comment: str, by: User | None) -> None:
+    """A waiting change decided by an edit, not on the review's page (its form's token then
+    refuses a decision there)."""
+    review.state, review.comment = state, comment
+    review.decided_by, review.decided_at = by, timezone.now()
     review.save()
     _record_review(
         review,
         by=by,
         action=AuditAction.UPDATE,
-        changes={"state": [ReviewState.PENDING, review.state]},
+        changes={"state": [ReviewState.PENDING, state]},
     )
 
 
@@ -570,19 +573,8 @@ def _hold_change(
     changes = _apply_edits(child, edits, by=by, on=on, dry_run=True)
     if not changes:
         if waiting is not None:  # changed back to what counts: nothing waits any more
-            waiting.state, waiting.decided_by, waiting.decided_at = (
-                ReviewState.RETURNED,
-                by,
-                timezone.now(),
-            )
-            waiting.comment = str(_("Changed back by the unit before the review."))
-            waiting.save()
-            _record_review(
-                waiting,
-                by=by,
-                action=AuditAction.UPDATE,
-                changes={"state": [ReviewState.PENDING, waiting.state]},
-            )
+            comment = str(_("Changed back by the unit before the review."))
+            _close_waiting(waiting, state=ReviewState.RETURNED, comment=comment, by=by)
         return {}
     review = waiting or ArchiveReview(child=child, kind=ReviewKind.CHANGED)
     action = AuditAction.UPDATE if review.pk else AuditAction.CREATE
