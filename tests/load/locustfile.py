@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import random
 import re
+from pathlib import Path
 
 from county import (
     CHILD,
@@ -51,6 +52,18 @@ class Client(FastHttpUser):
     wait_time = between(WAIT[0], WAIT[-1])
     network_timeout = TIMEOUT  # seconds: a page slower than that is an error, not a hang
     connection_timeout = TIMEOUT
+
+
+# Every care record the server said it saved, from the first user on (the table's counts start
+# later): the runner compares it with the records found in the database (SHOUWANG_LOAD_SAVED).
+SAVED_FILE = os.environ.get("SHOUWANG_LOAD_SAVED", "")
+SAVED = [0]
+
+
+def _saved() -> None:
+    SAVED[0] += 1
+    if SAVED_FILE:
+        Path(SAVED_FILE).write_text(str(SAVED[0]))
 
 
 LOGGED_IN: list[str] = []
@@ -188,6 +201,8 @@ class Caregiver(Person):
             # Saved: the form sends the caregiver back (302). Shown again (200): refused.
             if answer.status_code != 302:
                 answer.failure(f"not saved ({answer.status_code})")
+            else:
+                _saved()
 
 
 class ProvincialSystem(Client):
