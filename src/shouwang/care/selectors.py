@@ -239,7 +239,7 @@ def _ancestor_paths(paths: set[str]) -> set[str]:
     return out
 
 
-def _entered(children: QuerySet[Child], *, first_day: date | None) -> dict[int, date]:
+def _entered(children: Q, *, first_day: date | None) -> dict[int, date]:
     """When each child's present stay in the register began (the first of the rows that keep
     them in it since they last came in: a dropout staying in the register does not restart
     it, a transfer to this school does), for those whose stay began after ``first_day`` (the
@@ -247,9 +247,7 @@ def _entered(children: QuerySet[Child], *, first_day: date | None) -> dict[int, 
     histories of the children with a row since then."""
     if first_day is None:
         return {}
-    moved = StatusChange.objects.filter(child__in=children.values("pk"), on__gt=first_day).values(
-        "child_id"
-    )
+    moved = StatusChange.objects.filter(children, on__gt=first_day).values("child_id")
     rows = (
         StatusChange.objects.filter(child_id__in=moved)
         .order_by("child_id", "on", "created_at", "pk")
@@ -294,6 +292,12 @@ def load(
     )
     schools = {row[1]: row[2] for row in rows}
     prefixes = _ancestor_paths(set(schools.values()))
+    ids = [row[0] for row in rows]
+    by_child = len(ids) < COUNTY_READ_FROM
+    # Rows of these children: by the ids just read while they are few (an index look-up each;
+    # the children's query again would evaluate the reader's scope once more in each of the
+    # queries below: a pass over every child of the database for a village's director).
+    of_children = Q(child_id__in=ids) if by_child else Q(child__in=children.values("pk"))
 
     # Calendars: each school follows the nearest region above it that keeps one.
     regions = dict(
@@ -323,7 +327,7 @@ def load(
         calendar_of[school_id] = regions[deepest] if deepest else None
 
     entered = _entered(
-        children, first_day=min((t.start for ts in terms.values() for t in ts), default=None)
+        of_children, first_day=min((t.start for ts in terms.values() for t in ts), default=None)
     )
     facts = [
         engine.ChildFacts(
@@ -359,13 +363,7 @@ def load(
         ).select_related("policy__org")
     ]
 
-    ids = [row[0] for row in rows]
-    by_child = len(ids) < COUNTY_READ_FROM
-    child_filter = (
-        Q(child__in=children.values("pk"))
-        if by_child
-        else Q(county_id__in={row[6] for row in rows})
-    )
+    child_filter = of_children if by_child else Q(county_id__in={row[6] for row in rows})
     pairings = [
         engine.PairingFacts(*values)
         for values in Pairing.objects.filter(child_filter, starts_on__lte=on)
@@ -379,8 +377,8 @@ def load(
     if wants_people:
         # The class teachers and the school's leaders: those told of what a class or a school
         # owes (accounts.policy.TELL).
-        their_classes = Org.objects.filter(pk__in=children.values("school_class_id"))
-        their_schools = Org.objects.filter(pk__in=children.values("school_id"))
+        their_classes = Org.objects.filter(pk__in={row[3] for row in rows if row[3]})
+        their_schools = Org.objects.filter(pk__in=set(schools))
         for places, target in ((their_classes, class_teachers), (their_schools, leaders)):
             for org_id, user_ids in told_at(Area.TASKS, Action.ALERT, places).items():
                 if org_id is not None:
