@@ -84,11 +84,9 @@ def insert_many(model: type[models.Model], objs: Iterable[Row]) -> int:
     """Insert model objects, or plain mappings of column attnames to values (cheaper: no model
     object is built); a missing key takes the field's default."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    rows: Iterator[list[Any]] = map(_row_maker(fields), objs)
-    first = next(rows, None)
-    if first is None:
+    rows = _rows(map(_row_maker(fields), objs))
+    if rows is None:
         return 0  # no statement: the same queries on either database
-    rows = chain([first], rows)
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
@@ -96,13 +94,7 @@ def insert_many(model: type[models.Model], objs: Iterable[Row]) -> int:
             return _copy(cursor, f"COPY {table} ({columns}) FROM STDIN", rows)
         placeholders = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608  (model metadata)
-        count = 0
-        # A few thousand rows at a time: a county's import never holds all its rows as SQL
-        # parameters at once.
-        while chunk := list(islice(rows, 5000)):
-            cursor.executemany(sql, chunk)
-            count += len(chunk)
-    return count
+        return _execute_many(cursor, sql, rows)
 
 
 def update_many(model: type[models.Model], objs: Iterable[models.Model], fields: list[str]) -> int:
@@ -118,12 +110,9 @@ def update_many(model: type[models.Model], objs: Iterable[models.Model], fields:
     ]
     pk = meta.pk
     assert pk is not None and len(concrete) == len(fields), "update_many: concrete fields only"
-    make = _row_maker([*concrete, pk])  # the primary key last
-    rows: Iterator[list[Any]] = map(make, objs)
-    first = next(rows, None)
-    if first is None:
+    rows = _rows(map(_row_maker([*concrete, pk]), objs))  # the primary key last
+    if rows is None:
         return 0
-    rows = chain([first], rows)
     quote = connection.ops.quote_name
     table, key = quote(meta.db_table), quote(pk.column or pk.attname)
     columns = [quote(f.column or f.attname) for f in concrete]
@@ -146,10 +135,22 @@ def update_many(model: type[models.Model], objs: Iterable[models.Model], fields:
             return count
         sets = ", ".join(f"{column} = %s" for column in columns)
         sql = f"UPDATE {table} SET {sets} WHERE {key} = %s"  # noqa: S608  (model metadata)
-        count = 0
-        while chunk := list(islice(rows, 5000)):
-            cursor.executemany(sql, chunk)
-            count += len(chunk)
+        return _execute_many(cursor, sql, rows)
+
+
+def _rows(rows: Iterator[list[Any]]) -> Iterator[list[Any]] | None:
+    """The rows, or None when there are none (then no statement is sent at all)."""
+    first = next(rows, None)
+    return None if first is None else chain([first], rows)
+
+
+def _execute_many(cursor: CursorWrapper, sql: str, rows: Iterator[list[Any]]) -> int:
+    """SQLite: one prepared statement for each row, a few thousand rows at a time (a county's
+    import never holds all its rows as SQL parameters at once)."""
+    count = 0
+    while chunk := list(islice(rows, 5000)):
+        cursor.executemany(sql, chunk)
+        count += len(chunk)
     return count
 
 
