@@ -396,8 +396,10 @@ def update_child(
     """
     today = timezone.localdate()
     # The lock, taken before reading "before" (and without the ordering's joins: PostgreSQL
-    # locks no row of a nullable outer join).
-    list(Child.objects.select_for_update().filter(pk=child.pk).order_by().values_list("pk"))
+    # locks no row of a nullable outer join); the review state as the locked row has it (a
+    # confirmation may have come since ``child`` was read).
+    locked = Child.objects.select_for_update().filter(pk=child.pk).order_by()
+    child.review_state = locked.values_list("review_state", flat=True).get()
     if version is not None:
         check_version(version, edit_state(child.pk), label=_field_label, shown=_shown_value)
     edit = _Edit(data, father, mother, guardian, difficulties)
