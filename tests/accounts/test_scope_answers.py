@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from shouwang.accounts.policy import Action, Area
 from shouwang.accounts.scope import answers_kept, scope_of
 from shouwang.care import services as care
+from shouwang.care.models import CaregiverKind
 from shouwang.children import services as children
 from tests.children.factories import make_child
 from tests.personas import PersonaTestCase
@@ -57,6 +58,15 @@ class AnswersAreNeverShared(PersonaTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.child = make_child(school_class=self.org("class_a1"), name="李小红")
+
+    def pair_volunteer(self) -> None:
+        care.pair(
+            child=self.child,
+            caregiver=care.caregiver_for_login(self.volunteer),
+            role=CaregiverKind.VOLUNTEER,
+            starts_on=date(2026, 9, 1),
+            by=None,
+        )
 
     def test_another_user_right_after_gets_404(self):
         url = f"/children/{self.child.pk}/"
@@ -103,26 +113,14 @@ class AnswersAreNeverShared(PersonaTestCase):
                 self.assertFalse(volunteer.may(Area.ARCHIVE, Action.VIEW, self.child))
             self.assertEqual(len(asked(ctx)), 1)
             # Paired meanwhile: the child stays where it was, the answer changes.
-            care.pair(
-                child=self.child,
-                caregiver=care.caregiver_for_login(self.volunteer),
-                role="volunteer",
-                starts_on=date(2026, 9, 1),
-                by=None,
-            )
+            self.pair_volunteer()
             self.assertTrue(volunteer.may(Area.ARCHIVE, Action.VIEW, self.child))
 
     def test_nothing_is_kept_inside_a_transaction_that_wrote(self):
         # It may still roll back, and the answers with it.
         volunteer = scope_of(self.volunteer)
         with answers_kept(), transaction.atomic():
-            care.pair(
-                child=self.child,
-                caregiver=care.caregiver_for_login(self.volunteer),
-                role="volunteer",
-                starts_on=date(2026, 9, 1),
-                by=None,
-            )
+            self.pair_volunteer()
             with CaptureQueriesContext(connection) as ctx:
                 self.assertTrue(volunteer.may(Area.ARCHIVE, Action.VIEW, self.child))
                 self.assertTrue(volunteer.may(Area.ARCHIVE, Action.VIEW, self.child))

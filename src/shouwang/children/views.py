@@ -173,7 +173,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _edit_forms(request: HttpRequest, child: Child | None) -> dict[str, Any]:
+def _edit_forms(
+    request: HttpRequest, child: Child | None, waiting: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The archive's forms; ``waiting``: a change waiting for review, which they open at."""
     orgs = orgs_visible_to(request.user)
     data = request.POST or None
     guardian = getattr(child, "guardian", None) if child else None
@@ -192,11 +195,8 @@ def _edit_forms(request: HttpRequest, child: Child | None) -> dict[str, Any]:
         "mother_form": ParentForm(data, instance=parents.get("mother"), prefix="mother"),
         "guardian_form": GuardianForm(data, instance=guardian, prefix="guardian"),
     }
-    if child is not None:
-        # 审核: a change that waits for the level above is what the form opens at.
-        waiting = services.waiting_form_values(child.pk)
-        for prefix, values in waiting.items():
-            forms[f"{prefix or 'child'}_form"].initial.update(values)
+    for prefix, values in (waiting or {}).items():
+        forms[f"{prefix or 'child'}_form"].initial.update(values)
     return forms
 
 
@@ -286,7 +286,9 @@ def add(request: HttpRequest) -> HttpResponse:
 
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     child = _editable_child(request, pk)
-    forms = _edit_forms(request, child)
+    # 审核: a change that waits for the level above is what the form opens at.
+    waiting = services.waiting_form_values(child.pk)
+    forms = _edit_forms(request, child, waiting)
     if request.method == "POST" and _save(request, forms, child) is not None:
         if services.waiting_change(child.pk):
             messages.success(
@@ -301,8 +303,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("children:detail", pk=child.pk)
     # The form holds the ID number and phones in full: opening it is a look at them.
     services.record_reveal(child=child, field="edit_form", by=acting_user(request))
-    waiting = bool(services.waiting_change(child.pk))
-    return render(request, "children/edit.html", {**forms, "child": child, "waiting": waiting})
+    return render(
+        request, "children/edit.html", {**forms, "child": child, "waiting": bool(waiting)}
+    )
 
 
 @require_POST
