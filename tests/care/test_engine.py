@@ -469,6 +469,16 @@ def test_tally_counts_one_obligation_under_each_of_several_keys():
     assert tallies[date(2026, 9, 1)].overdue == 1
 
 
+def test_the_whole_of_the_rules_tallies_is_every_obligation_counted_once():
+    records = [visit(date(2026, 9, 15))]
+    obligations = run([MONTHLY_VISIT, TERM_LETTER], on=date(2026, 11, 5), records=records)
+    whole = engine.tally(obligations, key=lambda o: "all")["all"]
+    by_rule = engine.tally(obligations, key=lambda o: o.rule.label)
+    assert engine.summed(by_rule.values()) == whole
+    assert (whole.done, whole.due, whole.overdue) == (1, 2, 1)
+    assert list(by_rule) == [MONTHLY_VISIT.label, TERM_LETTER.label]  # in the order they come
+
+
 # --- a property of the calendar ------------------------------------------------------------------
 
 

@@ -608,8 +608,8 @@ def _compliance(user: Any, org: Org, on: date, by: str) -> Compliance:
         if loaded.first is not None
         else []
     )
-    total = engine.tally(items, lambda o: "all").get("all", engine.Tally())
     rule_tallies = engine.tally(items, lambda o: o.rule.label)
+    total = engine.summed(rule_tallies.values())  # each obligation is of one rule
     rows: list[ComplianceRow] = []
     if by == "caregiver":
         tallies = engine.tally(items, lambda o: o.caregiver_ids)

@@ -65,8 +65,8 @@ from shouwang.children.selectors import consent_in_force
 from shouwang.children.types import LeftBehindType
 from shouwang.core.dbwrites import Busy, unless_busy
 from shouwang.crosschecks.selectors import flag_figures
-from shouwang.orgs.models import Enrolment, Org, OrgKind, Stage, Term
-from shouwang.orgs.selectors import calendar_region_for, counted_enrolments
+from shouwang.orgs.models import Org, OrgKind, Stage, Term
+from shouwang.orgs.selectors import CountedEnrolment, calendar_region_for, counted_enrolments
 from shouwang.units.selectors import org_visible_to
 
 from .flows import (
@@ -350,7 +350,7 @@ def figures(
     with_trend: bool = False,
     counted: Counted | None = None,
     as_place: bool = False,
-    enrolments: list[Enrolment] | None = None,
+    enrolments: list[CountedEnrolment] | None = None,
 ) -> Figures:
     """The unit's figures; ``children`` is the caller's scope (all children when ``None``),
     ``counted`` what the grouped count gave already (a snapshot of the whole unit);
@@ -460,14 +460,16 @@ def _fetched(rows: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _units(org: Org, found: dict[str, UnitRow], enrolments: list[Any]) -> list[UnitRow]:
+def _units(
+    org: Org, found: dict[str, UnitRow], enrolments: list[CountedEnrolment]
+) -> list[UnitRow]:
     """Every sub-unit that has students or counted children, in tree order."""
     depth = len(org.path) + Org.steplen
     students: dict[str, int] = defaultdict(int)
-    for row in enrolments:
-        place = row.grade.path if row.grade is not None else row.school.path
+    for counted in enrolments:
+        place = counted.grade.path if counted.grade is not None else counted.school.path
         if len(place) >= depth:
-            students[place[:depth]] += row.total
+            students[place[:depth]] += counted.total
     below = Org.objects.filter(path__in=set(found) | set(students)).order_by("path")
     out = []
     for node in below:
@@ -660,7 +662,7 @@ def list_behind(
 
 
 def home_figures(
-    user: Any, org: Org, on: date, enrolments: list[Enrolment] | None = None
+    user: Any, org: Org, on: date, enrolments: list[CountedEnrolment] | None = None
 ) -> Figures | None:
     """The figures a user's home page shows for one of their places: a region's officers and a
     school's leaders land on their unit's, a village's child director on the village's (the
