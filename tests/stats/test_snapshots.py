@@ -120,6 +120,25 @@ class SnapshotTests(PersonaTestCase):
         assert self.view("county_officer", "county_a") == (4, 0)
         assert tasks.refresh_figures() == 0
 
+    def test_the_worker_counts_the_longest_waiting_first_within_its_time(self):
+        self.view("county_officer", "school_a")
+        with time_machine.travel(MORNING + timedelta(minutes=5), tick=False):
+            self.view("county_officer", "county_a")
+        child_services.change_status(
+            child=Child.objects.get(name="甲0"),
+            status="returned",
+            on=TODAY,
+            reason="父母返乡",
+            by=None,
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            assert tasks.refresh_figures(budget=0) == 1  # one, then the time is up
+        assert self.snapshot("school_a").counted["total"] == 2  # counted the longest ago
+        assert self.snapshot("county_a").counted["total"] == 5  # waits for the next minute
+        with self.captureOnCommitCallbacks(execute=True):
+            assert tasks.refresh_figures(budget=0) == 1
+        assert self.snapshot("county_a").counted["total"] == 4
+
     def test_the_worker_runs_every_minute(self):
         schedule = Schedule.objects.get(func="shouwang.stats.tasks.refresh_figures")
         assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == ("I", 1, -1)

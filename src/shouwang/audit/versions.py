@@ -62,7 +62,13 @@ def cache_key(prefix: str, *parts: Any) -> str:
 
 
 def counted(
-    key: str, count: Callable[[], T], *, slow: float = 0.5, stale: int = 60, keep: int = 600
+    key: str,
+    count: Callable[[], T],
+    *,
+    slow: float = 0.5,
+    stale: int = 60,
+    keep: int = 600,
+    version: str | None = None,
 ) -> tuple[T, float | None]:
     """``count()``, or what it gave before under ``key`` when the data has not changed since.
 
@@ -71,8 +77,10 @@ def counted(
     while caregivers record); a quick one is always counted afresh once the data changed. Returns
     the count and, when it is older than the newest change, the time (epoch seconds) it was
     made, for the page to say so. Kept only once the transaction that counted it commits.
+    ``version``: the :func:`data_version` the caller read already (before anything it counts).
     """
-    version = data_version()  # read first: a change committed while counting is newer
+    if version is None:
+        version = data_version()  # read first: a change committed while counting is newer
     now = time.time()
     found = cache.get(key)
     if found is not None:

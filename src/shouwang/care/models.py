@@ -283,6 +283,32 @@ class ClosedDayStamp(models.Model):
         return f"{self.day} {self.stamp}"
 
 
+class KeptCompliance(models.Model):
+    """A unit's duty compliance as one reader's scope counted it (``care.selectors.compliance``),
+    kept where every server process and the worker find it (issue 17): a county's term at a
+    province is two million obligations, 10–15 s to count. Kept under the data's version
+    (``audit.versions.data_version``); handed out for a few minutes after the data moves on,
+    saying when it was counted, while the worker counts it again (``care.tasks``). Only counts
+    that took long are kept here. Derived, never typed: rows may be dropped at any time."""
+
+    # The reader's scope (its fingerprint), the unit, the day and the rows' kind, hashed.
+    key = models.CharField(max_length=120, unique=True)
+    # Whose scope: the worker counts again as them, while their scope is the one in the key.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    by = models.CharField(max_length=16)
+    counted = models.JSONField()  # care.selectors.Compliance.as_json
+    version = models.CharField(max_length=64)
+    made_at = models.DateTimeField()
+    took = models.FloatField()  # seconds the count took
+    # When a page last asked for it (at most hourly): the worker keeps counted what is asked.
+    asked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.day} {self.by} ({self.user_id})"
+
+
 class FollowUpKind(models.TextChoices):
     ABNORMAL_FINDING = "abnormal_finding", _("Something found on a visit")
     LONG_SILENCE = "long_silence", _("No call with a parent for too long")

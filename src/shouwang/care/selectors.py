@@ -6,12 +6,15 @@ The duty engine's inputs are loaded here in a fixed number of queries for any se
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any, cast
 
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,9 +22,10 @@ from django.utils.translation import gettext as _
 
 from shouwang.accounts.policy import Action, Area, Reach
 from shouwang.accounts.scope import scope_of, told_at
-from shouwang.audit.versions import cache_key, counted
+from shouwang.audit.versions import cache_key, counted, data_version
 from shouwang.children.models import IN_REGISTER, Child, DefinitionProfile, StatusChange
 from shouwang.children.profiles import in_figures, profile_for
+from shouwang.core.dbwrites import Busy, unless_busy
 from shouwang.orgs.models import REGION_KINDS, Holiday, Org, OrgKind, Term
 
 from . import engine, follow_ups
@@ -35,6 +39,7 @@ from .models import (
     DutyPolicy,
     DutyRule,
     FollowUp,
+    KeptCompliance,
     Pairing,
     PairingMode,
     RecordKind,
@@ -572,28 +577,160 @@ class Compliance:
     total: engine.Tally
     rows: list[ComplianceRow]
     by_rule: list[tuple[str, engine.Tally]]
-    # When the figures were counted, if records came in since (a big unit's count is reused
-    # for up to a minute while caregivers record: audit.versions.counted); None when current.
+    # When the figures were counted, if records came in since (a big unit's count is handed
+    # out for a few minutes while caregivers record and the worker counts again); None when
+    # current.
     counted_at: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        def tally(t: engine.Tally) -> list[int]:
+            return [t.done, t.due, t.overdue]
+
+        return {
+            "first": self.first.isoformat() if self.first else None,
+            "total": tally(self.total),
+            "rows": [
+                [row.key, row.label, tally(row.tally), row.url_org, row.child_id]
+                for row in self.rows
+            ],
+            "by_rule": [[label, tally(t)] for label, t in self.by_rule],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], *, org: Org, by: str, on: date) -> Compliance:
+        def tally(values: list[int]) -> engine.Tally:
+            return engine.Tally(*values)
+
+        return cls(
+            org=org,
+            by=by,
+            on=on,
+            first=date.fromisoformat(data["first"]) if data["first"] else None,
+            total=tally(data["total"]),
+            rows=[
+                ComplianceRow(key, label, tally(t), url_org, child_id)
+                for key, label, t, url_org, child_id in data["rows"]
+            ],
+            by_rule=[(label, tally(t)) for label, t in data["by_rule"]],
+        )
 
 
 DRILL = {  # what a unit's rows are, by default
     OrgKind.SCHOOL: "class",
     OrgKind.SCHOOL_CLASS: "child",
 }
+# A count that takes longer than this is kept in the database (KeptCompliance), for every
+# server process and the worker; a quicker one in the process's memory, as before.
+KEEP_COMPLIANCE_ABOVE = 0.5
+# A kept count is handed out, saying when it was counted, for this long after the data moved
+# on; the worker counts it again within REFRESH_COMPLIANCE_AFTER of the change.
+COMPLIANCE_STALE = timedelta(minutes=10)
+COMPLIANCE_ASKED_EVERY = timedelta(hours=1)  # how often a page notes that it asked
+
+
+def compliance_key(user: Any, org: Org, on: date, by: str) -> str:
+    return cache_key("compliance", scope_of(user).fingerprint(), org.pk, on.isoformat(), by)
 
 
 def compliance(user: Any, org: Org, on: date, by: str = "") -> Compliance:
     """Done / due / overdue under ``org`` this term, by sub-unit, class, child or caregiver.
 
-    Counted once for as long as no change comes in; a county's count (seconds of work) is
-    handed out again for a minute while records arrive, saying when it was counted."""
+    Counted once for as long as no change comes in. A count that took long (a county's, seconds
+    of work) is kept in the database and handed out for up to ten minutes while records arrive,
+    saying when it was counted; the worker counts it again meanwhile (``care.tasks``)."""
     by = by or DRILL.get(org.kind, "unit")
-    key = cache_key("compliance", scope_of(user).fingerprint(), org.pk, on.isoformat(), by)
-    result, made_at = counted(key, lambda: _compliance(user, org, on, by))
+    key = compliance_key(user, org, on, by)
+    version = data_version()  # read first: a change committed while counting is newer
+    kept = KeptCompliance.objects.filter(key=key).first()
+    now = timezone.now()
+    if kept is not None and (kept.version == version or now - kept.made_at < COMPLIANCE_STALE):
+        if now - kept.asked_at >= COMPLIANCE_ASKED_EVERY:
+            _note_asked(kept.pk, now)
+        result = Compliance.from_json(kept.counted, org=org, by=by, on=on)
+        return result if kept.version == version else replace(result, counted_at=kept.made_at)
+    result, made_at = counted(
+        key, lambda: count_compliance(user, org, on, by, version=version), version=version
+    )
     if made_at is None:
         return result
     return replace(result, counted_at=datetime.fromtimestamp(made_at, tz=UTC))
+
+
+def count_compliance(
+    user: Any,
+    org: Org,
+    on: date,
+    by: str,
+    *,
+    version: str,
+    worker: bool = False,
+    asked_at: datetime | None = None,
+) -> Compliance:
+    """Counted now; kept in the database (once the transaction commits) when it took long, or
+    always by the ``worker``, whose keeping also waits for SQLite's writer where a page's gives
+    up at once. ``asked_at``: when a page last asked for it (now, unless the worker says)."""
+    made_at = timezone.now()  # what it counts is the data of this moment (``version``)
+    begin = time.perf_counter()
+    result = _compliance(user, org, on, by)
+    took = time.perf_counter() - begin
+    if worker or took > KEEP_COMPLIANCE_ABOVE:
+        keep = partial(
+            _keep_compliance,
+            user,
+            org,
+            on,
+            by,
+            result,
+            Kept(version=version, made_at=made_at, took=took, asked_at=asked_at or made_at),
+        )
+        transaction.on_commit(keep if worker else partial(_unless_busy, keep))
+    return result
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a kept count was counted under: the data's version and the moment it was read,
+    how long it took, and when a page last asked for it."""
+
+    version: str
+    made_at: datetime
+    took: float
+    asked_at: datetime
+
+
+def _keep_compliance(
+    user: Any, org: Org, on: date, by: str, result: Compliance, kept: Kept
+) -> None:
+    try:
+        with transaction.atomic():
+            KeptCompliance.objects.update_or_create(
+                key=compliance_key(user, org, on, by),
+                defaults={
+                    "user": user,
+                    "org": org,
+                    "day": on,
+                    "by": by,
+                    "counted": result.as_json(),
+                    "version": kept.version,
+                    "made_at": kept.made_at,
+                    "took": kept.took,
+                    "asked_at": kept.asked_at,
+                },
+            )
+    except IntegrityError:
+        pass  # counted by two at once: the other's is as good
+
+
+def _note_asked(pk: int, now: datetime) -> None:
+    _unless_busy(lambda: KeptCompliance.objects.filter(pk=pk).update(asked_at=now))
+
+
+def _unless_busy(write: Callable[[], Any]) -> None:
+    try:
+        with unless_busy():
+            write()
+    except Busy:
+        pass  # SQLite's one writer is busy (an import): the next reader keeps it
 
 
 def _compliance(user: Any, org: Org, on: date, by: str) -> Compliance:
