@@ -221,7 +221,13 @@ def _database(name: str | None) -> bool:
         atexit.register(drop)
     os.environ["DATABASE_URL"] = urlsplit(url)._replace(path=f"/{name}").geturl()
     os.environ["DJANGO_SETTINGS_MODULE"] = "shouwang.settings"
-    var = tempfile.mkdtemp(prefix="shouwang-province-")
+    if keep:
+        # A kept database is read again by later runs: its field keys (var/field_keys, which
+        # encrypted its ID numbers and phones) must be the same ones, so its var/ is too.
+        var = os.path.join(tempfile.gettempdir(), f"shouwang-province-{name}")
+        os.makedirs(var, mode=0o700, exist_ok=True)
+    else:
+        var = tempfile.mkdtemp(prefix="shouwang-province-")
     os.environ["SHOUWANG_VAR_DIR"] = var
     import django
 
