@@ -22,10 +22,11 @@ start with 10 (no mobile number does), ID numbers with the region code 99 (no pr
 Then it measures what the issue names, as the pages do it (Django's test client, logged in):
 the county dashboard (``/`` and ``/stats/`` as the county's officer), the county's ledger export
 (asked on ``/ledger/export/…/``, and written as the worker writes it: every child in the
-register), 我的任务 (``/care/`` as a teacher and as a
-school admin, and its selector), and for information the county's duty compliance and the
-province's own dashboard: the first request and the best of three (a page that keeps what it
-counted answers the repeats from it), the queries and the time the database spent in them.
+register), 我的任务 (``/care/`` as a teacher and as a school admin, and its selector), and for
+information the county's duty compliance (and, as ``kept``, how its kept count is read back,
+handed out after a record and counted again by the worker) and the province's own dashboard:
+the first request and the best of three (a page that keeps what it counted answers the repeats
+from it), the queries and the time the database spent in them.
 ``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) of every query slower than 0.2 s. Each
 ``--variant`` patches a change into this process and measures again (an experiment for what
 another module could do: JIT off). ``--partition`` then rebuilds the care
@@ -1001,7 +1002,17 @@ def write_export(officer: Any, county: Any) -> str:
 
 
 # What is measured: key (for --only), label, the request or call, how many runs.
-PAGES = ("dashboard", "stats", "export", "teacher", "school", "selector", "compliance", "province")
+PAGES = (
+    "dashboard",
+    "stats",
+    "export",
+    "teacher",
+    "school",
+    "selector",
+    "compliance",
+    "province",
+    "kept",
+)
 
 
 def measure_all(
@@ -1071,11 +1082,59 @@ def measure_all(
             2,
         ),
     ]
-    return [
+    figures = [
         measure(label, fn, explain=explain, runs=runs)
         for key, label, fn, runs in plan
         if only is None or key in only
     ]
+    if only is None or "kept" in only:
+        kept_compliance(officer, people.county_officer, county)
+    return figures
+
+
+def kept_compliance(client: Any, officer: Any, county: Any) -> None:
+    """The county's duty compliance as it is kept (care.KeptCompliance): counted by a page,
+    read back by another process, handed out with its time after a care record, counted again
+    by the worker (care.tasks.refresh_compliance), then current."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from shouwang.care import services, tasks
+    from shouwang.care.models import KeptCompliance, Pairing
+
+    url = f"/care/compliance/?org={county.code}"
+
+    def step(label: str, fn: Callable[[], Any]) -> Any:
+        begin = time.perf_counter()
+        result = fn()
+        print(f"  {label:<60} {time.perf_counter() - begin:7.2f} s", flush=True)
+        return result
+
+    def view() -> None:
+        cache.clear()  # what this process kept in memory: another process has not
+        assert client.get(url).status_code == 200
+
+    print("county compliance, kept:", flush=True)
+    KeptCompliance.objects.filter(org=county).delete()
+    step("counted by the first page, kept", view)
+    step("another process: the kept count", view)
+    pairing = Pairing.objects.filter(county=county, ends_on__isnull=True).first()
+    assert pairing is not None
+    services.record_care(
+        child=pairing.child,
+        caregiver=pairing.caregiver,
+        kind="talk",
+        on=timezone.localdate(),
+        by=None,
+    )
+    step("after a care record: the kept count, with its time", view)
+    # Three minutes on: the worker counts it again.
+    KeptCompliance.objects.filter(org=county).update(
+        made_at=timezone.now() - tasks.REFRESH_COMPLIANCE_AFTER
+    )
+    counted = step("the worker counts it again", tasks.refresh_compliance)
+    assert counted >= 1, counted
+    step("the page after the worker: current", view)
 
 
 def _tasks(tasks: Any) -> list[Any]:
