@@ -14,9 +14,11 @@ from django.urls import reverse
 from django_q.models import Schedule
 
 from shouwang.accounts import services as accounts
+from shouwang.audit.versions import data_version
 from shouwang.care import selectors, tasks
 from shouwang.care.models import KeptCompliance
-from tests.care.test_care_pages import CareTestCase
+from shouwang.children import services as children
+from tests.care.test_care_pages import TODAY, CareTestCase
 
 NOON = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # 12:00 in Beijing, TODAY of CareTestCase
 URL = reverse("care:compliance")
@@ -40,9 +42,9 @@ class KeptComplianceTests(CareTestCase):
     def another_process(self) -> None:
         cache.clear()  # what this process kept in memory is not another's
 
-    def worker(self, at: datetime) -> int:
+    def worker(self, at: datetime, **budget: float) -> int:
         with time_machine.travel(at, tick=False), self.captureOnCommitCallbacks(execute=True):
-            return tasks.refresh_compliance()
+            return tasks.refresh_compliance(**budget)
 
     def test_a_slow_count_is_read_back_by_another_process_without_counting(self):
         for by in ("unit", "caregiver", "child"):
@@ -76,6 +78,66 @@ class KeptComplianceTests(CareTestCase):
             counted = self.get("county_officer", at=NOON + timedelta(minutes=5))
         self.assertEqual(counted.context["result"].total.done, first.done + 1)
         self.assertNotContains(counted, 'data-testid="counted-at"')
+
+    def test_once_a_child_moved_the_kept_count_is_handed_out_for_a_minute_at_most(self):
+        url = f"{URL}?org={self.org('class_a1').code}&by=child"
+        first = self.get("county_officer", url).context["result"]
+        self.assertIn(self.a1.pk, [row.child_id for row in first.rows])
+        with time_machine.travel(NOON + timedelta(seconds=10), tick=False):
+            children.change_status(
+                child=self.a1, status="returned", on=TODAY, reason="父母返乡", by=None
+            )
+        self.another_process()
+        with mock.patch.object(selectors, "_compliance", counts_nothing):
+            within = self.get("county_officer", url, NOON + timedelta(seconds=50))
+        self.assertContains(within, "统计于 12:00")
+        later = self.get("county_officer", url, NOON + timedelta(minutes=2))
+        self.assertNotIn(self.a1.pk, [row.child_id for row in later.context["result"].rows])
+        self.assertNotContains(later, "李一")
+        self.assertNotContains(later, 'data-testid="counted-at"')
+
+    def test_the_ten_minutes_run_from_when_records_began_to_come_in_not_from_the_count(self):
+        first = self.get("county_officer").context["result"].total
+        self.assertEqual(self.worker(NOON + timedelta(minutes=30)), 0)  # still current
+        with time_machine.travel(NOON + timedelta(minutes=31), tick=False):
+            self.record("volunteer", self.a1)
+        self.another_process()
+        with mock.patch.object(selectors, "_compliance", counts_nothing):
+            stale = self.get("county_officer", at=NOON + timedelta(minutes=33))
+        self.assertEqual(stale.context["result"].total, first)
+        self.assertContains(stale, "统计于 12:00")
+
+    def test_an_older_count_never_replaces_a_newer_one(self):
+        officer, county = self.world.users["county_officer"], self.org("county_a")
+
+        def count(at: datetime) -> None:
+            with time_machine.travel(at, tick=False), self.captureOnCommitCallbacks(execute=True):
+                version = data_version()
+                selectors.count_compliance(officer, county, TODAY, "unit", version=version)
+
+        count(NOON + timedelta(minutes=5))
+        count(NOON)  # began before, kept after
+        kept = KeptCompliance.objects.get()
+        self.assertEqual(kept.made_at, NOON + timedelta(minutes=5))
+        self.assertEqual(kept.asked_at, NOON + timedelta(minutes=5))
+
+    def test_the_worker_counts_the_longest_waiting_first_within_its_time(self):
+        self.get("county_officer")
+        self.get("school_admin", at=NOON + timedelta(minutes=1))
+        with time_machine.travel(NOON + timedelta(minutes=2), tick=False):
+            self.assertEqual(self.record("volunteer", self.a1).status_code, 302)
+        self.assertEqual(self.worker(NOON + timedelta(minutes=5), budget=0), 1)
+        officer = KeptCompliance.objects.get(user=self.world.users["county_officer"])
+        admin = KeptCompliance.objects.get(user=self.world.users["school_admin"])
+        self.assertEqual(officer.made_at, NOON + timedelta(minutes=5))  # the longest waiting
+        self.assertEqual(admin.made_at, NOON + timedelta(minutes=1))  # the next minute's
+
+    def test_a_kept_count_that_cannot_be_read_is_counted_again(self):
+        first = self.get("county_officer").context["result"]
+        KeptCompliance.objects.update(counted={"rows": "not a count"})
+        self.another_process()
+        again = self.get("county_officer", at=NOON + timedelta(seconds=30))
+        self.assertEqual(again.context["result"], first)
 
     def test_without_a_worker_a_count_ten_minutes_behind_is_counted_by_the_page(self):
         first = self.get("county_officer").context["result"].total

@@ -283,13 +283,30 @@ class ClosedDayStamp(models.Model):
         return f"{self.day} {self.stamp}"
 
 
+# The care work's kinds of change (``app.model`` on the audit log): a caregiver's visit and what
+# hangs from it, duty rules, caregivers themselves. None of them places a child or a unit, so a
+# count over who is where (the figures; whose rows a kept compliance holds) stands across them.
+CARE_WORK = (
+    "care.carerecord",
+    "care.followup",
+    "care.careplan",
+    "care.careplanitem",
+    "care.careplanreview",
+    "care.dutypolicy",
+    "care.dutyrule",
+    "care.caregiver",
+)
+
+
 class KeptCompliance(models.Model):
     """A unit's duty compliance as one reader's scope counted it (``care.selectors.compliance``),
     kept where every server process and the worker find it (issue 17): a county's term at a
     province is two million obligations, 10–15 s to count. Kept under the data's version
-    (``audit.versions.data_version``); handed out for a few minutes after the data moves on,
-    saying when it was counted, while the worker counts it again (``care.tasks``). Only counts
-    that took long are kept here. Derived, never typed: rows may be dropped at any time."""
+    (``audit.versions.data_version``); handed out for a few minutes after records come in,
+    saying when it was counted, while the worker counts it again (``care.tasks``), but for a
+    minute at most once a child or a unit moved (its rows might no longer be the reader's).
+    Only counts that took long are kept here. Derived, never typed: rows may be dropped at any
+    time."""
 
     # The reader's scope (its fingerprint), the unit, the day and the rows' kind, hashed.
     key = models.CharField(max_length=120, unique=True)
@@ -300,7 +317,12 @@ class KeptCompliance(models.Model):
     by = models.CharField(max_length=16)
     counted = models.JSONField()  # care.selectors.Compliance.as_json
     version = models.CharField(max_length=64)
-    made_at = models.DateTimeField()
+    # The version blind to the care work (CARE_WORK): while it holds, no child or unit moved,
+    # so the rows are still the reader's to see, however many records came in since.
+    placement = models.CharField(max_length=64)
+    made_at = models.DateTimeField()  # when the data it counts was read
+    # When it was last known current: made, or found current by the worker (each minute).
+    current_at = models.DateTimeField()
     took = models.FloatField()  # seconds the count took
     # When a page last asked for it (at most hourly): the worker keeps counted what is asked.
     asked_at = models.DateTimeField()

@@ -6,6 +6,7 @@ The duty engine's inputs are loaded here in a fixed number of queries for any se
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -15,14 +16,15 @@ from functools import partial
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.accounts.policy import Action, Area, Reach
 from shouwang.accounts.scope import scope_of, told_at
-from shouwang.audit.versions import cache_key, counted, data_version
+from shouwang.audit.versions import cache_key, counted, data_version, version_ignoring
 from shouwang.children.models import IN_REGISTER, Child, DefinitionProfile, StatusChange
 from shouwang.children.profiles import in_figures, profile_for
 from shouwang.core.dbwrites import Busy, unless_busy
@@ -30,6 +32,7 @@ from shouwang.orgs.models import REGION_KINDS, Holiday, Org, OrgKind, Term
 
 from . import engine, follow_ups
 from .models import (
+    CARE_WORK,
     TWO_TO_ONE_ROLES,
     Caregiver,
     CaregiverKind,
@@ -46,6 +49,7 @@ from .models import (
     pairing_mode,
 )
 
+log = logging.getLogger(__name__)
 STEPLEN = Org.steplen
 # Above this many children, records are read by county (one index range) instead of by child.
 COUNTY_READ_FROM = 5000
@@ -622,38 +626,71 @@ DRILL = {  # what a unit's rows are, by default
 # A count that takes longer than this is kept in the database (KeptCompliance), for every
 # server process and the worker; a quicker one in the process's memory, as before.
 KEEP_COMPLIANCE_ABOVE = 0.5
-# A kept count is handed out, saying when it was counted, for this long after the data moved
-# on; the worker counts it again within REFRESH_COMPLIANCE_AFTER of the change.
+# A kept count is handed out, saying when it was counted, for this long after records came in
+# (the worker counts it again within minutes: care.tasks.REFRESH_COMPLIANCE_AFTER) ...
 COMPLIANCE_STALE = timedelta(minutes=10)
+# ... but for a minute at most once a child or a unit moved: its rows (units, classes, children
+# by name) might no longer be the reader's to see.
+COMPLIANCE_STALE_MOVED = timedelta(minutes=1)
 COMPLIANCE_ASKED_EVERY = timedelta(hours=1)  # how often a page notes that it asked
 
 
+# The shape of Compliance.as_json: a new shape is a new key, so no reader meets the old one.
+COMPLIANCE_FORMAT = 1
+
+
 def compliance_key(user: Any, org: Org, on: date, by: str) -> str:
-    return cache_key("compliance", scope_of(user).fingerprint(), org.pk, on.isoformat(), by)
+    return cache_key(
+        "compliance",
+        COMPLIANCE_FORMAT,
+        scope_of(user).fingerprint(),
+        org.pk,
+        on.isoformat(),
+        by,
+    )
 
 
 def compliance(user: Any, org: Org, on: date, by: str = "") -> Compliance:
     """Done / due / overdue under ``org`` this term, by sub-unit, class, child or caregiver.
 
     Counted once for as long as no change comes in. A count that took long (a county's, seconds
-    of work) is kept in the database and handed out for up to ten minutes while records arrive,
-    saying when it was counted; the worker counts it again meanwhile (``care.tasks``)."""
+    of work) is kept in the database and handed out for up to ten minutes while records arrive
+    (a minute once a child or a unit moved), saying when it was counted; the worker counts it
+    again meanwhile (``care.tasks``)."""
     by = by or DRILL.get(org.kind, "unit")
     key = compliance_key(user, org, on, by)
     version = data_version()  # read first: a change committed while counting is newer
     kept = KeptCompliance.objects.filter(key=key).first()
     now = timezone.now()
-    if kept is not None and (kept.version == version or now - kept.made_at < COMPLIANCE_STALE):
+    if kept is not None and _still_handed_out(kept, version, now):
         if now - kept.asked_at >= COMPLIANCE_ASKED_EVERY:
             _note_asked(kept.pk, now)
-        result = Compliance.from_json(kept.counted, org=org, by=by, on=on)
-        return result if kept.version == version else replace(result, counted_at=kept.made_at)
+        try:
+            result = Compliance.from_json(kept.counted, org=org, by=by, on=on)
+        except (KeyError, TypeError, ValueError):
+            log.warning("kept compliance %s unreadable: counted again", kept.pk)
+        else:
+            return result if kept.version == version else replace(result, counted_at=kept.made_at)
     result, made_at = counted(
         key, lambda: count_compliance(user, org, on, by, version=version), version=version
     )
     if made_at is None:
         return result
     return replace(result, counted_at=datetime.fromtimestamp(made_at, tz=UTC))
+
+
+def _still_handed_out(kept: KeptCompliance, version: str, now: datetime) -> bool:
+    """Current; or for a minute since it was counted, whatever moved; or behind by care work
+    only, for ten minutes since it was last known current (the worker notes that each minute,
+    so the ten minutes run from about when the records began to come in)."""
+    return (
+        kept.version == version
+        or now - kept.made_at < COMPLIANCE_STALE_MOVED
+        or (
+            now - kept.current_at < COMPLIANCE_STALE
+            and kept.placement == version_ignoring(CARE_WORK)
+        )
+    )
 
 
 def count_compliance(
@@ -674,15 +711,19 @@ def count_compliance(
     result = _compliance(user, org, on, by)
     took = time.perf_counter() - begin
     if worker or took > KEEP_COMPLIANCE_ABOVE:
-        keep = partial(
-            _keep_compliance,
-            user,
-            org,
-            on,
-            by,
-            result,
-            Kept(version=version, made_at=made_at, took=took, asked_at=asked_at or made_at),
+        # Read after the count, the placement is the count's only if nothing changed since the
+        # version was read; else none (such a count is handed out for a minute at most).
+        placement = version_ignoring(CARE_WORK)
+        if data_version() != version:
+            placement = ""
+        kept = Kept(
+            version=version,
+            placement=placement,
+            made_at=made_at,
+            took=took,
+            asked_at=asked_at or made_at,
         )
+        keep = partial(_keep_compliance, user, org, on, by, result, kept)
         transaction.on_commit(keep if worker else partial(_unless_busy, keep))
     return result
 
@@ -693,6 +734,7 @@ class Kept:
     how long it took, and when a page last asked for it."""
 
     version: str
+    placement: str  # the version blind to the care work (CARE_WORK)
     made_at: datetime
     took: float
     asked_at: datetime
@@ -701,24 +743,32 @@ class Kept:
 def _keep_compliance(
     user: Any, org: Org, on: date, by: str, result: Compliance, kept: Kept
 ) -> None:
-    try:
-        with transaction.atomic():
-            KeptCompliance.objects.update_or_create(
-                key=compliance_key(user, org, on, by),
-                defaults={
-                    "user": user,
-                    "org": org,
-                    "day": on,
-                    "by": by,
-                    "counted": result.as_json(),
-                    "version": kept.version,
-                    "made_at": kept.made_at,
-                    "took": kept.took,
-                    "asked_at": kept.asked_at,
-                },
-            )
-    except IntegrityError:
-        pass  # counted by two at once: the other's is as good
+    """Kept unless a newer count is (two processes counting at once: the one that read the data
+    later wins, whichever finishes last); the newest asking is kept either way."""
+    key = compliance_key(user, org, on, by)
+    counts = {
+        "counted": result.as_json(),
+        "version": kept.version,
+        "placement": kept.placement,
+        "made_at": kept.made_at,
+        "current_at": kept.made_at,
+        "took": kept.took,
+    }
+    with transaction.atomic():
+        rows = KeptCompliance.objects.filter(key=key)
+        if rows.filter(made_at__lt=kept.made_at).update(
+            **counts, asked_at=Greatest(F("asked_at"), Value(kept.asked_at))
+        ):
+            return
+        if rows.exists():
+            return  # a newer count is kept
+        try:
+            with transaction.atomic():
+                KeptCompliance.objects.create(
+                    key=key, user=user, org=org, day=on, by=by, asked_at=kept.asked_at, **counts
+                )
+        except IntegrityError:
+            pass  # kept by another at the same moment: theirs is as new
 
 
 def _note_asked(pk: int, now: datetime) -> None:

@@ -44,7 +44,7 @@ from django.utils.translation import ngettext
 from shouwang.accounts.policy import Action, Area, Reach
 from shouwang.accounts.scope import scope_of
 from shouwang.audit.versions import cache_key, counted, version_ignoring
-from shouwang.care.models import Pairing, RecordKind
+from shouwang.care.models import CARE_WORK, Pairing, RecordKind
 from shouwang.care.selectors import closed_day_stamps, person_times, person_times_by_day
 from shouwang.children.models import (
     Child,
@@ -466,10 +466,10 @@ def _units(
     """Every sub-unit that has students or counted children, in tree order."""
     depth = len(org.path) + Org.steplen
     students: dict[str, int] = defaultdict(int)
-    for counted in enrolments:
-        place = counted.grade.path if counted.grade is not None else counted.school.path
+    for enrolment in enrolments:
+        place = enrolment.grade.path if enrolment.grade is not None else enrolment.school.path
         if len(place) >= depth:
-            students[place[:depth]] += counted.total
+            students[place[:depth]] += enrolment.total
     below = Org.objects.filter(path__in=set(found) | set(students)).order_by("path")
     out = []
     for node in below:
@@ -688,18 +688,9 @@ def home_figures(
 # --- snapshots: a unit's whole count of today, once per change of what it counts ------------------
 
 # Changes that touch nothing the figures count (children, parents and guardians, status rows,
-# pairings, consent, the tree, enrolment, definitions): a caregiver's visit and what hangs from
-# it, duty rules, caregivers themselves. A kind of change not named here makes a new version.
-NOT_COUNTED = (
-    "care.carerecord",
-    "care.followup",
-    "care.careplan",
-    "care.careplanitem",
-    "care.careplanreview",
-    "care.dutypolicy",
-    "care.dutyrule",
-    "care.caregiver",
-)
+# pairings, consent, the tree, enrolment, definitions): the care work (care.models.CARE_WORK).
+# A kind of change not named there makes a new version.
+NOT_COUNTED = CARE_WORK
 # Units a snapshot is kept for. A grade or a class is a few dozen children, counted live: a
 # snapshot would only pay for itself above the size of a school.
 SNAPSHOT_KINDS = frozenset(

@@ -6,28 +6,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('care', '0009_closed_day_stamp'),
-        ('orgs', '0002_holiday_season'),
+        ("care", "0009_closed_day_stamp"),
+        ("orgs", "0002_holiday_season"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='KeptCompliance',
+            name="KeptCompliance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=120, unique=True)),
-                ('day', models.DateField()),
-                ('by', models.CharField(max_length=16)),
-                ('counted', models.JSONField()),
-                ('version', models.CharField(max_length=64)),
-                ('made_at', models.DateTimeField()),
-                ('took', models.FloatField()),
-                ('asked_at', models.DateTimeField()),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.org')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=120, unique=True)),
+                ("day", models.DateField()),
+                ("by", models.CharField(max_length=16)),
+                ("counted", models.JSONField()),
+                ("version", models.CharField(max_length=64)),
+                ("placement", models.CharField(max_length=64)),
+                ("made_at", models.DateTimeField()),
+                ("current_at", models.DateTimeField()),
+                ("took", models.FloatField()),
+                ("asked_at", models.DateTimeField()),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="orgs.org"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]
