@@ -64,6 +64,16 @@ class SnapshotTests(PersonaTestCase):
         assert page.status_code == 200
         return page.context["data"]["left_behind_total"], counts_of_children(queries)
 
+    def goes_home(self, name: str) -> None:
+        """The child leaves the register (parents back home): a change of what units count."""
+        child_services.change_status(
+            child=Child.objects.get(name=name),
+            status="returned",
+            on=TODAY,
+            reason="父母返乡",
+            by=None,
+        )
+
     def snapshot(self, org: str) -> UnitDayFigures:
         return UnitDayFigures.objects.get(org=self.org(org), day=TODAY)
 
@@ -105,13 +115,7 @@ class SnapshotTests(PersonaTestCase):
     def test_the_worker_recounts_after_a_change_of_the_register(self):
         self.view("county_officer", "county_a")
         made = self.snapshot("county_a").version
-        child_services.change_status(
-            child=Child.objects.get(name="甲0"),
-            status="returned",
-            on=TODAY,
-            reason="父母返乡",
-            by=None,
-        )
+        self.goes_home("甲0")
         with self.captureOnCommitCallbacks(execute=True):
             assert tasks.refresh_figures() == 1
         assert self.snapshot("county_a").version != made
@@ -124,13 +128,7 @@ class SnapshotTests(PersonaTestCase):
         self.view("county_officer", "school_a")
         with time_machine.travel(MORNING + timedelta(minutes=5), tick=False):
             self.view("county_officer", "county_a")
-        child_services.change_status(
-            child=Child.objects.get(name="甲0"),
-            status="returned",
-            on=TODAY,
-            reason="父母返乡",
-            by=None,
-        )
+        self.goes_home("甲0")
         with self.captureOnCommitCallbacks(execute=True):
             assert tasks.refresh_figures(budget=0) == 1  # one, then the time is up
         assert self.snapshot("school_a").counted["total"] == 2  # counted the longest ago
