@@ -679,6 +679,12 @@ def compliance(user: Any, org: Org, on: date, by: str = "") -> Compliance:
     return replace(result, counted_at=datetime.fromtimestamp(made_at, tz=UTC))
 
 
+def placement_version() -> str:
+    """The data's version blind to the care work (CARE_WORK): it moves when a child, a unit or
+    anything a count of who is where reads changes, not when a caregiver records a visit."""
+    return version_ignoring(CARE_WORK)
+
+
 def _still_handed_out(kept: KeptCompliance, version: str, now: datetime) -> bool:
     """Current; or for a minute since it was counted, whatever moved; or behind by care work
     only, for ten minutes since it was last known current (the worker notes that each minute,
@@ -686,10 +692,7 @@ def _still_handed_out(kept: KeptCompliance, version: str, now: datetime) -> bool
     return (
         kept.version == version
         or now - kept.made_at < COMPLIANCE_STALE_MOVED
-        or (
-            now - kept.current_at < COMPLIANCE_STALE
-            and kept.placement == version_ignoring(CARE_WORK)
-        )
+        or (now - kept.current_at < COMPLIANCE_STALE and kept.placement == placement_version())
     )
 
 
@@ -713,7 +716,7 @@ def count_compliance(
     if worker or took > KEEP_COMPLIANCE_ABOVE:
         # Read after the count, the placement is the count's only if nothing changed since the
         # version was read; else none (such a count is handed out for a minute at most).
-        placement = version_ignoring(CARE_WORK)
+        placement = placement_version()
         if data_version() != version:
             placement = ""
         kept = Kept(

@@ -45,7 +45,12 @@ from shouwang.accounts.policy import Action, Area, Reach
 from shouwang.accounts.scope import scope_of
 from shouwang.audit.versions import cache_key, counted, version_ignoring
 from shouwang.care.models import CARE_WORK, Pairing, RecordKind
-from shouwang.care.selectors import closed_day_stamps, person_times, person_times_by_day
+from shouwang.care.selectors import (
+    closed_day_stamps,
+    person_times,
+    person_times_by_day,
+    placement_version,
+)
 from shouwang.children.models import (
     Child,
     DefinitionProfile,
@@ -687,10 +692,6 @@ def home_figures(
 
 # --- snapshots: a unit's whole count of today, once per change of what it counts ------------------
 
-# Changes that touch nothing the figures count (children, parents and guardians, status rows,
-# pairings, consent, the tree, enrolment, definitions): the care work (care.models.CARE_WORK).
-# A kind of change not named there makes a new version.
-NOT_COUNTED = CARE_WORK
 # Units a snapshot is kept for. A grade or a class is a few dozen children, counted live: a
 # snapshot would only pay for itself above the size of a school.
 SNAPSHOT_KINDS = frozenset(
@@ -833,13 +834,14 @@ def _keep_care(rows: list[UnitDayCare]) -> None:
 
 # What the kept flows read none of: care records and what hangs from them, duty rules. (Unlike
 # the day's counts, the flows read caregivers: their kinds.)
-FLOWS_NOT_READ = tuple(t for t in NOT_COUNTED if t != "care.caregiver")
+FLOWS_NOT_READ = tuple(t for t in CARE_WORK if t != "care.caregiver")
 KEEP_FLOWS_SECONDS = 600
 
 
 def figures_version() -> str:
-    """The version of what the figures count: care records do not change it."""
-    return version_ignoring(NOT_COUNTED)
+    """The version of what the figures count (children, parents and guardians, status rows,
+    pairings, consent, the tree, enrolment, definitions): the care work does not change it."""
+    return placement_version()
 
 
 def sees_whole_unit(user: Any, org: Org) -> bool:
