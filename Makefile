@@ -11,12 +11,13 @@ CHROMIUM ?= /usr/bin/chromium
 APT_PACKAGES := postgresql chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
 # The suite without the browser tests, in file order; tests for one database only are run on
 # that database's part (deselected, never skipped, on the other).
-PYTEST_SUITE = $(BIN)/pytest -m "not e2e and not $(1)" -p no:randomly -q
+# --durations: the slowest tests named in every run's log, so a slow CI says where its time went.
+PYTEST_SUITE = $(BIN)/pytest -m "not e2e and not $(1)" -p no:randomly -q --durations=15
 # The parts of `make test`, run in this order by scripts/test.sh.
 TEST_PARTS := lint typecheck migrations-check test-sqlite test-postgres test-browser
 
 .PHONY: run test venv install install-dev messages system-deps constraints \
-	$(TEST_PARTS) format clean
+	$(TEST_PARTS) test-clock format clean
 
 # ---- running --------------------------------------------------------------------------------
 
@@ -90,8 +91,13 @@ system-deps:
 
 # ---- checking -------------------------------------------------------------------------------
 
-test: system-deps install messages
+# The clock at the start: with each part's own start (scripts/test.sh) a log shows what the
+# installs took.
+test: test-clock system-deps install messages
 	@bash scripts/test.sh $(TEST_PARTS)
+
+test-clock:
+	@echo "make test: started $$(date -u +%H:%M:%S) UTC"
 
 lint: install
 	$(BIN)/ruff check src tests

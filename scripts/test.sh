@@ -15,7 +15,7 @@ results=()
 failed=0
 for part in "$@"; do
   echo
-  echo "==> make $part"
+  echo "==> make $part ($(date -u +%H:%M:%S) UTC)"
   start=$SECONDS
   make --no-print-directory "$part" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}

@@ -48,7 +48,20 @@ esac
 # A directory of this run's own, so a concurrent run (or a cluster started by hand) is untouched.
 export SHOUWANG_PG_DIR
 SHOUWANG_PG_DIR=$(mktemp -u "/tmp/shouwang-pg-$(id -u)-run.XXXXXX")
-trap 'bash scripts/pg_test_cluster.sh stop' EXIT
+# On a failure (or when stopped), the server's lock waits and statements over 30 s are printed
+# before the cluster goes: a test hanging on a lock another connection holds names both.
+finish() {
+  local status=$?
+  if [ "$status" -ne 0 ] && [ -f "$SHOUWANG_PG_DIR/server.log" ]; then
+    local waits
+    waits=$(grep -E -A2 'still waiting|deadlock detected|canceling statement|duration: ' \
+      "$SHOUWANG_PG_DIR/server.log" | tail -n 60)
+    [ -z "$waits" ] || printf 'test-postgres: lock waits and slow statements in the server log:\n%s\n' "$waits" >&2
+  fi
+  bash scripts/pg_test_cluster.sh stop
+  exit "$status"
+}
+trap finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 url=$(bash scripts/pg_test_cluster.sh start) || {

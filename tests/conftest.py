@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from shouwang.audit import reads
+from tests import hangs
 
 # Tests that need one database: `make test-sqlite` and `make test-postgres` each run theirs.
 ENGINE_MARKERS = {"postgresql": "postgresql", "sqlite": "sqlite"}
@@ -24,6 +25,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
                 f"`make test-{'postgres' if vendor == 'postgresql' else 'sqlite'}` runs it",
                 pytrace=False,
             )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A test that hangs says what it waits for while it waits (tests/hangs.py)."""
+    watch = hangs.Watch(item.nodeid)
+    try:
+        yield
+    finally:
+        watch.cancel()
 
 
 @pytest.fixture(autouse=True)
