@@ -80,7 +80,7 @@ start() {
     echo "$port" >"$DIR/port"
     say "starting on 127.0.0.1:$port"
     if as_owner "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-      -o "-p $port -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c log_lock_waits=on -c deadlock_timeout=5s -c log_min_duration_statement=30s" \
+      -o "-p $port -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c log_lock_waits=on -c log_min_duration_statement=30s" \
       start >&2; then
       started=1
       break
