@@ -12,7 +12,7 @@ from __future__ import annotations
 import faulthandler
 import sys
 import threading
-from typing import TextIO
+from typing import Any, TextIO
 
 REPORT_AFTER = 240.0
 
@@ -57,24 +57,30 @@ def report(nodeid: str, after: float, out: TextIO) -> None:
         print(f"(the database's sessions could not be read: {exc})", file=out, flush=True)
 
 
+def connect(*, autocommit: bool) -> Any:
+    """A connection of its own to the test database (PostgreSQL), beside Django's."""
+    import psycopg
+    from django.db import connection
+
+    s = connection.settings_dict
+    return psycopg.connect(
+        dbname=s["NAME"],
+        user=s["USER"] or None,
+        password=s["PASSWORD"] or None,
+        host=s["HOST"] or None,
+        port=s["PORT"] or None,
+        autocommit=autocommit,
+        connect_timeout=10,
+    )
+
+
 def database(out: TextIO) -> None:
     """The test database's sessions and waiting locks (PostgreSQL: SQLite has no such view)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return
-    import psycopg
-
-    s = connection.settings_dict
-    with psycopg.connect(
-        dbname=s["NAME"],
-        user=s["USER"] or None,
-        password=s["PASSWORD"] or None,
-        host=s["HOST"] or None,
-        port=s["PORT"] or None,
-        autocommit=True,
-        connect_timeout=10,
-    ) as db:
+    with connect(autocommit=True) as db:
         print("sessions (pid, state, waiting for, in transaction for, query):", file=out)
         for row in db.execute(SESSIONS):
             print("  ", *row, file=out)

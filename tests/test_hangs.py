@@ -36,14 +36,11 @@ def test_a_test_done_in_time_prints_nothing():
 @pytest.mark.postgresql
 @pytest.mark.django_db
 def test_on_postgresql_the_report_names_the_session_holding_the_lock():
-    import psycopg
-
-    s = connection.settings_dict
-    holder = psycopg.connect(dbname=s["NAME"], user=s["USER"], host=s["HOST"], port=s["PORT"])
+    holder = hangs.connect(autocommit=False)
+    waiter = threading.Thread(target=_read_content_types, daemon=True)
     try:
         holder.execute("LOCK TABLE django_content_type IN ACCESS EXCLUSIVE MODE")
         held_by = holder.info.backend_pid
-        waiter = threading.Thread(target=_read_content_types, daemon=True)
         waiter.start()
         time.sleep(0.5)
         with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
@@ -53,7 +50,8 @@ def test_on_postgresql_the_report_names_the_session_holding_the_lock():
     finally:
         holder.rollback()
         holder.close()
-        waiter.join(10)
+        if waiter.is_alive():
+            waiter.join(10)
     assert "LOCK TABLE django_content_type" in text
     waiting = text.split("locks waited for", 1)[1]
     assert "django_content_type" in waiting and str(held_by) in waiting
